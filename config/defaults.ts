@@ -1,0 +1,38 @@
+/**
+ * Defaults for every setting that an environment variable can override.
+ * The variable names are the keys of {@link defaults}; `src/config.ts` validates the merged result.
+ */
+export const defaults = {
+  /** Where the Telegram Bot API lives; tests point it at a double on loopback. */
+  TELEGRAM_API_ROOT: 'https://api.telegram.org',
+  /** Port of the health, metrics and webhook server. */
+  HTTP_PORT: '8080',
+  /** pino level: fatal, error, warn, info, debug, trace or silent. */
+  LOG_LEVEL: 'info',
+  /** Time zone of people who did not set their own (IANA name). */
+  DEFAULT_TIMEZONE: 'Europe/Moscow',
+  /** Language of people who did not choose one: ru or en. */
+  DEFAULT_LANGUAGE: 'ru',
+  /** Folder of the embedded MongoDB and of the generated secret key. */
+  DATA_DIR: './data',
+  SMSRU_BASE_URL: 'https://sms.ru',
+  SMSC_BASE_URL: 'https://smsc.ru',
+  SMSAERO_BASE_URL: 'https://gate.smsaero.ru/v2',
+  TWILIO_BASE_URL: 'https://api.twilio.com',
+  /** How many due deliveries one claim takes. */
+  DISPATCH_BATCH: '500',
+  /** How many messages a worker sends at the same time. */
+  DISPATCH_CONCURRENCY: '16',
+  /** How long a claimed delivery stays with its worker before another may take it over, in ms. */
+  LEASE_MS: '60000',
+  /** Attempts before a temporary failure becomes final. */
+  MAX_ATTEMPTS: '8',
+  /** First retry delay in ms; doubles on each attempt, with jitter. */
+  RETRY_BASE_MS: '30000',
+  /** Longest retry delay in ms. */
+  RETRY_MAX_MS: '3600000',
+  /** Timeout of every request to an SMS gateway and of SMTP connections, in ms. */
+  HTTP_TIMEOUT_MS: '10000',
+  /** How often a worker looks for /send requests from a separate bot process, in ms. */
+  RUN_POLL_MS: '250',
+} as const;

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { defaults } from '../config/defaults.js';
+
+const positiveInt = (hint: string) =>
+  z.coerce.number({ error: hint }).int(hint).positive(hint);
+
+const url = (name: string) =>
+  z.url({ error: `${name} must be a URL such as https://example.org (got something else)` });
+
+const schema = z.object({
+  BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[\w-]{20,}$/, 'BOT_TOKEN looks wrong: it has the form 123456789:AA…, as @BotFather gives it')
+    .optional(),
+  TELEGRAM_API_ROOT: url('TELEGRAM_API_ROOT'),
+  TELEGRAM_WEBHOOK_URL: url('TELEGRAM_WEBHOOK_URL').optional(),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'MONGODB_URI must start with mongodb:// or mongodb+srv://')
+    .optional(),
+  ADMIN_IDS: z
+    .string()
+    .default('')
+    .refine((s) => s.split(',').every((p) => p.trim() === '' || /^\d+$/.test(p.trim())), {
+      message: 'ADMIN_IDS must be Telegram user ids separated by commas, e.g. 12345,67890',
+    })
+    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean).map(Number)),
+  SECRET_KEY: z
+    .string()
+    .min(16, 'SECRET_KEY must be at least 16 characters; generate one with: openssl rand -hex 32')
+    .optional(),
+  HTTP_PORT: z.coerce
+    .number({ error: 'HTTP_PORT must be a port number' })
+    .int()
+    .min(0, 'HTTP_PORT must be 0..65535')
+    .max(65535, 'HTTP_PORT must be 0..65535'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+  }),
+  DEFAULT_TIMEZONE: z.string().refine(isTimeZone, {
+    message: 'DEFAULT_TIMEZONE must be an IANA time zone such as Europe/Moscow',
+  }),
+  DEFAULT_LANGUAGE: z.enum(['ru', 'en'], { error: 'DEFAULT_LANGUAGE must be ru or en' }),
+  DATA_DIR: z.string().min(1),
+  SMSRU_BASE_URL: url('SMSRU_BASE_URL'),
+  SMSC_BASE_URL: url('SMSC_BASE_URL'),
+  SMSAERO_BASE_URL: url('SMSAERO_BASE_URL'),
+  TWILIO_BASE_URL: url('TWILIO_BASE_URL'),
+  DISPATCH_BATCH: positiveInt('DISPATCH_BATCH must be a positive whole number'),
+  DISPATCH_CONCURRENCY: positiveInt('DISPATCH_CONCURRENCY must be a positive whole number'),
+  LEASE_MS: positiveInt('LEASE_MS must be a positive number of milliseconds'),
+  MAX_ATTEMPTS: positiveInt('MAX_ATTEMPTS must be a positive whole number'),
+  RETRY_BASE_MS: positiveInt('RETRY_BASE_MS must be a positive number of milliseconds'),
+  RETRY_MAX_MS: positiveInt('RETRY_MAX_MS must be a positive number of milliseconds'),
+  HTTP_TIMEOUT_MS: positiveInt('HTTP_TIMEOUT_MS must be a positive number of milliseconds'),
+  RUN_POLL_MS: positiveInt('RUN_POLL_MS must be a positive number of milliseconds'),
+});
+
+export type Config = z.infer<typeof schema>;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A configuration mistake: {@link problems} lists every bad or missing variable with a hint. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once: defaults from `config/defaults.ts`, overridden by `env`. Empty strings count as unset. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const merged: Record<string, string> = { ...defaults };
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && v !== '' && k in schema.shape) merged[k] = v;
+  }
+  const parsed = schema.safeParse(merged);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  return parsed.data;
+}
+
+export const BOT_TOKEN_HINT =
+  'BOT_TOKEN is not set. Create a bot with @BotFather in Telegram (/newbot), copy the token it gives ' +
+  '(123456789:AA…) and start again with BOT_TOKEN=<token> (or put it in .env).';

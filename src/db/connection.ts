@@ -1,0 +1,97 @@
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import mongoose from 'mongoose';
+import type { Logger } from '../logger.js';
+import * as models from './models/index.js';
+
+export interface Database {
+  /** The URI actually used (the embedded server's when MONGODB_URI is unset). */
+  uri: string;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+const ALL_MODELS = [
+  models.PersonModel,
+  models.TaskModel,
+  models.ChangeModel,
+  models.DeliveryModel,
+  models.SettingsModel,
+  models.CounterModel,
+  models.RunModel,
+  models.AlertModel,
+  models.SessionModel,
+];
+
+/**
+ * Creates every model's indexes. Failure is loud: a missing unique index would let planning write
+ * duplicates, so start-up stops instead of running without it.
+ */
+export async function ensureIndexes(): Promise<void> {
+  for (const m of ALL_MODELS) {
+    try {
+      await m.createIndexes();
+    } catch (err) {
+      throw new Error(`cannot create the indexes of ${m.collection.collectionName}: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** Connects mongoose to `uri`. Indexes are created by the caller that owns start-up ({@link ensureIndexes}). */
+export async function connectMongoose(uri: string, dbName?: string): Promise<void> {
+  mongoose.set('strictQuery', true);
+  mongoose.set('autoIndex', false);
+  await mongoose.connect(uri, { dbName, serverSelectionTimeoutMS: 10_000, maxPoolSize: 20 });
+}
+
+/**
+ * Opens the database: MONGODB_URI when given; otherwise an embedded MongoDB (mongodb-memory-server)
+ * whose files persist in `<dataDir>/db`, so `npm start` works with no database installed.
+ */
+export async function openDatabase(
+  opts: { uri?: string; dataDir: string },
+  logger: Logger,
+): Promise<Database> {
+  if (opts.uri) {
+    await connectMongoose(opts.uri);
+    logger.info({ db: redactUri(opts.uri) }, 'connected to MongoDB');
+    return { uri: opts.uri, embedded: false, close: () => mongoose.disconnect() };
+  }
+  const dbPath = path.resolve(opts.dataDir, 'db');
+  mkdirSync(dbPath, { recursive: true });
+  logger.info({ dbPath }, 'MONGODB_URI is not set: starting an embedded MongoDB whose data stays in this folder');
+  const { MongoMemoryServer } = await import('mongodb-memory-server-core');
+  const server = await MongoMemoryServer.create({
+    instance: { dbPath, storageEngine: 'wiredTiger', dbName: 'taskwatch' },
+  });
+  const uri = server.getUri('taskwatch');
+  await connectMongoose(uri);
+  logger.info('embedded MongoDB is up');
+  return {
+    uri,
+    embedded: true,
+    close: async () => {
+      await mongoose.disconnect();
+      await server.stop({ doCleanup: false, force: false });
+    },
+  };
+}
+
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
+}
+
+/** Whether the database answers a ping now. */
+export async function isDatabaseUp(): Promise<boolean> {
+  const db = mongoose.connection.db;
+  if (mongoose.connection.readyState !== 1 || !db) return false;
+  try {
+    await Promise.race([
+      db.admin().ping(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('ping timeout')), 2_000).unref()),
+    ]);
+    return true;
+  } catch {
+    return false;
+  }
+}

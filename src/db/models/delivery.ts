@@ -1,0 +1,53 @@
+import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { CHANNELS } from '../../domain/types.js';
+
+const deliverySchema = new Schema(
+  {
+    change: { type: Schema.Types.ObjectId, ref: 'Change', required: true },
+    task: { type: Schema.Types.ObjectId, ref: 'Task', required: true },
+    taskNumber: { type: Number, required: true },
+    person: { type: Schema.Types.ObjectId, ref: 'Person', required: true },
+    channel: { type: String, enum: CHANNELS, required: true },
+    /** E-mail address, E.164 phone or Telegram chat id, as it was when planned. */
+    address: { type: String, required: true },
+    status: {
+      type: String,
+      enum: ['pending', 'sending', 'sent', 'failed', 'skipped'],
+      default: 'pending',
+      required: true,
+    },
+    attempts: { type: Number, default: 0, required: true },
+    /** Not sent before this time (retry backoff, quiet hours). */
+    nextAttemptAt: { type: Date, required: true },
+    /** Why the next attempt waits: `retry` or `quiet`. */
+    heldFor: { type: String, enum: ['retry', 'quiet'] },
+    /** Worker (claim token) that holds the delivery while status is `sending`. */
+    leaseOwner: { type: String },
+    leaseUntil: { type: Date },
+    lastError: { type: String },
+    /** Stable per delivery; e-mail Message-ID, so that a resend after a crash can be recognised. */
+    messageId: { type: String },
+    /** Id the provider gave the message (sms.ru sms_id, Telegram message_id, SMTP queue id). */
+    providerMessageId: { type: String },
+    /** Last delivery report polled from the provider. */
+    report: {
+      type: new Schema({ code: String, text: String, final: Boolean, at: Date }, { _id: false }),
+      default: undefined,
+    },
+    sentAt: { type: Date },
+    /** The failed delivery this one stands in for (SMS fallback). */
+    fallbackOf: { type: Schema.Types.ObjectId },
+  },
+  { timestamps: true },
+);
+/** Planning is idempotent: one delivery per change, person and channel. */
+deliverySchema.index({ change: 1, person: 1, channel: 1 }, { unique: true });
+/** The due-delivery query: pending and due, or sending with an expired lease. */
+deliverySchema.index({ status: 1, nextAttemptAt: 1 });
+deliverySchema.index({ status: 1, leaseUntil: 1 });
+deliverySchema.index({ leaseOwner: 1 });
+deliverySchema.index({ taskNumber: 1, status: 1 });
+
+export type Delivery = InferSchemaType<typeof deliverySchema>;
+export type DeliveryDoc = HydratedDocument<Delivery>;
+export const DeliveryModel = model('Delivery', deliverySchema);

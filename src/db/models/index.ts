@@ -1,0 +1,6 @@
+export * from './person.js';
+export * from './task.js';
+export * from './change.js';
+export * from './delivery.js';
+export * from './settings.js';
+export * from './misc.js';

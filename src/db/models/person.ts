@@ -1,0 +1,31 @@
+import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { CHANNELS, LANGUAGES } from '../../domain/types.js';
+
+const personSchema = new Schema(
+  {
+    /** Telegram user id; also the private chat id. */
+    telegramId: { type: Number, required: true, unique: true },
+    name: { type: String, required: true },
+    /** Telegram @username without the @, lower case. */
+    username: { type: String, index: true },
+    role: { type: String, enum: ['admin', 'user'], default: 'user', required: true },
+    email: { type: String },
+    /** SMS phone in E.164 (+79123456789). */
+    phone: { type: String },
+    timezone: { type: String, required: true },
+    language: { type: String, enum: LANGUAGES, required: true },
+    /** Local wall-clock `HH:MM` pair; absent when the person has none. */
+    quietHours: { type: new Schema({ start: String, end: String }, { _id: false }), default: undefined },
+    /** Whether e-mail is held in quiet hours too (SMS always is). */
+    quietEmail: { type: Boolean, default: false },
+    /** Channels used for tasks the person authored or is assigned to. */
+    participantChannels: { type: [String], enum: CHANNELS, default: ['email'] },
+    /** Whether the person also hears about their own edits. */
+    notifySelf: { type: Boolean, default: false },
+  },
+  { timestamps: true },
+);
+
+export type Person = InferSchemaType<typeof personSchema>;
+export type PersonDoc = HydratedDocument<Person>;
+export const PersonModel = model('Person', personSchema);

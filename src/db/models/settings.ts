@@ -1,0 +1,74 @@
+import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { SMS_PROVIDERS } from '../../domain/types.js';
+
+/** The one settings document has this `_id`. */
+export const SETTINGS_ID = 'global';
+
+const settingsSchema = new Schema(
+  {
+    _id: { type: String, default: SETTINGS_ID },
+    smtp: {
+      type: new Schema(
+        {
+          host: String,
+          port: Number,
+          /** `tls`: TLS from the start (465); `starttls`: upgrade (587); `none`: plain. */
+          security: { type: String, enum: ['tls', 'starttls', 'none'] },
+          user: String,
+          /** AES-256-GCM, see src/secrets.ts. */
+          passwordEnc: String,
+          /** Sender, `Name <address>` or a bare address. */
+          from: String,
+        },
+        { _id: false },
+      ),
+      default: undefined,
+    },
+    sms: {
+      type: new Schema(
+        {
+          provider: { type: String, enum: SMS_PROVIDERS },
+          /** sms.ru login, SMSC login, SMS Aero e-mail, Twilio Account SID. */
+          login: String,
+          /** Encrypted password, api_id, API key or auth token. */
+          secretEnc: String,
+          /** Which kind of secret `secretEnc` holds: password, api_id, api_key or auth_token. */
+          secretKind: String,
+          /** Approved sender name (or Twilio's From number); absent: the account's number sends. */
+          sender: String,
+          translit: { type: Boolean, default: false },
+          /** Longer texts are cut to this many parts with an ellipsis. */
+          maxParts: { type: Number, default: 3 },
+          /** Where a notification goes when its SMS fails for good. */
+          fallback: { type: String, enum: ['none', 'telegram', 'email'], default: 'telegram' },
+          /** Send through the gateway's test mode (sms.ru `test=1`): nothing is sent or charged. */
+          testMode: { type: Boolean, default: false },
+        },
+        { _id: false },
+      ),
+      default: undefined,
+    },
+    templates: {
+      type: new Schema({ emailSubject: String, emailBody: String, sms: String }, { _id: false }),
+      default: () => ({}),
+    },
+    schedule: {
+      type: new Schema(
+        {
+          kind: { type: String, enum: ['interval', 'cron', 'off'], default: 'interval' },
+          everyMinutes: { type: Number, default: 1 },
+          cron: String,
+        },
+        { _id: false },
+      ),
+      default: () => ({ kind: 'interval', everyMinutes: 1 }),
+    },
+    /** Bumped on every change, so that workers rebuild transports only when it moved. */
+    version: { type: Number, default: 0 },
+  },
+  { timestamps: true, versionKey: false },
+);
+
+export type Settings = InferSchemaType<typeof settingsSchema>;
+export type SettingsDoc = HydratedDocument<Settings>;
+export const SettingsModel = model('Settings', settingsSchema);

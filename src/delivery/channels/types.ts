@@ -1,0 +1,72 @@
+/**
+ * The contract every channel keeps. A channel knows its own protocol and nothing of tasks:
+ * it gets an address and rendered text, sends, and says what happened.
+ */
+import type { Channel } from '../../domain/types.js';
+
+/** One message to one address, rendered. */
+export interface OutgoingMessage {
+  channel: Channel;
+  /** E-mail address, E.164 phone, or Telegram chat id (as a string). */
+  to: string;
+  /** E-mail subject; ignored by SMS and Telegram. */
+  subject?: string;
+  /** Plain text body (SMS text, Telegram text, e-mail text part). */
+  text: string;
+  /** E-mail HTML part. */
+  html?: string;
+  /** Stable id of this message (e-mail Message-ID without the angle brackets). */
+  messageId?: string;
+  /** Telegram: the task the message is about, for the "stop watching" / "switch channel" buttons. */
+  taskNumber?: number;
+}
+
+export interface Receipt {
+  /** Id the provider gave the message (sms.ru sms_id, Telegram message_id, SMTP response). */
+  providerMessageId?: string;
+  /** Provider's own words, for the log. */
+  response?: string;
+  /** SMS parts the gateway billed, where it says. */
+  parts?: number;
+  /** Cost in the account's currency, where the gateway says. */
+  cost?: number;
+}
+
+export interface ChannelSender {
+  send(message: OutgoingMessage): Promise<Receipt>;
+  /** Releases pooled connections. */
+  close?(): Promise<void> | void;
+}
+
+/**
+ * What went wrong, for admin alerts: one alert per cause (not per message).
+ * `auth` SMTP login or gateway credentials refused; `balance` no money; `sender` sender name not approved;
+ * `address` the recipient's address is bad or bouncing; `config` the channel is not configured.
+ */
+export type FailureCause = 'auth' | 'balance' | 'sender' | 'address' | 'config' | 'other';
+
+/** Worth trying again later: SMTP 4xx, connection errors, timeouts, HTTP 5xx, gateway "retry later". */
+export class TemporaryDeliveryError extends Error {
+  override readonly name = 'TemporaryDeliveryError';
+  constructor(
+    message: string,
+    /** Delay the provider asked for (Telegram retry_after, HTTP Retry-After), in ms. */
+    readonly retryAfterMs?: number,
+    readonly failureCause: FailureCause = 'other',
+  ) {
+    super(message);
+  }
+}
+
+/** Will not succeed on retry: bad address, unapproved sender, no money, refused credentials. */
+export class PermanentDeliveryError extends Error {
+  override readonly name = 'PermanentDeliveryError';
+  constructor(
+    message: string,
+    readonly failureCause: FailureCause = 'other',
+    /** Provider's code (sms.ru status_code, SMTP reply code), as text. */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,56 @@
+import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const PREFIX = 'v1';
+
+/**
+ * AES-256-GCM for passwords and API keys at rest. The key is derived from SECRET_KEY with scrypt,
+ * so any long random string works; the stored form is `v1:<iv>:<tag>:<ciphertext>`, base64url.
+ */
+export class SecretBox {
+  readonly #key: Buffer;
+
+  constructor(secretKey: string) {
+    if (secretKey.length < 16) throw new Error('SECRET_KEY must be at least 16 characters');
+    this.#key = scryptSync(secretKey, 'taskwatch/secrets/v1', 32);
+  }
+
+  encrypt(plain: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+    return [PREFIX, iv, cipher.getAuthTag(), data].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join(':');
+  }
+
+  decrypt(stored: string): string {
+    const [prefix, iv, tag, data] = stored.split(':');
+    if (prefix !== PREFIX || !iv || !tag || data === undefined) throw new Error('not an encrypted secret');
+    const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    try {
+      return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+    } catch {
+      throw new Error('cannot decrypt a stored secret: SECRET_KEY differs from the one it was saved with');
+    }
+  }
+}
+
+/** Shows the shape of a secret, never the secret: `••••••••` plus its last two characters when it is long. */
+export function mask(secret: string | undefined | null): string {
+  if (!secret) return '—';
+  return secret.length >= 12 ? `••••••••${secret.slice(-2)}` : '••••••••';
+}
+
+/**
+ * The key for the embedded default: read from `<dataDir>/secret.key`, generated there on first start.
+ * Returns whether it was generated, so start-up can say so.
+ */
+export function loadOrCreateKeyFile(dataDir: string): { key: string; created: boolean } {
+  const file = path.join(dataDir, 'secret.key');
+  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), created: false };
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32).toString('hex');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return { key, created: true };
+}
