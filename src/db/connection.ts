@@ -14,6 +14,7 @@ export interface Database {
 const ALL_MODELS = [
   models.PersonModel,
   models.TaskModel,
+  models.ObserverModel,
   models.ChangeModel,
   models.DeliveryModel,
   models.SettingsModel,
@@ -21,6 +22,7 @@ const ALL_MODELS = [
   models.RunModel,
   models.AlertModel,
   models.SessionModel,
+  models.ClaimModel,
 ];
 
 /**

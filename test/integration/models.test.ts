@@ -1,15 +1,24 @@
 import mongoose from 'mongoose';
 import { useTestDatabase } from '../support/db.js';
+import { claimKeys } from '../../src/db/claims.js';
 import { DeliveryModel, PersonModel, TaskModel, ChangeModel, nextSequence } from '../../src/db/models/index.js';
 
 useTestDatabase();
 
 describe('models on the real database', () => {
-  it('hands out task numbers from an atomic counter, without gaps or repeats under concurrency', async () => {
-    const numbers = await Promise.all(Array.from({ length: 50 }, () => nextSequence('task')));
-    expect(new Set(numbers).size).toBe(50);
-    expect(Math.min(...numbers)).toBe(1);
-    expect(Math.max(...numbers)).toBe(50);
+  it('hands out increasing numbers from a counter', async () => {
+    const a = await nextSequence('seq-test');
+    const b = await nextSequence('seq-test');
+    expect(b).toBe(a + 1);
+  });
+
+  it('lets exactly one of several racing workers win each claim', async () => {
+    const keys = Array.from({ length: 200 }, (_, i) => `d${i}:0`);
+    const results = await Promise.all(['A', 'B', 'C'].map((owner) => claimKeys(keys, owner)));
+    const total = results.reduce((n, s) => n + s.size, 0);
+    expect(total).toBe(200);
+    const all = results.flatMap((s) => [...s]);
+    expect(new Set(all).size).toBe(200);
   });
 
   it('refuses a second task with the same number', async () => {

@@ -21,6 +21,8 @@ const deliverySchema = new Schema(
     nextAttemptAt: { type: Date, required: true },
     /** Why the next attempt waits: `retry` or `quiet`. */
     heldFor: { type: String, enum: ['retry', 'quiet'] },
+    /** Number of claims so far; the next claim inserts the Claim `<_id>:<claimSeq>` (see src/db/claims.ts). */
+    claimSeq: { type: Number, default: 0, required: true },
     /** Worker (claim token) that holds the delivery while status is `sending`. */
     leaseOwner: { type: String },
     leaseUntil: { type: Date },

@@ -1,0 +1,56 @@
+import { ClaimModel } from './models/misc.js';
+
+function isDuplicateKey(err: unknown): boolean {
+  return (err as { code?: number })?.code === 11000;
+}
+
+/**
+ * Tries to claim each key for `owner` and returns the keys this call won. Several workers may call it
+ * at once with overlapping keys: each key is won by exactly one of them, because a claim is an insert
+ * under a unique `_id` — atomic on MongoDB and on FerretDB alike.
+ */
+export async function claimKeys(keys: string[], owner: string, at = new Date()): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const won = new Set(keys);
+  try {
+    await ClaimModel.insertMany(
+      keys.map((k) => ({ _id: k, owner, at })),
+      { ordered: false, lean: true },
+    );
+  } catch (err) {
+    const writeErrors = (err as { writeErrors?: Array<{ index?: number; err?: { index?: number; code?: number }; code?: number }> })
+      .writeErrors;
+    if (!writeErrors) throw err;
+    for (const we of writeErrors) {
+      const index = we.index ?? we.err?.index;
+      const code = we.code ?? we.err?.code;
+      if (code !== 11000 || index === undefined) throw err;
+      won.delete(keys[index]!);
+    }
+  }
+  return won;
+}
+
+/** Claims one key; true when this call won it. */
+export async function claimKey(key: string, owner: string, at = new Date()): Promise<boolean> {
+  try {
+    await ClaimModel.create({ _id: key, owner, at });
+    return true;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
+  }
+}
+
+/** Gives keys up, so that they can be claimed again (delete is atomic per document). */
+export async function releaseKeys(keys: string[]): Promise<void> {
+  if (keys.length) await ClaimModel.deleteMany({ _id: { $in: keys } });
+}
+
+/** Removes claims older than `before` (no TTL index on FerretDB: a job cleans up). */
+export async function pruneClaims(before: Date): Promise<number> {
+  const r = await ClaimModel.deleteMany({ at: { $lt: before } });
+  return r.deletedCount;
+}
+
+export { isDuplicateKey };

@@ -1,0 +1,59 @@
+/**
+ * What the bot asks of delivery. The bot knows only this interface; src/delivery implements it,
+ * and main.ts passes the implementation to createBot().
+ */
+import type { Channel } from '../domain/types.js';
+
+export interface RunResult {
+  /** Run document id. */
+  runId: string;
+  trigger: 'send' | 'schedule';
+  taskNumber?: number;
+  /** Messages that went out per channel (a digest counts once). */
+  sent: Record<Channel, number>;
+  /** Deliveries that failed for good in this run, with their reasons (grouped). */
+  failed: Array<{ channel: Channel; reason: string; count: number }>;
+  /** Deliveries that will be tried again later (temporary failures). */
+  retrying: number;
+  /** Deliveries held until the person's quiet hours end. */
+  held: number;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface DryRunLine {
+  taskNumber: number;
+  personName: string;
+  channel: Channel;
+  address: string;
+  /** For SMS: parts and encoding of the rendered text. */
+  smsParts?: number;
+  smsEncoding?: 'GSM-7' | 'UCS-2';
+  /** Held by quiet hours until this time (ISO), if it would be. */
+  heldUntil?: string;
+}
+
+export interface QueueSummary {
+  pending: number;
+  /** Of the pending: waiting for a retry, and held by quiet hours. */
+  retrying: number;
+  held: number;
+  sending: number;
+  failed: number;
+  sent: number;
+  lastRun?: { finishedAt: string; trigger: string; sent: number; failed: number };
+  /** Next scheduled run (ISO), or undefined when the schedule is off. */
+  nextRun?: string;
+  /** The most frequent recent failure reasons. */
+  recentFailures: Array<{ reason: string; count: number }>;
+}
+
+export interface DeliveryPort {
+  /** Runs a dispatch now (all, or one task) and resolves with what it did. */
+  sendNow(opts: { taskNumber?: number; requestedBy?: number }): Promise<RunResult>;
+  /** Who would get what, sending nothing. */
+  dryRun(opts: { taskNumber?: number }): Promise<DryRunLine[]>;
+  queue(): Promise<QueueSummary>;
+  /** The schedule in Settings changed: apply it. */
+  scheduleChanged(): Promise<void>;
+}
