@@ -5,7 +5,7 @@ const positiveInt = (hint: string) =>
   z.coerce.number({ error: hint }).int(hint).positive(hint);
 
 const url = (name: string) =>
-  z.url({ error: `${name} must be a URL such as https://example.org (got something else)` });
+  z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL such as https://example.org` });
 
 const schema = z.object({
   BOT_TOKEN: z
@@ -29,11 +29,13 @@ const schema = z.object({
     .string()
     .min(16, 'SECRET_KEY must be at least 16 characters; generate one with: openssl rand -hex 32')
     .optional(),
-  HTTP_PORT: z.coerce
-    .number({ error: 'HTTP_PORT must be a port number' })
-    .int()
+  HTTP_PORT: z
+    .string()
+    .regex(/^\d+$/, 'HTTP_PORT must be a port number 0..65535')
+    .pipe(z.coerce.number())
+    .pipe(z.number().int()
     .min(0, 'HTTP_PORT must be 0..65535')
-    .max(65535, 'HTTP_PORT must be 0..65535'),
+    .max(65535, 'HTTP_PORT must be 0..65535')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
   }),
@@ -79,7 +81,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const merged: Record<string, string> = { ...defaults };
   for (const [k, v] of Object.entries(env)) {
-    if (v !== undefined && v !== '' && k in schema.shape) merged[k] = v;
+    if (v !== undefined && v.trim() !== '' && Object.hasOwn(schema.shape, k)) merged[k] = v;
   }
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {

@@ -24,14 +24,17 @@ export class SecretBox {
   }
 
   decrypt(stored: string): string {
-    const [prefix, iv, tag, data] = stored.split(':');
-    if (prefix !== PREFIX || !iv || !tag || data === undefined) throw new Error('not an encrypted secret');
-    const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    const parts = stored.split(':');
+    const [prefix, iv, tag, data] = parts;
+    if (parts.length !== 4 || prefix !== PREFIX || !iv || !tag || data === undefined) throw new Error('not an encrypted secret');
+    const tagBytes = Buffer.from(tag, 'base64url');
+    if (tagBytes.length !== 16) throw new Error('cannot decrypt a stored secret: the stored value is damaged');
     try {
+      const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
+      decipher.setAuthTag(tagBytes);
       return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
     } catch {
-      throw new Error('cannot decrypt a stored secret: SECRET_KEY differs from the one it was saved with');
+      throw new Error('cannot decrypt a stored secret: SECRET_KEY differs from the one it was saved with, or the stored value is damaged');
     }
   }
 }
@@ -48,9 +51,20 @@ export function mask(secret: string | undefined | null): string {
  */
 export function loadOrCreateKeyFile(dataDir: string): { key: string; created: boolean } {
   const file = path.join(dataDir, 'secret.key');
-  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), created: false };
+  const read = () => {
+    const key = readFileSync(file, 'utf8').trim();
+    if (key.length < 16) throw new Error(`${file} is empty or too short: delete it (stored passwords will need re-entering) or set SECRET_KEY`);
+    return key;
+  };
+  if (existsSync(file)) return { key: read(), created: false };
   mkdirSync(dataDir, { recursive: true });
   const key = randomBytes(32).toString('hex');
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  try {
+    // 'wx': of two processes starting at once, one writes and the other reads what it wrote.
+    writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { key: read(), created: false };
+    throw err;
+  }
   return { key, created: true };
 }

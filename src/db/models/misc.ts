@@ -14,7 +14,7 @@ export async function nextSequence(name: string): Promise<number> {
       const doc = await CounterModel.findOneAndUpdate(
         { _id: name },
         { $inc: { seq: 1 } },
-        { upsert: true, new: true, lean: true },
+        { upsert: true, returnDocument: 'after', lean: true },
       );
       return doc!.seq;
     } catch (err) {

@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# taskwatch: one image for every role. The role is chosen at run time:
+#   docker run ... taskwatch                      (bot and worker in one process)
+#   docker run ... taskwatch node dist/src/main.js --role=bot
+#   docker run ... taskwatch node dist/src/main.js --role=worker
+# node:20-slim tracks the newest Node 20 (mongoose 9 needs Node >= 20.19).
+
+# ---- build: all dependencies, compile TypeScript to dist/ ----
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY . .
+RUN npm run build
+
+# ---- runtime: production dependencies and dist/ only ----
+FROM node:20-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# DATA_DIR (./data) must be writable by the non-root user: the generated secret key lives there
+# when SECRET_KEY is not set.
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+EXPOSE 8080
+# slim has no curl: ask node itself. HTTP_PORT follows the app's own setting (default 8080).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"]
+CMD ["node", "dist/src/main.js"]

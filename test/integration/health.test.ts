@@ -1,0 +1,172 @@
+import mongoose from 'mongoose';
+import { createLogger } from '../../src/logger.js';
+import { connectMongoose } from '../../src/db/connection.js';
+import { startHttpServer, type HttpServer } from '../../src/http/server.js';
+import { testMongoUri, useTestDatabase } from '../support/db.js';
+
+const { dbName } = useTestDatabase();
+const logger = createLogger('silent');
+
+let server: HttpServer;
+let base: string;
+const webhookCalls: { method?: string; url?: string; body: string }[] = [];
+
+beforeAll(async () => {
+  server = await startHttpServer({
+    port: 0,
+    host: '127.0.0.1',
+    logger,
+    metrics: async () => ({ deliveries_pending: 3, 'deliveries sent_total': 7, taskwatch_lease_ms: 1.5 }),
+    webhook: {
+      path: '/telegram/hook-secret',
+      handler: (req, res) => {
+        let body = '';
+        req.setEncoding('utf8');
+        req.on('data', (chunk: string) => (body += chunk));
+        req.on('end', () => {
+          webhookCalls.push({ method: req.method, url: req.url, body });
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+        });
+      },
+    },
+  });
+  base = `http://127.0.0.1:${server.port}`;
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+describe('HTTP server', () => {
+  it('listens on the port the system chose', () => {
+    expect(server.port).toBeGreaterThan(0);
+  });
+
+  it('reports healthy while the database answers', async () => {
+    const res = await fetch(`${base}/healthz`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual({ status: 'ok', db: 'up' });
+  });
+
+  it('serves metrics in the Prometheus text format, prefixed taskwatch_', async () => {
+    const res = await fetch(`${base}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    expect(text).toBe(
+      [
+        '# TYPE taskwatch_deliveries_pending gauge',
+        'taskwatch_deliveries_pending 3',
+        '# TYPE taskwatch_deliveries_sent_total counter',
+        'taskwatch_deliveries_sent_total 7',
+        '# TYPE taskwatch_lease_ms gauge',
+        'taskwatch_lease_ms 1.5',
+        '',
+      ].join('\n'),
+    );
+    for (const line of text.trimEnd().split('\n')) {
+      expect(line).toMatch(/^(# TYPE taskwatch_[a-zA-Z0-9_:]+ (gauge|counter)|taskwatch_[a-zA-Z0-9_:]+ -?[\d.e+]+)$/);
+    }
+  });
+
+  it('answers 404 with JSON for an unknown path', async () => {
+    const res = await fetch(`${base}/nope`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual({ status: 'error', error: 'not found' });
+  });
+
+  it('hands a POST to the webhook path to the webhook handler, body untouched', async () => {
+    const update = JSON.stringify({ update_id: 1, message: { text: 'привет' } });
+    const res = await fetch(`${base}/telegram/hook-secret`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: update,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+    expect(webhookCalls).toEqual([{ method: 'POST', url: '/telegram/hook-secret', body: update }]);
+  });
+
+  it('refuses other methods on the webhook path', async () => {
+    const res = await fetch(`${base}/telegram/hook-secret`);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect(webhookCalls).toHaveLength(1);
+  });
+
+  it('reports 503 once the database connection is gone, and 200 again when it is back', async () => {
+    await mongoose.disconnect();
+    try {
+      const res = await fetch(`${base}/healthz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: 'error', db: 'down' });
+    } finally {
+      await connectMongoose(testMongoUri(), dbName);
+    }
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('reports 503 when the database address has no server behind it', async () => {
+    await mongoose.disconnect();
+    try {
+      await expect(
+        mongoose.connect('mongodb://127.0.0.1:1/none', { serverSelectionTimeoutMS: 300 }),
+      ).rejects.toThrow();
+      const res = await fetch(`${base}/healthz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: 'error', db: 'down' });
+    } finally {
+      await mongoose.disconnect();
+      // reconnect so the shared clean-up can drop this file's database
+      await connectMongoose(testMongoUri(), dbName);
+    }
+  });
+});
+
+describe('HTTP server edge cases', () => {
+  it('serves an empty exposition when no metrics callback is given', async () => {
+    const s = await startHttpServer({ port: 0, logger });
+    try {
+      const res = await fetch(`http://127.0.0.1:${s.port}/metrics`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('answers 500 when the metrics callback fails, and logs the error', async () => {
+    const lines: string[] = [];
+    const s = await startHttpServer({
+      port: 0,
+      logger: createLogger('error', { write: (l: string) => void lines.push(l) }),
+      metrics: async () => {
+        throw new Error('count failed');
+      },
+    });
+    try {
+      const res = await fetch(`http://127.0.0.1:${s.port}/metrics`);
+      expect(res.status).toBe(500);
+      expect(await res.json()).toEqual({ status: 'error', error: 'internal error' });
+      expect(lines.join('')).toContain('count failed');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('closes with keep-alive connections open, and stops accepting', async () => {
+    const s = await startHttpServer({ port: 0, logger });
+    const url = `http://127.0.0.1:${s.port}/nope`;
+    const first = await fetch(url, { headers: { connection: 'keep-alive' } });
+    await first.text();
+    await s.close();
+    await s.close(); // a second call is harmless
+    await expect(fetch(url)).rejects.toThrow();
+  });
+
+  it('refuses to start on a port that is taken', async () => {
+    await expect(startHttpServer({ port: server.port, host: '127.0.0.1', logger })).rejects.toThrow(/EADDRINUSE/);
+  });
+});
