@@ -23,6 +23,8 @@ export interface RunResult {
 
 export interface DryRunLine {
   taskNumber: number;
+  /** When one message would carry several tasks (a digest): all of them. */
+  taskNumbers?: number[];
   personName: string;
   channel: Channel;
   address: string;

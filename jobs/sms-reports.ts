@@ -1,0 +1,9 @@
+/** Bree job: polls SMS delivery reports. A thin entry; the work is in src/. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { runSmsReportsJob, type JobData } from '../src/scheduler/dispatch-job.js';
+
+try {
+  await runSmsReportsJob(workerData as JobData);
+} finally {
+  parentPort?.postMessage('done');
+}

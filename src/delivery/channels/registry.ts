@@ -1,0 +1,70 @@
+import type { Config } from '../../config.js';
+import type { Logger } from '../../logger.js';
+import type { SecretBox } from '../../secrets.js';
+import type { TemplateKind } from '../../domain/templates.js';
+import { loadSmsSettings, loadSmtpSettings, loadTemplates } from '../../services/settings.js';
+import { createEmailChannel } from './email.js';
+import { createSmsProvider, smsChannel } from './sms/index.js';
+import type { SmsProvider } from './sms/provider.js';
+import { createTelegramChannel } from './telegram.js';
+import type { ChannelSender } from './types.js';
+import type { Channel } from '../../domain/types.js';
+
+/** The channels of one dispatch run, built once from Settings and immutable for the run. */
+export interface ChannelSet {
+  senders: Readonly<Partial<Record<Channel, ChannelSender>>>;
+  smsProvider?: SmsProvider;
+  smsMaxParts: number;
+  smsFallback: 'none' | 'telegram' | 'email';
+  templates: Partial<Record<TemplateKind, string>>;
+  /** Domain of the sender address, for Message-IDs. */
+  mailDomain: string;
+  /** Why a channel is missing, for the message admins get. */
+  missing: Partial<Record<Channel, string>>;
+  close(): Promise<void>;
+}
+
+export async function buildChannels(deps: { config: Config; secrets: SecretBox; logger: Logger }): Promise<ChannelSet> {
+  const { config, secrets, logger } = deps;
+  const senders: Partial<Record<Channel, ChannelSender>> = {};
+  const missing: Partial<Record<Channel, string>> = {};
+  let mailDomain = 'taskwatch.local';
+
+  const smtp = await loadSmtpSettings(secrets);
+  if (smtp) {
+    senders.email = createEmailChannel(smtp, { timeoutMs: config.HTTP_TIMEOUT_MS, pool: true, logger });
+    mailDomain = smtp.from.match(/@([^>\s]+)/)?.[1] ?? mailDomain;
+  } else {
+    missing.email = 'SMTP is not configured (an admin sets it with /smtp)';
+  }
+
+  const sms = await loadSmsSettings(secrets, config);
+  let smsProvider: SmsProvider | undefined;
+  if (sms) {
+    smsProvider = createSmsProvider(sms.provider, sms.options);
+    senders.sms = smsChannel(smsProvider);
+  } else {
+    missing.sms = 'the SMS gateway is not configured (an admin sets it with /sms)';
+  }
+
+  if (config.BOT_TOKEN) {
+    senders.telegram = createTelegramChannel({ token: config.BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, logger });
+  } else {
+    missing.telegram = 'BOT_TOKEN is not set for the worker';
+  }
+
+  const templates = await loadTemplates();
+
+  return {
+    senders: Object.freeze(senders),
+    smsProvider,
+    smsMaxParts: sms?.maxParts ?? 3,
+    smsFallback: sms?.fallback ?? 'telegram',
+    templates,
+    mailDomain,
+    missing,
+    async close() {
+      await Promise.all(Object.values(senders).map((s) => s.close?.()));
+    },
+  };
+}

@@ -1,0 +1,392 @@
+import { Types, type AnyBulkWriteOperation } from 'mongoose';
+import { ChangeModel, DeliveryModel, PersonModel, TaskModel, type Delivery } from '../db/models/index.js';
+import { claimKeys } from '../db/claims.js';
+import type { Logger } from '../logger.js';
+import type { Channel, Language } from '../domain/types.js';
+import { quietHoursEnd } from '../domain/quiet-hours.js';
+import { renderEmail, renderSms, renderTelegram, type NotificationItem } from '../domain/templates.js';
+import { fitSms } from '../domain/sms-segments.js';
+import type { RunResult } from './port.js';
+import type { ChannelSet } from './channels/registry.js';
+import { TemporaryDeliveryError, type FailureCause, type OutgoingMessage } from './channels/types.js';
+import { decideRetry, type RetryPolicy } from './retry.js';
+import { addressOf, insertIgnoringDuplicates } from './planning.js';
+import type { Alerter } from './alerts.js';
+import { alertFor } from './alert-texts.js';
+
+type LeanDelivery = Delivery & { _id: Types.ObjectId };
+
+export interface DispatchDeps {
+  channels: ChannelSet;
+  alerter: Alerter;
+  logger: Logger;
+  policy: RetryPolicy;
+  /** Deliveries one claim takes. */
+  batchSize: number;
+  /** Messages sent at the same time. */
+  concurrency: number;
+  /** Lease length in ms; renewed while the batch is being sent. */
+  leaseMs: number;
+  /** Names the claims and leases of this run. */
+  owner: string;
+  clock?: () => Date;
+  /** Stops between batches. */
+  signal?: AbortSignal;
+}
+
+export type DispatchOutcome = Omit<RunResult, 'runId' | 'trigger' | 'startedAt' | 'finishedAt'>;
+
+interface Group {
+  person: PersonLean;
+  channel: Channel;
+  deliveries: LeanDelivery[];
+}
+
+interface PersonLean {
+  _id: Types.ObjectId;
+  telegramId: number;
+  name: string;
+  email?: string | null;
+  phone?: string | null;
+  timezone: string;
+  language: string;
+  quietHours?: { start?: string | null; end?: string | null } | null;
+  quietEmail?: boolean | null;
+}
+
+/**
+ * One dispatch pass: claims due deliveries in batches (a claim per delivery, so several workers share the
+ * work and each delivery goes to one of them), groups what one person gets on one channel into one message,
+ * renders and sends it, and records every result in bulk. Ends when nothing due is left in scope.
+ */
+export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number } = {}): Promise<DispatchOutcome> {
+  const clock = deps.clock ?? (() => new Date());
+  const outcome: DispatchOutcome = {
+    sent: { email: 0, sms: 0, telegram: 0 },
+    failed: [],
+    retrying: 0,
+    held: 0,
+    ...(scope.taskNumber !== undefined ? { taskNumber: scope.taskNumber } : {}),
+  };
+  const failures = new Map<string, { channel: Channel; reason: string; count: number }>();
+  await deps.alerter.load();
+
+  // A run takes what was due when it started: a delivery it puts back for a retry waits for a later run,
+  // however short the delay, so one run never spends several attempts of the same delivery.
+  const runStart = clock();
+  let emptyClaims = 0;
+  while (!deps.signal?.aborted) {
+    const claimed = await claimBatch(deps, runStart, clock(), scope.taskNumber);
+    if (claimed === 'none') break;
+    if (claimed.length === 0) {
+      // Every candidate went to another worker; look again, but do not spin.
+      if (++emptyClaims > 3) break;
+      await new Promise((r) => setTimeout(r, 20));
+      continue;
+    }
+    emptyClaims = 0;
+    await processBatch(deps, claimed, clock, outcome, failures);
+  }
+
+  const scopeFilter = scope.taskNumber !== undefined ? { taskNumber: scope.taskNumber } : {};
+  outcome.held = await DeliveryModel.countDocuments({ ...scopeFilter, status: 'pending', heldFor: 'quiet' });
+  outcome.failed = [...failures.values()];
+  return outcome;
+}
+
+async function claimBatch(deps: DispatchDeps, dueBy: Date, now: Date, taskNumber?: number): Promise<LeanDelivery[] | 'none'> {
+  const due: Record<string, unknown> = {
+    $or: [
+      { status: 'pending', nextAttemptAt: { $lte: dueBy } },
+      { status: 'sending', leaseUntil: { $lt: now } },
+    ],
+    ...(taskNumber !== undefined ? { taskNumber } : {}),
+  };
+  const candidates = await DeliveryModel.find(due)
+    .sort({ nextAttemptAt: 1 })
+    .limit(deps.batchSize)
+    .select({ claimSeq: 1 })
+    .lean<Array<{ _id: Types.ObjectId; claimSeq: number }>>();
+  if (candidates.length === 0) return 'none';
+  const key = (c: { _id: Types.ObjectId; claimSeq: number }) => `${String(c._id)}:${c.claimSeq}`;
+  const won = await claimKeys(candidates.map(key), deps.owner, now);
+  const winners = candidates.filter((c) => won.has(key(c)));
+  if (winners.length === 0) return [];
+  const leaseUntil = new Date(now.getTime() + deps.leaseMs);
+  await DeliveryModel.bulkWrite(
+    winners.map((w) => ({
+      updateOne: {
+        filter: { _id: w._id, claimSeq: w.claimSeq },
+        update: { $set: { status: 'sending', leaseOwner: deps.owner, leaseUntil }, $inc: { claimSeq: 1 } },
+      },
+    })),
+    { ordered: false },
+  );
+  return DeliveryModel.find({ _id: { $in: winners.map((w) => w._id) }, leaseOwner: deps.owner, status: 'sending' }).lean<
+    LeanDelivery[]
+  >();
+}
+
+/**
+ * Every write of a batch goes through one chain, in order: result records, lease renewals.
+ * (FerretDB rewrites whole documents, so two writes of ours to one document must never overlap.)
+ */
+class BatchWriter {
+  #ops: AnyBulkWriteOperation[] = [];
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly flushAt = 100) {}
+
+  add(op: AnyBulkWriteOperation): void {
+    this.#ops.push(op);
+    if (this.#ops.length >= this.flushAt) void this.flush();
+  }
+
+  flush(): Promise<unknown> {
+    const ops = this.#ops;
+    this.#ops = [];
+    if (ops.length) this.#chain = this.#chain.then(() => DeliveryModel.bulkWrite(ops as never, { ordered: true }));
+    return this.#chain;
+  }
+}
+
+async function processBatch(
+  deps: DispatchDeps,
+  batch: LeanDelivery[],
+  clock: () => Date,
+  outcome: DispatchOutcome,
+  failures: Map<string, { channel: Channel; reason: string; count: number }>,
+): Promise<void> {
+  const { channels, alerter, logger } = deps;
+  const changeIds = unique(batch.map((d) => String(d.change)));
+  const taskIds = unique(batch.map((d) => String(d.task)));
+  const changes = await ChangeModel.find({ _id: { $in: changeIds.map(oid) } }).lean();
+  const [tasks, people] = await Promise.all([
+    TaskModel.find({ _id: { $in: taskIds.map(oid) } }).lean(),
+    PersonModel.find({
+      _id: { $in: unique([...batch.map((d) => String(d.person)), ...changes.map((c) => String(c.actor))]).map(oid) },
+    })
+      .select({ telegramId: 1, name: 1, email: 1, phone: 1, timezone: 1, language: 1, quietHours: 1, quietEmail: 1 })
+      .lean<PersonLean[]>(),
+  ]);
+  const changeById = new Map(changes.map((c) => [String(c._id), c]));
+  const taskById = new Map(tasks.map((t) => [String(t._id), t]));
+  const personById = new Map(people.map((p) => [String(p._id), p]));
+
+  const writer = new BatchWriter();
+  const owned = { leaseOwner: deps.owner, status: 'sending' };
+  const release = { leaseOwner: '', leaseUntil: '' };
+  const renew = setInterval(() => {
+    writer.add({
+      updateMany: {
+        filter: owned,
+        update: { $set: { leaseUntil: new Date(clock().getTime() + deps.leaseMs) } },
+      },
+    });
+    void writer.flush();
+  }, Math.max(1_000, Math.floor(deps.leaseMs / 3)));
+  renew.unref();
+
+  const groups = new Map<string, Group>();
+  const fallbacks: Array<Record<string, unknown>> = [];
+  for (const d of batch) {
+    const person = personById.get(String(d.person));
+    if (!person || !changeById.has(String(d.change)) || !taskById.has(String(d.task))) {
+      writer.add({
+        updateOne: {
+          filter: { _id: d._id, ...owned },
+          update: { $set: { status: 'skipped', lastError: 'the person, task or change no longer exists' }, $unset: release },
+        },
+      });
+      continue;
+    }
+    const key = `${String(d.person)}:${d.channel}`;
+    const g = groups.get(key) ?? { person, channel: d.channel as Channel, deliveries: [] };
+    g.deliveries.push(d);
+    groups.set(key, g);
+  }
+
+  const sendGroup = async (g: Group): Promise<void> => {
+    const now = clock();
+    const ids = g.deliveries.map((d) => d._id);
+    const quietApplies = g.channel === 'sms' || (g.channel === 'email' && g.person.quietEmail);
+    const quietEnd = quietApplies
+      ? quietHoursEnd(now, g.person.quietHours as { start: string; end: string } | undefined, g.person.timezone)
+      : undefined;
+    if (quietEnd) {
+      writer.add({
+        updateMany: {
+          filter: { _id: { $in: ids }, ...owned },
+          update: { $set: { status: 'pending', nextAttemptAt: quietEnd, heldFor: 'quiet' }, $unset: release },
+        },
+      });
+      return;
+    }
+
+    const sender = channels.senders[g.channel];
+    const attempts = Math.max(...g.deliveries.map((d) => d.attempts)) + 1;
+    const messageId = `${String(ids[0])}@${channels.mailDomain}`;
+    try {
+      if (!sender) throw new TemporaryDeliveryError(channels.missing[g.channel] ?? `${g.channel} is not available`, undefined, 'config');
+      const message = render(g, channels, changeById, taskById, personById, messageId);
+      const receipt = await sender.send(message);
+      writer.add({
+        updateMany: {
+          filter: { _id: { $in: ids }, ...owned },
+          update: {
+            $set: {
+              status: 'sent',
+              sentAt: clock(),
+              attempts,
+              address: message.to,
+              ...(g.channel === 'email' ? { messageId } : {}),
+              ...(receipt.providerMessageId ? { providerMessageId: receipt.providerMessageId } : {}),
+            },
+            $unset: { ...release, heldFor: '', lastError: '' },
+          },
+        },
+      });
+      outcome.sent[g.channel] += 1;
+      await alerter.resolve(`${g.channel}:`, `address:${String(g.person._id)}:${g.channel}`);
+    } catch (err) {
+      const decision = decideRetry(err, attempts, deps.policy);
+      if (decision.retry) {
+        writer.add({
+          updateMany: {
+            filter: { _id: { $in: ids }, ...owned },
+            update: {
+              $set: {
+                status: 'pending',
+                attempts,
+                nextAttemptAt: new Date(clock().getTime() + decision.delayMs),
+                heldFor: 'retry',
+                lastError: decision.reason,
+              },
+              $unset: release,
+            },
+          },
+        });
+        outcome.retrying += ids.length;
+      } else {
+        let reason = decision.reason;
+        if (g.channel === 'sms' && channels.smsFallback !== 'none' && decision.cause !== 'config') {
+          const fallbackChannel = channels.smsFallback;
+          const address = addressOf(g.person, fallbackChannel);
+          if (address) {
+            reason = `${reason} (sent by ${fallbackChannel} instead)`;
+            for (const d of g.deliveries) {
+              fallbacks.push({
+                _id: new Types.ObjectId(),
+                change: d.change,
+                task: d.task,
+                taskNumber: d.taskNumber,
+                person: d.person,
+                channel: fallbackChannel,
+                address,
+                status: 'pending',
+                attempts: 0,
+                claimSeq: 0,
+                // due as the failed one was, so this run still sends it
+                nextAttemptAt: d.nextAttemptAt,
+                fallbackOf: d._id,
+                createdAt: now,
+                updatedAt: now,
+              });
+            }
+          }
+        }
+        writer.add({
+          updateMany: {
+            filter: { _id: { $in: ids }, ...owned },
+            update: { $set: { status: 'failed', attempts, lastError: reason }, $unset: { ...release, heldFor: '' } },
+          },
+        });
+        const key = `${g.channel}:${decision.reason}`;
+        const f = failures.get(key) ?? { channel: g.channel, reason: decision.reason, count: 0 };
+        f.count += ids.length;
+        failures.set(key, f);
+      }
+      await raiseAlert(alerter, decision.cause, g, decision.reason, decision.retry);
+      logger.debug({ channel: g.channel, person: String(g.person._id), retry: decision.retry, reason: decision.reason }, 'delivery failed');
+    }
+  };
+
+  try {
+    await runPool([...groups.values()], deps.concurrency, async (g) => {
+      try {
+        await sendGroup(g);
+      } catch (err) {
+        // A bug in rendering or recording must not stop the batch; the lease hands the group on later.
+        logger.error({ err, channel: g.channel }, 'a delivery group failed unexpectedly');
+      }
+    });
+  } finally {
+    clearInterval(renew);
+    await writer.flush();
+  }
+  if (fallbacks.length) await insertIgnoringDuplicates(fallbacks);
+}
+
+function render(
+  g: Group,
+  channels: ChannelSet,
+  changeById: Map<string, { at: Date; actor: unknown; fields?: Array<{ field?: string | null; from?: string | null; to?: string | null }> }>,
+  taskById: Map<string, { number: number; title: string; status: string; priority: string; due?: Date | null; description?: string | null }>,
+  personById: Map<string, PersonLean>,
+  messageId: string,
+): OutgoingMessage {
+  const items: NotificationItem[] = g.deliveries
+    .map((d) => {
+      const change = changeById.get(String(d.change))!;
+      const task = taskById.get(String(d.task))!;
+      return {
+        task: {
+          number: task.number,
+          title: task.title,
+          status: task.status,
+          priority: task.priority,
+          due: task.due ?? null,
+          description: task.description ?? '',
+        },
+        actor: personById.get(String(change.actor))?.name ?? '?',
+        at: change.at,
+        fields: (change.fields ?? []).map((f) => ({ field: f.field ?? '', from: f.from ?? '', to: f.to ?? '' })),
+      };
+    })
+    .sort((a, b) => a.at.getTime() - b.at.getTime());
+  const opts = { language: g.person.language as Language, timezone: g.person.timezone, personName: g.person.name };
+  const to = addressOf(g.person, g.channel) ?? g.deliveries[0]!.address;
+  const taskNumber = items.length === 1 ? items[0]!.task.number : undefined;
+  if (g.channel === 'email') {
+    const mail = renderEmail(items, channels.templates, opts);
+    return { channel: 'email', to, subject: mail.subject, text: mail.text, html: mail.html, messageId, taskNumber };
+  }
+  if (g.channel === 'sms') {
+    const text = fitSms(renderSms(items, channels.templates.sms, opts), channels.smsMaxParts).text;
+    return { channel: 'sms', to, text };
+  }
+  return { channel: 'telegram', to, text: renderTelegram(items, opts), taskNumber: items[0]!.task.number };
+}
+
+async function raiseAlert(alerter: Alerter, cause: FailureCause, g: Group, reason: string, retrying: boolean): Promise<void> {
+  const alert = alertFor(cause, g.channel, reason, { name: g.person.name, address: addressOf(g.person, g.channel) ?? '' }, retrying);
+  if (!alert) return;
+  const key = cause === 'address' ? `address:${String(g.person._id)}:${g.channel}` : `${g.channel}:${cause}`;
+  await alerter.raise(key, alert);
+}
+
+async function runPool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(size, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+function oid(id: string): Types.ObjectId {
+  return new Types.ObjectId(id);
+}

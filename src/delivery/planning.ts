@@ -1,0 +1,122 @@
+import { Types } from 'mongoose';
+import { ChangeModel, DeliveryModel, ObserverModel, PersonModel, TaskModel } from '../db/models/index.js';
+import type { Channel } from '../domain/types.js';
+
+type Id = Types.ObjectId;
+
+interface PlannablePerson {
+  _id: Id;
+  telegramId: number;
+  email?: string | null;
+  phone?: string | null;
+  participantChannels?: string[];
+  notifySelf?: boolean | null;
+}
+
+/** The address a person has on a channel, or undefined when they have none. */
+export function addressOf(person: Pick<PlannablePerson, 'telegramId' | 'email' | 'phone'>, channel: Channel): string | undefined {
+  if (channel === 'email') return person.email ?? undefined;
+  if (channel === 'sms') return person.phone ?? undefined;
+  return String(person.telegramId);
+}
+
+/**
+ * Fans unplanned Changes out into Deliveries: the task's author and assignee on their participant channels,
+ * its observers on the channels they chose; not the person who made the change (unless they opted in);
+ * only on channels they have an address for. Deliveries are written in bulk under the unique
+ * (change, person, channel) key, so planning a change twice — a crash between the insert and the
+ * `plannedAt` mark, or two workers at once — plans nothing new. Returns the number of deliveries written.
+ */
+export async function planPendingChanges(now: Date = new Date(), batchSize = 500): Promise<number> {
+  let written = 0;
+  for (;;) {
+    const changes = await ChangeModel.find({ plannedAt: null })
+      .sort({ at: 1 })
+      .limit(batchSize)
+      .select({ task: 1, taskNumber: 1, actor: 1, at: 1 })
+      .lean();
+    if (changes.length === 0) return written;
+
+    const taskIds = [...new Set(changes.map((c) => String(c.task)))].map((id) => new Types.ObjectId(id));
+    const [tasks, observers] = await Promise.all([
+      TaskModel.find({ _id: { $in: taskIds } }).select({ author: 1, assignee: 1 }).lean(),
+      ObserverModel.find({ task: { $in: taskIds } }).select({ task: 1, person: 1, channels: 1 }).lean(),
+    ]);
+    const personIds = new Set<string>();
+    for (const t of tasks) {
+      personIds.add(String(t.author));
+      if (t.assignee) personIds.add(String(t.assignee));
+    }
+    for (const o of observers) personIds.add(String(o.person));
+    const people = await PersonModel.find({ _id: { $in: [...personIds].map((id) => new Types.ObjectId(id)) } })
+      .select({ telegramId: 1, email: 1, phone: 1, participantChannels: 1, notifySelf: 1 })
+      .lean<PlannablePerson[]>();
+
+    const personById = new Map(people.map((p) => [String(p._id), p]));
+    const taskById = new Map(tasks.map((t) => [String(t._id), t]));
+    const observersByTask = new Map<string, typeof observers>();
+    for (const o of observers) {
+      const key = String(o.task);
+      observersByTask.set(key, [...(observersByTask.get(key) ?? []), o]);
+    }
+
+    const docs: Array<Record<string, unknown>> = [];
+    for (const change of changes) {
+      const task = taskById.get(String(change.task));
+      if (!task) continue;
+      const wanted = new Map<string, Set<Channel>>();
+      const add = (personId: unknown, channels: readonly string[] | undefined) => {
+        const key = String(personId);
+        const set = wanted.get(key) ?? new Set<Channel>();
+        for (const c of channels ?? []) set.add(c as Channel);
+        wanted.set(key, set);
+      };
+      const author = personById.get(String(task.author));
+      add(task.author, author?.participantChannels ?? ['email']);
+      if (task.assignee) add(task.assignee, personById.get(String(task.assignee))?.participantChannels ?? ['email']);
+      for (const o of observersByTask.get(String(task._id)) ?? []) add(o.person, o.channels);
+
+      for (const [personId, channels] of wanted) {
+        const person = personById.get(personId);
+        if (!person) continue;
+        if (personId === String(change.actor) && !person.notifySelf) continue;
+        for (const channel of channels) {
+          const address = addressOf(person, channel);
+          if (!address) continue;
+          docs.push({
+            _id: new Types.ObjectId(),
+            change: change._id,
+            task: task._id,
+            taskNumber: change.taskNumber,
+            person: person._id,
+            channel,
+            address,
+            status: 'pending',
+            attempts: 0,
+            claimSeq: 0,
+            nextAttemptAt: change.at ?? now,
+            createdAt: now,
+            updatedAt: now,
+          });
+        }
+      }
+    }
+    written += await insertIgnoringDuplicates(docs);
+    await ChangeModel.updateMany({ _id: { $in: changes.map((c) => c._id) } }, { $set: { plannedAt: now } });
+  }
+}
+
+/** Bulk insert where documents that already exist under a unique key are skipped. Returns how many were new. */
+export async function insertIgnoringDuplicates(docs: Array<Record<string, unknown>>): Promise<number> {
+  if (docs.length === 0) return 0;
+  try {
+    const r = await DeliveryModel.collection.insertMany(docs, { ordered: false });
+    return r.insertedCount;
+  } catch (err) {
+    type WriteError = { code?: number; err?: { code?: number } };
+    const raw = (err as { writeErrors?: WriteError[] | WriteError }).writeErrors;
+    const writeErrors = Array.isArray(raw) ? raw : raw ? [raw] : undefined;
+    if (!writeErrors || !writeErrors.every((w) => (w.code ?? w.err?.code) === 11000)) throw err;
+    return docs.length - writeErrors.length;
+  }
+}

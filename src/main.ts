@@ -1,0 +1,159 @@
+/**
+ * taskwatch's entry point: `node dist/src/main.js [--role=all|bot|worker]`.
+ * `all` (default) runs the bot and the delivery worker in one process; `bot` and `worker` run one each,
+ * so that several workers can share one database.
+ */
+import { createHash } from 'node:crypto';
+import { BOT_TOKEN_HINT, ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { SecretBox, loadOrCreateKeyFile } from './secrets.js';
+import { ensureIndexes, openDatabase, type Database } from './db/connection.js';
+import { DeliveryModel } from './db/models/index.js';
+import { startHttpServer, type HttpServer, type RequestHandler } from './http/server.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { createDeliveryService } from './delivery/service.js';
+import { createBot } from './bot/create-bot.js';
+
+export type Role = 'all' | 'bot' | 'worker';
+
+export function parseRole(argv: string[]): Role {
+  const arg = argv.find((a) => a.startsWith('--role='));
+  const role = arg?.slice('--role='.length) ?? process.env.TASKWATCH_ROLE ?? 'all';
+  if (role !== 'all' && role !== 'bot' && role !== 'worker') {
+    throw new ConfigError([`--role must be all, bot or worker (got "${role}")`]);
+  }
+  return role;
+}
+
+/** The key that encrypts stored secrets: SECRET_KEY, or with the embedded default a generated key file. */
+function resolveSecretKey(config: Config, logger: Logger): string {
+  if (config.SECRET_KEY) return config.SECRET_KEY;
+  if (config.MONGODB_URI) {
+    throw new ConfigError([
+      'SECRET_KEY is not set. It encrypts the SMTP password and SMS keys in the database; every process ' +
+        'of one installation needs the same value. Generate one with: openssl rand -hex 32',
+    ]);
+  }
+  const { key, created } = loadOrCreateKeyFile(config.DATA_DIR);
+  logger.info(
+    { file: `${config.DATA_DIR}/secret.key` },
+    created
+      ? 'SECRET_KEY is not set: generated a key for the embedded database (keep this file; set SECRET_KEY for a real deployment)'
+      : 'SECRET_KEY is not set: using the key file of the embedded database',
+  );
+  return key;
+}
+
+export async function main(argv = process.argv.slice(2), env = process.env): Promise<void> {
+  let config: Config;
+  let role: Role;
+  try {
+    role = parseRole(argv);
+    config = loadConfig(env);
+    if (role !== 'worker' && !config.BOT_TOKEN) throw new ConfigError([BOT_TOKEN_HINT]);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`taskwatch: ${err.problems.length === 1 ? err.problems[0] : err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.LOG_LEVEL).child({ role });
+
+  let secretKey: string;
+  try {
+    secretKey = resolveSecretKey(config, logger);
+  } catch (err) {
+    process.stderr.write(`taskwatch: ${err instanceof ConfigError ? err.problems[0] : (err as Error).message}\n`);
+    process.exit(2);
+  }
+  const secrets = new SecretBox(secretKey);
+
+  let db: Database | undefined;
+  let http: HttpServer | undefined;
+  let scheduler: Scheduler | undefined;
+  let stopBot: (() => void) | undefined;
+  let stopping = false;
+
+  const shutdown = async (signal: string, code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: no new work, letting the running dispatch finish');
+    try {
+      stopBot?.();
+      await scheduler?.stop();
+      await http?.close();
+      await db?.close();
+      logger.info('stopped');
+    } catch (err) {
+      logger.error({ err }, 'error while stopping');
+      code = code || 1;
+    }
+    process.exit(code);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  try {
+    db = await openDatabase({ uri: config.MONGODB_URI, dataDir: config.DATA_DIR }, logger);
+    await ensureIndexes();
+
+    if (role !== 'bot') {
+      scheduler = new Scheduler({ logger, mongoUri: db.uri, secretKey, pollMs: config.RUN_POLL_MS });
+      await scheduler.start();
+      logger.info('delivery worker started');
+    }
+
+    const delivery = createDeliveryService({
+      ...(scheduler ? { kick: () => scheduler!.kick(), onScheduleChanged: () => scheduler!.applySchedule() } : {}),
+    });
+
+    let webhook: { path: string; handler: RequestHandler } | undefined;
+    if (role !== 'worker') {
+      const { bot, setCommands } = createBot({ config, logger, secrets, delivery });
+      await setCommands();
+      if (config.TELEGRAM_WEBHOOK_URL) {
+        // A path nobody can guess, derived from the token (the token itself never appears in it).
+        const path = `/telegram/${createHash('sha256').update(config.BOT_TOKEN!).digest('hex').slice(0, 32)}`;
+        webhook = { path, handler: bot.webhookCallback(path) as RequestHandler };
+        await bot.telegram.setWebhook(new URL(path, config.TELEGRAM_WEBHOOK_URL).toString());
+        logger.info('bot started (webhook)');
+      } else {
+        await bot.telegram.deleteWebhook().catch((err: unknown) => logger.warn({ err }, 'deleteWebhook failed'));
+        void bot
+          .launch({ dropPendingUpdates: false }, () => logger.info({ bot: bot.botInfo?.username }, 'bot started (long polling)'))
+          .catch((err: unknown) => {
+            logger.fatal({ err }, 'the bot stopped polling');
+            void shutdown('polling stopped', 1);
+          });
+      }
+      stopBot = () => {
+        try {
+          bot.stop('shutdown');
+        } catch {
+          // not running (webhook mode)
+        }
+      };
+    }
+
+    http = await startHttpServer({
+      port: config.HTTP_PORT,
+      logger,
+      ...(webhook ? { webhook } : {}),
+      metrics: async () => {
+        const [pending, failed, sent] = await Promise.all([
+          DeliveryModel.countDocuments({ status: 'pending' }),
+          DeliveryModel.countDocuments({ status: 'failed' }),
+          DeliveryModel.countDocuments({ status: 'sent' }),
+        ]);
+        return { deliveries_pending: pending, deliveries_failed: failed, deliveries_sent: sent };
+      },
+    });
+    logger.info({ port: http.port }, 'health endpoint on /healthz');
+  } catch (err) {
+    logger.fatal({ err }, 'start-up failed');
+    await shutdown('start-up failed', 1);
+  }
+}
+
+await main();

@@ -1,0 +1,273 @@
+import { DeliveryModel, AlertModel } from '../../src/db/models/index.js';
+import { planPendingChanges } from '../../src/delivery/planning.js';
+import { pollSmsReports } from '../../src/delivery/reports.js';
+import { createSmsProvider } from '../../src/delivery/channels/sms/index.js';
+import { clearDatabase, useTestDatabase } from '../support/db.js';
+import { ADMIN_ID, edit, makePerson, makeTask, sendNow, startWorld, type World } from '../support/world.js';
+import { saveSmtp, saveSms } from '../../src/services/settings.js';
+
+useTestDatabase();
+
+let world: World;
+beforeAll(async () => {
+  world = await startWorld();
+});
+afterAll(async () => {
+  await world.close();
+});
+beforeEach(async () => {
+  await clearDatabase();
+  world.sink.reset();
+  world.sink.setFailRatio(0);
+  world.sms.reset();
+  world.telegram.storage.botMessages.length = 0;
+  await saveSmtp({ host: '127.0.0.1', port: world.sink.port, security: 'none', from: 'taskwatch <tw@example.org>' }, world.secrets);
+  await saveSms({ provider: 'smsru', secret: 'test-api-id', secretKind: 'api_id', sender: 'TaskWatch', fallback: 'telegram' }, world.secrets);
+});
+
+describe('a change travels to the people it concerns', () => {
+  it('sends one letter per e-mail recipient and one SMS per SMS recipient, and nothing to the author who made it', async () => {
+    const author = await makePerson({ name: 'Anna', email: 'anna@example.org', phone: '+79120000001' });
+    const boris = await makePerson({ name: 'Boris', email: 'boris@example.org', phone: '+79120000002' });
+    const vera = await makePerson({ name: 'Vera', email: 'vera@example.org', phone: '8 (912) 000-00-03' });
+    const n = await makeTask(author, 'Починить принтер', [[boris, ['email']], [vera, ['sms']]]);
+    await edit(n, author, 'status', 'in_progress');
+
+    const result = await sendNow(world);
+
+    expect(result.sent).toEqual({ email: 1, sms: 1, telegram: 0 });
+    expect(world.sink.messages).toHaveLength(1);
+    const letter = world.sink.messages[0]!;
+    expect(letter.to).toEqual(['boris@example.org']);
+    expect(letter.subject).toContain(String(n));
+    expect(letter.subject).toContain('Починить принтер');
+    expect(letter.text).toMatch(/in_progress|В работе|в работе/i);
+
+    expect(world.sms.accepted).toHaveLength(1);
+    const sms = world.sms.accepted[0]!;
+    expect(sms.to).toBe('79120000003');
+    expect(sms.from).toBe('TaskWatch');
+    expect(sms.msg).toContain(`#${n}`);
+    expect(world.sink.messages.some((m) => m.to.includes('anna@example.org'))).toBe(false);
+
+    const rows = await DeliveryModel.find().lean();
+    expect(rows.map((r) => r.status).sort()).toEqual(['sent', 'sent']);
+    expect(rows.find((r) => r.channel === 'sms')?.providerMessageId).toBe(sms.id);
+  });
+
+  it('plans a change once, however often planning runs', async () => {
+    const author = await makePerson({ name: 'Anna', email: 'anna@example.org' });
+    const boris = await makePerson({ name: 'Boris', email: 'boris@example.org' });
+    const n = await makeTask(author, 'Report', [[boris, ['email', 'telegram']]]);
+    await edit(n, author, 'title', 'Quarterly report');
+    const first = await planPendingChanges();
+    await DeliveryModel.updateMany({}, { $set: {} });
+    const { ChangeModel } = await import('../../src/db/models/index.js');
+    await ChangeModel.updateMany({}, { $unset: { plannedAt: '' } });
+    const second = await planPendingChanges();
+    expect(first).toBe(2);
+    expect(second).toBe(0);
+    expect(await DeliveryModel.countDocuments()).toBe(2);
+  });
+
+  it('sends what one person gets on one channel in one run as one digest', async () => {
+    const author = await makePerson({ name: 'Anna', email: 'anna@example.org' });
+    const boris = await makePerson({ name: 'Boris', email: 'boris@example.org' });
+    const a = await makeTask(author, 'First task', [[boris, ['email']]]);
+    const b = await makeTask(author, 'Second task', [[boris, ['email']]]);
+    await edit(a, author, 'priority', 'high');
+    await edit(b, author, 'status', 'done');
+    await edit(b, author, 'title', 'Second task, renamed');
+
+    const result = await sendNow(world);
+
+    expect(result.sent.email).toBe(1);
+    expect(world.sink.messages).toHaveLength(1);
+    const text = world.sink.messages[0]!.text ?? '';
+    expect(text).toContain('First task');
+    expect(text).toContain('Second task, renamed');
+    expect(await DeliveryModel.countDocuments({ status: 'sent' })).toBe(3);
+  });
+
+  it('sends only the given task on /send n', async () => {
+    const author = await makePerson({ name: 'Anna', email: 'anna@example.org' });
+    const boris = await makePerson({ name: 'Boris', email: 'boris@example.org' });
+    const a = await makeTask(author, 'Alpha', [[boris, ['email']]]);
+    const b = await makeTask(author, 'Beta', [[boris, ['email']]]);
+    await edit(a, author, 'status', 'done');
+    await edit(b, author, 'status', 'done');
+    await planPendingChanges();
+
+    await sendNow(world, { taskNumber: b });
+
+    expect(world.sink.messages).toHaveLength(1);
+    expect(world.sink.messages[0]!.subject).toContain('Beta');
+    expect(await DeliveryModel.countDocuments({ taskNumber: a, status: 'pending' })).toBe(1);
+  });
+
+  it('sends Telegram notifications with buttons to stop watching or switch channel', async () => {
+    const author = await makePerson({ name: 'Anna' });
+    const boris = await makePerson({ name: 'Boris' });
+    const n = await makeTask(author, 'Deploy', [[boris, ['telegram']]]);
+    await edit(n, author, 'status', 'review');
+
+    const result = await sendNow(world);
+
+    expect(result.sent.telegram).toBe(1);
+    const msgs = world.telegram.storage.botMessages.map((m) => m.message as unknown as { chat_id: number; text: string; reply_markup?: unknown });
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]!.chat_id).toBe(boris.telegramId);
+    expect(msgs[0]!.text).toContain('Deploy');
+    expect(JSON.stringify(msgs[0]!.reply_markup)).toContain(`tw:unwatch:${n}`);
+  });
+});
+
+describe('failures', () => {
+  it('delivers every letter in the end when the SMTP server answers 4xx to 30% of them, and records the attempts', async () => {
+    world.sink.setFailRatio(0.3);
+    const author = await makePerson({ name: 'Anna' });
+    const people = await Promise.all(Array.from({ length: 20 }, (_, i) => makePerson({ name: `P${i}`, email: `p${i}@example.org` })));
+    const n = await makeTask(author, 'Flaky', people.map((p) => [p, ['email']] as [typeof p, ['email']]));
+    await edit(n, author, 'status', 'done');
+    expect(await planPendingChanges()).toBe(20);
+
+    for (let i = 0; i < 20 && (await DeliveryModel.countDocuments({ status: { $ne: 'sent' } })) > 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      await sendNow(world);
+    }
+
+    expect(await DeliveryModel.countDocuments({ status: 'sent' })).toBe(20);
+    expect(new Set(world.sink.messages.map((m) => m.to[0])).size).toBe(20);
+    expect(world.sink.failed).toBeGreaterThan(0);
+    const retried = await DeliveryModel.find({ attempts: { $gt: 1 } }).lean();
+    expect(retried.length).toBeGreaterThan(0);
+  });
+
+  it('loses nothing while the SMS gateway is down, and sends it all when it is back', async () => {
+    const author = await makePerson({ name: 'Anna' });
+    const p = await Promise.all(Array.from({ length: 5 }, (_, i) => makePerson({ name: `S${i}`, phone: `+7912000010${i}` })));
+    const n = await makeTask(author, 'Outage', p.map((x) => [x, ['sms']] as [typeof x, ['sms']]));
+    await edit(n, author, 'status', 'done');
+
+    world.sms.setMode('down');
+    const down = await sendNow(world);
+    expect(down.sent.sms).toBe(0);
+    expect(down.retrying).toBe(5);
+    expect(await DeliveryModel.countDocuments({ status: 'pending', heldFor: 'retry' })).toBe(5);
+
+    world.sms.setMode('ok');
+    await new Promise((r) => setTimeout(r, 20));
+    const up = await sendNow(world);
+    expect(up.sent.sms).toBe(5);
+    expect(world.sms.accepted.map((a) => a.to).sort()).toEqual(p.map((x) => x.phone!.slice(1)).sort());
+  });
+
+  it('fails SMS for good on "no money" with the reason, tells the admin once, and sends by Telegram instead', async () => {
+    await makePerson({ name: 'Admin', admin: true });
+    const author = await makePerson({ name: 'Anna' });
+    const p = await Promise.all(Array.from({ length: 3 }, (_, i) => makePerson({ name: `M${i}`, phone: `+7912000020${i}` })));
+    const n = await makeTask(author, 'Money', p.map((x) => [x, ['sms']] as [typeof x, ['sms']]));
+    await edit(n, author, 'status', 'done');
+    world.sms.setMode({ code: 201 });
+
+    const result = await sendNow(world);
+
+    expect(result.sent.sms).toBe(0);
+    expect(result.failed).toHaveLength(1);
+    expect(result.failed[0]!.count).toBe(3);
+    expect(result.failed[0]!.reason).toMatch(/201/);
+    const failed = await DeliveryModel.find({ channel: 'sms' }).lean();
+    expect(failed.every((d) => d.status === 'failed' && /201/.test(d.lastError ?? ''))).toBe(true);
+    const adminMessages = world.telegramTo(ADMIN_ID);
+    expect(adminMessages).toHaveLength(1);
+    expect(adminMessages[0]!.text).toMatch(/денег|money/);
+    expect(result.sent.telegram).toBe(3);
+    for (const x of p) expect(world.telegramTo(x.telegramId)).toHaveLength(1);
+
+    await edit(n, author, 'status', 'new');
+    await sendNow(world);
+    expect(world.telegramTo(ADMIN_ID)).toHaveLength(1);
+    expect((await AlertModel.findOne({ cause: 'sms:balance' }).lean())?.count).toBeGreaterThan(1);
+  });
+
+  it('fails on an unapproved sender (204) with the reason and tells the admin once', async () => {
+    await makePerson({ name: 'Admin', admin: true });
+    const author = await makePerson({ name: 'Anna' });
+    const p = await Promise.all(Array.from({ length: 2 }, (_, i) => makePerson({ name: `N${i}`, phone: `+7912000030${i}` })));
+    const n = await makeTask(author, 'Sender', p.map((x) => [x, ['sms']] as [typeof x, ['sms']]));
+    await saveSms({ sender: 'Unapproved', fallback: 'none' }, world.secrets);
+    await edit(n, author, 'status', 'done');
+
+    const result = await sendNow(world);
+
+    expect(result.failed[0]!.reason).toMatch(/204/);
+    expect(await DeliveryModel.countDocuments({ channel: 'sms', status: 'failed' })).toBe(2);
+    expect(await DeliveryModel.countDocuments({ channel: 'telegram' })).toBe(0);
+    const adminMessages = world.telegramTo(ADMIN_ID);
+    expect(adminMessages).toHaveLength(1);
+    expect(adminMessages[0]!.text).toMatch(/отправител|sender/);
+  });
+
+  it('sends nothing twice when two /send runs start at the same moment', async () => {
+    const author = await makePerson({ name: 'Anna' });
+    const people = await Promise.all(Array.from({ length: 60 }, (_, i) => makePerson({ name: `C${i}`, email: `c${i}@example.org` })));
+    const n = await makeTask(author, 'Race', people.map((p) => [p, ['email']] as [typeof p, ['email']]));
+    await edit(n, author, 'status', 'done');
+    await planPendingChanges();
+
+    const [a, b] = await Promise.all([sendNow(world), sendNow(world)]);
+
+    expect(a.sent.email + b.sent.email).toBe(60);
+    const ids = world.sink.messages.map((m) => m.messageId);
+    expect(ids).toHaveLength(60);
+    expect(new Set(ids).size).toBe(60);
+  });
+});
+
+describe('quiet hours', () => {
+  it('holds SMS during the person\'s quiet hours and sends them when the hours end', async () => {
+    const author = await makePerson({ name: 'Anna' });
+    const sleeper = await makePerson({ name: 'Sleeper', phone: '+79120000401', quiet: '22:00-07:00', email: 's@example.org' });
+    const n = await makeTask(author, 'Night', [[sleeper, ['sms', 'email']]]);
+    await edit(n, author, 'status', 'done');
+    // 23:30 in Moscow (UTC+3) is 20:30 UTC.
+    let now = new Date('2026-11-29T20:30:00Z');
+    const clock = () => now;
+
+    const night = await sendNow(world, { clock });
+    expect(night.sent).toEqual({ email: 1, sms: 0, telegram: 0 });
+    expect(night.held).toBe(1);
+    const held = await DeliveryModel.findOne({ channel: 'sms' }).lean();
+    expect(held?.status).toBe('pending');
+    expect(held?.heldFor).toBe('quiet');
+    expect(held?.nextAttemptAt.toISOString()).toBe('2026-11-30T04:00:00.000Z');
+    expect(world.sms.accepted).toHaveLength(0);
+
+    now = new Date('2026-11-30T03:59:00Z');
+    expect((await sendNow(world, { clock })).sent.sms).toBe(0);
+
+    now = new Date('2026-11-30T04:00:30Z');
+    const morning = await sendNow(world, { clock });
+    expect(morning.sent.sms).toBe(1);
+    expect(world.sms.accepted).toHaveLength(1);
+  });
+});
+
+describe('SMS delivery reports', () => {
+  it('polls sms.ru for reports and stores them on the delivery', async () => {
+    const author = await makePerson({ name: 'Anna' });
+    const r = await makePerson({ name: 'R', phone: '+79120000501' });
+    const n = await makeTask(author, 'Reports', [[r, ['sms']]]);
+    await edit(n, author, 'status', 'done');
+    await sendNow(world);
+    world.sms.report(103);
+
+    const provider = createSmsProvider('smsru', { baseUrl: world.sms.baseUrl, secret: 'test-api-id', secretKind: 'api_id' });
+    expect(await pollSmsReports(provider)).toBe(1);
+
+    const d = await DeliveryModel.findOne({ channel: 'sms' }).lean();
+    expect(d?.report?.code).toBe('103');
+    expect(d?.report?.final).toBe(true);
+    expect(await pollSmsReports(provider)).toBe(0);
+  });
+});

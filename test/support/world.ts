@@ -1,0 +1,111 @@
+/**
+ * A small world for delivery tests: real loopback SMTP server, sms.ru double and Bot API double, settings
+ * saved through the services (secrets encrypted), and helpers to make people and tasks.
+ */
+import { TelegramServer } from './telegram-server.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { SecretBox } from '../../src/secrets.js';
+import { registerPerson, setEmail, setPhone, setQuietHours } from '../../src/services/people.js';
+import { createTask, editTask } from '../../src/services/tasks.js';
+import { watch } from '../../src/services/observers.js';
+import { saveSms, saveSmtp } from '../../src/services/settings.js';
+import { executeRequestedRuns } from '../../src/scheduler/dispatch-job.js';
+import { requestRun, waitForRun } from '../../src/delivery/runs.js';
+import type { RunResult } from '../../src/delivery/port.js';
+import type { Channel } from '../../src/domain/types.js';
+import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from './smtp-sink.js';
+import { startSmsRuDouble, type SmsRuDouble } from './sms-doubles.js';
+import { freePort } from './ports.js';
+
+export const BOT_TOKEN = '123456789:AAtest-token-for-the-bot-api-double';
+export const ADMIN_ID = 9001;
+
+export interface World {
+  config: Config;
+  secrets: SecretBox;
+  sink: SmtpSink;
+  sms: SmsRuDouble;
+  telegram: TelegramServer;
+  /** Messages the bot sent to this chat (notifications and admin alerts). */
+  telegramTo(chatId: number): Array<{ text: string }>;
+  close(): Promise<void>;
+}
+
+export async function startWorld(opts: { smtp?: SmtpSinkOptions; env?: Record<string, string> } = {}): Promise<World> {
+  const sink = await startSmtpSink(opts.smtp);
+  const sms = await startSmsRuDouble();
+  const port = await freePort();
+  const telegram = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 600 });
+  await telegram.start();
+  const config = loadConfig({
+    BOT_TOKEN,
+    TELEGRAM_API_ROOT: telegram.config.apiURL,
+    SMSRU_BASE_URL: sms.baseUrl,
+    SECRET_KEY: 'test-secret-key-0123456789',
+    LOG_LEVEL: 'silent',
+    RETRY_BASE_MS: '1',
+    RETRY_MAX_MS: '5',
+    HTTP_TIMEOUT_MS: '2000',
+    ...opts.env,
+  });
+  const secrets = new SecretBox(config.SECRET_KEY!);
+  await saveSmtp({ host: '127.0.0.1', port: sink.port, security: 'none', from: 'taskwatch <tw@example.org>' }, secrets);
+  await saveSms({ provider: 'smsru', secret: 'test-api-id', secretKind: 'api_id', sender: 'TaskWatch', fallback: 'telegram' }, secrets);
+  return {
+    config,
+    secrets,
+    sink,
+    sms,
+    telegram,
+    telegramTo: (chatId) =>
+      telegram.storage.botMessages
+        .map((m) => m.message as unknown as { chat_id: number | string; text: string })
+        .filter((m) => Number(m.chat_id) === chatId),
+    async close() {
+      await sink.close();
+      await sms.close();
+      await telegram.stop();
+    },
+  };
+}
+
+let nextId = 1000;
+
+export interface PersonSpec {
+  name: string;
+  email?: string;
+  phone?: string;
+  quiet?: string;
+  timezone?: string;
+  admin?: boolean;
+}
+
+export async function makePerson(spec: PersonSpec) {
+  const telegramId = spec.admin ? ADMIN_ID : nextId++;
+  let p = await registerPerson(
+    { telegramId, name: spec.name, username: spec.name.toLowerCase() },
+    { adminIds: spec.admin ? [ADMIN_ID] : [], defaultTimezone: spec.timezone ?? 'Europe/Moscow', defaultLanguage: 'ru' },
+  );
+  if (spec.email) p = await setEmail(p._id, spec.email);
+  if (spec.phone) p = await setPhone(p._id, spec.phone);
+  if (spec.quiet) p = await setQuietHours(p._id, spec.quiet);
+  return p;
+}
+
+export async function makeTask(author: { _id: unknown }, title: string, observers: Array<[{ _id: unknown }, Channel[]]> = []) {
+  const number = await createTask({ title, authorId: author._id as never });
+  for (const [person, channels] of observers) await watch(number, person._id as never, channels, person._id as never);
+  return number;
+}
+
+export async function edit(number: number, actor: { _id: unknown }, field: string, value: string) {
+  return editTask(number, actor._id as never, field as never, value, { timezone: 'Europe/Moscow' });
+}
+
+/** One run, as /send does it, carried out in this process by the same code a worker thread runs. */
+export async function sendNow(world: World, opts: { taskNumber?: number; clock?: () => Date } = {}): Promise<RunResult> {
+  const id = await requestRun({ trigger: 'send', ...(opts.taskNumber !== undefined ? { taskNumber: opts.taskNumber } : {}) });
+  await executeRequestedRuns({ config: world.config, logger: createLogger('silent'), secrets: world.secrets, ...(opts.clock ? { clock: opts.clock } : {}) });
+  return waitForRun(id, { timeoutMs: 5_000 });
+}
