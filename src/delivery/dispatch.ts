@@ -356,7 +356,8 @@ function render(
     .sort((a, b) => a.at.getTime() - b.at.getTime());
   const opts = { language: g.person.language as Language, timezone: g.person.timezone, personName: g.person.name };
   const to = addressOf(g.person, g.channel) ?? g.deliveries[0]!.address;
-  const taskNumber = items.length === 1 ? items[0]!.task.number : undefined;
+  const numbers = new Set(items.map((i) => i.task.number));
+  const taskNumber = numbers.size === 1 ? items[0]!.task.number : undefined;
   if (g.channel === 'email') {
     const mail = renderEmail(items, channels.templates, opts);
     return { channel: 'email', to, subject: mail.subject, text: mail.text, html: mail.html, messageId, taskNumber };
@@ -365,7 +366,8 @@ function render(
     const text = fitSms(renderSms(items, channels.templates.sms, opts), channels.smsMaxParts).text;
     return { channel: 'sms', to, text };
   }
-  return { channel: 'telegram', to, text: renderTelegram(items, opts), taskNumber: items[0]!.task.number };
+  // Buttons act on one task, so a digest of several tasks carries none.
+  return { channel: 'telegram', to, text: renderTelegram(items, opts), ...(taskNumber !== undefined ? { taskNumber } : {}) };
 }
 
 async function raiseAlert(alerter: Alerter, cause: FailureCause, g: Group, reason: string, retrying: boolean): Promise<void> {

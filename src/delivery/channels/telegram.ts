@@ -1,0 +1,207 @@
+/**
+ * The Telegram channel: plain-text messages through the Bot API (telegraf's client), paced to
+ * Telegram's limits, with "stop watching" and "channels" buttons when the message is about a task.
+ */
+import { Telegram, TelegramError } from 'telegraf';
+import { scrub, type Logger } from '../../logger.js';
+import {
+  PermanentDeliveryError,
+  TemporaryDeliveryError,
+  type ChannelSender,
+  type OutgoingMessage,
+  type Receipt,
+} from './types.js';
+
+export interface TelegramChannelOptions {
+  token: string;
+  /** Bot API base URL; tests point it at a double on loopback. @defaultValue 'https://api.telegram.org' */
+  apiRoot?: string;
+  /** Messages a second, all chats together. @defaultValue 30 */
+  perSecond?: number;
+  /** Least time between two messages to one chat, in ms. @defaultValue 1000 */
+  perChatIntervalMs?: number;
+  /** Timeout of one API call, in ms. @defaultValue 10_000 */
+  timeoutMs?: number;
+  logger?: Logger;
+}
+
+/** telegraf types its signal with the abort-controller polyfill; Node's own AbortSignal is what it gets. */
+type ApiSignal = NonNullable<Parameters<Telegram['callApi']>[2]>['signal'];
+
+/** Telegram's limit for one text message. */
+const MAX_TEXT = 4096;
+
+/** Callback data of the buttons under a message about task `n`; the bot handles them. */
+export const unwatchCallback = (n: number): string => `tw:unwatch:${n}`;
+export const channelsCallback = (n: number): string => `tw:chan:${n}`;
+
+/**
+ * Paces sends: at most `perSecond` in any second overall, and to each chat one at a time, at least
+ * `perChatMs` apart (so a chat gets its messages in order). Delays, never drops; a chat waiting for its
+ * turn does not hold up other chats.
+ */
+class SendPacer {
+  private readonly queue: Array<{ chat: string; resolve: (release: () => void) => void; reject: (e: Error) => void }> = [];
+  private readonly recent: number[] = [];
+  private readonly chatNext = new Map<string, number>();
+  private readonly busy = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly perChatMs: number,
+  ) {}
+
+  /** Resolves when a message to `chat` may go out, with the function to call once it has. */
+  turn(chat: string): Promise<() => void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ chat, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Rejects every waiting send. */
+  stop(error: Error): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const job of this.queue.splice(0)) job.reject(error);
+  }
+
+  private pump(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const now = Date.now();
+    while (this.recent.length > 0 && this.recent[0]! <= now - 1000) this.recent.shift();
+    let wakeAt = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < this.queue.length && this.recent.length < this.perSecond; ) {
+      const job = this.queue[i]!;
+      const ready = this.chatNext.get(job.chat) ?? 0;
+      if (!this.busy.has(job.chat) && ready <= now) {
+        this.queue.splice(i, 1);
+        this.recent.push(now);
+        this.busy.add(job.chat);
+        this.chatNext.set(job.chat, now + this.perChatMs);
+        let released = false;
+        job.resolve(() => {
+          if (released) return;
+          released = true;
+          this.busy.delete(job.chat);
+          this.pump();
+        });
+      } else {
+        // A busy chat is woken by its release.
+        if (!this.busy.has(job.chat)) wakeAt = Math.min(wakeAt, ready);
+        i++;
+      }
+    }
+    if (this.chatNext.size > 10_000) {
+      for (const [chat, t] of this.chatNext) if (t <= now && !this.busy.has(chat)) this.chatNext.delete(chat);
+    }
+    if (this.queue.length === 0) return;
+    if (this.recent.length >= this.perSecond) wakeAt = Math.min(wakeAt, this.recent[0]! + 1000);
+    if (wakeAt !== Number.POSITIVE_INFINITY) this.timer = setTimeout(() => this.pump(), Math.max(1, wakeAt - now));
+  }
+}
+
+function chatId(to: string): number | string {
+  const s = to.trim();
+  if (/^-?\d{1,16}$/.test(s) && Number.isSafeInteger(Number(s))) return Number(s);
+  if (/^@\w{4,}$/.test(s)) return s;
+  throw new PermanentDeliveryError(`Bad Telegram chat id "${scrub(s).slice(0, 40)}"`, 'address');
+}
+
+const ADDRESS_400 = /chat not found|user not found|peer_id_invalid|chat_id is empty|user is deactivated|bot was kicked|have no rights to send|not enough rights/i;
+
+/** Turns what telegraf threw into the delivery error that carries the retry decision. */
+export function classifyTelegramError(err: unknown): TemporaryDeliveryError | PermanentDeliveryError {
+  if (err instanceof TemporaryDeliveryError || err instanceof PermanentDeliveryError) return err;
+  const isTelegramError =
+    err instanceof TelegramError ||
+    (typeof err === 'object' && err !== null && typeof (err as { response?: { error_code?: unknown } }).response?.error_code === 'number');
+  if (isTelegramError) {
+    const e = err as TelegramError;
+    const code = e.response.error_code;
+    const description = scrub(String(e.response.description ?? ''));
+    const message = `Telegram ${code}: ${description}`;
+    const params = e.response.parameters;
+    if (code === 429) {
+      const after = params?.retry_after;
+      return new TemporaryDeliveryError(message, typeof after === 'number' ? after * 1000 : undefined);
+    }
+    if (code === 403) return new PermanentDeliveryError(message, 'address', String(code));
+    if (code === 401) return new PermanentDeliveryError(message, 'auth', String(code));
+    if (code === 404) return new PermanentDeliveryError(message, 'config', String(code));
+    if (code === 400) {
+      if (params?.migrate_to_chat_id !== undefined) {
+        return new PermanentDeliveryError(`${message} (the chat is now ${params.migrate_to_chat_id})`, 'address', String(code));
+      }
+      return new PermanentDeliveryError(message, ADDRESS_400.test(description) ? 'address' : 'other', String(code));
+    }
+    if (code >= 500 || code === 420) return new TemporaryDeliveryError(message);
+    return new PermanentDeliveryError(message, 'other', String(code));
+  }
+  // Network errors (node-fetch FetchError, ECONNREFUSED, ECONNRESET) and our own timeout.
+  const e = err as { name?: unknown; message?: unknown; code?: unknown };
+  const what = e?.name === 'AbortError' ? 'request timed out' : scrub(String(e?.message ?? err));
+  return new TemporaryDeliveryError(`Telegram API unreachable: ${what}`);
+}
+
+function cutText(text: string): string {
+  if (text.length <= MAX_TEXT) return text;
+  let end = MAX_TEXT - 1;
+  const c = text.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
+export function createTelegramChannel(opts: TelegramChannelOptions): ChannelSender {
+  const telegram = new Telegram(opts.token, opts.apiRoot ? { apiRoot: opts.apiRoot } : {});
+  const pacer = new SendPacer(Math.max(1, opts.perSecond ?? 30), Math.max(0, opts.perChatIntervalMs ?? 1000));
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const logger = opts.logger;
+  let closed = false;
+
+  return {
+    async send(msg: OutgoingMessage): Promise<Receipt> {
+      if (closed) throw new TemporaryDeliveryError('Telegram channel is closed');
+      const chat = chatId(msg.to);
+      const text = cutText(msg.text);
+      if (!text.trim()) throw new PermanentDeliveryError('Telegram message is empty', 'other');
+      const n = msg.taskNumber;
+      const buttons =
+        n !== undefined && Number.isInteger(n)
+          ? {
+              reply_markup: {
+                inline_keyboard: [
+                  [
+                    { text: `🔕 #${n}`, callback_data: unwatchCallback(n) },
+                    { text: `⚙️ #${n}`, callback_data: channelsCallback(n) },
+                  ],
+                ],
+              },
+            }
+          : {};
+      const release = await pacer.turn(String(chat));
+      try {
+        const sent = await telegram.callApi(
+          'sendMessage',
+          { chat_id: chat, text, link_preview_options: { is_disabled: true }, ...buttons },
+          { signal: AbortSignal.timeout(timeoutMs) as unknown as ApiSignal },
+        );
+        logger?.debug({ chat, messageId: sent.message_id }, 'telegram message sent');
+        return { providerMessageId: String(sent.message_id) };
+      } catch (err) {
+        const classified = classifyTelegramError(err);
+        logger?.warn({ chat, kind: classified.name, cause: classified.failureCause }, `telegram message not sent: ${classified.message}`);
+        throw classified;
+      } finally {
+        release();
+      }
+    },
+
+    close(): void {
+      closed = true;
+      pacer.stop(new TemporaryDeliveryError('Telegram channel is closed'));
+    },
+  };
+}

@@ -1,0 +1,240 @@
+import { createEmailChannel, parseSmtpUrl, type EmailChannel, type SmtpSettings } from '../../src/delivery/channels/email.js';
+import { PermanentDeliveryError, TemporaryDeliveryError, type OutgoingMessage } from '../../src/delivery/channels/types.js';
+import { renderEmail } from '../../src/domain/templates.js';
+import { freePort } from '../support/ports.js';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
+
+const PASSWORD = 'p@ss:w0rd/Секрет';
+const from = 'Taskwatch <tw@example.org>';
+
+function letter(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
+  return { channel: 'email', to: 'anna@example.org', subject: 'Hello', text: 'Body', ...over };
+}
+
+/** Runs `fn` and returns what it threw. */
+async function thrown(fn: () => Promise<unknown>): Promise<Error> {
+  try {
+    await fn();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a failure');
+}
+
+const open: Array<{ close(): unknown }> = [];
+async function sink(opts?: Parameters<typeof startSmtpSink>[0]): Promise<SmtpSink> {
+  const s = await startSmtpSink(opts);
+  open.push(s);
+  return s;
+}
+function channel(settings: Partial<SmtpSettings> & { port: number }, opts?: Parameters<typeof createEmailChannel>[1]): EmailChannel {
+  const c = createEmailChannel({ host: '127.0.0.1', security: 'none', from, ...settings }, { timeoutMs: 5000, ...opts });
+  open.unshift(c); // channels close before sinks
+  return c;
+}
+afterEach(async () => {
+  for (const o of open.splice(0)) await o.close();
+});
+
+describe('e-mail channel against a loopback SMTP server', () => {
+  it('delivers subject, text and HTML parts, the stable Message-ID and the task header', async () => {
+    const s = await sink();
+    const c = channel({ port: s.port });
+    const rendered = renderEmail(
+      [
+        {
+          task: { number: 12, title: 'Отчёт <b>за</b> квартал', status: 'done', priority: 'high' },
+          actor: 'Иван',
+          at: new Date('2025-03-20T07:30:00Z'),
+          fields: [{ field: 'status', from: 'new', to: 'done' }],
+        },
+      ],
+      {},
+      { language: 'ru', timezone: 'Europe/Moscow', personName: 'Анна' },
+    );
+    const receipt = await c.send(letter({ ...rendered, messageId: 'd-42.1@taskwatch.test', taskNumber: 12 }));
+
+    expect(receipt.providerMessageId).toBe('<d-42.1@taskwatch.test>');
+    expect(receipt.response).toMatch(/^250/);
+    expect(s.messages).toHaveLength(1);
+    const m = s.messages[0]!;
+    expect(m.from).toBe('tw@example.org');
+    expect(m.to).toEqual(['anna@example.org']);
+    expect(m.messageId).toBe('<d-42.1@taskwatch.test>');
+    expect(m.headers['x-taskwatch-task']).toBe('12');
+    expect(m.subject).toBe('Изменено задание #12: Отчёт <b>за</b> квартал');
+    expect(m.text).toContain('• статус: новое → выполнено');
+    expect(m.html).toContain('Отчёт &lt;b&gt;за&lt;/b&gt; квартал');
+  });
+
+  it('keeps a Message-ID that already has angle brackets, and adds no task header without a task', async () => {
+    const s = await sink();
+    const c = channel({ port: s.port });
+    await c.send(letter({ messageId: '<x-1@taskwatch.test>' }));
+    expect(s.messages[0]!.messageId).toBe('<x-1@taskwatch.test>');
+    expect(s.messages[0]!.headers['x-taskwatch-task']).toBeUndefined();
+  });
+
+  it('lets no line break in user data inject a header', async () => {
+    const s = await sink();
+    const c = channel({ port: s.port, from: 'Taskwatch\r\nX-From-Injected: 1 <tw@example.org>' });
+    const title = 'Отчёт\r\nBcc: victim@example.org\r\nX-Injected: yes\n\nbody start';
+    await c.send(letter({ subject: `Задание #1: ${title}`, messageId: 'id-1@t\r\nX-Id-Injected: 1' }));
+
+    const m = s.messages[0]!;
+    const headerLines = m.raw.slice(0, m.raw.indexOf('\r\n\r\n')).split('\r\n');
+    expect(headerLines.filter((l) => /^(bcc|x-injected|x-from-injected|x-id-injected):/i.test(l))).toEqual([]);
+    expect(m.to).toEqual(['anna@example.org']);
+    expect(m.subject).toBe('Задание #1: Отчёт Bcc: victim@example.org X-Injected: yes body start');
+  });
+
+  it('refuses a bad recipient address for good, before talking to the server', async () => {
+    const s = await sink();
+    const c = channel({ port: s.port });
+    for (const to of ['anna@example.org\r\nBcc: victim@example.org', 'no-at-sign', '', 'a@example.org, b@example.org']) {
+      const err = await thrown(() => c.send(letter({ to })));
+      expect(err).toBeInstanceOf(PermanentDeliveryError);
+      expect((err as PermanentDeliveryError).failureCause).toBe('address');
+    }
+    expect(s.count).toBe(0);
+  });
+
+  it('logs in with the right password and says so in verify()', async () => {
+    const s = await sink({ auth: { user: 'bot', pass: PASSWORD } });
+    const c = channel({ port: s.port, user: 'bot', password: PASSWORD });
+    expect(await c.verify()).toBe(`127.0.0.1:${s.port} no encryption, login ok`);
+    await c.send(letter());
+    expect(s.count).toBe(1);
+  });
+
+  it('a refused login is temporary with cause "auth", and the message never shows the password', async () => {
+    const s = await sink({ auth: { user: 'bot', pass: 'right' } });
+    const c = channel({ port: s.port, user: 'bot', password: PASSWORD });
+    for (const attempt of [() => c.send(letter()), () => c.verify()]) {
+      const err = await thrown(attempt);
+      expect(err).toBeInstanceOf(TemporaryDeliveryError);
+      expect((err as TemporaryDeliveryError).failureCause).toBe('auth');
+      expect(err.message).toMatch(/535/);
+      expect(err.message).not.toContain(PASSWORD);
+      expect(err.message).not.toContain(encodeURIComponent(PASSWORD));
+      expect(err.stack ?? '').not.toContain(PASSWORD);
+    }
+    expect(s.count).toBe(0);
+  });
+
+  it('451 at the end of DATA is temporary', async () => {
+    const s = await sink({ failRatio: 1 });
+    const c = channel({ port: s.port });
+    const err = await thrown(() => c.send(letter()));
+    expect(err).toBeInstanceOf(TemporaryDeliveryError);
+    expect((err as TemporaryDeliveryError).failureCause).toBe('other');
+    expect(err.message).toContain('451 4.3.0 Try again later');
+  });
+
+  it('a 5xx at the end of DATA is permanent, not an address problem', async () => {
+    const s = await sink({ failRatio: 1, failCode: 554 });
+    const c = channel({ port: s.port });
+    const err = await thrown(() => c.send(letter()));
+    expect(err).toBeInstanceOf(PermanentDeliveryError);
+    expect(err).toMatchObject({ failureCause: 'other', code: '554' });
+  });
+
+  it('a recipient refused with 550 is a permanent address failure', async () => {
+    const s = await sink({ rejectRecipients: ['Gone@Example.org'] });
+    const c = channel({ port: s.port });
+    const err = await thrown(() => c.send(letter({ to: 'gone@example.org' })));
+    expect(err).toBeInstanceOf(PermanentDeliveryError);
+    expect(err).toMatchObject({ failureCause: 'address', code: '550' });
+    expect(err.message).toContain('550 5.1.1');
+    await c.send(letter()); // the pool goes on with the next message
+    expect(s.count).toBe(1);
+  });
+
+  it('a server that is down is a temporary failure', async () => {
+    const c = channel({ port: await freePort() });
+    const err = await thrown(() => c.send(letter()));
+    expect(err).toBeInstanceOf(TemporaryDeliveryError);
+    expect((err as TemporaryDeliveryError).failureCause).toBe('other');
+    await expect(c.verify()).rejects.toBeInstanceOf(TemporaryDeliveryError);
+  });
+
+  it('STARTTLS required but not offered: temporary, cause "config"', async () => {
+    const s = await sink();
+    const c = channel({ port: s.port, security: 'starttls' });
+    const err = await thrown(() => c.verify());
+    expect(err).toBeInstanceOf(TemporaryDeliveryError);
+    expect((err as TemporaryDeliveryError).failureCause).toBe('config');
+  });
+
+  it('TLS: refuses a certificate that does not verify (smtp-server\'s own test one) unless allowed', async () => {
+    const s = await sink({ secure: true });
+    const strict = channel({ port: s.port, security: 'tls' });
+    const err = await thrown(() => strict.verify());
+    expect(err).toBeInstanceOf(TemporaryDeliveryError);
+    expect((err as TemporaryDeliveryError).failureCause).toBe('config');
+
+    const lax = channel({ port: s.port, security: 'tls' }, { allowSelfSigned: true });
+    expect(await lax.verify()).toBe(`127.0.0.1:${s.port} TLS, no login`);
+    await lax.send(letter());
+    expect(s.count).toBe(1);
+  });
+
+  it('a pool sends many letters over few connections, and retries nothing itself', async () => {
+    const s = await sink({ failRatio: 0.25 });
+    const c = channel({ port: s.port }, { maxConnections: 2 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => c.send(letter({ to: `p${i}@example.org`, messageId: `m${i}@t` }))),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(30);
+    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(rejected.every((r) => r.reason instanceof TemporaryDeliveryError)).toBe(true);
+    expect(s.count).toBe(30);
+    expect(s.failed).toBe(10);
+    expect(s.connections).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('parseSmtpUrl', () => {
+  it('parses smtps with TLS and URL-decoded credentials', () => {
+    expect(parseSmtpUrl('smtps://robot%40example.org:p%40ss%3Aw0rd@smtp.example.org:465')).toEqual({
+      host: 'smtp.example.org',
+      port: 465,
+      security: 'tls',
+      user: 'robot@example.org',
+      password: 'p@ss:w0rd',
+    });
+    expect(parseSmtpUrl('smtps://u:p@smtp.example.org')).toMatchObject({ port: 465, security: 'tls' });
+  });
+
+  it('smtp: STARTTLS on 587, plain otherwise, ?security= overrides', () => {
+    expect(parseSmtpUrl('smtp://u:p@mail.example.org:587')).toMatchObject({ port: 587, security: 'starttls' });
+    expect(parseSmtpUrl('smtp://u:p@mail.example.org:25')).toMatchObject({ port: 25, security: 'none' });
+    expect(parseSmtpUrl('smtp://u:p@mail.example.org:2525?security=starttls')).toMatchObject({ security: 'starttls' });
+    expect(parseSmtpUrl('smtp://u:p@mail.example.org:587?security=none')).toMatchObject({ security: 'none' });
+    expect(parseSmtpUrl('SMTP://mail.example.org:25')).toEqual({ host: 'mail.example.org', port: 25, security: 'none' });
+  });
+
+  it('rejects malformed input with a clear message that never repeats the password', () => {
+    const bad = [
+      'smtp.example.org:465',
+      'http://u:secretpw@host:465',
+      'smtps://u:secretpw@:465',
+      'smtps://u:secretpw@host:99999',
+      'smtps://u:secretpw@host:465/path',
+      'smtps://u:secretpw@host:465?security=ssl',
+      'smtps://u:secretpw@host:465?foo=1',
+      'smtps://u@host:465',
+      'smtps://u:secret%E0pw@host:465',
+    ];
+    for (const url of bad) {
+      let message = '';
+      try {
+        parseSmtpUrl(url);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toContain('expected smtps://login:password@host:465');
+      expect(message).not.toContain('secret');
+    }
+  });
+});

@@ -1,0 +1,176 @@
+import http from 'node:http';
+import type net from 'node:net';
+import { TelegramServer } from '../support/telegram-server.js';
+import { createTelegramChannel } from '../../src/delivery/channels/telegram.js';
+import { freePort } from '../support/ports.js';
+import { PermanentDeliveryError, TemporaryDeliveryError, type OutgoingMessage } from '../../src/delivery/channels/types.js';
+
+// The package's module.exports is the class, while its .d.ts declares `export default`, which NodeNext
+// types as a property of the module: the value is right, the type needs this nudge.
+
+const TOKEN = '1234567890:AAH-test-token-for-the-emulator-xyz';
+
+async function thrown(fn: () => Promise<unknown>): Promise<Error> {
+  try {
+    await fn();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a failure');
+}
+
+function msg(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
+  return { channel: 'telegram', to: '1001', text: '#12 «Отчёт»\n• статус: новое → выполнено', ...over };
+}
+
+describe('Telegram channel against telegram-test-api', () => {
+  let server: TelegramServer;
+  let apiRoot: string;
+
+  beforeAll(async () => {
+    server = new TelegramServer({ port: await freePort(), host: '127.0.0.1' });
+    await server.start();
+    apiRoot = server.config.apiURL;
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+  beforeEach(() => {
+    server.storage.botMessages.length = 0;
+  });
+
+  it('sends plain text with the stop-watching and channels buttons', async () => {
+    const channel = createTelegramChannel({ token: TOKEN, apiRoot });
+    const receipt = await channel.send(msg({ taskNumber: 12 }));
+
+    expect(server.storage.botMessages).toHaveLength(1);
+    const sent = server.storage.botMessages[0]!;
+    expect(sent.botToken).toBe(TOKEN);
+    expect(String(sent.message.chat_id)).toBe('1001');
+    expect(sent.message.text).toBe('#12 «Отчёт»\n• статус: новое → выполнено');
+    expect(sent.message.parse_mode).toBeUndefined();
+    const keyboard = (sent.message.reply_markup as { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> })
+      .inline_keyboard;
+    expect(keyboard.flat().map((b) => b.callback_data)).toEqual(['tw:unwatch:12', 'tw:chan:12']);
+    expect(keyboard.flat().every((b) => b.text.includes('#12'))).toBe(true);
+    expect(receipt.providerMessageId).toMatch(/^\d+$/);
+  });
+
+  it('sends no keyboard when the message is not about one task', async () => {
+    const channel = createTelegramChannel({ token: TOKEN, apiRoot });
+    await channel.send(msg({ text: '3 изменения в заданиях' }));
+    expect(server.storage.botMessages[0]!.message.reply_markup).toBeUndefined();
+  });
+
+  it('paces a burst without dropping anything, keeping each chat in order', async () => {
+    const channel = createTelegramChannel({ token: TOKEN, apiRoot, perSecond: 1000, perChatIntervalMs: 20 });
+    const chats = ['2001', '2002', '2003'];
+    const sends = chats.flatMap((chat) => [1, 2, 3, 4].map((i) => channel.send(msg({ to: chat, text: `${chat}/${i}` }))));
+    await Promise.all(sends);
+
+    expect(server.storage.botMessages).toHaveLength(12);
+    for (const chat of chats) {
+      const texts = server.storage.botMessages.filter((m) => String(m.message.chat_id) === chat).map((m) => m.message.text);
+      expect(texts).toEqual([1, 2, 3, 4].map((i) => `${chat}/${i}`));
+    }
+  });
+
+  it('cuts a text longer than Telegram allows', async () => {
+    const channel = createTelegramChannel({ token: TOKEN, apiRoot });
+    await channel.send(msg({ text: 'я'.repeat(5000) }));
+    const text = server.storage.botMessages[0]!.message.text;
+    expect(text).toHaveLength(4096);
+    expect(text.endsWith('…')).toBe(true);
+  });
+
+  it('refuses a chat id that cannot be one, for good', async () => {
+    const channel = createTelegramChannel({ token: TOKEN, apiRoot });
+    const err = await thrown(() => channel.send(msg({ to: 'not a chat' })));
+    expect(err).toBeInstanceOf(PermanentDeliveryError);
+    expect((err as PermanentDeliveryError).failureCause).toBe('address');
+  });
+});
+
+describe('Telegram channel: error answers of the Bot API', () => {
+  let api: http.Server;
+  let apiRoot: string;
+  const hanging: http.ServerResponse[] = [];
+
+  const answers: Record<string, { status: number; body: unknown }> = {
+    '429': {
+      status: 429,
+      body: { ok: false, error_code: 429, description: 'Too Many Requests: retry after 3', parameters: { retry_after: 3 } },
+    },
+    '403': { status: 403, body: { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' } },
+    '400': { status: 400, body: { ok: false, error_code: 400, description: 'Bad Request: chat not found' } },
+    '401': { status: 401, body: { ok: false, error_code: 401, description: 'Unauthorized' } },
+    '502': { status: 502, body: '<html>Bad Gateway</html>' },
+  };
+
+  beforeAll(async () => {
+    api = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const chat = String((JSON.parse(body) as { chat_id: unknown }).chat_id);
+        if (chat === '999') return void hanging.push(res); // never answers
+        const a = answers[chat] ?? answers['400']!;
+        res.writeHead(a.status, { 'content-type': typeof a.body === 'string' ? 'text/html' : 'application/json' });
+        res.end(typeof a.body === 'string' ? a.body : JSON.stringify(a.body));
+      });
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+    apiRoot = `http://127.0.0.1:${(api.address() as net.AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    for (const res of hanging) res.destroy();
+    await new Promise<void>((r) => api.close(() => r()));
+  });
+
+  async function failure(to: string, opts: { apiRoot?: string; timeoutMs?: number } = {}): Promise<Error> {
+    const channel = createTelegramChannel({ token: TOKEN, apiRoot, ...opts });
+    const err = await thrown(() => channel.send(msg({ to, taskNumber: 7 })));
+    expect(err.message).not.toContain(TOKEN);
+    expect(err.message).not.toContain(TOKEN.split(':')[1]);
+    return err;
+  }
+
+  it('429 is temporary and carries retry_after', async () => {
+    const err = await failure('429');
+    expect(err).toBeInstanceOf(TemporaryDeliveryError);
+    expect((err as TemporaryDeliveryError).retryAfterMs).toBe(3000);
+  });
+
+  it('403 (blocked by the user) is a permanent address failure', async () => {
+    const err = await failure('403');
+    expect(err).toBeInstanceOf(PermanentDeliveryError);
+    expect(err).toMatchObject({ failureCause: 'address', code: '403' });
+    expect(err.message).toContain('bot was blocked by the user');
+  });
+
+  it('400 "chat not found" is a permanent address failure', async () => {
+    const err = await failure('400');
+    expect(err).toBeInstanceOf(PermanentDeliveryError);
+    expect((err as PermanentDeliveryError).failureCause).toBe('address');
+  });
+
+  it('401 is a permanent auth failure', async () => {
+    const err = await failure('401');
+    expect(err).toBeInstanceOf(PermanentDeliveryError);
+    expect((err as PermanentDeliveryError).failureCause).toBe('auth');
+  });
+
+  it('a 5xx answer is temporary', async () => {
+    const err = await failure('502');
+    expect(err).toBeInstanceOf(TemporaryDeliveryError);
+    expect(err.message).toContain('502');
+  });
+
+  it('an API that is down, or does not answer in time, is temporary', async () => {
+    const down = await failure('1001', { apiRoot: `http://127.0.0.1:${await freePort()}` });
+    expect(down).toBeInstanceOf(TemporaryDeliveryError);
+    const slow = await failure('999', { timeoutMs: 200 });
+    expect(slow).toBeInstanceOf(TemporaryDeliveryError);
+    expect(slow.message).toContain('timed out');
+  });
+});

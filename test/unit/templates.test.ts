@@ -1,0 +1,175 @@
+import {
+  DEFAULT_TEMPLATES,
+  MAX_SUBJECT_LENGTH,
+  PLACEHOLDERS,
+  renderEmail,
+  renderPreview,
+  renderSms,
+  renderTelegram,
+  unknownPlaceholders,
+  type NotificationItem,
+  type RenderOptions,
+} from '../../src/domain/templates.js';
+
+const ru: RenderOptions = { language: 'ru', timezone: 'Europe/Moscow', personName: 'Анна' };
+const en: RenderOptions = { language: 'en', timezone: 'America/New_York', personName: 'Anna' };
+
+function item(over: Partial<NotificationItem> & { number?: number; title?: string } = {}): NotificationItem {
+  return {
+    task: {
+      number: over.number ?? 12,
+      title: over.title ?? 'Отчёт за квартал',
+      status: 'in_progress',
+      priority: 'high',
+      due: new Date('2025-03-31T15:00:00Z'),
+      description: 'Свести данные',
+    },
+    actor: 'Иван Петров',
+    at: new Date('2025-03-20T07:30:00Z'),
+    fields: [{ field: 'status', from: 'new', to: 'done' }],
+    ...over,
+  };
+}
+
+describe('placeholders', () => {
+  it('lists every placeholder the defaults use, and finds none unknown in them', () => {
+    expect(PLACEHOLDERS).toContain('{task.number}');
+    expect(PLACEHOLDERS).toContain('{person.name}');
+    for (const lang of ['ru', 'en'] as const) {
+      for (const t of Object.values(DEFAULT_TEMPLATES[lang])) expect(unknownPlaceholders(t)).toEqual([]);
+    }
+  });
+
+  it('names unknown tokens once each', () => {
+    expect(unknownPlaceholders('#{task.nmber} {task.title} {foo} {foo} {}')).toEqual(['{task.nmber}', '{foo}', '{}']);
+    expect(unknownPlaceholders('no tokens')).toEqual([]);
+  });
+
+  it('Russian defaults use the guide words, and the SMS default fits the pattern', () => {
+    expect(DEFAULT_TEMPLATES.ru.email_subject).toMatch(/задание/i);
+    expect(DEFAULT_TEMPLATES.ru.email_body).toContain('Изменения');
+    expect(DEFAULT_TEMPLATES.ru.sms).toBe('#{task.number} {task.title}: {changes}');
+  });
+});
+
+describe('renderEmail', () => {
+  it('renders one item with the default templates, in the person\'s language and time zone', () => {
+    const { subject, text, html } = renderEmail([item()], {}, ru);
+    expect(subject).toBe('Изменено задание #12: Отчёт за квартал');
+    expect(text).toContain('Задание #12 «Отчёт за квартал»');
+    expect(text).toContain('Иван Петров, 20.03.2025 10:30'); // 07:30 UTC is 10:30 in Moscow
+    expect(text).toContain('• статус: новое → выполнено');
+    expect(text).toContain('Статус: в работе');
+    expect(text).toContain('Приоритет: высокий');
+    expect(text).toContain('Срок: 31.03.2025 18:00');
+    expect(html).toContain('Отчёт за квартал');
+  });
+
+  it('uses the admin templates, with every placeholder', () => {
+    const body = PLACEHOLDERS.join('|');
+    const { subject, text } = renderEmail([item()], { email_subject: '[{task.number}] {person.name}', email_body: body }, en);
+    expect(subject).toBe('[12] Anna');
+    expect(text).toBe(
+      '12|Отчёт за квартал|in progress|high|31.03.2025 11:00|Свести данные|• status: new → done|Иван Петров|20.03.2025 03:30|Anna',
+    );
+  });
+
+  it('does not expand placeholders found inside user values', () => {
+    const { text } = renderEmail([item({ title: '{actor} {person.name}' })], { email_body: '{task.title}' }, ru);
+    expect(text).toBe('{actor} {person.name}');
+  });
+
+  it('escapes user values in the HTML part', () => {
+    const evil = item({ title: '<script>alert("x")</script> & co', actor: '<b>Mallory</b>' });
+    const { html } = renderEmail([evil], {}, en);
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<b>Mallory');
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co');
+  });
+
+  it('keeps the subject on one line and caps its length', () => {
+    const { subject } = renderEmail([item({ title: 'line one\r\nBcc: victim@example.org\nline three' })], {}, en);
+    expect(subject).not.toMatch(/[\r\n]/);
+    expect(subject).toBe('Task #12 changed: line one Bcc: victim@example.org line three');
+    const long = renderEmail([item({ title: 'x'.repeat(500) })], {}, en).subject;
+    expect(long.length).toBe(MAX_SUBJECT_LENGTH);
+    expect(long.endsWith('…')).toBe(true);
+  });
+
+  it('renders a digest: a counting subject and every item by the body template', () => {
+    const items = [item({ number: 12 }), item({ number: 14 }), item({ number: 15 })];
+    const r = renderEmail(items, { email_body: 'Задание {task.number}' }, ru);
+    expect(r.subject).toMatch(/^3 изменения в заданиях/);
+    expect(r.text).toMatch(/Задание 12[\s\S]+Задание 14[\s\S]+Задание 15/);
+    expect(renderEmail([...items, item(), item()], {}, ru).subject).toMatch(/^5 изменений в заданиях/);
+    expect(renderEmail(items.slice(0, 2), {}, en).subject).toMatch(/^2 changes in tasks/);
+  });
+
+  it('renders a comment as "comment: text"', () => {
+    const c = item({ fields: [{ field: 'comment', from: '', to: 'Готово, проверьте' }] });
+    expect(renderEmail([c], {}, ru).text).toContain('комментарий: Готово, проверьте');
+    expect(renderEmail([c], {}, en).text).toContain('comment: Готово, проверьте');
+  });
+
+  it('falls back to UTC for an unknown time zone', () => {
+    const { text } = renderEmail([item()], { email_body: '{date}' }, { ...ru, timezone: 'Mars/Olympus' });
+    expect(text).toBe('20.03.2025 07:30');
+  });
+});
+
+describe('renderSms', () => {
+  it('renders one item with the default template, compact', () => {
+    expect(renderSms([item()], undefined, ru)).toBe('#12 Отчёт за квартал: статус: новое→выполнено');
+    expect(renderSms([item()], undefined, en)).toBe('#12 Отчёт за квартал: status: new→done');
+  });
+
+  it('uses the admin template and the person\'s time zone', () => {
+    expect(renderSms([item()], '{task.number} {date} {task.priority}', ru)).toBe('12 20.03.2025 10:30 высокий');
+  });
+
+  it('joins several items compactly', () => {
+    const two = [item({ number: 12, title: 'A' }), item({ number: 14, title: 'B', fields: [{ field: 'comment', from: '', to: 'ok' }] })];
+    expect(renderSms(two, undefined, ru)).toBe('#12 A: статус: новое→выполнено; #14 B: комментарий: ok');
+  });
+
+  it('keeps long values short and on one line', () => {
+    const s = renderSms([item({ title: 'T', fields: [{ field: 'description', from: '', to: 'слово\n'.repeat(50) }] })], undefined, ru);
+    expect(s).not.toContain('\n');
+    expect(s.length).toBeLessThan(80);
+    expect(s).toContain('описание: —→слово слово');
+  });
+});
+
+describe('renderTelegram', () => {
+  it('renders readable plain text', () => {
+    const t = renderTelegram([item()], ru);
+    expect(t).toBe('#12 «Отчёт за квартал»\nИван Петров, 20.03.2025 10:30\n• статус: новое → выполнено');
+  });
+
+  it('heads a digest with the count', () => {
+    const t = renderTelegram([item({ number: 1 }), item({ number: 2 })], en);
+    expect(t.startsWith('2 changes in tasks\n\n#1 "Отчёт за квартал"')).toBe(true);
+    expect(t).toContain('\n\n#2 ');
+  });
+
+  it('stays within 4096 characters', () => {
+    const many = Array.from({ length: 200 }, (_, i) => item({ number: i, title: 'Длинное название задания '.repeat(3) }));
+    const t = renderTelegram(many, ru);
+    expect(t.length).toBe(4096);
+    expect(t.endsWith('…')).toBe(true);
+  });
+});
+
+describe('renderPreview', () => {
+  it('renders each kind with a sample item', () => {
+    expect(renderPreview('sms', DEFAULT_TEMPLATES.ru.sms, 'ru')).toBe(
+      '#12 Подготовить отчёт за квартал: статус: новое→в работе, комментарий: Начал работу',
+    );
+    expect(renderPreview('email_subject', 'Задание {task.number} для {person.name}', 'ru')).toBe('Задание 12 для Анна Смирнова');
+    expect(renderPreview('email_body', 'Due {task.due}', 'en')).toBe('Due 31.03.2025 18:00');
+  });
+
+  it('leaves unknown tokens visible', () => {
+    expect(renderPreview('sms', '{task.nmber}', 'en')).toBe('{task.nmber}');
+  });
+});
