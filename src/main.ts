@@ -12,7 +12,6 @@ import { DeliveryModel } from './db/models/index.js';
 import { startHttpServer, type HttpServer, type RequestHandler } from './http/server.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { createDeliveryService } from './delivery/service.js';
-import { createBot } from './bot/create-bot.js';
 
 export type Role = 'all' | 'bot' | 'worker';
 
@@ -110,6 +109,8 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
 
     let webhook: { path: string; handler: RequestHandler } | undefined;
     if (role !== 'worker') {
+      // Loaded only where the bot runs: a worker process never loads telegraf's bot side.
+      const { createBot } = await import('./bot/create-bot.js');
       const { bot, setCommands } = createBot({ config, logger, secrets, delivery });
       await setCommands();
       if (config.TELEGRAM_WEBHOOK_URL) {

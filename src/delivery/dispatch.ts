@@ -1,6 +1,7 @@
 import { Types, type AnyBulkWriteOperation } from 'mongoose';
 import { ChangeModel, DeliveryModel, PersonModel, TaskModel, type Delivery } from '../db/models/index.js';
 import { claimKeys } from '../db/claims.js';
+import { bulkWriteChunked } from '../db/bulk.js';
 import type { Logger } from '../logger.js';
 import type { Channel, Language } from '../domain/types.js';
 import { quietHoursEnd } from '../domain/quiet-hours.js';
@@ -102,29 +103,29 @@ async function claimBatch(deps: DispatchDeps, dueBy: Date, now: Date, taskNumber
     ],
     ...(taskNumber !== undefined ? { taskNumber } : {}),
   };
-  const candidates = await DeliveryModel.find(due)
-    .sort({ nextAttemptAt: 1 })
-    .limit(deps.batchSize)
-    .select({ claimSeq: 1 })
-    .lean<Array<{ _id: Types.ObjectId; claimSeq: number }>>();
+  const candidates = await DeliveryModel.find(due).sort({ nextAttemptAt: 1 }).limit(deps.batchSize).lean<LeanDelivery[]>();
   if (candidates.length === 0) return 'none';
-  const key = (c: { _id: Types.ObjectId; claimSeq: number }) => `${String(c._id)}:${c.claimSeq}`;
+  const key = (c: LeanDelivery) => `${String(c._id)}:${c.claimSeq}`;
   const won = await claimKeys(candidates.map(key), deps.owner, now);
   const winners = candidates.filter((c) => won.has(key(c)));
   if (winners.length === 0) return [];
+  // The claim made these ours; the lease tells other workers so (and lets them take over if we die).
   const leaseUntil = new Date(now.getTime() + deps.leaseMs);
-  await DeliveryModel.bulkWrite(
-    winners.map((w) => ({
-      updateOne: {
-        filter: { _id: w._id, claimSeq: w.claimSeq },
-        update: { $set: { status: 'sending', leaseOwner: deps.owner, leaseUntil }, $inc: { claimSeq: 1 } },
-      },
-    })),
+  await bulkWriteChunked(
+    DeliveryModel,
+    winners.map((w) => byId(w._id, { $set: { status: 'sending', leaseOwner: deps.owner, leaseUntil }, $inc: { claimSeq: 1 } })),
     { ordered: false },
   );
-  return DeliveryModel.find({ _id: { $in: winners.map((w) => w._id) }, leaseOwner: deps.owner, status: 'sending' }).lean<
-    LeanDelivery[]
-  >();
+  return winners;
+}
+
+/**
+ * One update of one delivery, by `_id` alone. Exclusivity comes from the claim, not from the filter; and
+ * an `_id`-only filter is the one FerretDB 1.x looks up through its index (any other filter scans the
+ * whole collection), while on MongoDB it is as cheap as it gets.
+ */
+function byId(id: Types.ObjectId, update: Record<string, unknown>): AnyBulkWriteOperation {
+  return { updateOne: { filter: { _id: id }, update } };
 }
 
 /**
@@ -137,15 +138,15 @@ class BatchWriter {
 
   constructor(private readonly flushAt = 100) {}
 
-  add(op: AnyBulkWriteOperation): void {
-    this.#ops.push(op);
+  add(...ops: AnyBulkWriteOperation[]): void {
+    this.#ops.push(...ops);
     if (this.#ops.length >= this.flushAt) void this.flush();
   }
 
   flush(): Promise<unknown> {
     const ops = this.#ops;
     this.#ops = [];
-    if (ops.length) this.#chain = this.#chain.then(() => DeliveryModel.bulkWrite(ops as never, { ordered: true }));
+    if (ops.length) this.#chain = this.#chain.then(() => bulkWriteChunked(DeliveryModel, ops));
     return this.#chain;
   }
 }
@@ -174,15 +175,15 @@ async function processBatch(
   const personById = new Map(people.map((p) => [String(p._id), p]));
 
   const writer = new BatchWriter();
-  const owned = { leaseOwner: deps.owner, status: 'sending' };
+  const inFlight = new Set(batch.map((d) => d._id));
+  const record = (ids: Types.ObjectId[], update: Record<string, unknown>) => {
+    for (const id of ids) inFlight.delete(id);
+    writer.add(...ids.map((id) => byId(id, update)));
+  };
   const release = { leaseOwner: '', leaseUntil: '' };
   const renew = setInterval(() => {
-    writer.add({
-      updateMany: {
-        filter: owned,
-        update: { $set: { leaseUntil: new Date(clock().getTime() + deps.leaseMs) } },
-      },
-    });
+    const leaseUntil = new Date(clock().getTime() + deps.leaseMs);
+    writer.add(...[...inFlight].map((id) => byId(id, { $set: { leaseUntil } })));
     void writer.flush();
   }, Math.max(1_000, Math.floor(deps.leaseMs / 3)));
   renew.unref();
@@ -192,12 +193,7 @@ async function processBatch(
   for (const d of batch) {
     const person = personById.get(String(d.person));
     if (!person || !changeById.has(String(d.change)) || !taskById.has(String(d.task))) {
-      writer.add({
-        updateOne: {
-          filter: { _id: d._id, ...owned },
-          update: { $set: { status: 'skipped', lastError: 'the person, task or change no longer exists' }, $unset: release },
-        },
-      });
+      record([d._id], { $set: { status: 'skipped', lastError: 'the person, task or change no longer exists' }, $unset: release });
       continue;
     }
     const key = `${String(d.person)}:${d.channel}`;
@@ -214,12 +210,7 @@ async function processBatch(
       ? quietHoursEnd(now, g.person.quietHours as { start: string; end: string } | undefined, g.person.timezone)
       : undefined;
     if (quietEnd) {
-      writer.add({
-        updateMany: {
-          filter: { _id: { $in: ids }, ...owned },
-          update: { $set: { status: 'pending', nextAttemptAt: quietEnd, heldFor: 'quiet' }, $unset: release },
-        },
-      });
+      record(ids, { $set: { status: 'pending', nextAttemptAt: quietEnd, heldFor: 'quiet' }, $unset: release });
       return;
     }
 
@@ -230,41 +221,31 @@ async function processBatch(
       if (!sender) throw new TemporaryDeliveryError(channels.missing[g.channel] ?? `${g.channel} is not available`, undefined, 'config');
       const message = render(g, channels, changeById, taskById, personById, messageId);
       const receipt = await sender.send(message);
-      writer.add({
-        updateMany: {
-          filter: { _id: { $in: ids }, ...owned },
-          update: {
-            $set: {
-              status: 'sent',
-              sentAt: clock(),
-              attempts,
-              address: message.to,
-              ...(g.channel === 'email' ? { messageId } : {}),
-              ...(receipt.providerMessageId ? { providerMessageId: receipt.providerMessageId } : {}),
-            },
-            $unset: { ...release, heldFor: '', lastError: '' },
-          },
+      record(ids, {
+        $set: {
+          status: 'sent',
+          sentAt: clock(),
+          attempts,
+          address: message.to,
+          ...(g.channel === 'email' ? { messageId } : {}),
+          ...(receipt.providerMessageId ? { providerMessageId: receipt.providerMessageId } : {}),
         },
+        $unset: { ...release, heldFor: '', lastError: '' },
       });
       outcome.sent[g.channel] += 1;
       await alerter.resolve(`${g.channel}:`, `address:${String(g.person._id)}:${g.channel}`);
     } catch (err) {
       const decision = decideRetry(err, attempts, deps.policy);
       if (decision.retry) {
-        writer.add({
-          updateMany: {
-            filter: { _id: { $in: ids }, ...owned },
-            update: {
-              $set: {
-                status: 'pending',
-                attempts,
-                nextAttemptAt: new Date(clock().getTime() + decision.delayMs),
-                heldFor: 'retry',
-                lastError: decision.reason,
-              },
-              $unset: release,
-            },
+        record(ids, {
+          $set: {
+            status: 'pending',
+            attempts,
+            nextAttemptAt: new Date(clock().getTime() + decision.delayMs),
+            heldFor: 'retry',
+            lastError: decision.reason,
           },
+          $unset: release,
         });
         outcome.retrying += ids.length;
       } else {
@@ -295,12 +276,7 @@ async function processBatch(
             }
           }
         }
-        writer.add({
-          updateMany: {
-            filter: { _id: { $in: ids }, ...owned },
-            update: { $set: { status: 'failed', attempts, lastError: reason }, $unset: { ...release, heldFor: '' } },
-          },
-        });
+        record(ids, { $set: { status: 'failed', attempts, lastError: reason }, $unset: { ...release, heldFor: '' } });
         const key = `${g.channel}:${decision.reason}`;
         const f = failures.get(key) ?? { channel: g.channel, reason: decision.reason, count: 0 };
         f.count += ids.length;

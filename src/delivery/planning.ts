@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { bulkWriteChunked } from '../db/bulk.js';
 import { ChangeModel, DeliveryModel, ObserverModel, PersonModel, TaskModel } from '../db/models/index.js';
 import type { Channel } from '../domain/types.js';
 
@@ -102,7 +103,12 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
       }
     }
     written += await insertIgnoringDuplicates(docs);
-    await ChangeModel.updateMany({ _id: { $in: changes.map((c) => c._id) } }, { $set: { plannedAt: now } });
+    // One update per change, by _id alone (see byId in dispatch.ts for why).
+    await bulkWriteChunked(
+      ChangeModel,
+      changes.map((c) => ({ updateOne: { filter: { _id: c._id }, update: { $set: { plannedAt: now } } } })),
+      { ordered: false },
+    );
   }
 }
 

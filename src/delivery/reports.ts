@@ -1,4 +1,5 @@
 import { DeliveryModel } from '../db/models/index.js';
+import { bulkWriteChunked } from '../db/bulk.js';
 import type { SmsProvider } from './channels/sms/provider.js';
 
 /**
@@ -31,6 +32,6 @@ export async function pollSmsReports(provider: SmsProvider, opts: { now?: Date; 
       },
     }];
   });
-  if (ops.length) await DeliveryModel.bulkWrite(ops);
+  await bulkWriteChunked(DeliveryModel, ops, { ordered: false });
   return ops.length;
 }

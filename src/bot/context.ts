@@ -1,0 +1,27 @@
+/** What every handler of the bot sees: telegraf's context plus the person, their texts and the deps. */
+import type { Context, Scenes } from 'telegraf';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { SecretBox } from '../secrets.js';
+import type { DeliveryPort } from '../delivery/port.js';
+import type { PersonDoc } from '../db/models/index.js';
+import type { Texts } from './i18n/index.js';
+
+export interface BotDeps {
+  config: Config;
+  logger: Logger;
+  secrets: SecretBox;
+  delivery: DeliveryPort;
+}
+
+export type BotSession = Scenes.WizardSession<Scenes.WizardSessionData>;
+
+export interface BotContext extends Context {
+  session: BotSession;
+  scene: Scenes.SceneContextScene<BotContext, Scenes.WizardSessionData>;
+  wizard: Scenes.WizardContextWizard<BotContext>;
+  /** The sender, registered on first contact (set by the person middleware). */
+  person: PersonDoc;
+  /** Texts in the person's language. */
+  t: Texts;
+}

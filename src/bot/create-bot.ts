@@ -1,0 +1,157 @@
+/**
+ * The Telegram bot: taskwatch's whole user interface. Middleware order: the person (registered on first
+ * contact) and their language → session (MongoDB) → UserError → localized message → conversations →
+ * features → unknown commands. `bot.catch` answers with an error id and never rethrows.
+ */
+import { randomBytes } from 'node:crypto';
+import { Composer, Scenes, Telegraf, session } from 'telegraf';
+import { LANGUAGES, type Language } from '../domain/types.js';
+import { listAdmins, registerPerson } from '../services/people.js';
+import { UserError } from '../services/errors.js';
+import type { PersonDoc } from '../db/models/index.js';
+import { BOT_TOKEN_HINT } from '../config.js';
+import { botCommands } from './commands.js';
+import type { BotContext, BotDeps, BotSession } from './context.js';
+import type { Feature } from './feature.js';
+import { texts, userErrorText } from './i18n/index.js';
+import { mongooseSessionStore } from './session-store.js';
+import { clip } from './format.js';
+import { adminFeature } from './features/admin.js';
+import { deliveryFeature } from './features/delivery.js';
+import { observersFeature } from './features/observers.js';
+import { profileFeature } from './features/profile.js';
+import { scheduleFeature } from './features/schedule.js';
+import { smsFeature } from './features/sms.js';
+import { smtpFeature } from './features/smtp.js';
+import { startFeature } from './features/start.js';
+import { tasksFeature } from './features/tasks.js';
+import { templateFeature } from './features/template.js';
+
+export type { BotContext, BotDeps } from './context.js';
+
+export interface CreatedBot {
+  bot: Telegraf<BotContext>;
+  /** setMyCommands per language, and the admin menu per admin chat; failures are logged, never thrown. */
+  setCommands(): Promise<void>;
+}
+
+function newErrorId(): string {
+  return randomBytes(3).toString('hex').toUpperCase();
+}
+
+export function createBot(deps: BotDeps): CreatedBot {
+  const { config, logger } = deps;
+  if (!config.BOT_TOKEN) throw new Error(BOT_TOKEN_HINT);
+  const bot = new Telegraf<BotContext>(config.BOT_TOKEN, {
+    // webhookReply off: replies must return the sent message (its id is edited later, e.g. by /send).
+    telegram: { apiRoot: config.TELEGRAM_API_ROOT, webhookReply: false },
+  });
+
+  bot.catch(async (err, ctx) => {
+    const errorId = newErrorId();
+    logger.error(
+      { err, errorId, updateId: ctx.update?.update_id, updateType: ctx.updateType, from: ctx.from?.id },
+      `bot handler failed (error id ${errorId})`,
+    );
+    const t = (ctx as Partial<BotContext>).t ?? texts(config.DEFAULT_LANGUAGE);
+    try {
+      if (ctx.callbackQuery) await ctx.answerCbQuery().catch(() => undefined);
+      if (ctx.chat) await ctx.reply(t.unexpected(errorId));
+    } catch (replyErr) {
+      logger.warn({ err: replyErr, errorId }, 'could not tell the person about the error');
+    }
+  });
+
+  const safely = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      logger.warn({ err }, `${what} failed; going on`);
+    }
+  };
+
+  /** The command menu of one admin chat (or back to the default when no longer admin). */
+  const adminMenu = async (person: PersonDoc): Promise<void> => {
+    const scope = { type: 'chat' as const, chat_id: person.telegramId };
+    await safely(`setMyCommands for chat ${person.telegramId}`, () =>
+      person.role === 'admin'
+        ? bot.telegram.setMyCommands(botCommands(texts(person.language), true), { scope })
+        : bot.telegram.deleteMyCommands({ scope }),
+    );
+  };
+
+  // The person behind every update, registered on first contact, and their language.
+  bot.use(async (ctx, next) => {
+    const from = ctx.from;
+    if (!from || from.is_bot) return;
+    ctx.person = await registerPerson(
+      { telegramId: from.id, name: [from.first_name, from.last_name].filter(Boolean).join(' '), username: from.username },
+      { adminIds: config.ADMIN_IDS, defaultTimezone: config.DEFAULT_TIMEZONE, defaultLanguage: config.DEFAULT_LANGUAGE },
+    );
+    ctx.t = texts(ctx.person.language);
+    return next();
+  });
+
+  bot.use(session<BotSession, BotContext>({ store: mongooseSessionStore<BotSession>(), defaultSession: () => ({}) }));
+
+  // A person's mistake: say what is wrong and how to write it.
+  bot.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      if (ctx.callbackQuery) await ctx.answerCbQuery().catch(() => undefined);
+      await ctx.reply(clip(userErrorText(ctx.t, err)));
+    }
+  });
+
+  const features: Feature[] = [
+    startFeature(),
+    profileFeature(deps),
+    tasksFeature(deps),
+    observersFeature(deps),
+    adminFeature(deps, { onRoleChanged: adminMenu }),
+    smtpFeature(deps),
+    smsFeature(deps),
+    templateFeature(deps),
+    scheduleFeature(deps),
+    deliveryFeature(deps),
+  ];
+  const stage = new Scenes.Stage<BotContext>(features.flatMap((f) => f.scenes));
+  bot.use(stage.middleware());
+  for (const f of features) bot.use(f.composer);
+
+  // Whatever nobody handled.
+  const fallback = new Composer<BotContext>();
+  fallback.on('message', async (ctx) => {
+    const text = 'text' in ctx.message ? ctx.message.text : '';
+    if (text.startsWith('/')) await ctx.reply(ctx.t.unknownCommand(text.split(/\s/)[0]!));
+    else await ctx.reply(ctx.t.notACommand);
+  });
+  fallback.on('callback_query', (ctx) => ctx.answerCbQuery().catch(() => undefined));
+  bot.use(fallback);
+
+  const setCommands = async (): Promise<void> => {
+    await safely('setMyCommands (default)', () =>
+      bot.telegram.setMyCommands(botCommands(texts(config.DEFAULT_LANGUAGE as Language), false)),
+    );
+    for (const lang of LANGUAGES) {
+      await safely(`setMyCommands (${lang})`, () =>
+        bot.telegram.setMyCommands(botCommands(texts(lang), false), { language_code: lang }),
+      );
+    }
+    let admins: PersonDoc[] = [];
+    await safely('listing admins', async () => {
+      admins = await listAdmins();
+    });
+    const known = new Set(admins.map((a) => a.telegramId));
+    for (const a of admins) await adminMenu(a);
+    for (const id of config.ADMIN_IDS.filter((i) => !known.has(i))) {
+      await safely(`setMyCommands for chat ${id}`, () =>
+        bot.telegram.setMyCommands(botCommands(texts(config.DEFAULT_LANGUAGE), true), { scope: { type: 'chat', chat_id: id } }),
+      );
+    }
+  };
+
+  return { bot, setCommands };
+}

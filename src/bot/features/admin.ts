@@ -1,0 +1,63 @@
+/** People and roles: /people (contacts masked for non-admins), /admin (promote, demote). */
+import { Composer } from 'telegraf';
+import { listAdmins, listPeople, requirePerson, setRole } from '../../services/people.js';
+import { isOff } from '../../services/task-values.js';
+import { adminOnly, isAdmin } from '../access.js';
+import { commandPayload, tokenize } from '../args.js';
+import type { BotContext, BotDeps } from '../context.js';
+import type { Feature } from '../feature.js';
+import { clip, maskEmail, maskPhone } from '../format.js';
+import type { PersonDoc } from '../../db/models/index.js';
+
+export interface AdminFeatureOptions {
+  /** Called after someone's role changed, to update their command menu (failures are the callee's). */
+  onRoleChanged?: (person: PersonDoc) => Promise<void>;
+}
+
+export function adminFeature(deps: BotDeps, opts: AdminFeatureOptions = {}): Feature {
+  const c = new Composer<BotContext>();
+
+  c.command('people', async (ctx) => {
+    const t = ctx.t;
+    const full = isAdmin(ctx);
+    const people = await listPeople();
+    const lines = people.map((p) =>
+      t.personLine(
+        p.name,
+        p.username ?? undefined,
+        p.role === 'admin',
+        (full ? p.email : maskEmail(p.email)) ?? t.none,
+        (full ? p.phone : maskPhone(p.phone)) ?? t.none,
+      ),
+    );
+    const text = [t.peopleTitle, ...lines, ...(full ? ['', t.peopleAdminHint] : [])].join('\n');
+    await ctx.reply(clip(text));
+  });
+
+  c.command('admin', adminOnly, async (ctx) => {
+    const [ref, flag] = tokenize(commandPayload(ctx));
+    if (!ref) {
+      const admins = await listAdmins();
+      const lines = admins.map((a) => `• ${a.name}${a.username ? ` @${a.username}` : ''}`);
+      await ctx.reply([ctx.t.adminsTitle, ...lines, '', ctx.t.adminUsage].join('\n'));
+      return;
+    }
+    const person = await requirePerson(ref);
+    const demote = flag !== undefined && isOff(flag);
+    const role = demote ? 'user' : 'admin';
+    if (person.role === role) {
+      await ctx.reply(demote ? ctx.t.notAdmin(person.name) : ctx.t.alreadyAdmin(person.name));
+      return;
+    }
+    if (demote && deps.config.ADMIN_IDS.includes(person.telegramId)) {
+      // registerPerson would make them admin again at their next message.
+      await ctx.reply(ctx.t.adminFromConfig(person.name));
+      return;
+    }
+    const updated = await setRole(person._id, role);
+    await opts.onRoleChanged?.(updated);
+    await ctx.reply(demote ? ctx.t.demoted(updated.name) : ctx.t.promoted(updated.name));
+  });
+
+  return { composer: c, scenes: [] };
+}

@@ -1,0 +1,101 @@
+/**
+ * «Отправить оповещения»: `/send [n]` for everyone (as the original's button after a change);
+ * `/send dry [n]` and `/queue` for admins (they show other people's addresses).
+ */
+import { Composer } from 'telegraf';
+import type { Channel } from '../../domain/types.js';
+import type { RunResult } from '../../delivery/port.js';
+import { scrub } from '../../logger.js';
+import { parseTaskNumber, requireTask } from '../../services/tasks.js';
+import { adminOnly, isAdmin } from '../access.js';
+import { commandPayload, tokenize } from '../args.js';
+import type { BotContext, BotDeps } from '../context.js';
+import type { Feature } from '../feature.js';
+import { clip, dateTime } from '../format.js';
+
+const DRY_LINES = 40;
+
+function formatRun(ctx: BotContext, r: RunResult): string {
+  const t = ctx.t;
+  const total = r.sent.email + r.sent.sms + r.sent.telegram;
+  const failed = r.failed.reduce((n, f) => n + f.count, 0);
+  if (total === 0 && failed === 0 && r.retrying === 0 && r.held === 0) return t.sendNothing;
+  const lines = [
+    t.sendResult({
+      email: r.sent.email,
+      sms: r.sent.sms,
+      telegram: r.sent.telegram,
+      retrying: r.retrying,
+      held: r.held,
+      ...(r.taskNumber !== undefined ? { task: r.taskNumber } : {}),
+    }),
+  ];
+  if (failed) {
+    lines.push(t.sendFailedTitle(failed));
+    for (const f of r.failed) lines.push(t.failureLine(t.channel(f.channel), f.count, f.reason));
+  }
+  return lines.join('\n');
+}
+
+async function send(ctx: BotContext, deps: BotDeps, taskNumber?: number): Promise<void> {
+  if (taskNumber !== undefined) await requireTask(taskNumber);
+  const status = await ctx.reply(ctx.t.sending);
+  let text: string;
+  try {
+    const result = await deps.delivery.sendNow({ ...(taskNumber !== undefined ? { taskNumber } : {}), requestedBy: ctx.person.telegramId });
+    text = formatRun(ctx, result);
+  } catch (err) {
+    deps.logger.error({ err, taskNumber }, '/send failed');
+    text = ctx.t.sendError(scrub((err as Error).message ?? String(err)));
+  }
+  await ctx.telegram.editMessageText(status.chat.id, status.message_id, undefined, clip(text));
+}
+
+async function dry(ctx: BotContext, deps: BotDeps, taskNumber?: number): Promise<void> {
+  if (taskNumber !== undefined) await requireTask(taskNumber);
+  const t = ctx.t;
+  const lines = await deps.delivery.dryRun(taskNumber !== undefined ? { taskNumber } : {});
+  if (!lines.length) {
+    await ctx.reply(t.dryEmpty);
+    return;
+  }
+  const out = [t.dryTitle(lines.length)];
+  for (const l of lines.slice(0, DRY_LINES)) {
+    const extra =
+      (l.smsParts !== undefined ? t.drySms(l.smsParts, l.smsEncoding ?? '') : '') +
+      (l.heldUntil ? t.dryHeld(dateTime(l.heldUntil, ctx.person.timezone)) : '');
+    out.push(t.dryLine(l.taskNumber, l.personName, t.channel(l.channel as Channel), l.address, extra));
+  }
+  if (lines.length > DRY_LINES) out.push(`… +${lines.length - DRY_LINES}`);
+  await ctx.reply(clip(out.join('\n')));
+}
+
+export function deliveryFeature(deps: BotDeps): Feature {
+  const c = new Composer<BotContext>();
+
+  c.command('send', async (ctx) => {
+    const [first, second] = tokenize(commandPayload(ctx));
+    if (first?.toLowerCase() === 'dry') {
+      if (!isAdmin(ctx)) return adminOnly(ctx, async () => undefined);
+      return dry(ctx, deps, second !== undefined ? parseTaskNumber(second) : undefined);
+    }
+    return send(ctx, deps, first !== undefined ? parseTaskNumber(first) : undefined);
+  });
+
+  c.command('queue', adminOnly, async (ctx) => {
+    const t = ctx.t;
+    const zone = ctx.person.timezone;
+    const q = await deps.delivery.queue();
+    const lines = [
+      t.queueShow(q),
+      q.lastRun ? t.queueLastRun(dateTime(q.lastRun.finishedAt, zone), q.lastRun.trigger, q.lastRun.sent, q.lastRun.failed) : t.queueNoRun,
+      t.queueNextRun(q.nextRun ? dateTime(q.nextRun, zone) : undefined),
+    ];
+    if (q.recentFailures.length) {
+      lines.push(t.queueFailures, ...q.recentFailures.map((f) => `• ×${f.count}: ${f.reason}`));
+    }
+    await ctx.reply(clip(lines.join('\n')));
+  });
+
+  return { composer: c, scenes: [] };
+}

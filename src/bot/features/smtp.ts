@@ -1,0 +1,196 @@
+/**
+ * The mail server (admin): `/smtp` shows it (password masked) or asks step by step; one line
+ * `/smtp smtps://login:password@host:465 "Name <from@example.org>"`; `/smtp test`; `/smtp off`.
+ * A message that carried a password is deleted from the chat.
+ */
+import { Composer } from 'telegraf';
+import { createEmailChannel, parseSmtpUrl } from '../../delivery/channels/email.js';
+import { scrub } from '../../logger.js';
+import { mask } from '../../secrets.js';
+import { UserError } from '../../services/errors.js';
+import { isEmail } from '../../services/people.js';
+import {
+  checkSmtpFrom,
+  checkSmtpHost,
+  checkSmtpPort,
+  checkSmtpSecurity,
+  clearSmtp,
+  loadSmtpSettings,
+  saveSmtp,
+} from '../../services/settings.js';
+import { adminOnly } from '../access.js';
+import { commandPayload, splitFirst, tokenize } from '../args.js';
+import type { BotContext, BotDeps } from '../context.js';
+import { conversation, startConversation, type Step, type Values } from '../conversation.js';
+import type { Feature } from '../feature.js';
+import { firstMissing } from '../steps.js';
+
+const NO_LOGIN = '-';
+
+/** Deletes the message that carried a secret and says so (or asks the person to delete it). */
+export async function deleteSecretMessage(ctx: BotContext): Promise<void> {
+  try {
+    await ctx.deleteMessage();
+    await ctx.reply(ctx.t.passwordDeleted);
+  } catch {
+    await ctx.reply(ctx.t.passwordNotDeleted);
+  }
+}
+
+async function show(ctx: BotContext, deps: BotDeps): Promise<void> {
+  const s = await loadSmtpSettings(deps.secrets);
+  if (!s) {
+    await ctx.reply(`${ctx.t.smtpNone}\n${ctx.t.smtpHelp}`);
+    return;
+  }
+  const t = ctx.t;
+  await ctx.reply(
+    [t.smtpTitle, t.smtpShow(s.host, s.port, s.security, s.user ?? t.none, s.password ? mask(s.password) : t.none, s.from), '', t.smtpHelp].join('\n'),
+  );
+}
+
+async function test(ctx: BotContext, deps: BotDeps): Promise<void> {
+  const settings = await loadSmtpSettings(deps.secrets);
+  if (!settings) throw new UserError('smtp_not_configured');
+  const to = ctx.person.email;
+  if (!to) {
+    await ctx.reply(ctx.t.smtpTestNeedEmail);
+    return;
+  }
+  const status = await ctx.reply(ctx.t.smtpTesting);
+  const channel = createEmailChannel(settings, { timeoutMs: deps.config.HTTP_TIMEOUT_MS, pool: false, logger: deps.logger });
+  let text: string;
+  try {
+    const verified = await channel.verify();
+    const receipt = await channel.send({
+      channel: 'email',
+      to,
+      subject: ctx.t.smtpTestSubject,
+      text: ctx.t.smtpTestBody(ctx.person.name),
+    });
+    text = ctx.t.smtpTestOk(verified, to, receipt.response ?? receipt.providerMessageId ?? 'OK');
+  } catch (err) {
+    deps.logger.warn({ err, host: settings.host, port: settings.port }, 'SMTP test failed');
+    text = ctx.t.smtpTestFailed(scrub((err as Error).message ?? String(err)));
+  } finally {
+    channel.close();
+  }
+  await ctx.telegram.editMessageText(status.chat.id, status.message_id, undefined, text);
+}
+
+async function saveFromUrl(ctx: BotContext, deps: BotDeps, payload: string): Promise<void> {
+  const [url, rest] = splitFirst(payload);
+  if (/\/\/[^/@\s]*:[^@\s]*@/.test(url)) await deleteSecretMessage(ctx);
+  let parsed: ReturnType<typeof parseSmtpUrl>;
+  try {
+    parsed = parseSmtpUrl(url);
+  } catch (err) {
+    throw new UserError('smtp_url_invalid', { reason: scrub((err as Error).message) });
+  }
+  let from: string | undefined = tokenize(rest).join(' ').trim() || undefined;
+  if (!from) {
+    const current = await loadSmtpSettings(deps.secrets).catch(() => undefined);
+    from = current?.from ?? (parsed.user && isEmail(parsed.user) ? parsed.user : undefined);
+  }
+  await saveSmtp(
+    {
+      host: parsed.host,
+      port: parsed.port,
+      security: parsed.security,
+      user: parsed.user ?? null,
+      password: parsed.password ?? null,
+      ...(from !== undefined ? { from } : {}),
+    },
+    deps.secrets,
+  );
+  await ctx.reply(ctx.t.smtpSaved);
+}
+
+function steps(): Step[] {
+  return [
+    { key: 'host', ask: (ctx) => ctx.t.askSmtpHost, parse: (raw) => checkSmtpHost(raw) },
+    {
+      key: 'port',
+      ask: (ctx) => ctx.t.askSmtpPort,
+      buttons: () => [['465', '587', '25'].map((p) => ({ text: p, value: p }))],
+      parse: (raw) => String(checkSmtpPort(raw)),
+    },
+    {
+      key: 'security',
+      ask: (ctx) => ctx.t.askSmtpSecurity,
+      buttons: (_ctx, v) => {
+        const all = [
+          { text: 'TLS (465)', value: 'tls' },
+          { text: 'STARTTLS (587)', value: 'starttls' },
+          { text: 'none', value: 'none' },
+        ];
+        // The usual choice for the chosen port first.
+        const first = v.port === '465' ? 'tls' : v.port === '587' ? 'starttls' : 'none';
+        return [all.sort((a, b) => Number(b.value === first) - Number(a.value === first))];
+      },
+      parse: (raw) => checkSmtpSecurity(raw),
+    },
+    {
+      key: 'user',
+      ask: (ctx) => ctx.t.askSmtpUser,
+      buttons: (ctx) => [[{ text: ctx.t.noLogin, value: NO_LOGIN }]],
+    },
+    { key: 'password', ask: (ctx) => ctx.t.askSmtpPassword, secret: true },
+    { key: 'from', ask: (ctx) => ctx.t.askSmtpFrom, parse: (raw) => checkSmtpFrom(raw) },
+  ];
+}
+
+function nextStep(values: Values): Step | undefined {
+  const all = steps().filter((s) => !(s.key === 'password' && values.user === NO_LOGIN));
+  return firstMissing(all, values);
+}
+
+export function smtpFeature(deps: BotDeps): Feature {
+  const c = new Composer<BotContext>();
+  const scene = conversation(
+    {
+      id: 'conv:smtp',
+      next: nextStep,
+      finish: async (ctx, v) => {
+        const noLogin = v.user === NO_LOGIN;
+        await saveSmtp(
+          {
+            host: v.host!,
+            port: Number(v.port),
+            security: checkSmtpSecurity(v.security!),
+            user: noLogin ? null : v.user!,
+            password: noLogin ? null : v.password!,
+            from: v.from!,
+          },
+          deps.secrets,
+        );
+        await ctx.reply(ctx.t.smtpSaved);
+      },
+    },
+    deps.secrets,
+  );
+
+  c.command('smtp', adminOnly, async (ctx) => {
+    const payload = commandPayload(ctx);
+    const [first] = splitFirst(payload);
+    switch (first.toLowerCase()) {
+      case '': {
+        const configured = await loadSmtpSettings(deps.secrets);
+        return configured ? show(ctx, deps) : startConversation(ctx, 'conv:smtp');
+      }
+      case 'setup':
+        return startConversation(ctx, 'conv:smtp');
+      case 'show':
+        return show(ctx, deps);
+      case 'test':
+        return test(ctx, deps);
+      case 'off':
+        await clearSmtp();
+        return ctx.reply(ctx.t.smtpCleared);
+      default:
+        return saveFromUrl(ctx, deps, payload);
+    }
+  });
+
+  return { composer: c, scenes: [scene] };
+}

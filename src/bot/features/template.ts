@@ -1,0 +1,85 @@
+/** Notification templates (admin): `/template <email_subject|email_body|sms> [text|default]`, with a preview. */
+import { Composer } from 'telegraf';
+import { DEFAULT_TEMPLATES, renderPreview, type TemplateKind } from '../../domain/templates.js';
+import { analyzeSms } from '../../domain/sms-segments.js';
+import type { Language } from '../../domain/types.js';
+import { TEMPLATE_KINDS, getTemplate, parseTemplateKind, saveTemplate } from '../../services/settings.js';
+import { adminOnly } from '../access.js';
+import { commandPayload, splitFirst } from '../args.js';
+import type { BotContext, BotDeps } from '../context.js';
+import { conversation, startConversation, type Step } from '../conversation.js';
+import type { Feature } from '../feature.js';
+import { clip } from '../format.js';
+import { firstMissing } from '../steps.js';
+
+const RESET_WORDS = ['default', 'reset', 'по умолчанию', 'сброс'];
+
+function preview(ctx: BotContext, kind: TemplateKind, template: string): string {
+  const text = renderPreview(kind, template, ctx.person.language as Language);
+  const lines = [ctx.t.templatePreview(text)];
+  if (kind === 'sms') {
+    const a = analyzeSms(text);
+    lines.push(ctx.t.smsStats(a.encoding, a.units, a.parts));
+  }
+  return lines.join('\n');
+}
+
+async function current(ctx: BotContext, kind: TemplateKind): Promise<{ text: string; isDefault: boolean }> {
+  const saved = await getTemplate(kind);
+  return saved ? { text: saved, isDefault: false } : { text: DEFAULT_TEMPLATES[ctx.person.language as Language][kind], isDefault: true };
+}
+
+async function show(ctx: BotContext, kind: TemplateKind): Promise<void> {
+  const { text, isDefault } = await current(ctx, kind);
+  const t = ctx.t;
+  await ctx.reply(
+    clip([t.templateShow(kind, t.templateKindName[kind] ?? kind, text, isDefault), '', preview(ctx, kind, text), '', t.templateHelp(kind)].join('\n')),
+  );
+}
+
+async function set(ctx: BotContext, kind: TemplateKind, raw: string): Promise<void> {
+  if (RESET_WORDS.includes(raw.trim().toLowerCase())) {
+    await saveTemplate(kind, null);
+    const { text } = await current(ctx, kind);
+    await ctx.reply(clip(`${ctx.t.templateReset(kind)}\n\n${preview(ctx, kind, text)}`));
+    return;
+  }
+  await saveTemplate(kind, raw);
+  await ctx.reply(clip(`${ctx.t.templateSaved(kind)}\n\n${preview(ctx, kind, raw.trim())}`));
+}
+
+export function templateFeature(deps: BotDeps): Feature {
+  const c = new Composer<BotContext>();
+  const kindStep: Step = {
+    key: 'kind',
+    ask: (ctx) => ctx.t.templatesTitle,
+    buttons: (ctx) => [TEMPLATE_KINDS.map((k) => ({ text: ctx.t.templateKindName[k] ?? k, value: k }))],
+    parse: (raw) => parseTemplateKind(raw),
+  };
+  const textStep: Step = {
+    key: 'text',
+    ask: async (ctx, v) => {
+      const kind = v.kind as TemplateKind;
+      const { text, isDefault } = await current(ctx, kind);
+      const t = ctx.t;
+      return clip(`${t.templateShow(kind, t.templateKindName[kind] ?? kind, text, isDefault)}\n\n${t.askTemplateText(kind)}`);
+    },
+  };
+  const scene = conversation(
+    {
+      id: 'conv:template',
+      next: (v) => firstMissing([kindStep, textStep], v),
+      finish: (ctx, v) => set(ctx, v.kind as TemplateKind, v.text!),
+    },
+    deps.secrets,
+  );
+
+  c.command('template', adminOnly, async (ctx) => {
+    const [rawKind, text] = splitFirst(commandPayload(ctx));
+    if (!rawKind) return startConversation(ctx, 'conv:template');
+    const kind = parseTemplateKind(rawKind);
+    return text ? set(ctx, kind, text) : show(ctx, kind);
+  });
+
+  return { composer: c, scenes: [scene] };
+}

@@ -1,0 +1,31 @@
+/** Small formatting helpers shared by the features. */
+import { DateTime } from 'luxon';
+import type { Channel } from '../domain/types.js';
+import type { Texts } from './i18n/index.js';
+
+export function channelList(t: Texts, channels: readonly Channel[] | readonly string[]): string {
+  return channels.length ? channels.map((c) => t.channel(c)).join(', ') : t.none;
+}
+
+export function dateTime(d: Date | string, zone: string): string {
+  const dt = typeof d === 'string' ? DateTime.fromISO(d, { zone }) : DateTime.fromJSDate(d, { zone });
+  return dt.isValid ? dt.toFormat('dd.MM.yyyy HH:mm') : String(d);
+}
+
+/** `iv***@example.org` */
+export function maskEmail(email: string | undefined | null): string | undefined {
+  if (!email) return undefined;
+  const [local = '', domain = ''] = email.split('@');
+  return `${local.slice(0, 2)}***@${domain}`;
+}
+
+/** `+7912*****89` */
+export function maskPhone(phone: string | undefined | null): string | undefined {
+  if (!phone) return undefined;
+  return phone.length > 6 ? `${phone.slice(0, 5)}${'*'.repeat(phone.length - 7)}${phone.slice(-2)}` : '***';
+}
+
+/** Telegram refuses messages over 4096 characters. */
+export function clip(text: string, max = 4000): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,341 @@
+/** English texts; typed by the Russian ones, so that every key is here too. */
+import type { UserErrorCode, UserErrorParams } from '../../services/errors.js';
+import type { Texts } from './ru.js';
+
+type P = UserErrorParams;
+const s = (v: string | number | undefined) => String(v ?? '');
+
+const errors: Record<UserErrorCode, (p: P) => string> = {
+  email_invalid: (p) => `"${s(p.value)}" does not look like an e-mail address. Write it like this: /email ivan@example.org`,
+  phone_invalid: (p) => `"${s(p.value)}" does not look like a phone number. Write it like this: /phone +7 912 345-67-89`,
+  tz_invalid: (p) => `"${s(p.value)}" is not a known time zone. Use an IANA name, e.g. /tz Europe/London`,
+  quiet_invalid: (p) => `"${s(p.value)}" is not a time range. Write it like this: /quiet 22:00-08:00 (or /quiet off)`,
+  lang_invalid: (p) => `There is no language "${s(p.value)}". Use /lang ru or /lang en`,
+  person_not_found: (p) => `Nobody called "${s(p.ref)}" here. See /people (use an @username or id)`,
+  person_ambiguous: (p) => `Several people are called "${s(p.ref)}". Use their @username or id from /people`,
+  last_admin: (p) => `${s(p.name)} is the last admin; make someone else admin first: /admin @username`,
+  task_number_invalid: (p) => `"${s(p.value)}" is not a task number. A task number is a number, e.g. 12`,
+  task_not_found: (p) => `There is no task #${s(p.number)}. Your tasks: /tasks`,
+  field_unknown: (p) =>
+    `There is no field "${s(p.value)}". You can change: title, description, status, priority, due, assignee. E.g. /edit 12 status in_progress`,
+  title_empty: () => 'The title is empty. Write it like this: /newtask Prepare the report',
+  title_too_long: (p) => `The title is longer than ${s(p.max)} characters (${s(p.length)}). Make it shorter`,
+  text_empty: () => 'The text is empty',
+  text_too_long: (p) => `The text is longer than ${s(p.max)} characters (${s(p.length)}). Make it shorter`,
+  status_invalid: () => 'No such status. Use: new, in_progress, review, done, cancelled',
+  priority_invalid: () => 'No such priority. Use: low, normal, high, urgent',
+  due_invalid: (p) => `"${s(p.value)}" is not a date. Write: 25.12.2026, 25.12.2026 18:00, 2026-12-25, +3d (in 3 days) or off`,
+  no_change: (p) => `Task #${s(p.number)} already has that value; nothing changed`,
+  edit_busy: (p) => `Task #${s(p.number)} is being changed by others right now; please try again`,
+  channel_unknown: (p) => `There is no channel "${s(p.value)}". Use: email, sms, telegram`,
+  channels_empty: () => 'Pick at least one channel: email, sms or telegram',
+  channel_no_address: (p) =>
+    p.channel === 'email'
+      ? `${s(p.name)} has no e-mail address for e-mail notifications. Add one: ${s(p.command)} ivan@example.org — then try again`
+      : `${s(p.name)} has no phone for SMS notifications. Add one: ${s(p.command)} +79123456789 — then try again`,
+  not_watching: (p) => `You do not watch task #${s(p.number)}`,
+  template_kind_unknown: () => 'No such template. Use: email_subject, email_body, sms. E.g. /template sms',
+  template_unknown_placeholders: (p) =>
+    `Unknown fields in the template: ${s(p.unknown)}. The template was not saved. Fields: {task.number} {task.title} {task.status} {task.priority} {task.due} {task.description} {changes} {actor} {date} {person.name}`,
+  template_too_long: (p) => `The template is longer than ${s(p.max)} characters (${s(p.length)}). Make it shorter`,
+  schedule_invalid: (p) =>
+    `"${s(p.value)}" is not a schedule. Write: /schedule every 5 min, /schedule */10 * * * * or /schedule off (1 to 1440 minutes)`,
+  cron_invalid: (p) => `"${s(p.value)}" is not a valid cron expression. Five fields: minute hour day month weekday, e.g. /schedule 0 9-18 * * 1-5`,
+  smtp_url_invalid: (p) =>
+    `I could not read the server address: ${s(p.reason)}. Write it like this: /smtp smtps://login:password@smtp.example.org:465 "Name <from@example.org>"`,
+  smtp_host_invalid: (p) => `"${s(p.value)}" is not a mail server name. E.g. smtp.example.org`,
+  smtp_port_invalid: (p) => `"${s(p.value)}" is not a port. A port is a number 1–65535, usually 465 or 587`,
+  smtp_security_invalid: (p) => `"${s(p.value)}" is not a security mode. Use: tls (port 465), starttls (587), none`,
+  smtp_from_invalid: (p) => `"${s(p.value)}" is not a sender address. Write: Name <from@example.org> or from@example.org`,
+  smtp_from_missing: () =>
+    'The sender address is missing. Add it at the end: /smtp smtps://login:password@smtp.example.org:465 "Name <from@example.org>"',
+  smtp_not_configured: () => 'The mail server is not set up. Set it up: /smtp',
+  sms_provider_unknown: (p) => `There is no SMS gateway "${s(p.value)}". Use: ${s(p.values)}`,
+  sms_key_unknown: (p) =>
+    `There is no setting "${s(p.key)}". Use: api_id, login, password, api_key, token, sender, translit, test, parts, fallback. E.g. /sms smsru api_id=XXXX sender=MyCompany`,
+  sms_value_invalid: (p) => `"${s(p.value)}" does not fit "${s(p.key)}"`,
+  sms_incomplete: (p) =>
+    `"${s(p.missing)}" is missing. E.g. /sms smsru api_id=XXXX, /sms smsc login=… password=…, /sms smsaero login=… api_key=…, /sms twilio login=ACxxxx token=… sender=+15550001111`,
+  sms_sender_invalid: (p) =>
+    p.provider === 'twilio'
+      ? `"${s(p.value)}" is not a Twilio sender number. Write it as +15550001111`
+      : `"${s(p.value)}" is not a sender name: up to 11 Latin letters and digits, e.g. MyCompany`,
+  sms_not_configured: () => 'The SMS gateway is not set up. Set it up: /sms',
+};
+
+const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } as Record<string, string>;
+
+export const en: Texts = {
+  langName: 'English',
+  errors,
+  unexpected: (id: string) => `Something went wrong (error id ${id}). Please try again; if it happens again, tell an admin this id.`,
+  adminOnly: 'This command is for admins only. Nothing was changed.',
+  cancel: 'Cancel',
+  cancelled: 'Cancelled. Nothing was saved.',
+  nothingToCancel: 'There is nothing to cancel.',
+  unknownCommand: (cmd: string) => `I do not know the command ${cmd}. The commands: /help`,
+  notACommand: 'Send a command, e.g. /help — the list of everything I can do.',
+  typeOrPress: 'Type the answer or press a button. To cancel: /cancel',
+  yes: 'yes',
+  no: 'no',
+  none: '—',
+  notSet: 'not set',
+  skip: 'Skip',
+  save: 'Save',
+  on: 'on',
+  off: 'off',
+  channel: (c: string) => channelNames[c] ?? c,
+  status: { new: 'new', in_progress: 'in progress', review: 'review', done: 'done', cancelled: 'cancelled' },
+  priority: { low: 'low', normal: 'normal', high: 'high', urgent: 'urgent' },
+  field: {
+    title: 'title',
+    description: 'description',
+    status: 'status',
+    priority: 'priority',
+    due: 'due',
+    assignee: 'assignee',
+    comment: 'comment',
+  },
+  role: { author: 'author', assignee: 'assignee', observer: 'observer' },
+
+  welcome: (name: string) =>
+    `Hello, ${name}! I am taskwatch: I tell you by e-mail, SMS and in Telegram when tasks you take part in change.\n\n` +
+    'Where to start:\n' +
+    '1. /email ivan@example.org — the address for notifications\n' +
+    '2. /phone +79123456789 — the phone for SMS\n' +
+    '3. /newtask Prepare the report — a new task\n' +
+    '4. /watch 12 email sms — watch task 12\n\n' +
+    'All commands with examples: /help',
+  welcomeAdmin: 'You are an admin: mail server — /smtp, SMS gateway — /sms, templates — /template, schedule — /schedule.',
+  helpTitle: 'What I can do (a command with arguments acts at once; without them I ask step by step, /cancel stops):',
+  helpAdminTitle: 'For admins:',
+  commands: {
+    start: { desc: 'start and say hello', example: '/start' },
+    help: { desc: 'the list of commands', example: '/help' },
+    me: { desc: 'my profile', example: '/me' },
+    email: { desc: 'e-mail for notifications (off clears)', example: '/email ivan@example.org' },
+    phone: { desc: 'phone for SMS (off clears)', example: '/phone +7 912 345-67-89' },
+    tz: { desc: 'time zone', example: '/tz Europe/London' },
+    quiet: { desc: 'quiet hours: SMS wait till morning', example: '/quiet 22:00-08:00' },
+    lang: { desc: 'language: ru or en', example: '/lang ru' },
+    newtask: { desc: 'a new task', example: '/newtask Prepare the report' },
+    tasks: { desc: 'my tasks', example: '/tasks' },
+    task: { desc: 'one task in full', example: '/task 12' },
+    edit: { desc: 'change a field: title, description, status, priority, due, assignee', example: '/edit 12 due 25.12.2026 18:00' },
+    done: { desc: 'mark as done', example: '/done 12' },
+    comment: { desc: 'comment on a task', example: '/comment 12 Started' },
+    watch: { desc: 'watch a task: email, sms, telegram', example: '/watch 12 email sms' },
+    unwatch: { desc: 'stop watching', example: '/unwatch 12' },
+    observers: { desc: 'who watches a task', example: '/observers 12' },
+    people: { desc: 'people and their contacts', example: '/people' },
+    send: { desc: 'send notifications now (all, or of one task)', example: '/send 12' },
+    cancel: { desc: 'cancel the conversation', example: '/cancel' },
+    observe: { desc: 'add an observer', example: '/observe 12 @ivan sms' },
+    unobserve: { desc: 'remove an observer', example: '/unobserve 12 @ivan' },
+    admin: { desc: 'make or unmake an admin', example: '/admin @ivan (or /admin @ivan off)' },
+    smtp: { desc: 'mail server; test checks it', example: '/smtp smtps://login:pass@smtp.example.org:465 "Name <from@example.org>"' },
+    sms: { desc: 'SMS gateway; test, balance, senders', example: '/sms smsru api_id=XXXX sender=MyCompany' },
+    template: { desc: 'templates: email_subject, email_body, sms', example: '/template sms #{task.number} {task.title}: {changes}' },
+    schedule: { desc: 'automatic dispatch', example: '/schedule every 5 min' },
+    queue: { desc: 'the notification queue', example: '/queue' },
+    dry: { desc: 'who would get what, sending nothing', example: '/send dry' },
+  },
+
+  profileTitle: (name, username, admin) => `Profile: ${name}${username ? ` (@${username})` : ''}${admin ? ', admin' : ''}`,
+  profileEmail: (v) => `E-mail: ${v ?? 'not set — /email ivan@example.org'}`,
+  profilePhone: (v) => `SMS phone: ${v ?? 'not set — /phone +79123456789'}`,
+  profileChannels: (v) => `Channels for my own tasks (author, assignee): ${v}`,
+  profileLang: (v) => `Language: ${v}`,
+  profileTz: (v) => `Time zone: ${v}`,
+  profileQuiet: (v) => `Quiet hours: ${v ?? 'none'}`,
+  profileWatching: (v) => `Watching: ${v ?? 'nothing — /watch 12'}`,
+  emailSaved: (v) => `E-mail saved: ${v}. E-mail notifications will go there.`,
+  emailCleared: 'E-mail removed.',
+  emailSavedFor: (name, v) => `E-mail of ${name}: ${v}.`,
+  emailClearedFor: (name) => `E-mail of ${name} removed.`,
+  phoneSaved: (v) => `SMS phone saved: ${v}.`,
+  phoneCleared: 'Phone removed.',
+  phoneSavedFor: (name, v) => `Phone of ${name}: ${v}.`,
+  phoneClearedFor: (name) => `Phone of ${name} removed.`,
+  askEmail: 'Send the e-mail address for notifications (or off to remove it):',
+  askPhone: 'Send the phone for SMS, e.g. +7 912 345-67-89 (or off to remove it):',
+  tzSaved: (v) => `Time zone: ${v}. I read and show due dates in it.`,
+  askTz: 'Pick a time zone or type its name (e.g. Asia/Yekaterinburg):',
+  quietSaved: (v) => `Quiet hours: ${v}. SMS wait until they end.`,
+  quietCleared: 'Quiet hours are off.',
+  askQuiet: 'Type quiet hours, e.g. 22:00-08:00, or pick:',
+  quietOff: 'No quiet hours',
+  langSaved: 'Language: English.',
+  askLang: 'Выберите язык / Choose the language:',
+
+  askTitle: 'What is the task called?',
+  taskCreated: (n, title) => `Task #${n} created: "${title}".\nWatch it: /watch ${n} email sms · change it: /edit ${n} due 25.12.2026`,
+  watchButton: 'Watch / channels',
+  unwatchButton: 'Stop watching',
+  doneButton: 'Done',
+  observersButton: 'Observers',
+  noTasks: 'You have no tasks yet. Create one: /newtask Prepare the report',
+  tasksTitle: 'Your tasks:',
+  taskLine: (n, title, status, roles) => `#${n} ${title} — ${status} (${roles})`,
+  taskTitle: (n, title) => `Task #${n}: ${title}`,
+  taskStatus: (v) => `Status: ${v}`,
+  taskPriority: (v) => `Priority: ${v}`,
+  taskDue: (v) => `Due: ${v ?? '—'}`,
+  taskAuthor: (v) => `Author: ${v}`,
+  taskAssignee: (v) => `Assignee: ${v ?? '—'}`,
+  taskObservers: (n, mine) => `Observers: ${n}${mine ? `; you — ${mine}` : ''}`,
+  taskDescription: (v) => `Description: ${v}`,
+  taskChanges: 'Latest changes:',
+  changeLine: (who, when, what) => `${when} ${who}: ${what}`,
+  changeField: (field, from, to) => `${field}: ${from || '—'} → ${to || '—'}`,
+  changeComment: (text) => `comment: ${text}`,
+  askTaskNumber: 'Task number?',
+  askField: 'What to change?',
+  askValue: (field) =>
+    ({
+      title: 'New title:',
+      description: 'New description (or off to clear):',
+      status: 'New status:',
+      priority: 'New priority:',
+      due: 'New due date: 25.12.2026, 25.12.2026 18:00, +3d or off',
+      assignee: 'Assignee: @username or a name from /people (off removes):',
+    })[field] ?? 'New value:',
+  edited: (n, field, from, to) => `Task #${n}: ${field} "${from || '—'}" → "${to || '—'}".`,
+  askComment: 'The comment:',
+  commented: (n) => `Comment added to task #${n}.`,
+  sendHint: (n) => `Send the notifications now: /send ${n}`,
+
+  pickChannels: (n, title) => `Task #${n} "${title}": how should I notify you? Tick the channels and press "Save".`,
+  watching: (n, title, channels) => `You watch task #${n} "${title}": ${channels}.`,
+  unwatched: (n) => `You no longer watch task #${n}.`,
+  notWatching: (n) => `You were not watching task #${n}.`,
+  noWatched: 'You watch nothing.',
+  askUnwatch: 'Stop watching which task?',
+  observersTitle: (n, title) => `Observers of task #${n} "${title}":`,
+  observerLine: (name, channels) => `• ${name} — ${channels}`,
+  noObservers: (n) => `Task #${n} has no observers. Watch it: /watch ${n}`,
+  askPerson: 'Who? Type an @username or id (see /people):',
+  askChannels: 'Which channels?',
+  allChannels: 'All three',
+  observeDone: (name, n, channels) => `${name} now watches task #${n}: ${channels}.`,
+  unobserved: (name, n) => `${name} no longer watches task #${n}.`,
+  notObserver: (name, n) => `${name} was not watching task #${n}.`,
+
+  peopleTitle: 'People:',
+  personLine: (name, username, admin, email, phone) =>
+    `• ${name}${username ? ` @${username}` : ''}${admin ? ' (admin)' : ''} — e-mail: ${email}; phone: ${phone}`,
+  peopleAdminHint: "Set someone's contact: /email @username address, /phone @username number",
+  adminsTitle: 'Admins:',
+  adminUsage: 'Make admin: /admin @username; unmake: /admin @username off',
+  promoted: (name) => `${name} is now an admin.`,
+  demoted: (name) => `${name} is no longer an admin.`,
+  alreadyAdmin: (name) => `${name} is already an admin.`,
+  notAdmin: (name) => `${name} is not an admin anyway.`,
+  adminFromConfig: (name) => `${name} is an admin by the ADMIN_IDS setting; remove their id there to unmake them. Nothing was changed.`,
+
+  smtpTitle: 'Mail server (SMTP):',
+  smtpNone: 'The mail server is not set up.',
+  smtpShow: (host, port, security, user, password, from) =>
+    `Server: ${host}:${port}, security: ${security}\nLogin: ${user}\nPassword: ${password}\nSender: ${from}`,
+  smtpHelp:
+    'Change: /smtp smtps://login:password@smtp.example.org:465 "Name <from@example.org>" or /smtp setup (step by step)\nCheck: /smtp test · remove: /smtp off',
+  smtpSaved: 'Mail server saved. Check it: /smtp test',
+  smtpCleared: 'Mail server settings removed.',
+  passwordDeleted: 'I deleted the message with the password (key) from the chat.',
+  passwordNotDeleted: 'Please delete the message with the password (key) from the chat yourself.',
+  askSmtpHost: 'Step 1/6. Mail server address (e.g. smtp.gmail.com):',
+  askSmtpPort: 'Step 2/6. Port:',
+  askSmtpSecurity: 'Step 3/6. Connection security:',
+  askSmtpUser: 'Step 4/6. Login (usually the mail address):',
+  askSmtpPassword: 'Step 5/6. Password (I delete the message with it at once):',
+  askSmtpFrom: 'Step 6/6. Sender address, e.g.: Notifications <tasks@example.org>',
+  noLogin: 'No login',
+  smtpTesting: 'Checking the mail server…',
+  smtpTestOk: (verify, to, answer) => `Connection is fine: ${verify}.\nA test letter went to ${to}. Server answer: ${answer}`,
+  smtpTestFailed: (reason) => `The check failed. Server answer: ${reason}`,
+  smtpTestNeedEmail: 'The test letter goes to your e-mail, which is not set. First: /email ivan@example.org',
+  smtpTestSubject: 'taskwatch: test letter',
+  smtpTestBody: (name) => `Hello, ${name}!\n\nThis is a test letter from taskwatch: the mail server is set up right.`,
+
+  smsTitle: 'SMS gateway:',
+  smsNone: 'The SMS gateway is not set up.',
+  smsShow: (o) =>
+    `Gateway: ${o.provider}\nLogin: ${o.login}\n${o.secretKind}: ${o.secret}\nSender name: ${o.sender}\n` +
+    `Transliteration: ${o.translit}; test mode: ${o.testMode}\nAt most ${o.maxParts} SMS per message; when an SMS fails — ${o.fallback}`,
+  smsSenderNone: "none (the account's number sends)",
+  smsFallback: { none: 'nothing', telegram: 'to Telegram', email: 'to e-mail' },
+  smsHelp:
+    'Change: /sms smsru api_id=XXXX sender=MyCompany (or /sms smsru login=… password=…), /sms setup — step by step\n' +
+    'More: translit=on, test=on, parts=3, fallback=telegram|email|none\nCheck: /sms test · balance: /sms balance · sender names: /sms senders · remove: /sms off',
+  smsSaved: 'SMS gateway saved. Check it: /sms test',
+  smsCleared: 'SMS gateway settings removed.',
+  smsSenderApproved: (name) => `Sender name "${name}" is approved by the gateway.`,
+  smsSenderNotApproved: (name, list) =>
+    `Note: the gateway has not approved the sender name "${name}" (approved: ${list || 'none'}). Saved anyway, but SMS with it will not go out until the name is approved on the gateway's site.`,
+  smsSenderUnchecked: (reason) => `Could not check the sender name: ${reason}`,
+  askSmsProvider: 'Step 1. Which SMS gateway?',
+  askSmsAuth: 'How to log in to sms.ru?',
+  authApiId: 'api_id',
+  authLogin: 'login and password',
+  askSmsApiId: 'api_id from your sms.ru account (I delete the message from the chat):',
+  askSmsLogin: (provider) => (provider === 'twilio' ? 'Account SID (ACxxxx…):' : provider === 'smsaero' ? 'Login (SMS Aero e-mail):' : 'Login:'),
+  askSmsSecret: (kind) =>
+    `${kind === 'api_key' ? 'API key' : kind === 'auth_token' ? 'Auth Token' : 'Password'} (I delete the message from the chat):`,
+  askSmsSender: (provider) =>
+    provider === 'twilio'
+      ? 'Twilio sender number, e.g. +15550001111:'
+      : "Sender name — only one the gateway approved; without it SMS come from the account's number:",
+  noSender: 'No name',
+  smsChecking: 'Checking the SMS gateway…',
+  smsTestOk: (v) => `The SMS gateway answers: ${v}`,
+  smsFailed: (reason) => `The SMS gateway answered with an error: ${reason}`,
+  smsBalance: (amount, currency) => `Balance: ${amount} ${currency}`,
+  smsSenders: (list) => `Approved sender names: ${list}`,
+  smsSendersEmpty: "No approved sender names: SMS come from the account's number.",
+  smsNoSenders: (provider) => `The ${provider} gateway has no list of sender names.`,
+
+  templateKindName: { email_subject: 'e-mail subject', email_body: 'e-mail body', sms: 'SMS text' },
+  templateShow: (kind, name, text, isDefault) => `Template ${kind} (${name})${isDefault ? ', default' : ''}:\n${text}`,
+  templateHelp: (kind) =>
+    `Change: /template ${kind} <text>; back to the default: /template ${kind} default\nFields: {task.number} {task.title} {task.status} {task.priority} {task.due} {task.description} {changes} {actor} {date} {person.name}`,
+  templatesTitle: 'Notification templates. Which one to show or change?',
+  templateSaved: (kind) => `Template ${kind} saved.`,
+  templateReset: (kind) => `Template ${kind} is back to the default.`,
+  templatePreview: (text) => `Preview:\n${text}`,
+  smsStats: (encoding, units, parts) =>
+    `${encoding}, ${units} ${units === 1 ? 'character' : 'characters'}, ${parts} SMS` +
+    (encoding === 'UCS-2' ? ' (Cyrillic: 70 in one SMS, 67 per part when split)' : ' (Latin: 160 in one SMS, 153 per part when split)'),
+  askTemplateText: (kind) => `New text of the template ${kind} (or default to restore it):`,
+
+  scheduleShow: (v) => `Automatic dispatch: ${v}.`,
+  scheduleEvery: (n) => `every ${n} ${n === 1 ? 'minute' : 'minutes'}`,
+  scheduleCron: (v) => `by cron "${v}"`,
+  scheduleOff: 'off (only by /send)',
+  scheduleHelp: 'Change: /schedule every 5 min, /schedule 0 9-18 * * 1-5 (cron) or /schedule off',
+  scheduleSaved: (v) => `Schedule saved: ${v}.`,
+  scheduleNotApplied: 'The schedule is saved but could not be applied now; it takes effect on restart.',
+  askSchedule: 'How often to send notifications? Pick or type (every 10 min, a cron expression, off):',
+
+  sending: 'Sending notifications…',
+  sendResult: (o) =>
+    `Done${o.task !== undefined ? ` (task #${o.task})` : ''}. Sent: e-mail — ${o.email}, SMS — ${o.sms}, Telegram — ${o.telegram}.` +
+    (o.retrying ? `\nWill retry later: ${o.retrying}.` : '') +
+    (o.held ? `\nHeld by quiet hours: ${o.held}.` : ''),
+  sendNothing: 'Nothing to send: no new notifications.',
+  sendFailedTitle: (n) => `Not sent: ${n}.`,
+  failureLine: (channel, count, reason) => `• ${channel} ×${count}: ${reason}`,
+  sendError: (reason) => `The dispatch failed: ${reason}`,
+  dryTitle: (n) => `Sending now would send ${n} ${n === 1 ? 'message' : 'messages'} (nothing was sent):`,
+  dryEmpty: 'Sending now would send nothing: no new notifications.',
+  dryLine: (n, name, channel, address, extra) => `• #${n} ${name} — ${channel} ${address}${extra}`,
+  drySms: (parts, encoding) => `, ${parts} SMS (${encoding})`,
+  dryHeld: (until) => `, held by quiet hours until ${until}`,
+  queueShow: (q) =>
+    `Queue: waiting — ${q.pending} (retry — ${q.retrying}, quiet hours — ${q.held}), sending — ${q.sending}, ` +
+    `sent — ${q.sent}, failed — ${q.failed}.`,
+  queueLastRun: (when, trigger, sent, failed) =>
+    `Last run: ${when} (${trigger === 'send' ? 'by /send' : 'scheduled'}), sent ${sent}, failed ${failed}.`,
+  queueNoRun: 'No runs yet.',
+  queueNextRun: (when) => (when ? `Next scheduled run: ${when}.` : 'The schedule is off: dispatch only by /send.'),
+  queueFailures: 'Frequent failures:',
+};

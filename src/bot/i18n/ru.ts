@@ -1,0 +1,387 @@
+/** Russian texts (the default). The words are the ones users of the original know: «Наблюдатели», «SMS-шлюз»… */
+import type { UserErrorCode, UserErrorParams } from '../../services/errors.js';
+
+type P = UserErrorParams;
+const s = (v: string | number | undefined) => String(v ?? '');
+
+const errors: Record<UserErrorCode, (p: P) => string> = {
+  email_invalid: (p) => `«${s(p.value)}» не похоже на адрес e-mail. Напишите так: /email ivan@example.org`,
+  phone_invalid: (p) =>
+    `«${s(p.value)}» не похоже на номер телефона. Напишите так: /phone +7 912 345-67-89 (или 89123456789)`,
+  tz_invalid: (p) => `«${s(p.value)}» — неизвестный часовой пояс. Напишите название из базы IANA, например: /tz Europe/Moscow`,
+  quiet_invalid: (p) =>
+    `«${s(p.value)}» — не интервал времени. Напишите так: /quiet 22:00-08:00 (или /quiet off, чтобы убрать тихие часы)`,
+  lang_invalid: (p) => `Языка «${s(p.value)}» нет. Можно: /lang ru или /lang en`,
+  person_not_found: (p) => `Не нашёл человека «${s(p.ref)}». Список людей: /people (укажите @username или id)`,
+  person_ambiguous: (p) => `Имя «${s(p.ref)}» носят несколько человек. Укажите @username или id из /people`,
+  last_admin: (p) => `${s(p.name)} — последний администратор; сначала назначьте другого: /admin @username`,
+  task_number_invalid: (p) => `«${s(p.value)}» — не номер задания. Номер — это число, например 12`,
+  task_not_found: (p) => `Задания #${s(p.number)} нет. Ваши задания: /tasks`,
+  field_unknown: (p) =>
+    `Поля «${s(p.value)}» нет. Можно менять: title (название), description (описание), status (статус), priority (приоритет), due (срок), assignee (исполнитель). Например: /edit 12 status in_progress`,
+  title_empty: () => 'Название задания пустое. Напишите так: /newtask Подготовить отчёт',
+  title_too_long: (p) => `Название длиннее ${s(p.max)} символов (${s(p.length)}). Сократите его`,
+  text_empty: () => 'Текст пустой',
+  text_too_long: (p) => `Текст длиннее ${s(p.max)} символов (${s(p.length)}). Сократите его`,
+  status_invalid: () =>
+    'Такого статуса нет. Можно: new (новое), in_progress (в работе), review (на проверке), done (выполнено), cancelled (отменено)',
+  priority_invalid: () => 'Такого приоритета нет. Можно: low (низкий), normal (обычный), high (высокий), urgent (срочный)',
+  due_invalid: (p) =>
+    `«${s(p.value)}» — не дата. Напишите так: 25.12.2026, 25.12.2026 18:00, 2026-12-25, +3d (через 3 дня) или off`,
+  no_change: (p) => `В задании #${s(p.number)} это поле уже такое — ничего не изменено`,
+  edit_busy: (p) => `Задание #${s(p.number)} сейчас меняют другие; попробуйте ещё раз`,
+  channel_unknown: (p) => `Канала «${s(p.value)}» нет. Можно: email, sms, telegram`,
+  channels_empty: () => 'Выберите хотя бы один канал: email, sms или telegram',
+  channel_no_address: (p) =>
+    p.channel === 'email'
+      ? `Для оповещений по e-mail у ${s(p.name)} нет адреса. Добавьте его: ${s(p.command)} ivan@example.org — и повторите`
+      : `Для оповещений по SMS у ${s(p.name)} нет телефона. Добавьте его: ${s(p.command)} +79123456789 — и повторите`,
+  not_watching: (p) => `Вы не наблюдаете за заданием #${s(p.number)}`,
+  template_kind_unknown: () => 'Шаблона такого вида нет. Можно: email_subject, email_body, sms. Например: /template sms',
+  template_unknown_placeholders: (p) =>
+    `В шаблоне неизвестные поля: ${s(p.unknown)}. Шаблон не сохранён. Доступные поля: {task.number} {task.title} {task.status} {task.priority} {task.due} {task.description} {changes} {actor} {date} {person.name}`,
+  template_too_long: (p) => `Шаблон длиннее ${s(p.max)} символов (${s(p.length)}). Сократите его`,
+  schedule_invalid: (p) =>
+    `«${s(p.value)}» — не расписание. Напишите так: /schedule every 5 min, /schedule */10 * * * * или /schedule off (интервал от 1 до 1440 минут)`,
+  cron_invalid: (p) =>
+    `«${s(p.value)}» — неверное cron-выражение. Пять полей: минуты часы дни месяцы дни_недели, например: /schedule 0 9-18 * * 1-5`,
+  smtp_url_invalid: (p) =>
+    `Не понял адрес сервера: ${s(p.reason)}. Напишите так: /smtp smtps://логин:пароль@smtp.example.org:465 "Имя <from@example.org>"`,
+  smtp_host_invalid: (p) => `«${s(p.value)}» — не имя почтового сервера. Например: smtp.example.org`,
+  smtp_port_invalid: (p) => `«${s(p.value)}» — не порт. Порт — число от 1 до 65535, обычно 465 или 587`,
+  smtp_security_invalid: (p) => `«${s(p.value)}» — не способ защиты. Можно: tls (порт 465), starttls (587), none`,
+  smtp_from_invalid: (p) => `«${s(p.value)}» — не адрес отправителя. Напишите так: Имя <from@example.org> или from@example.org`,
+  smtp_from_missing: () =>
+    'Не указан адрес отправителя. Добавьте его в конце: /smtp smtps://логин:пароль@smtp.example.org:465 "Имя <from@example.org>"',
+  smtp_not_configured: () => 'Почтовый сервер не настроен. Настройте: /smtp',
+  sms_provider_unknown: (p) => `SMS-шлюза «${s(p.value)}» нет. Можно: ${s(p.values)}`,
+  sms_key_unknown: (p) =>
+    `Параметра «${s(p.key)}» нет. Можно: api_id, login, password, api_key, token, sender, translit, test, parts, fallback. Например: /sms smsru api_id=XXXX sender=MyCompany`,
+  sms_value_invalid: (p) => `Значение «${s(p.value)}» не подходит для «${s(p.key)}»`,
+  sms_incomplete: (p) =>
+    `Не хватает «${s(p.missing)}». Например: /sms smsru api_id=XXXX, /sms smsc login=… password=…, /sms smsaero login=… api_key=…, /sms twilio login=ACxxxx token=… sender=+15550001111`,
+  sms_sender_invalid: (p) =>
+    p.provider === 'twilio'
+      ? `«${s(p.value)}» — не номер отправителя Twilio. Напишите номер в формате +15550001111`
+      : `«${s(p.value)}» — не имя отправителя: до 11 латинских букв и цифр, например MyCompany`,
+  sms_not_configured: () => 'SMS-шлюз не настроен. Настройте: /sms',
+};
+
+const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } as Record<string, string>;
+
+export const ru = {
+  langName: 'русский',
+  errors,
+  unexpected: (id: string) => `Что-то пошло не так (код ошибки ${id}). Попробуйте ещё раз; если повторится — сообщите администратору этот код.`,
+  adminOnly: 'Эта команда только для администраторов. Ничего не изменено.',
+  cancel: 'Отмена',
+  cancelled: 'Отменено. Ничего не сохранено.',
+  nothingToCancel: 'Сейчас нечего отменять.',
+  unknownCommand: (cmd: string) => `Не знаю команды ${cmd}. Список команд: /help`,
+  notACommand: 'Напишите команду, например /help — список всего, что я умею.',
+  typeOrPress: 'Напишите ответ или нажмите кнопку. Отменить: /cancel',
+  yes: 'да',
+  no: 'нет',
+  none: '—',
+  notSet: 'не задан',
+  skip: 'Пропустить',
+  save: 'Сохранить',
+  on: 'вкл.',
+  off: 'выкл.',
+  channel: (c: string) => channelNames[c] ?? c,
+  status: {
+    new: 'новое',
+    in_progress: 'в работе',
+    review: 'на проверке',
+    done: 'выполнено',
+    cancelled: 'отменено',
+  } as Record<string, string>,
+  priority: { low: 'низкий', normal: 'обычный', high: 'высокий', urgent: 'срочный' } as Record<string, string>,
+  field: {
+    title: 'название',
+    description: 'описание',
+    status: 'статус',
+    priority: 'приоритет',
+    due: 'срок',
+    assignee: 'исполнитель',
+    comment: 'комментарий',
+  } as Record<string, string>,
+  role: { author: 'автор', assignee: 'исполнитель', observer: 'наблюдатель' } as Record<string, string>,
+
+  // start / help
+  welcome: (name: string) =>
+    `Здравствуйте, ${name}! Я taskwatch: сообщаю по e-mail, SMS и в Telegram, когда меняются задания, в которых вы участвуете.\n\n` +
+    'С чего начать:\n' +
+    '1. /email ivan@example.org — адрес для оповещений\n' +
+    '2. /phone +79123456789 — телефон для SMS\n' +
+    '3. /newtask Подготовить отчёт — новое задание\n' +
+    '4. /watch 12 email sms — наблюдать за заданием 12\n\n' +
+    'Все команды с примерами: /help',
+  welcomeAdmin: 'Вы администратор: почтовый сервер — /smtp, SMS-шлюз — /sms, шаблоны — /template, расписание — /schedule.',
+  helpTitle: 'Что я умею (команда с параметрами — сразу; без параметров я спрошу по шагам, отменить — /cancel):',
+  helpAdminTitle: 'Для администраторов:',
+  commands: {
+    start: { desc: 'начать и поздороваться', example: '/start' },
+    help: { desc: 'список команд', example: '/help' },
+    me: { desc: 'мой профиль', example: '/me' },
+    email: { desc: 'e-mail для оповещений (off — убрать)', example: '/email ivan@example.org' },
+    phone: { desc: 'телефон для SMS (off — убрать)', example: '/phone +7 912 345-67-89' },
+    tz: { desc: 'часовой пояс', example: '/tz Europe/Moscow' },
+    quiet: { desc: 'тихие часы: SMS ждут до утра', example: '/quiet 22:00-08:00' },
+    lang: { desc: 'язык: ru или en', example: '/lang en' },
+    newtask: { desc: 'новое задание', example: '/newtask Подготовить отчёт' },
+    tasks: { desc: 'мои задания', example: '/tasks' },
+    task: { desc: 'задание целиком', example: '/task 12' },
+    edit: { desc: 'изменить поле: title, description, status, priority, due, assignee', example: '/edit 12 due 25.12.2026 18:00' },
+    done: { desc: 'отметить выполненным', example: '/done 12' },
+    comment: { desc: 'комментарий к заданию', example: '/comment 12 Начал работу' },
+    watch: { desc: 'наблюдать за заданием: email, sms, telegram', example: '/watch 12 email sms' },
+    unwatch: { desc: 'перестать наблюдать', example: '/unwatch 12' },
+    observers: { desc: 'наблюдатели задания', example: '/observers 12' },
+    people: { desc: 'люди и их контакты', example: '/people' },
+    send: { desc: 'отправить оповещения сейчас (все или по заданию)', example: '/send 12' },
+    cancel: { desc: 'отменить разговор', example: '/cancel' },
+    observe: { desc: 'добавить наблюдателя', example: '/observe 12 @ivan sms' },
+    unobserve: { desc: 'убрать наблюдателя', example: '/unobserve 12 @ivan' },
+    admin: { desc: 'назначить или снять администратора', example: '/admin @ivan (или /admin @ivan off)' },
+    smtp: { desc: 'почтовый сервер; test — проверка', example: '/smtp smtps://login:pass@smtp.example.org:465 "Имя <from@example.org>"' },
+    sms: { desc: 'SMS-шлюз; test, balance, senders', example: '/sms smsru api_id=XXXX sender=MyCompany' },
+    template: { desc: 'шаблоны: email_subject, email_body, sms', example: '/template sms #{task.number} {task.title}: {changes}' },
+    schedule: { desc: 'расписание рассылки', example: '/schedule every 5 min' },
+    queue: { desc: 'очередь оповещений', example: '/queue' },
+    dry: { desc: 'кто что получит, ничего не отправляя', example: '/send dry' },
+  } as Record<string, { desc: string; example: string }>,
+
+  // profile
+  profileTitle: (name: string, username: string | undefined, admin: boolean) =>
+    `Профиль: ${name}${username ? ` (@${username})` : ''}${admin ? ', администратор' : ''}`,
+  profileEmail: (v: string | undefined) => `E-mail: ${v ?? 'не задан — /email ivan@example.org'}`,
+  profilePhone: (v: string | undefined) => `Телефон для SMS: ${v ?? 'не задан — /phone +79123456789'}`,
+  profileChannels: (v: string) => `Каналы для своих заданий (автор, исполнитель): ${v}`,
+  profileLang: (v: string) => `Язык: ${v}`,
+  profileTz: (v: string) => `Часовой пояс: ${v}`,
+  profileQuiet: (v: string | undefined) => `Тихие часы: ${v ?? 'нет'}`,
+  profileWatching: (v: string | undefined) => `Наблюдаю за: ${v ?? 'ничем — /watch 12'}`,
+  emailSaved: (v: string) => `E-mail сохранён: ${v}. Оповещения по e-mail придут на него.`,
+  emailCleared: 'E-mail удалён.',
+  emailSavedFor: (name: string, v: string) => `E-mail пользователя ${name}: ${v}.`,
+  emailClearedFor: (name: string) => `E-mail пользователя ${name} удалён.`,
+  phoneSaved: (v: string) => `Телефон для SMS сохранён: ${v}.`,
+  phoneCleared: 'Телефон удалён.',
+  phoneSavedFor: (name: string, v: string) => `Телефон пользователя ${name}: ${v}.`,
+  phoneClearedFor: (name: string) => `Телефон пользователя ${name} удалён.`,
+  askEmail: 'Напишите адрес e-mail для оповещений (или off, чтобы убрать):',
+  askPhone: 'Напишите телефон для SMS, например +7 912 345-67-89 (или off, чтобы убрать):',
+  tzSaved: (v: string) => `Часовой пояс: ${v}. Сроки заданий читаю и показываю в нём.`,
+  askTz: 'Выберите часовой пояс или напишите его название (например Asia/Yekaterinburg):',
+  quietSaved: (v: string) => `Тихие часы: ${v}. SMS в это время подождут до конца тихих часов.`,
+  quietCleared: 'Тихие часы выключены.',
+  askQuiet: 'Напишите тихие часы, например 22:00-08:00, или выберите:',
+  quietOff: 'Без тихих часов',
+  langSaved: 'Язык: русский.',
+  askLang: 'Выберите язык / Choose the language:',
+
+  // tasks
+  askTitle: 'Как назвать задание?',
+  taskCreated: (n: number, title: string) =>
+    `Задание #${n} создано: «${title}».\nНаблюдать: /watch ${n} email sms · изменить: /edit ${n} due 25.12.2026`,
+  watchButton: 'Наблюдать / каналы',
+  unwatchButton: 'Не наблюдать',
+  doneButton: 'Выполнено',
+  observersButton: 'Наблюдатели',
+  noTasks: 'У вас пока нет заданий. Создайте: /newtask Подготовить отчёт',
+  tasksTitle: 'Ваши задания:',
+  taskLine: (n: number, title: string, status: string, roles: string) => `#${n} ${title} — ${status} (${roles})`,
+  taskTitle: (n: number, title: string) => `Задание #${n}: ${title}`,
+  taskStatus: (v: string) => `Статус: ${v}`,
+  taskPriority: (v: string) => `Приоритет: ${v}`,
+  taskDue: (v: string | undefined) => `Срок: ${v ?? '—'}`,
+  taskAuthor: (v: string) => `Автор: ${v}`,
+  taskAssignee: (v: string | undefined) => `Исполнитель: ${v ?? '—'}`,
+  taskObservers: (n: number, mine: string | undefined) => `Наблюдателей: ${n}${mine ? `; вы — ${mine}` : ''}`,
+  taskDescription: (v: string) => `Описание: ${v}`,
+  taskChanges: 'Последние изменения:',
+  changeLine: (who: string, when: string, what: string) => `${when} ${who}: ${what}`,
+  changeField: (field: string, from: string, to: string) => `${field}: ${from || '—'} → ${to || '—'}`,
+  changeComment: (text: string) => `комментарий: ${text}`,
+  askTaskNumber: 'Номер задания?',
+  askField: 'Что изменить?',
+  askValue: (field: string): string =>
+    ({
+      title: 'Новое название:',
+      description: 'Новое описание (или off, чтобы очистить):',
+      status: 'Новый статус:',
+      priority: 'Новый приоритет:',
+      due: 'Новый срок: 25.12.2026, 25.12.2026 18:00, +3d или off',
+      assignee: 'Исполнитель: @username или имя из /people (off — убрать):',
+    })[field] ?? 'Новое значение:',
+  edited: (n: number, field: string, from: string, to: string) => `Задание #${n}: ${field} «${from || '—'}» → «${to || '—'}».`,
+  askComment: 'Текст комментария:',
+  commented: (n: number) => `Комментарий к заданию #${n} добавлен.`,
+  sendHint: (n: number) => `Отправить оповещения сейчас: /send ${n}`,
+
+  // observers
+  pickChannels: (n: number, title: string) => `Задание #${n} «${title}»: как оповещать вас? Отметьте каналы и нажмите «Сохранить».`,
+  watching: (n: number, title: string, channels: string) => `Вы наблюдаете за заданием #${n} «${title}»: ${channels}.`,
+  unwatched: (n: number) => `Вы больше не наблюдаете за заданием #${n}.`,
+  notWatching: (n: number) => `Вы и не наблюдали за заданием #${n}.`,
+  noWatched: 'Вы ни за чем не наблюдаете.',
+  askUnwatch: 'За каким заданием перестать наблюдать?',
+  observersTitle: (n: number, title: string) => `Наблюдатели задания #${n} «${title}»:`,
+  observerLine: (name: string, channels: string) => `• ${name} — ${channels}`,
+  noObservers: (n: number) => `У задания #${n} нет наблюдателей. Наблюдать: /watch ${n}`,
+  askPerson: 'Кого? Напишите @username или id (список: /people):',
+  askChannels: 'Какие каналы?',
+  allChannels: 'Все три',
+  observeDone: (name: string, n: number, channels: string) => `${name} теперь наблюдает за заданием #${n}: ${channels}.`,
+  unobserved: (name: string, n: number) => `${name} больше не наблюдает за заданием #${n}.`,
+  notObserver: (name: string, n: number) => `${name} и не наблюдал(а) за заданием #${n}.`,
+
+  // admin / people
+  peopleTitle: 'Люди:',
+  personLine: (name: string, username: string | undefined, admin: boolean, email: string, phone: string) =>
+    `• ${name}${username ? ` @${username}` : ''}${admin ? ' (админ)' : ''} — e-mail: ${email}; тел.: ${phone}`,
+  peopleAdminHint: 'Задать контакт другому: /email @username адрес, /phone @username номер',
+  adminsTitle: 'Администраторы:',
+  adminUsage: 'Назначить: /admin @username; снять: /admin @username off',
+  promoted: (name: string) => `${name} теперь администратор.`,
+  demoted: (name: string) => `${name} больше не администратор.`,
+  alreadyAdmin: (name: string) => `${name} уже администратор.`,
+  notAdmin: (name: string) => `${name} и так не администратор.`,
+  adminFromConfig: (name: string) =>
+    `${name} — администратор по настройке ADMIN_IDS; снять можно, только убрав его id оттуда. Ничего не изменено.`,
+
+  // smtp
+  smtpTitle: 'Почтовый сервер (SMTP):',
+  smtpNone: 'Почтовый сервер не настроен.',
+  smtpShow: (host: string, port: number, security: string, user: string, password: string, from: string) =>
+    `Сервер: ${host}:${port}, защита: ${security}\nЛогин: ${user}\nПароль: ${password}\nОтправитель: ${from}`,
+  smtpHelp:
+    'Изменить: /smtp smtps://логин:пароль@smtp.example.org:465 "Имя <from@example.org>" или /smtp setup (по шагам)\nПроверить: /smtp test · удалить: /smtp off',
+  smtpSaved: 'Почтовый сервер сохранён. Проверить: /smtp test',
+  smtpCleared: 'Настройки почтового сервера удалены.',
+  passwordDeleted: 'Сообщение с паролем (ключом) я удалил из чата.',
+  passwordNotDeleted: 'Удалите, пожалуйста, сообщение с паролем (ключом) из чата сами.',
+  askSmtpHost: 'Шаг 1/6. Адрес почтового сервера (например smtp.yandex.ru):',
+  askSmtpPort: 'Шаг 2/6. Порт:',
+  askSmtpSecurity: 'Шаг 3/6. Защита соединения:',
+  askSmtpUser: 'Шаг 4/6. Логин (обычно адрес почты):',
+  askSmtpPassword: 'Шаг 5/6. Пароль (сообщение с ним я сразу удалю из чата):',
+  askSmtpFrom: 'Шаг 6/6. Адрес отправителя, например: Оповещения <tasks@example.org>',
+  noLogin: 'Без логина',
+  smtpTesting: 'Проверяю почтовый сервер…',
+  smtpTestOk: (verify: string, to: string, answer: string) =>
+    `Соединение в порядке: ${verify}.\nТестовое письмо отправлено на ${to}. Ответ сервера: ${answer}`,
+  smtpTestFailed: (reason: string) => `Проверка не прошла. Ответ сервера: ${reason}`,
+  smtpTestNeedEmail: 'Тестовое письмо уходит на ваш e-mail, а он не задан. Сначала: /email ivan@example.org',
+  smtpTestSubject: 'taskwatch: тестовое письмо',
+  smtpTestBody: (name: string) => `Здравствуйте, ${name}!\n\nЭто тестовое письмо taskwatch: почтовый сервер настроен верно.`,
+
+  // sms
+  smsTitle: 'SMS-шлюз:',
+  smsNone: 'SMS-шлюз не настроен.',
+  smsShow: (o: {
+    provider: string;
+    login: string;
+    secretKind: string;
+    secret: string;
+    sender: string;
+    translit: string;
+    testMode: string;
+    maxParts: number;
+    fallback: string;
+  }) =>
+    `Шлюз: ${o.provider}\nЛогин: ${o.login}\n${o.secretKind}: ${o.secret}\nИмя отправителя: ${o.sender}\n` +
+    `Транслит: ${o.translit}; тестовый режим: ${o.testMode}\nНе больше ${o.maxParts} SMS в сообщении; если SMS не дошло — ${o.fallback}`,
+  smsSenderNone: 'нет (отправляет номер учётной записи)',
+  smsFallback: { none: 'ничего', telegram: 'в Telegram', email: 'на e-mail' } as Record<string, string>,
+  smsHelp:
+    'Изменить: /sms smsru api_id=XXXX sender=MyCompany (или /sms smsru login=… password=…), /sms setup — по шагам\n' +
+    'Ещё параметры: translit=on, test=on, parts=3, fallback=telegram|email|none\nПроверить: /sms test · баланс: /sms balance · имена отправителей: /sms senders · удалить: /sms off',
+  smsSaved: 'SMS-шлюз сохранён. Проверить: /sms test',
+  smsCleared: 'Настройки SMS-шлюза удалены.',
+  smsSenderApproved: (name: string) => `Имя отправителя «${name}» согласовано шлюзом.`,
+  smsSenderNotApproved: (name: string, list: string) =>
+    `Внимание: имя отправителя «${name}» шлюз ещё не согласовал (согласованы: ${list || 'никакие'}). Настройка сохранена, но SMS с ним не уйдут, пока имя не согласуют на сайте шлюза.`,
+  smsSenderUnchecked: (reason: string) => `Не смог проверить имя отправителя: ${reason}`,
+  askSmsProvider: 'Шаг 1. Какой SMS-шлюз?',
+  askSmsAuth: 'Как входить в sms.ru?',
+  authApiId: 'api_id',
+  authLogin: 'логин и пароль',
+  askSmsApiId: 'api_id из личного кабинета sms.ru (сообщение я удалю из чата):',
+  askSmsLogin: (provider: string): string => (provider === 'twilio' ? 'Account SID (ACxxxx…):' : provider === 'smsaero' ? 'Логин (e-mail в SMS Aero):' : 'Логин:'),
+  askSmsSecret: (kind: string) =>
+    `${kind === 'api_key' ? 'API-ключ' : kind === 'auth_token' ? 'Auth Token' : 'Пароль'} (сообщение я удалю из чата):`,
+  askSmsSender: (provider: string): string =>
+    provider === 'twilio'
+      ? 'Номер отправителя Twilio, например +15550001111:'
+      : 'Имя отправителя — только согласованное со шлюзом; без него SMS придут с номера учётной записи:',
+  noSender: 'Без имени',
+  smsChecking: 'Проверяю SMS-шлюз…',
+  smsTestOk: (v: string) => `SMS-шлюз отвечает: ${v}`,
+  smsFailed: (reason: string) => `SMS-шлюз ответил ошибкой: ${reason}`,
+  smsBalance: (amount: number, currency: string) => `Баланс: ${amount} ${currency}`,
+  smsSenders: (list: string) => `Согласованные имена отправителей: ${list}`,
+  smsSendersEmpty: 'Согласованных имён отправителей нет: SMS приходят с номера учётной записи.',
+  smsNoSenders: (provider: string) => `У шлюза ${provider} нет списка имён отправителей.`,
+
+  // templates
+  templateKindName: { email_subject: 'тема письма', email_body: 'текст письма', sms: 'текст SMS' } as Record<string, string>,
+  templateShow: (kind: string, name: string, text: string, isDefault: boolean) =>
+    `Шаблон ${kind} (${name})${isDefault ? ', по умолчанию' : ''}:\n${text}`,
+  templateHelp: (kind: string) =>
+    `Изменить: /template ${kind} <текст>; вернуть исходный: /template ${kind} default\nПоля: {task.number} {task.title} {task.status} {task.priority} {task.due} {task.description} {changes} {actor} {date} {person.name}`,
+  templatesTitle: 'Шаблоны оповещений. Какой показать или изменить?',
+  templateSaved: (kind: string) => `Шаблон ${kind} сохранён.`,
+  templateReset: (kind: string) => `Шаблон ${kind} возвращён к исходному.`,
+  templatePreview: (text: string) => `Пример:\n${text}`,
+  smsStats: (encoding: string, units: number, parts: number) =>
+    `${encoding}, ${units} ${plural(units, 'символ', 'символа', 'символов')}, ${parts} SMS` +
+    (encoding === 'UCS-2' ? ' (по-русски в одной SMS 70 символов, в длинной — по 67 на часть)' : ' (латиницей 160 символов, в длинной — по 153 на часть)'),
+  askTemplateText: (kind: string) => `Новый текст шаблона ${kind} (или default — вернуть исходный):`,
+
+  // schedule
+  scheduleShow: (v: string) => `Автоматическая рассылка: ${v}.`,
+  scheduleEvery: (n: number) =>
+    n === 1 ? 'каждую минуту' : `${plural(n, 'каждую', 'каждые', 'каждые')} ${n} ${plural(n, 'минуту', 'минуты', 'минут')}`,
+  scheduleCron: (v: string) => `по cron «${v}»`,
+  scheduleOff: 'выключена (только по /send)',
+  scheduleHelp: 'Изменить: /schedule every 5 min, /schedule 0 9-18 * * 1-5 (cron) или /schedule off',
+  scheduleSaved: (v: string) => `Расписание сохранено: ${v}.`,
+  scheduleNotApplied: 'Расписание сохранено, но применить его сейчас не удалось; оно вступит в силу при перезапуске.',
+  askSchedule: 'Как часто рассылать оповещения? Выберите или напишите (every 10 min, cron-выражение, off):',
+
+  // delivery
+  sending: 'Отправляю оповещения…',
+  sendResult: (o: { email: number; sms: number; telegram: number; retrying: number; held: number; task?: number }) =>
+    `Готово${o.task !== undefined ? ` (задание #${o.task})` : ''}. Отправлено: e-mail — ${o.email}, SMS — ${o.sms}, Telegram — ${o.telegram}.` +
+    (o.retrying ? `\nПовторим позже: ${o.retrying}.` : '') +
+    (o.held ? `\nЖдут конца тихих часов: ${o.held}.` : ''),
+  sendNothing: 'Отправлять нечего: новых оповещений нет.',
+  sendFailedTitle: (n: number) => `Не отправлено: ${n}.`,
+  failureLine: (channel: string, count: number, reason: string) => `• ${channel} ×${count}: ${reason}`,
+  sendError: (reason: string) => `Рассылка не удалась: ${reason}`,
+  dryTitle: (n: number) => `Если отправить сейчас — ${n} ${plural(n, 'сообщение', 'сообщения', 'сообщений')} (ничего не отправлено):`,
+  dryEmpty: 'Если отправить сейчас — никому ничего: новых оповещений нет.',
+  dryLine: (n: number, name: string, channel: string, address: string, extra: string) => `• #${n} ${name} — ${channel} ${address}${extra}`,
+  drySms: (parts: number, encoding: string) => `, ${parts} SMS (${encoding})`,
+  dryHeld: (until: string) => `, ждёт тихих часов до ${until}`,
+  queueShow: (q: { pending: number; retrying: number; held: number; sending: number; failed: number; sent: number }) =>
+    `Очередь: ждут отправки — ${q.pending} (из них повтор — ${q.retrying}, тихие часы — ${q.held}), отправляются — ${q.sending}, ` +
+    `отправлено — ${q.sent}, не отправлено — ${q.failed}.`,
+  queueLastRun: (when: string, trigger: string, sent: number, failed: number) =>
+    `Последняя рассылка: ${when} (${trigger === 'send' ? 'по /send' : 'по расписанию'}), отправлено ${sent}, ошибок ${failed}.`,
+  queueNoRun: 'Рассылок ещё не было.',
+  queueNextRun: (when: string | undefined): string => (when ? `Следующая по расписанию: ${when}.` : 'Расписание выключено: рассылка только по /send.'),
+  queueFailures: 'Частые ошибки:',
+};
+
+function plural(n: number, one: string, few: string, many: string): string {
+  const d = n % 10;
+  const h = n % 100;
+  if (d === 1 && h !== 11) return one;
+  if (d >= 2 && d <= 4 && (h < 12 || h > 14)) return few;
+  return many;
+}
+
+export type Texts = typeof ru;

@@ -1,0 +1,59 @@
+/**
+ * A mistake of the person using taskwatch (bad input, unknown task, missing address): the bot turns
+ * its `code` and `params` into a localized message. Anything else thrown is a bug and gets an error id.
+ */
+export type UserErrorCode =
+  | 'email_invalid'
+  | 'phone_invalid'
+  | 'tz_invalid'
+  | 'quiet_invalid'
+  | 'lang_invalid'
+  | 'person_not_found'
+  | 'person_ambiguous'
+  | 'last_admin'
+  | 'task_number_invalid'
+  | 'task_not_found'
+  | 'field_unknown'
+  | 'title_empty'
+  | 'title_too_long'
+  | 'text_empty'
+  | 'text_too_long'
+  | 'status_invalid'
+  | 'priority_invalid'
+  | 'due_invalid'
+  | 'no_change'
+  | 'edit_busy'
+  | 'channel_unknown'
+  | 'channels_empty'
+  | 'channel_no_address'
+  | 'not_watching'
+  | 'template_kind_unknown'
+  | 'template_unknown_placeholders'
+  | 'template_too_long'
+  | 'schedule_invalid'
+  | 'cron_invalid'
+  | 'smtp_url_invalid'
+  | 'smtp_host_invalid'
+  | 'smtp_port_invalid'
+  | 'smtp_security_invalid'
+  | 'smtp_from_invalid'
+  | 'smtp_from_missing'
+  | 'smtp_not_configured'
+  | 'sms_provider_unknown'
+  | 'sms_key_unknown'
+  | 'sms_value_invalid'
+  | 'sms_incomplete'
+  | 'sms_sender_invalid'
+  | 'sms_not_configured';
+
+export type UserErrorParams = Record<string, string | number>;
+
+export class UserError extends Error {
+  override readonly name = 'UserError';
+  constructor(
+    readonly code: UserErrorCode,
+    readonly params: UserErrorParams = {},
+  ) {
+    super(`${code}${Object.keys(params).length ? ` ${JSON.stringify(params)}` : ''}`);
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * Settings: SMTP and the SMS gateway here; templates and schedule in settings-content.ts. Secrets are stored
+ * encrypted with SecretBox and come back decrypted only through the loaders the delivery engine uses.
+ */
+import type { Config } from '../config.js';
+import type { SecretBox } from '../secrets.js';
+import { SMS_PROVIDERS, type SmsProviderName } from '../domain/types.js';
+import type { SmtpSettings } from '../delivery/channels/email.js';
+import type { SmsProviderOptions } from '../delivery/channels/sms/provider.js';
+import { UserError } from './errors.js';
+import { getSettings, saveBumped, type SettingsDoc } from './settings-doc.js';
+
+import { isEmail } from './people.js';
+
+export * from './settings-doc.js';
+export * from './settings-content.js';
+
+export type SmsSecretKind = SmsProviderOptions['secretKind'];
+export type SmsFallback = 'none' | 'telegram' | 'email';
+
+// ---- SMTP -------------------------------------------------------------------------------------------
+
+export interface SmtpInput {
+  host?: string;
+  port?: number;
+  security?: SmtpSettings['security'];
+  /** null clears. */
+  user?: string | null;
+  /** Plain; stored encrypted. null clears. */
+  password?: string | null;
+  from?: string;
+}
+
+/** The address inside `Name <address>`, or the bare address. */
+export function senderAddress(from: string): string | undefined {
+  const s = from.trim();
+  const m = /^(?:"?([^"<>]*)"?\s*)?<([^<>\s]+)>$/.exec(s);
+  const address = m ? m[2]! : s;
+  return isEmail(address) ? address : undefined;
+}
+
+const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$|^\d{1,3}(\.\d{1,3}){3}$|^\[?[0-9a-f:]+\]?$/i;
+
+export function checkSmtpHost(raw: string): string {
+  const host = raw.trim();
+  if (!HOST_RE.test(host)) throw new UserError('smtp_host_invalid', { value: host });
+  return host;
+}
+
+export function checkSmtpPort(raw: string | number): number {
+  const port = typeof raw === 'number' ? raw : Number(raw.trim());
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError('smtp_port_invalid', { value: String(raw) });
+  return port;
+}
+
+export function checkSmtpSecurity(raw: string): SmtpSettings['security'] {
+  const s = raw.trim().toLowerCase().replace('ssl', 'tls');
+  if (s === 'tls' || s === 'starttls' || s === 'none') return s;
+  throw new UserError('smtp_security_invalid', { value: raw.trim() });
+}
+
+export function checkSmtpFrom(raw: string): string {
+  const from = raw.trim();
+  if (!senderAddress(from) || /[\r\n]/.test(from)) throw new UserError('smtp_from_invalid', { value: from });
+  return from;
+}
+
+/** Merges `input` into the SMTP settings (the password encrypted). Host and sender must be known after. */
+export async function saveSmtp(input: SmtpInput, secrets: SecretBox): Promise<SettingsDoc> {
+  const doc = await getSettings();
+  const cur = doc.smtp ?? undefined;
+  const next = {
+    host: input.host !== undefined ? checkSmtpHost(input.host) : cur?.host,
+    port: input.port !== undefined ? checkSmtpPort(input.port) : cur?.port,
+    security: input.security ?? cur?.security,
+    user: input.user === null ? undefined : (input.user?.trim() || cur?.user),
+    passwordEnc:
+      input.password === null ? undefined : input.password !== undefined ? secrets.encrypt(input.password) : cur?.passwordEnc,
+    from: input.from !== undefined ? checkSmtpFrom(input.from) : cur?.from,
+  };
+  if (!next.host) throw new UserError('smtp_host_invalid', { value: '' });
+  if (!next.from) throw new UserError('smtp_from_missing');
+  next.security ??= next.port === 465 ? 'tls' : next.port === 587 ? 'starttls' : 'none';
+  next.port ??= next.security === 'tls' ? 465 : next.security === 'starttls' ? 587 : 25;
+  doc.set('smtp', next);
+  return saveBumped(doc);
+}
+
+export async function clearSmtp(): Promise<SettingsDoc> {
+  const doc = await getSettings();
+  doc.set('smtp', undefined);
+  return saveBumped(doc);
+}
+
+/** Decrypted SMTP settings for the e-mail channel; undefined when not configured. */
+export async function loadSmtpSettings(secrets: SecretBox): Promise<SmtpSettings | undefined> {
+  const smtp = (await getSettings()).smtp;
+  if (!smtp?.host || !smtp.from) return undefined;
+  const security = smtp.security ?? 'starttls';
+  return {
+    host: smtp.host,
+    port: smtp.port ?? (security === 'tls' ? 465 : security === 'starttls' ? 587 : 25),
+    security,
+    ...(smtp.user ? { user: smtp.user } : {}),
+    ...(smtp.passwordEnc ? { password: secrets.decrypt(smtp.passwordEnc) } : {}),
+    from: smtp.from,
+  };
+}
+
+// ---- SMS --------------------------------------------------------------------------------------------
+
+export interface SmsInput {
+  provider?: SmsProviderName;
+  /** null clears. */
+  login?: string | null;
+  /** Plain; stored encrypted. */
+  secret?: string;
+  secretKind?: SmsSecretKind;
+  /** null clears: the account's own number sends. */
+  sender?: string | null;
+  translit?: boolean;
+  maxParts?: number;
+  fallback?: SmsFallback;
+  testMode?: boolean;
+}
+
+/** Which secret each provider takes; the first is the default. */
+export const SMS_SECRET_KINDS: Record<SmsProviderName, readonly SmsSecretKind[]> = {
+  smsru: ['api_id', 'password'],
+  smsc: ['password'],
+  smsaero: ['api_key'],
+  twilio: ['auth_token'],
+};
+
+export function parseSmsProvider(raw: string): SmsProviderName {
+  const p = raw.trim().toLowerCase().replace(/[.\s_-]/g, '');
+  if ((SMS_PROVIDERS as readonly string[]).includes(p)) return p as SmsProviderName;
+  throw new UserError('sms_provider_unknown', { value: raw.trim(), values: SMS_PROVIDERS.join(', ') });
+}
+
+export function checkSmsSender(provider: SmsProviderName, raw: string): string {
+  const s = raw.trim();
+  const ok =
+    provider === 'twilio'
+      ? /^\+\d{6,15}$/.test(s) || /^MG[0-9a-f]{32}$/i.test(s)
+      : /^[A-Za-z0-9][A-Za-z0-9 ._&-]{0,10}$/.test(s) || /^\+?\d{3,15}$/.test(s);
+  if (!ok) throw new UserError('sms_sender_invalid', { value: s, provider });
+  return s;
+}
+
+/**
+ * Merges `input` into the SMS settings. Choosing another provider starts its credentials afresh.
+ * After the merge the provider, its secret and (but for sms.ru's api_id) the login must be known.
+ */
+export async function saveSms(input: SmsInput, secrets: SecretBox): Promise<SettingsDoc> {
+  const doc = await getSettings();
+  const cur = doc.sms ?? undefined;
+  const provider = (input.provider ?? cur?.provider) as SmsProviderName | undefined;
+  if (!provider) throw new UserError('sms_incomplete', { missing: 'provider' });
+  const fresh = input.provider !== undefined && input.provider !== cur?.provider;
+  const kinds = SMS_SECRET_KINDS[provider];
+  const secretKind = input.secretKind ?? (fresh ? undefined : (cur?.secretKind as SmsSecretKind | undefined)) ?? kinds[0]!;
+  if (!kinds.includes(secretKind)) {
+    throw new UserError('sms_value_invalid', { key: secretKind, value: provider });
+  }
+  const next = {
+    provider,
+    login: input.login === null ? undefined : (input.login?.trim() || (fresh ? undefined : cur?.login)),
+    secretEnc: input.secret !== undefined ? secrets.encrypt(input.secret.trim()) : fresh ? undefined : cur?.secretEnc,
+    secretKind,
+    sender:
+      input.sender === null ? undefined : input.sender !== undefined ? checkSmsSender(provider, input.sender) : fresh ? undefined : cur?.sender,
+    translit: input.translit ?? cur?.translit ?? false,
+    maxParts: input.maxParts ?? cur?.maxParts ?? 3,
+    fallback: input.fallback ?? cur?.fallback ?? 'telegram',
+    testMode: input.testMode ?? cur?.testMode ?? false,
+  };
+  if (!Number.isInteger(next.maxParts) || next.maxParts < 1 || next.maxParts > 8) {
+    throw new UserError('sms_value_invalid', { key: 'parts', value: String(next.maxParts) });
+  }
+  if (!next.secretEnc) throw new UserError('sms_incomplete', { missing: secretKind });
+  if (secretKind !== 'api_id' && !next.login) throw new UserError('sms_incomplete', { missing: 'login' });
+  if (provider === 'twilio' && !next.sender) throw new UserError('sms_incomplete', { missing: 'sender' });
+  if (secretKind === 'api_id') next.login = undefined;
+  doc.set('sms', next);
+  return saveBumped(doc);
+}
+
+export async function clearSms(): Promise<SettingsDoc> {
+  const doc = await getSettings();
+  doc.set('sms', undefined);
+  return saveBumped(doc);
+}
+
+export interface LoadedSmsSettings {
+  provider: SmsProviderName;
+  options: SmsProviderOptions;
+  maxParts: number;
+  fallback: SmsFallback;
+}
+
+const BASE_URL_KEY = {
+  smsru: 'SMSRU_BASE_URL',
+  smsc: 'SMSC_BASE_URL',
+  smsaero: 'SMSAERO_BASE_URL',
+  twilio: 'TWILIO_BASE_URL',
+} as const satisfies Record<SmsProviderName, keyof Config>;
+
+/** Decrypted SMS settings for the provider client; undefined when not configured. */
+export async function loadSmsSettings(secrets: SecretBox, config: Config): Promise<LoadedSmsSettings | undefined> {
+  const sms = (await getSettings()).sms;
+  if (!sms?.provider || !sms.secretEnc) return undefined;
+  const provider = sms.provider as SmsProviderName;
+  const options: SmsProviderOptions = {
+    baseUrl: config[BASE_URL_KEY[provider]],
+    secret: secrets.decrypt(sms.secretEnc),
+    secretKind: (sms.secretKind as SmsSecretKind | undefined) ?? SMS_SECRET_KINDS[provider][0]!,
+    translit: sms.translit ?? false,
+    testMode: sms.testMode ?? false,
+    timeoutMs: config.HTTP_TIMEOUT_MS,
+    ...(sms.login ? { login: sms.login } : {}),
+    ...(sms.sender ? { sender: sms.sender } : {}),
+  };
+  return { provider, options, maxParts: sms.maxParts ?? 3, fallback: (sms.fallback as SmsFallback | undefined) ?? 'telegram' };
+}

@@ -1,0 +1,256 @@
+/**
+ * Drives the real bot through `telegram-test-api` (a Bot API double on loopback), as people would.
+ *
+ * ```ts
+ * const tb = useTestBot({ adminIds: [1] });          // in a test file, after useTestDatabase()
+ * const alice = tb.user(2, 'Alice', 'alice');
+ * expect(await alice.say('/email a@example.org')).toMatch(/a@example.org/);
+ * expect(await alice.press('Отмена')).toMatch(/Отменено/);
+ * ```
+ *
+ * One server per test file on a free port. Updates are fetched from the double and handed to
+ * `bot.handleUpdate()` (telegraf's polling spins against this double, see NOTES.md), so a `say` resolves once
+ * the bot has handled the message, and returns the bot's new (or edited) messages in that chat.
+ */
+import { Writable } from 'node:stream';
+import { TelegramServer } from './telegram-server.js';
+import { freePort } from './ports.js';
+import type { Telegraf } from 'telegraf';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import { SecretBox } from '../../src/secrets.js';
+import type { DeliveryPort, QueueSummary, RunResult } from '../../src/delivery/port.js';
+import { createBot, type BotContext } from '../../src/bot/create-bot.js';
+
+export const TEST_BOT_TOKEN = '123456789:TEST-token-for-the-bot-api-double';
+export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdef';
+
+export interface BotButton {
+  text: string;
+  data?: string;
+}
+
+export interface BotMessage {
+  id: number;
+  text: string;
+  buttons: BotButton[];
+}
+
+interface StoredBotMessage {
+  messageId: number;
+  message: { chat_id: number | string; text?: string; reply_markup?: { inline_keyboard?: Array<Array<{ text: string; callback_data?: string }>> } };
+}
+
+function toMessage(m: StoredBotMessage): BotMessage {
+  const rows = m.message.reply_markup?.inline_keyboard ?? [];
+  return {
+    id: m.messageId,
+    text: m.message.text ?? '',
+    buttons: rows.flat().map((b) => ({ text: b.text, ...(b.callback_data ? { data: b.callback_data } : {}) })),
+  };
+}
+
+export interface TestUser {
+  readonly id: number;
+  /** Sends a command (text starting with `/`) or plain text; resolves with the bot's answers joined by blank lines. */
+  say(text: string): Promise<string>;
+  /** Like {@link say}, with the answers as messages and the id of the message the user sent. */
+  send(text: string): Promise<{ replies: BotMessage[]; sentId: number }>;
+  /** Presses the button whose label contains `label` (or matches it), on the newest bot message that has one. */
+  press(label: string | RegExp): Promise<string>;
+  /** Sends a callback query with exactly this data, as if pressed under message `messageId`. */
+  callback(data: string, messageId?: number): Promise<string>;
+  /** The bot's messages in this chat, as they are now (edits applied), oldest first. */
+  messages(): BotMessage[];
+  last(): BotMessage | undefined;
+  /** Whether the user's message is still in the chat (the bot may delete it). */
+  hasMessage(sentId: number): boolean;
+}
+
+/** A DeliveryPort that records what the bot asked and answers with `results`. */
+export interface RecordingDelivery extends DeliveryPort {
+  calls: Array<{ method: string; args: unknown }>;
+  results: { sendNow?: RunResult; dryRun?: Awaited<ReturnType<DeliveryPort['dryRun']>>; queue?: QueueSummary };
+}
+
+export function recordingDelivery(): RecordingDelivery {
+  const empty = (): RunResult => ({
+    runId: 'run',
+    trigger: 'send',
+    sent: { email: 0, sms: 0, telegram: 0 },
+    failed: [],
+    retrying: 0,
+    held: 0,
+    startedAt: new Date().toISOString(),
+    finishedAt: new Date().toISOString(),
+  });
+  const d: RecordingDelivery = {
+    calls: [],
+    results: {},
+    async sendNow(opts) {
+      d.calls.push({ method: 'sendNow', args: opts });
+      return d.results.sendNow ?? empty();
+    },
+    async dryRun(opts) {
+      d.calls.push({ method: 'dryRun', args: opts });
+      return d.results.dryRun ?? [];
+    },
+    async queue() {
+      d.calls.push({ method: 'queue', args: undefined });
+      return (
+        d.results.queue ?? { pending: 0, retrying: 0, held: 0, sending: 0, failed: 0, sent: 0, recentFailures: [] }
+      );
+    },
+    async scheduleChanged() {
+      d.calls.push({ method: 'scheduleChanged', args: undefined });
+    },
+  };
+  return d;
+}
+
+export interface TestBotOptions {
+  adminIds?: number[];
+  /** Extra environment for loadConfig (SMSRU_BASE_URL …). */
+  env?: Record<string, string>;
+  /** The delivery engine; a {@link recordingDelivery} by default. */
+  delivery?: DeliveryPort;
+}
+
+export interface TestBot {
+  server: TelegramServer;
+  bot: Telegraf<BotContext>;
+  config: Config;
+  secrets: SecretBox;
+  logger: Logger;
+  /** Log lines (parsed JSON) the bot wrote. */
+  logs: Array<Record<string, unknown>>;
+  delivery: DeliveryPort;
+  setCommands(): Promise<void>;
+  user(id: number, name: string, username?: string): TestUser;
+  /** Hands every pending update to the bot. */
+  pump(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> {
+  const port = await freePort();
+  const server = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 3600 });
+  await server.start();
+  const config = loadConfig({
+    BOT_TOKEN: TEST_BOT_TOKEN,
+    TELEGRAM_API_ROOT: server.config.apiURL,
+    SECRET_KEY: TEST_SECRET_KEY,
+    ADMIN_IDS: (opts.adminIds ?? []).join(','),
+    LOG_LEVEL: 'info',
+    HTTP_TIMEOUT_MS: '5000',
+    ...opts.env,
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      for (const line of String(chunk).split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      cb();
+    },
+  });
+  const logger = createLogger('info', sink);
+  const secrets = new SecretBox(TEST_SECRET_KEY);
+  const delivery = opts.delivery ?? recordingDelivery();
+  const { bot, setCommands } = createBot({ config, logger, secrets, delivery });
+  const updatesUrl = `${server.config.apiURL}/bot${TEST_BOT_TOKEN}/getUpdates`;
+
+  async function pump(): Promise<void> {
+    for (let round = 0; round < 10; round++) {
+      const res = await fetch(updatesUrl, { method: 'POST' });
+      const body = (await res.json()) as { result: Array<Parameters<typeof bot.handleUpdate>[0]> };
+      if (!body.result.length) return;
+      for (const update of body.result) await bot.handleUpdate(update);
+    }
+  }
+
+  function chatMessages(chatId: number): StoredBotMessage[] {
+    return (server.storage.botMessages as unknown as StoredBotMessage[])
+      .filter((m) => String(m.message.chat_id) === String(chatId))
+      .sort((a, b) => a.messageId - b.messageId);
+  }
+
+  function user(id: number, name: string, username?: string): TestUser {
+    const client = server.getClient(TEST_BOT_TOKEN, { userId: id, chatId: id, firstName: name, userName: username ?? '' });
+
+    /** Runs `act`, delivers the updates, and returns the bot's messages that are new or changed. */
+    async function exchange(act: () => Promise<unknown>): Promise<BotMessage[]> {
+      const before = new Map(chatMessages(id).map((m) => [m.messageId, JSON.stringify(m.message)]));
+      await act();
+      await pump();
+      return chatMessages(id)
+        .filter((m) => before.get(m.messageId) !== JSON.stringify(m.message))
+        .map(toMessage);
+    }
+    const joined = (list: BotMessage[]) => list.map((m) => m.text).join('\n\n');
+
+    const u: TestUser = {
+      id,
+      async send(text) {
+        let sentId = -1;
+        const replies = await exchange(async () => {
+          if (text.startsWith('/')) await client.sendCommand(client.makeCommand(text));
+          else await client.sendMessage(client.makeMessage(text));
+          const mine = server.storage.userMessages.filter((m: { botToken: string }) => m.botToken === TEST_BOT_TOKEN);
+          sentId = mine[mine.length - 1]?.messageId ?? -1;
+        });
+        return { replies, sentId };
+      },
+      async say(text) {
+        return joined((await u.send(text)).replies);
+      },
+      async callback(data, messageId) {
+        const mid = messageId ?? u.last()?.id ?? 0;
+        return joined(
+          await exchange(() => client.sendCallback(client.makeCallbackQuery(data, { message: { message_id: mid } }))),
+        );
+      },
+      async press(label) {
+        const all = u.messages().reverse();
+        for (const m of all) {
+          const b = m.buttons.find((x) => (typeof label === 'string' ? x.text.includes(label) : label.test(x.text)));
+          if (b?.data) return u.callback(b.data, m.id);
+        }
+        throw new Error(`no button "${String(label)}" in the chat of ${name}: ${JSON.stringify(all.slice(0, 3))}`);
+      },
+      messages: () => chatMessages(id).map(toMessage),
+      last: () => u.messages().at(-1),
+      hasMessage: (sentId) => server.storage.userMessages.some((m: { messageId: number }) => m.messageId === sentId),
+    };
+    return u;
+  }
+
+  return {
+    server,
+    bot,
+    config,
+    secrets,
+    logger,
+    logs,
+    delivery,
+    setCommands,
+    user,
+    pump,
+    close: async () => {
+      await server.stop();
+    },
+  };
+}
+
+/**
+ * Starts a test bot before the tests of a file and stops it after them. Call after `useTestDatabase()`.
+ * The returned object is filled in `beforeAll`.
+ */
+export function useTestBot(opts: TestBotOptions = {}): TestBot {
+  const handle = {} as TestBot;
+  beforeAll(async () => {
+    Object.assign(handle, await startTestBot(opts));
+  });
+  afterAll(async () => {
+    await handle.close?.();
+  });
+  return handle;
+}
