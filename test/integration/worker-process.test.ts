@@ -101,12 +101,12 @@ it('delivers every one of 1,000 due deliveries after a worker is killed with SIG
   await until(() => world.sink.count >= 100, 120_000, 'the first worker to send 100 letters');
   first.kill('SIGKILL');
   expect((await exited(first)).signal).toBe('SIGKILL');
-  const sentBeforeKill = await DeliveryModel.countDocuments({ status: 'sent' });
+  const sentBeforeKill = await DeliveryModel.countDocuments({ status: 'sent', taskNumber: task });
   expect(sentBeforeKill).toBeLessThan(1000);
 
   const second = startWorker(slow);
   await requestRun({ trigger: 'send' });
-  await until(async () => (await DeliveryModel.countDocuments({ status: 'sent' })) === 1000, 170_000, 'all 1000 deliveries to be sent');
+  await until(async () => (await DeliveryModel.countDocuments({ status: 'sent', taskNumber: task })) === 1000, 170_000, 'all 1000 deliveries to be sent');
   // Leases of the killed worker ran out: a later run picks those up too.
   second.kill('SIGTERM');
   expect((await exited(second)).code).toBe(0);
@@ -120,6 +120,6 @@ it('delivers every one of 1,000 due deliveries after a worker is killed with SIG
   // runs out — with the same Message-ID, so it can be recognised. That window is at most the claimed batch.
   const duplicates = ids.length - distinct.size;
   expect(duplicates).toBeLessThanOrEqual(50);
-  const sent = await DeliveryModel.find({ status: 'sent' }).select({ messageId: 1 }).lean();
+  const sent = await DeliveryModel.find({ status: 'sent', taskNumber: task }).select({ messageId: 1 }).lean();
   expect(new Set(sent.map((d) => `<${d.messageId}>`))).toEqual(distinct);
 }, 300_000);
