@@ -1,0 +1,275 @@
+/**
+ * taskwatch delivery benchmark (issue 5): `npm run bench -- --help`.
+ *
+ * Starts what it needs on loopback — the database from MONGODB_URI (or an embedded mongodb-memory-server),
+ * a countOnly SMTP sink, the sms.ru double — and prints one table: the channels' ceiling, a naive sender,
+ * taskwatch end to end, /send latency, worker memory, and the bare database operations of one batch.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { defaults } from '../config/defaults.js';
+import { startEnv } from './env.js';
+import { measureCeiling, type CeilingResult } from './ceiling.js';
+import { measureNaive } from './naive.js';
+import { measureLatency, measureRun, type RunTiming } from './engine.js';
+import { measureMemory, type MemoryResult } from './memory.js';
+import { measureDbOps, type DbOpsResult } from './dbops.js';
+import { fmt, log, machine, median, percentile, table, type Row } from './util.js';
+
+const SECTIONS = ['ceiling', 'naive', 'taskwatch', 'latency', 'dbops', 'memory'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const HELP = `Usage: npm run bench -- [options]
+
+  --deliveries N     taskwatch end-to-end run: N deliveries (tasks × observers × e-mail+SMS)   [2000; 200 on FerretDB]
+  --observers K      observers per task in that run (each a person on e-mail and SMS)           [5]
+  --ceiling N        messages of each ceiling blast (e-mail, SMS, mixed)                       [max(1000, --deliveries)]
+  --naive N          deliveries the naive sender sends, out of a backlog of --deliveries      [30]
+  --repeat R         runs of each throughput row; the table shows the median                   [3]
+  --latency R        /send → first delivery: R runs (after one warm-up)                         [20]
+  --latency-size N   deliveries per latency run                                                 [10]
+  --memory N[,N…]    worker process peak RSS with N pending deliveries each; 0 skips           [10000]
+  --memory-window S  stop watching a memory run after S seconds (reported as partial)          [30]
+  --dbops N[,N…]     backlogs for the per-batch database-operation timing                      [= --deliveries]
+  --dispatch-batch N DISPATCH_BATCH of the runs and of the database-operation timing             [${defaults.DISPATCH_BATCH}]
+  --only A,B         run only these sections: ${SECTIONS.join(', ')}
+  --json FILE        also write every figure as JSON
+  --help
+
+Database: MONGODB_URI (each phase uses a fresh database bench-<run>-<phase>, dropped afterwards);
+unset, an embedded MongoDB (mongodb-memory-server-core) is started, which needs internet the first time.
+Build first (npm run bench does): the dispatch job runs from dist/jobs.`;
+
+function parse() {
+  const { values } = parseArgs({
+    options: {
+      deliveries: { type: 'string' },
+      observers: { type: 'string', default: '5' },
+      ceiling: { type: 'string' },
+      naive: { type: 'string', default: '30' },
+      repeat: { type: 'string', default: '3' },
+      latency: { type: 'string', default: '20' },
+      'latency-size': { type: 'string', default: '10' },
+      memory: { type: 'string', default: '10000' },
+      'memory-window': { type: 'string', default: '30' },
+      dbops: { type: 'string' },
+      'dispatch-batch': { type: 'string' },
+      only: { type: 'string' },
+      json: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    process.exit(0);
+  }
+  const int = (name: string, v: string | undefined, min = 1) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min} (got ${v})`);
+    return n;
+  };
+  const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...SECTIONS];
+  for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section "${s}" (${SECTIONS.join(', ')})`);
+  const list = (name: string, v: string) => v.split(',').map((x) => int(name, x.trim(), 0)).filter((n) => n > 0);
+  return {
+    /** Undefined: 2000, or 200 on FerretDB (decided once the database is known). */
+    deliveries: values.deliveries !== undefined ? int('deliveries', values.deliveries, 2) : undefined,
+    observers: int('observers', values.observers),
+    ceiling: values.ceiling !== undefined ? int('ceiling', values.ceiling) : undefined,
+    naive: int('naive', values.naive, 2),
+    repeat: int('repeat', values.repeat),
+    latency: int('latency', values.latency),
+    latencySize: int('latency-size', values['latency-size'], 2),
+    memory: list('memory', values.memory),
+    memoryWindowS: int('memory-window', values['memory-window']),
+    dbops: values.dbops !== undefined ? list('dbops', values.dbops) : undefined,
+    dispatchBatch: values['dispatch-batch'] !== undefined ? int('dispatch-batch', values['dispatch-batch']) : undefined,
+    only: new Set(only as Section[]),
+    json: values.json,
+  };
+}
+
+async function main() {
+  const opts = parse();
+  const concurrency = Number(defaults.DISPATCH_CONCURRENCY);
+  const smtpConnections = 5; // createEmailChannel's default maxConnections, which buildChannels keeps
+  const env = await startEnv();
+  const m = machine(env.databaseKind);
+  log(`${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.database}`);
+
+  const batch = opts.dispatchBatch ?? Number(defaults.DISPATCH_BATCH);
+  process.env.DISPATCH_BATCH = String(batch); // read by the worker threads and the worker process
+  const deliveries = opts.deliveries ?? (env.ferret ? 200 : 2000);
+  const tasks = Math.max(1, Math.round(deliveries / (2 * opts.observers)));
+  const n = tasks * opts.observers * 2;
+  const ceilingN = opts.ceiling ?? Math.max(1000, n);
+  const dbopsBacklogs = opts.dbops ?? [n];
+
+  const rows: Row[] = [];
+  const raw: Record<string, unknown> = {};
+  const t0 = performance.now();
+  const repeatRows = async <T>(label: string, fn: (i: number) => Promise<T>): Promise<T[]> => {
+    const out: T[] = [];
+    for (let i = 0; i < opts.repeat; i++) {
+      log(`${label}: run ${i + 1}/${opts.repeat}`);
+      out.push(await fn(i));
+    }
+    return out;
+  };
+
+  try {
+    let ceiling: CeilingResult | undefined;
+    if (opts.only.has('ceiling') || opts.only.has('taskwatch')) {
+      const runs = await repeatRows(`ceiling (${ceilingN} messages)`, () => measureCeiling(env, ceilingN, smtpConnections, concurrency));
+      raw.ceiling = runs;
+      ceiling = { email: median(runs.map((r) => r.email)), sms: median(runs.map((r) => r.sms)), mixed: median(runs.map((r) => r.mixed)) };
+      rows.push(
+        { section: '1', what: `ceiling: pooled nodemailer (${smtpConnections} connections) → SMTP sink`, n: ceilingN, value: ceiling.email, unit: 'msg/s', samples: runs.map((r) => r.email) },
+        { section: '1', what: `ceiling: node-fetch POSTs (${concurrency} at a time) → sms.ru double`, n: ceilingN, value: ceiling.sms, unit: 'msg/s', samples: runs.map((r) => r.sms) },
+        { section: '1', what: `ceiling: ½ e-mail + ½ SMS, ${concurrency} at a time (the run's mix)`, n: ceilingN, value: ceiling.mixed, unit: 'msg/s', samples: runs.map((r) => r.mixed) },
+      );
+    }
+
+    let naive: number | undefined;
+    if (opts.only.has('naive') || opts.only.has('taskwatch')) {
+      const runs = await repeatRows(`naive sender (${opts.naive} of ${n} deliveries)`, (i) => measureNaive(env, opts.naive, n, `naive${i}`));
+      raw.naive = runs;
+      naive = median(runs);
+      rows.push({
+        section: '2',
+        what: 'naive: 1 at a time, new connection each, updateOne per status',
+        n: opts.naive,
+        value: naive,
+        unit: 'msg/s',
+        samples: runs,
+        note: `${opts.naive} sent out of a backlog of ${n}, as the run gets`,
+      });
+    }
+
+    if (opts.only.has('taskwatch')) {
+      const spec = { tasks, observers: opts.observers };
+      const e2e = await repeatRows(`taskwatch run (${n} deliveries, planning inside)`, (i) => measureRun(env, `run${i}`, { ...spec, prePlan: false }));
+      const pre = await repeatRows(`taskwatch run (${n} deliveries, planned beforehand)`, (i) => measureRun(env, `pre${i}`, { ...spec, prePlan: true }));
+      raw.taskwatch = { e2e, prePlanned: pre };
+      const med = (runs: RunTiming[], k: keyof RunTiming) => median(runs.map((r) => Number(r[k])));
+      const rate = med(e2e, 'rate');
+      rows.push(
+        {
+          section: '3',
+          what: `taskwatch: /send run, ${tasks} tasks × ${opts.observers} observers × e-mail+SMS`,
+          n,
+          value: rate,
+          unit: 'deliv/s',
+          samples: e2e.map((r) => r.rate),
+          note: `request→last sentAt ${fmt(med(e2e, 'totalMs'))} ms = thread start ${fmt(med(e2e, 'startMs'))} + channels & planning ${fmt(med(e2e, 'planMs'))} + claim & send ${fmt(med(e2e, 'sendMs'))}`,
+        },
+        {
+          section: '3',
+          what: 'taskwatch: same run, sending phase only (first claim → last sentAt)',
+          n,
+          value: median(e2e.map((r) => r.deliveries / (r.sendMs / 1000))),
+          unit: 'deliv/s',
+          samples: e2e.map((r) => r.deliveries / (r.sendMs / 1000)),
+        },
+        {
+          section: '3',
+          what: 'taskwatch: planned beforehand, then the /send run',
+          n,
+          value: med(pre, 'rate'),
+          unit: 'deliv/s',
+          samples: pre.map((r) => r.rate),
+          note: `planning alone (this process): ${fmt(med(pre, 'prePlanMs'))} ms = ${fmt(n / (med(pre, 'prePlanMs') / 1000))} deliv/s`,
+        },
+      );
+      if (ceiling) rows.push({ section: '3', what: 'ratio end to end / ceiling (mixed)', n: '', value: rate / ceiling.mixed, unit: '×', note: 'goal ≥ 0.5' });
+      if (naive) rows.push({ section: '3', what: 'ratio end to end / naive sender', n: '', value: rate / naive, unit: '×', note: 'goal ≥ 10' });
+    }
+
+    if (opts.only.has('latency')) {
+      const obs = Math.max(1, Math.round(opts.latencySize / 2));
+      const size = `${opts.latency}×${obs * 2}`;
+      const lat: Record<string, { firstMs: number[]; lastMs: number[] }> = {};
+      for (const mode of ['cold', 'warm'] as const) {
+        log(`latency (${mode}): ${opts.latency} runs of ${obs * 2} deliveries`);
+        const r = (lat[mode] = await measureLatency(env, `latency-${mode}`, opts.latency, obs, mode));
+        const label = mode === 'cold' ? '/send → first delivery sent (kick → new Bree thread)' : 'same, warm worker (emulated: the run in this process)';
+        rows.push(
+          { section: '4', what: `${label}: p50`, n: size, value: percentile(r.firstMs, 50), unit: 'ms', samples: r.firstMs },
+          { section: '4', what: `${label}: p95`, n: size, value: percentile(r.firstMs, 95), unit: 'ms', note: mode === 'cold' ? 'goal ≤ 500 ms' : 'what a resident dispatch thread would give' },
+        );
+        if (mode === 'cold') rows.push({ section: '4', what: '/send → last delivery of the run sent: p50', n: size, value: percentile(r.lastMs, 50), unit: 'ms', samples: r.lastMs });
+      }
+      raw.latency = lat;
+    }
+
+    if (opts.only.has('dbops')) {
+      const dbops: DbOpsResult[] = [];
+      for (const backlog of dbopsBacklogs) {
+        log(`database operations of one batch of ${batch}, backlog ${backlog}`);
+        const r = await measureDbOps(env, `ops${backlog}`, backlog, batch);
+        dbops.push(r);
+        for (const [what, ms] of Object.entries(r.ops)) rows.push({ section: '6', what: `db: ${what}`, n: backlog, value: ms, unit: 'ms' });
+        const perBatch = Object.entries(r.ops)
+          .filter(([k]) => k.startsWith('find due') || k.startsWith('claims') || k.startsWith('context'))
+          .reduce((a, [, v]) => a + v, 0) + 2 * (r.ops[`${r.batch} × updateOne {_id}`] ?? NaN);
+        rows.push({
+          section: '6',
+          what: `db: a batch of ${r.batch} = find + claims + context + 2 × (${r.batch} × updateOne {_id})`,
+          n: backlog,
+          value: perBatch,
+          unit: 'ms',
+          note: `= ${fmt((r.batch / perBatch) * 1000)} deliv/s at most` + (ceiling ? `; sending ${r.batch} at the mixed ceiling: ${fmt((r.batch / ceiling.mixed) * 1000)} ms` : ''),
+        });
+      }
+      raw.dbops = dbops;
+    }
+
+    if (opts.only.has('memory')) {
+      const mem: MemoryResult[] = [];
+      for (const size of opts.memory) {
+        log(`memory: worker process, one run over ${size} pending deliveries (watched for up to ${opts.memoryWindowS} s)`);
+        const r = await measureMemory(env, `mem${size}`, size, opts.memoryWindowS * 1000);
+        mem.push(r);
+        rows.push({
+          section: '5',
+          what: 'worker process peak RSS (VmHWM), one run',
+          n: r.pending,
+          value: r.peakMiB,
+          unit: 'MiB',
+          note:
+            `idle ${fmt(r.idleMiB)} MiB; ` +
+            (r.partial ? `PARTIAL: ${r.sent} sent in the ${opts.memoryWindowS} s window` : `whole run: ${fmt(r.seconds)} s`) +
+            ` = ${fmt(r.rate)} deliv/s; goal ≤ 250 MB at 100k`,
+        });
+      }
+      raw.memory = mem;
+    }
+  } finally {
+    await env.close();
+  }
+
+  const seconds = (performance.now() - t0) / 1000;
+  const head = [
+    `machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}`,
+    `database: ${m.database}`,
+    `code: ${m.code}`,
+    `sizes: deliveries ${n} (${tasks} tasks × ${opts.observers} observers × 2), ceiling ${ceilingN}, naive ${opts.naive}, repeat ${opts.repeat}, ` +
+      `latency ${opts.latency}×${opts.latencySize}, memory ${opts.memory.join(',') || 'skipped'} (window ${opts.memoryWindowS} s), ` +
+      `DISPATCH_BATCH ${batch}, DISPATCH_CONCURRENCY ${concurrency}`,
+    `benchmark took ${fmt(seconds)} s`,
+  ];
+  process.stdout.write(`\n${head.join('\n')}\n\n${table(rows)}\n`);
+  if (opts.json) {
+    writeFileSync(opts.json, `${JSON.stringify({ machine: m, options: { ...opts, only: [...opts.only], deliveries: n, batch }, seconds, rows, raw }, null, 2)}\n`);
+    log(`wrote ${opts.json}`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
