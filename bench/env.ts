@@ -10,7 +10,7 @@ import { SecretBox } from '../src/secrets.js';
 import { saveSchedule, saveSms, saveSmtp } from '../src/services/settings.js';
 import { startSmtpSink, type SmtpSink } from '../test/support/smtp-sink.js';
 import { startSmsRuDouble, type SmsRuDouble } from '../test/support/sms-doubles.js';
-import { log } from './util.js';
+import { log, sleep } from './util.js';
 
 export const SECRET_KEY = 'bench-secret-key-0123456789abcdef';
 export const SMS_API_ID = 'test-api-id';
@@ -97,9 +97,16 @@ async function detectDatabase(uri: string): Promise<string> {
  * Connects mongoose to a fresh database of this run, creates the indexes and saves the SMTP, SMS and
  * schedule (off: only requested runs) Settings. Returns the URI and a function that drops the database.
  */
-export async function openPhase(env: BenchEnv, phase: string): Promise<{ uri: string; close(): Promise<void> }> {
+export async function openPhase(env: BenchEnv, phase: string, opts: { monitorCommands?: boolean } = {}): Promise<{ uri: string; close(): Promise<void> }> {
   const uri = env.uriFor(phase);
-  await connectMongoose(uri);
+  if (opts.monitorCommands) {
+    // connectMongoose's settings, plus command monitoring (for the profile)
+    mongoose.set('strictQuery', true);
+    mongoose.set('autoIndex', false);
+    await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000, maxPoolSize: 20, monitorCommands: true });
+  } else {
+    await connectMongoose(uri);
+  }
   await ensureIndexes();
   await saveSmtp({ host: '127.0.0.1', port: env.sink.port, security: 'none', from: MAIL_FROM }, env.secrets);
   await saveSms({ provider: 'smsru', secret: SMS_API_ID, secretKind: 'api_id', sender: 'TaskWatch', fallback: 'none' }, env.secrets);
@@ -108,7 +115,21 @@ export async function openPhase(env: BenchEnv, phase: string): Promise<{ uri: st
   return {
     uri,
     async close() {
-      await mongoose.connection.db?.dropDatabase().catch(() => undefined);
+      // A worker killed mid-run leaves the server busy with its last command for a while: check, retry.
+      const db = mongoose.connection.db;
+      for (let attempt = 1; db; attempt++) {
+        try {
+          await db.dropDatabase();
+          if ((await db.listCollections().toArray()).length === 0) break;
+        } catch (err) {
+          if (attempt >= 3) log(`could not drop ${uri}: ${(err as Error).message}`);
+        }
+        if (attempt >= 3) {
+          log(`could not drop ${uri}; drop it by hand`);
+          break;
+        }
+        await sleep(5_000);
+      }
       await mongoose.disconnect();
     },
   };

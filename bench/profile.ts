@@ -1,0 +1,90 @@
+/**
+ * A profile of one run: the same work as a /send run over a planned backlog, carried out in this process
+ * by `executeRequestedRuns` (the code the Bree thread runs) with the driver's command monitoring on. It
+ * splits the run's wall time into "the database is working on at least one of our commands" and the rest
+ * (rendering, sending, waiting on the SMTP server and the SMS gateway), and the database time by command.
+ */
+import mongoose from 'mongoose';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { planPendingChanges } from '../src/delivery/planning.js';
+import { requestRun, waitForRun } from '../src/delivery/runs.js';
+import { executeRequestedRuns } from '../src/scheduler/dispatch-job.js';
+import type { BenchEnv } from './env.js';
+import { openPhase } from './env.js';
+import { seedWorkload, sentSpan } from './seed.js';
+
+export interface Profile {
+  deliveries: number;
+  totalMs: number;
+  /** Wall time with at least one database command in flight. */
+  dbBusyMs: number;
+  /** Per command name (`update deliveries`, …): how many, and their summed durations. */
+  byCommand: Record<string, { count: number; ms: number }>;
+}
+
+interface Started {
+  requestId: number;
+  commandName: string;
+  command: Record<string, unknown>;
+}
+interface Ended {
+  requestId: number;
+  duration: number;
+}
+
+export async function profileRun(env: BenchEnv, phase: string, spec: { tasks: number; observers: number }): Promise<Profile> {
+  const db = await openPhase(env, phase, { monitorCommands: true });
+  try {
+    const seeded = await seedWorkload({ tasks: spec.tasks, observers: spec.observers, channels: ['email', 'sms'] });
+    await planPendingChanges();
+    const client = mongoose.connection.getClient();
+    const open = new Map<number, { name: string; at: number }>();
+    const intervals: Array<[number, number]> = [];
+    const byCommand: Profile['byCommand'] = {};
+    const onStart = (e: Started) => {
+      const coll = e.command[e.commandName];
+      const name = `${e.commandName}${typeof coll === 'string' ? ` ${coll}` : ''}`;
+      open.set(e.requestId, { name, at: performance.now() });
+    };
+    const onEnd = (e: Ended) => {
+      const s = open.get(e.requestId);
+      if (!s) return;
+      open.delete(e.requestId);
+      const end = performance.now();
+      intervals.push([s.at, end]);
+      const c = (byCommand[s.name] ??= { count: 0, ms: 0 });
+      c.count += 1;
+      c.ms += end - s.at;
+    };
+    client.on('commandStarted', onStart as never);
+    client.on('commandSucceeded', onEnd as never);
+    client.on('commandFailed', onEnd as never);
+    const ctx = { config: loadConfig(process.env), logger: createLogger('silent'), secrets: env.secrets };
+    const t0 = performance.now();
+    const id = await requestRun({ trigger: 'send' });
+    await executeRequestedRuns(ctx);
+    const t1 = performance.now();
+    client.off('commandStarted', onStart as never);
+    client.off('commandSucceeded', onEnd as never);
+    client.off('commandFailed', onEnd as never);
+    await waitForRun(id, { timeoutMs: 5_000 });
+    const span = await sentSpan();
+    if (span.sent !== seeded.deliveries) throw new Error(`profile: ${span.sent} of ${seeded.deliveries} sent`);
+
+    intervals.sort((a, b) => a[0] - b[0]);
+    let busy = 0;
+    let cur: [number, number] | undefined;
+    for (const [a, b] of intervals) {
+      if (cur && a <= cur[1]) cur[1] = Math.max(cur[1], b);
+      else {
+        if (cur) busy += cur[1] - cur[0];
+        cur = [a, b];
+      }
+    }
+    if (cur) busy += cur[1] - cur[0];
+    return { deliveries: span.sent, totalMs: t1 - t0, dbBusyMs: busy, byCommand };
+  } finally {
+    await db.close();
+  }
+}
