@@ -47,6 +47,16 @@ export async function releaseKeys(keys: string[]): Promise<void> {
   if (keys.length) await ClaimModel.deleteMany({ _id: { $in: keys } });
 }
 
+/**
+ * Releases those of `keys` claimed before `before`: a claim whose worker died between the claim and the
+ * lease write would otherwise block its delivery until the claim is pruned. Returns how many it released.
+ */
+export async function releaseStaleClaims(keys: string[], before: Date): Promise<number> {
+  if (keys.length === 0) return 0;
+  const r = await ClaimModel.deleteMany({ _id: { $in: keys }, at: { $lt: before } });
+  return r.deletedCount;
+}
+
 /** Removes claims older than `before` (no TTL index on FerretDB: a job cleans up). */
 export async function pruneClaims(before: Date): Promise<number> {
   const r = await ClaimModel.deleteMany({ at: { $lt: before } });

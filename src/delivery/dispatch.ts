@@ -1,7 +1,7 @@
 import { Types, type AnyBulkWriteOperation } from 'mongoose';
 import { ChangeModel, DeliveryModel, PersonModel, TaskModel, type Delivery } from '../db/models/index.js';
-import { claimKeys } from '../db/claims.js';
-import { bulkWriteChunked } from '../db/bulk.js';
+import { claimKeys, releaseStaleClaims } from '../db/claims.js';
+import { BULK_CHUNK, bulkWriteChunked } from '../db/bulk.js';
 import type { Logger } from '../logger.js';
 import type { Channel, Language } from '../domain/types.js';
 import { quietHoursEnd } from '../domain/quiet-hours.js';
@@ -79,14 +79,16 @@ export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number 
   while (!deps.signal?.aborted) {
     const claimed = await claimBatch(deps, runStart, clock(), scope.taskNumber);
     if (claimed === 'none') break;
-    if (claimed.length === 0) {
-      // Every candidate went to another worker; look again, but do not spin.
-      if (++emptyClaims > 3) break;
+    if (claimed.winners.length === 0) {
+      // Every candidate is claimed by someone else. A claim whose worker died before writing its lease
+      // would block its delivery for good: such claims are released once they are two leases old.
+      const stale = await releaseStaleClaims(claimed.lostPending, new Date(clock().getTime() - 2 * deps.leaseMs));
+      if (stale === 0 && ++emptyClaims > 3) break;
       await new Promise((r) => setTimeout(r, 20));
       continue;
     }
     emptyClaims = 0;
-    await processBatch(deps, claimed, clock, outcome, failures);
+    await processBatch(deps, claimed.winners, clock, outcome, failures);
   }
 
   const scopeFilter = scope.taskNumber !== undefined ? { taskNumber: scope.taskNumber } : {};
@@ -95,7 +97,17 @@ export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number 
   return outcome;
 }
 
-async function claimBatch(deps: DispatchDeps, dueBy: Date, now: Date, taskNumber?: number): Promise<LeanDelivery[] | 'none'> {
+/**
+ * Claims due deliveries: whoever inserts a delivery's claim `<id>:<claimSeq>` first owns it. Returns the
+ * deliveries won, and the keys of pending ones lost (for stale-claim release). The lease itself is written
+ * by processBatch, through the batch's writer.
+ */
+async function claimBatch(
+  deps: DispatchDeps,
+  dueBy: Date,
+  now: Date,
+  taskNumber?: number,
+): Promise<{ winners: LeanDelivery[]; lostPending: string[] } | 'none'> {
   const due: Record<string, unknown> = {
     $or: [
       { status: 'pending', nextAttemptAt: { $lte: dueBy } },
@@ -107,16 +119,10 @@ async function claimBatch(deps: DispatchDeps, dueBy: Date, now: Date, taskNumber
   if (candidates.length === 0) return 'none';
   const key = (c: LeanDelivery) => `${String(c._id)}:${c.claimSeq}`;
   const won = await claimKeys(candidates.map(key), deps.owner, now);
-  const winners = candidates.filter((c) => won.has(key(c)));
-  if (winners.length === 0) return [];
-  // The claim made these ours; the lease tells other workers so (and lets them take over if we die).
-  const leaseUntil = new Date(now.getTime() + deps.leaseMs);
-  await bulkWriteChunked(
-    DeliveryModel,
-    winners.map((w) => byId(w._id, { $set: { status: 'sending', leaseOwner: deps.owner, leaseUntil }, $inc: { claimSeq: 1 } })),
-    { ordered: false },
-  );
-  return winners;
+  return {
+    winners: candidates.filter((c) => won.has(key(c))),
+    lostPending: candidates.filter((c) => !won.has(key(c)) && c.status === 'pending').map(key),
+  };
 }
 
 /**
@@ -129,24 +135,34 @@ function byId(id: Types.ObjectId, update: Record<string, unknown>): AnyBulkWrite
 }
 
 /**
- * Every write of a batch goes through one chain, in order: result records, lease renewals.
+ * Every write of a batch goes through one chain, in order: leases, result records, lease renewals.
  * (FerretDB rewrites whole documents, so two writes of ours to one document must never overlap.)
+ * An entry is built when its chunk is sent, so a lease counts from when it is written, not from when it
+ * was queued; `onWritten` runs once the write is done.
  */
 class BatchWriter {
-  #ops: AnyBulkWriteOperation[] = [];
+  #entries: Array<{ build: () => AnyBulkWriteOperation; onWritten?: () => void }> = [];
   #chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly flushAt = 100) {}
 
-  add(...ops: AnyBulkWriteOperation[]): void {
-    this.#ops.push(...ops);
-    if (this.#ops.length >= this.flushAt) void this.flush();
+  add(build: () => AnyBulkWriteOperation, onWritten?: () => void): void {
+    this.#entries.push({ build, ...(onWritten ? { onWritten } : {}) });
+    if (this.#entries.length >= this.flushAt) void this.flush();
   }
 
   flush(): Promise<unknown> {
-    const ops = this.#ops;
-    this.#ops = [];
-    if (ops.length) this.#chain = this.#chain.then(() => bulkWriteChunked(DeliveryModel, ops));
+    const entries = this.#entries;
+    this.#entries = [];
+    if (entries.length) {
+      this.#chain = this.#chain.then(async () => {
+        for (let i = 0; i < entries.length; i += BULK_CHUNK) {
+          const part = entries.slice(i, i + BULK_CHUNK);
+          await bulkWriteChunked(DeliveryModel, part.map((e) => e.build()));
+          for (const e of part) e.onWritten?.();
+        }
+      });
+    }
     return this.#chain;
   }
 }
@@ -175,18 +191,23 @@ async function processBatch(
   const personById = new Map(people.map((p) => [String(p._id), p]));
 
   const writer = new BatchWriter();
+  const leaseUntil = () => new Date(clock().getTime() + deps.leaseMs);
+  // The claims are ours: write the leases (so other workers see them, and take over if we die) and keep
+  // them renewed until each delivery's result is written.
   const inFlight = new Set(batch.map((d) => d._id));
-  const record = (ids: Types.ObjectId[], update: Record<string, unknown>) => {
-    for (const id of ids) inFlight.delete(id);
-    writer.add(...ids.map((id) => byId(id, update)));
-  };
-  const release = { leaseOwner: '', leaseUntil: '' };
+  for (const d of batch) {
+    writer.add(() => byId(d._id, { $set: { status: 'sending', leaseOwner: deps.owner, leaseUntil: leaseUntil() }, $inc: { claimSeq: 1 } }));
+  }
+  void writer.flush();
   const renew = setInterval(() => {
-    const leaseUntil = new Date(clock().getTime() + deps.leaseMs);
-    writer.add(...[...inFlight].map((id) => byId(id, { $set: { leaseUntil } })));
+    for (const id of inFlight) writer.add(() => byId(id, { $set: { leaseUntil: leaseUntil() } }));
     void writer.flush();
   }, Math.max(1_000, Math.floor(deps.leaseMs / 3)));
   renew.unref();
+  const record = (ids: Types.ObjectId[], update: Record<string, unknown>) => {
+    for (const id of ids) writer.add(() => byId(id, update), () => inFlight.delete(id));
+  };
+  const release = { leaseOwner: '', leaseUntil: '' };
 
   const groups = new Map<string, Group>();
   const fallbacks: Array<Record<string, unknown>> = [];

@@ -1,4 +1,4 @@
-import { DeliveryModel, AlertModel } from '../../src/db/models/index.js';
+import { DeliveryModel, AlertModel, ClaimModel } from '../../src/db/models/index.js';
 import { planPendingChanges } from '../../src/delivery/planning.js';
 import { pollSmsReports } from '../../src/delivery/reports.js';
 import { createSmsProvider } from '../../src/delivery/channels/sms/index.js';
@@ -221,6 +221,40 @@ describe('failures', () => {
     const ids = world.sink.messages.map((m) => m.messageId);
     expect(ids).toHaveLength(60);
     expect(new Set(ids).size).toBe(60);
+  });
+});
+
+describe('recovery', () => {
+  it('takes over a delivery whose worker died between claiming it and writing its lease', async () => {
+    const author = await makePerson({ name: 'Anna' });
+    const boris = await makePerson({ name: 'Boris', email: 'boris@example.org' });
+    const n = await makeTask(author, 'Orphan', [[boris, ['email']]]);
+    await edit(n, author, 'status', 'done');
+    await planPendingChanges();
+    const d = (await DeliveryModel.findOne().lean())!;
+    // The dead worker's claim: inserted long ago, the delivery still pending.
+    await ClaimModel.create({ _id: `${String(d._id)}:${d.claimSeq}`, owner: 'dead-worker', at: new Date(Date.now() - 3_600_000) });
+
+    const result = await sendNow(world);
+
+    expect(result.sent.email).toBe(1);
+    expect(world.sink.messages.map((m) => m.to[0])).toEqual(['boris@example.org']);
+  });
+
+  it('leaves a fresh claim of another worker alone', async () => {
+    const author = await makePerson({ name: 'Anna' });
+    const boris = await makePerson({ name: 'Boris', email: 'boris@example.org' });
+    const n = await makeTask(author, 'Busy', [[boris, ['email']]]);
+    await edit(n, author, 'status', 'done');
+    await planPendingChanges();
+    const d = (await DeliveryModel.findOne().lean())!;
+    await ClaimModel.create({ _id: `${String(d._id)}:${d.claimSeq}`, owner: 'live-worker', at: new Date() });
+
+    const result = await sendNow(world);
+
+    expect(result.sent.email).toBe(0);
+    expect(world.sink.messages).toHaveLength(0);
+    expect((await DeliveryModel.findById(d._id).lean())?.status).toBe('pending');
   });
 });
 
