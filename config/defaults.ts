@@ -33,6 +33,10 @@ export const defaults = {
   RETRY_MAX_MS: '3600000',
   /** Timeout of every request to an SMS gateway and of SMTP connections, in ms. */
   HTTP_TIMEOUT_MS: '10000',
+  /** How long the dispatch thread stays resident without work before it exits, in ms. */
+  DISPATCH_IDLE_MS: '60000',
+  /** Finished deliveries, planned changes and runs older than this many days are deleted; 0 keeps them. */
+  DELIVERY_RETENTION_DAYS: '30',
   /** How often a worker looks for /send requests from a separate bot process, in ms. */
   RUN_POLL_MS: '250',
 } as const;

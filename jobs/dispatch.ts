@@ -1,14 +1,36 @@
-/** Bree job: carries out requested dispatch runs (and a scheduled one). A thin entry; the work is in src/. */
+/**
+ * Bree job: the dispatch thread. A thin entry; the work is in src/. It stays resident between runs and is
+ * woken by messages from the main thread: 'kick' (run requests are waiting), 'reports' (poll SMS reports),
+ * 'cancel' (finish the batch in hand and stop).
+ */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runDispatchJob, type JobData } from '../src/scheduler/dispatch-job.js';
+import { runDispatchJob, type JobData, type Wake } from '../src/scheduler/dispatch-job.js';
 
 const controller = new AbortController();
+const inbox: Wake[] = [];
+let wakeUp: (() => void) | undefined;
+
 parentPort?.on('message', (message) => {
   if (message === 'cancel') controller.abort();
+  else if (message === 'kick' || message === 'reports') inbox.push(message);
+  wakeUp?.();
 });
 
+function next(idleMs: number): Promise<Wake> {
+  return new Promise((resolve) => {
+    const take = () => {
+      clearTimeout(timer);
+      wakeUp = undefined;
+      resolve(controller.signal.aborted ? 'idle' : (inbox.shift() ?? 'idle'));
+    };
+    const timer = setTimeout(take, idleMs);
+    if (inbox.length || controller.signal.aborted) take();
+    else wakeUp = take;
+  });
+}
+
 try {
-  await runDispatchJob(workerData as JobData, controller.signal);
+  await runDispatchJob(workerData as JobData, next, controller.signal);
 } finally {
   parentPort?.postMessage('done');
 }

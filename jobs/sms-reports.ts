@@ -1,4 +1,4 @@
-/** Bree job: polls SMS delivery reports. A thin entry; the work is in src/. */
+/** Bree job: polls SMS delivery reports when no dispatch thread is resident. A thin entry; the work is in src/. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runSmsReportsJob, type JobData } from '../src/scheduler/dispatch-job.js';
 

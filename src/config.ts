@@ -55,6 +55,11 @@ const schema = z.object({
   RETRY_BASE_MS: positiveInt('RETRY_BASE_MS must be a positive number of milliseconds'),
   RETRY_MAX_MS: positiveInt('RETRY_MAX_MS must be a positive number of milliseconds'),
   HTTP_TIMEOUT_MS: positiveInt('HTTP_TIMEOUT_MS must be a positive number of milliseconds'),
+  DISPATCH_IDLE_MS: positiveInt('DISPATCH_IDLE_MS must be a positive number of milliseconds'),
+  DELIVERY_RETENTION_DAYS: z.coerce
+    .number({ error: 'DELIVERY_RETENTION_DAYS must be a whole number of days (0 keeps everything)' })
+    .int('DELIVERY_RETENTION_DAYS must be a whole number of days (0 keeps everything)')
+    .min(0, 'DELIVERY_RETENTION_DAYS must be a whole number of days (0 keeps everything)'),
   RUN_POLL_MS: positiveInt('RUN_POLL_MS must be a positive number of milliseconds'),
 });
 

@@ -98,7 +98,13 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     await ensureIndexes();
 
     if (role !== 'bot') {
-      scheduler = new Scheduler({ logger, mongoUri: db.uri, secretKey, pollMs: config.RUN_POLL_MS });
+      scheduler = new Scheduler({
+        logger,
+        mongoUri: db.uri,
+        secretKey,
+        pollMs: config.RUN_POLL_MS,
+        retentionDays: config.DELIVERY_RETENTION_DAYS,
+      });
       await scheduler.start();
       logger.info('delivery worker started');
     }

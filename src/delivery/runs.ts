@@ -43,9 +43,9 @@ export async function finishRun(id: string, startedAt: Date, outcome: DispatchOu
 }
 
 /** Runs a worker claimed and never finished (it died): marked failed, so nobody waits for them. */
-export async function failStaleRuns(olderThanMs: number): Promise<number> {
+export async function failStaleRuns(olderThanMs: number, now = new Date()): Promise<number> {
   const r = await RunModel.updateMany(
-    { status: 'running', startedAt: { $lt: new Date(Date.now() - olderThanMs) } },
+    { status: 'running', startedAt: { $lt: new Date(now.getTime() - olderThanMs) } },
     { $set: { status: 'failed', finishedAt: new Date(), error: 'the worker stopped before the run finished' } },
   );
   return r.modifiedCount;

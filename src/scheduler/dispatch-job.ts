@@ -6,12 +6,12 @@ import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { SecretBox } from '../secrets.js';
 import { connectMongoose } from '../db/connection.js';
-import { pruneClaims } from '../db/claims.js';
+import { SettingsModel, SETTINGS_ID } from '../db/models/index.js';
 import { buildChannels, type ChannelSet } from '../delivery/channels/registry.js';
 import { Alerter } from '../delivery/alerts.js';
 import { dispatch } from '../delivery/dispatch.js';
 import { planPendingChanges } from '../delivery/planning.js';
-import { claimRequestedRuns, failStaleRuns, finishRun, requestRun } from '../delivery/runs.js';
+import { claimRequestedRuns, finishRun } from '../delivery/runs.js';
 import { pollSmsReports } from '../delivery/reports.js';
 import { errorText } from '../delivery/retry.js';
 
@@ -20,8 +20,6 @@ export interface JobData {
   mongoUri: string;
   /** Decrypts stored passwords and keys; stays in memory, never logged. */
   secretKey: string;
-  /** `schedule`: started by the schedule (records a run of its own); `requests`: carry out requested runs. */
-  trigger: 'schedule' | 'requests';
 }
 
 export interface JobContext {
@@ -34,21 +32,46 @@ export interface JobContext {
 }
 
 /**
- * Carries out requested runs until none is left: plans pending changes, dispatches each run's scope, writes
- * each run's result. Channels are built once for the job from the current Settings.
+ * The channels of a thread, built from Settings and rebuilt only when Settings changed (their `version`),
+ * so that a resident thread keeps its SMTP pool between runs.
  */
-export async function executeRequestedRuns(ctx: JobContext): Promise<number> {
+export class ChannelCache {
+  #channels?: ChannelSet;
+  #version = -1;
+
+  constructor(private readonly ctx: JobContext) {}
+
+  async get(): Promise<ChannelSet> {
+    const settings = await SettingsModel.findById(SETTINGS_ID).select({ version: 1 }).lean();
+    const version = settings?.version ?? 0;
+    if (!this.#channels || version !== this.#version) {
+      await this.#channels?.close();
+      this.#channels = await buildChannels(this.ctx);
+      this.#version = version;
+    }
+    return this.#channels;
+  }
+
+  async close(): Promise<void> {
+    await this.#channels?.close();
+    this.#channels = undefined;
+  }
+}
+
+/**
+ * Carries out requested runs until none is left: plans pending changes, dispatches each run's scope, writes
+ * each run's result. Returns how many runs it carried out.
+ */
+export async function executeRequestedRuns(ctx: JobContext, cache?: ChannelCache): Promise<number> {
   const owner = `${hostname()}:${process.pid}:${threadId}:${randomUUID().slice(0, 8)}`;
-  let channels: ChannelSet | undefined;
+  const own = cache ?? new ChannelCache(ctx);
   let done = 0;
   try {
-    await failStaleRuns(15 * 60_000);
-    await pruneClaims(new Date(Date.now() - 24 * 3600_000));
     for (;;) {
       if (ctx.signal?.aborted) break;
       const runs = await claimRequestedRuns(owner);
       if (runs.length === 0) break;
-      channels ??= await buildChannels(ctx);
+      const channels = await own.get();
       const alerter = new Alerter(channels.senders.telegram, ctx.logger);
       for (const run of runs) {
         const startedAt = new Date();
@@ -79,38 +102,58 @@ export async function executeRequestedRuns(ctx: JobContext): Promise<number> {
       }
     }
   } finally {
-    await channels?.close();
+    if (!cache) await own.close();
   }
   return done;
 }
 
-/** The whole of a dispatch job's thread: connect, carry out runs, disconnect. */
-export async function runDispatchJob(data: JobData, signal?: AbortSignal): Promise<number> {
+/** What wakes a resident dispatch thread: new run requests, a report poll, or nothing within the idle time. */
+export type Wake = 'kick' | 'reports' | 'idle';
+
+/**
+ * The whole of the dispatch job's thread. It stays resident: connected, with its channels built, it carries
+ * out requested runs, then waits for the next wake-up from the main thread; after `idleMs` with none, or
+ * on cancel, it closes its connections and returns (the job file then reports 'done').
+ */
+export async function runDispatchJob(data: JobData, next: (idleMs: number) => Promise<Wake>, signal?: AbortSignal): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config.LOG_LEVEL).child({ job: 'dispatch', thread: threadId });
   await connectMongoose(data.mongoUri);
+  const ctx: JobContext = { config, logger, secrets: new SecretBox(data.secretKey), ...(signal ? { signal } : {}) };
+  const cache = new ChannelCache(ctx);
   try {
-    if (data.trigger === 'schedule') await requestRun({ trigger: 'schedule' });
-    return await executeRequestedRuns({ config, logger, secrets: new SecretBox(data.secretKey), signal });
+    let wake: Wake = 'kick';
+    while (wake !== 'idle' && !signal?.aborted) {
+      if (wake === 'reports') await pollReports(await cache.get(), logger);
+      await executeRequestedRuns(ctx, cache);
+      wake = await next(config.DISPATCH_IDLE_MS);
+    }
   } finally {
+    await cache.close();
     await mongoose.disconnect();
   }
 }
 
-/** The SMS report job's thread: poll delivery reports of recent SMS. */
-export async function runSmsReportsJob(data: JobData): Promise<number> {
+async function pollReports(channels: ChannelSet, logger: Logger): Promise<void> {
+  if (!channels.smsProvider) return;
+  try {
+    const n = await pollSmsReports(channels.smsProvider);
+    if (n) logger.info({ reports: n }, 'stored SMS delivery reports');
+  } catch (err) {
+    logger.warn({ err }, 'could not poll SMS delivery reports');
+  }
+}
+
+/** The SMS report job's thread, for when no dispatch thread is resident: poll delivery reports of recent SMS. */
+export async function runSmsReportsJob(data: JobData): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config.LOG_LEVEL).child({ job: 'sms-reports', thread: threadId });
   await connectMongoose(data.mongoUri);
-  let channels: ChannelSet | undefined;
+  const cache = new ChannelCache({ config, logger, secrets: new SecretBox(data.secretKey) });
   try {
-    channels = await buildChannels({ config, logger, secrets: new SecretBox(data.secretKey) });
-    if (!channels.smsProvider) return 0;
-    const n = await pollSmsReports(channels.smsProvider);
-    if (n) logger.info({ reports: n }, 'stored SMS delivery reports');
-    return n;
+    await pollReports(await cache.get(), logger);
   } finally {
-    await channels?.close();
+    await cache.close();
     await mongoose.disconnect();
   }
 }

@@ -5,6 +5,8 @@ import { CronExpressionParser } from 'cron-parser';
 import type { Logger } from '../logger.js';
 import { RunModel, SettingsModel, SETTINGS_ID } from '../db/models/index.js';
 import type { JobData } from './dispatch-job.js';
+import { requestRun } from '../delivery/runs.js';
+import { runMaintenance } from './maintenance.js';
 
 /** The compiled job files (dist/jobs) beside this module's compiled folder (dist/src/scheduler). */
 export const DEFAULT_JOBS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../jobs');
@@ -19,21 +21,25 @@ export interface SchedulerOptions {
   pollMs: number;
   /** How often SMS delivery reports are polled, in ms. @defaultValue 300_000 */
   reportsEveryMs?: number;
+  /** How often housekeeping runs (old claims, dead runs, retention), in ms. @defaultValue 600_000 */
+  maintenanceEveryMs?: number;
+  /** Finished deliveries older than this many days are deleted; 0 keeps them. @defaultValue 30 */
+  retentionDays?: number;
 }
 
 export type ScheduleSetting = { kind: 'interval'; everyMinutes: number } | { kind: 'cron'; cron: string } | { kind: 'off' };
 
 /**
- * Bree runs the jobs in worker threads: `dispatch` on demand (a /send request, or one polled from the
- * database), `dispatch-schedule` on the admin's schedule, `sms-reports` every few minutes. All state is in
- * MongoDB; this class only wakes the work up.
+ * Bree runs the work in worker threads: `dispatch`, a resident thread woken by messages, and `sms-reports`
+ * when no dispatch thread is there to poll them. All state is in MongoDB; this class only wakes the work
+ * up: on /send (a Run request, from this process or polled from the database), on the admin's schedule
+ * (a `schedule` Run request), and for report polls and housekeeping.
  */
 export class Scheduler {
   readonly #bree: Bree;
   readonly #opts: SchedulerOptions;
-  readonly #jobsDir: string;
-  #again = false;
-  #poll?: NodeJS.Timeout;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #scheduleTimer?: NodeJS.Timeout;
   #settingsVersion = -1;
   #schedule: ScheduleSetting = { kind: 'off' };
   #stopping = false;
@@ -41,8 +47,8 @@ export class Scheduler {
 
   constructor(opts: SchedulerOptions) {
     this.#opts = opts;
-    const jobsDir = (this.#jobsDir = opts.jobsDir ?? DEFAULT_JOBS_DIR);
-    const data = (trigger: JobData['trigger']): JobData => ({ mongoUri: opts.mongoUri, secretKey: opts.secretKey, trigger });
+    const jobsDir = opts.jobsDir ?? DEFAULT_JOBS_DIR;
+    const workerData: JobData = { mongoUri: opts.mongoUri, secretKey: opts.secretKey };
     const log = opts.logger.child({ component: 'bree' });
     this.#bree = new Bree({
       root: false,
@@ -54,24 +60,15 @@ export class Scheduler {
       } as never,
       errorHandler: (err: unknown, meta: { name: string }) => log.error({ err, job: meta.name }, 'job failed'),
       jobs: [
-        { name: 'dispatch', path: path.join(jobsDir, 'dispatch.js'), timeout: false, worker: { workerData: data('requests') } },
-        {
-          name: 'sms-reports',
-          path: path.join(jobsDir, 'sms-reports.js'),
-          interval: opts.reportsEveryMs ?? 300_000,
-          timeout: false,
-          worker: { workerData: data('requests') },
-        },
+        { name: 'dispatch', path: path.join(jobsDir, 'dispatch.js'), timeout: false, worker: { workerData } },
+        { name: 'sms-reports', path: path.join(jobsDir, 'sms-reports.js'), timeout: false, worker: { workerData } },
       ],
     });
     this.#bree.on('worker deleted', (name: string) => {
       if (name !== 'dispatch') return;
-      if (this.#again && !this.#stopping) {
-        this.#again = false;
-        void this.#bree.run('dispatch');
-        return;
-      }
       for (const w of this.#idleWaiters.splice(0)) w();
+      // A kick posted while the thread was already on its way out is lost: look for requests again.
+      if (!this.#stopping) void this.#tick().catch((err) => this.#opts.logger.warn({ err }, 'scheduler check failed'));
     });
   }
 
@@ -81,24 +78,41 @@ export class Scheduler {
 
   async start(): Promise<void> {
     await (this.#bree as unknown as { init(): Promise<void> }).init();
-    await this.#bree.start('sms-reports');
     await this.applySchedule();
-    this.#poll = setInterval(() => void this.#tick().catch((err) => this.#opts.logger.warn({ err }, 'scheduler poll failed')), this.#opts.pollMs);
-    this.#poll.unref();
+    const log = (what: string) => (err: unknown) => this.#opts.logger.warn({ err }, `${what} failed`);
+    this.#every(this.#opts.pollMs, () => void this.#tick().catch(log('scheduler poll')));
+    this.#every(this.#opts.reportsEveryMs ?? 300_000, () => this.#pollReports());
+    this.#every(this.#opts.maintenanceEveryMs ?? 600_000, () =>
+      void runMaintenance(new Date(), this.#opts.retentionDays ?? 30)
+        .then((r) => this.#opts.logger.info(r, 'housekeeping done'))
+        .catch(log('housekeeping')),
+    );
     this.kick();
   }
 
-  /** Runs the dispatch job now; if it is running, once more when it ends (it may have missed the newest request). */
-  kick(): void {
-    if (this.#stopping) return;
-    if (this.#bree.workers.has('dispatch')) {
-      this.#again = true;
-      return;
-    }
-    void this.#bree.run('dispatch');
+  #every(ms: number, fn: () => void): void {
+    const t = setInterval(fn, ms);
+    t.unref();
+    this.#timers.add(t);
   }
 
-  /** Reads the schedule from Settings and (re)installs the scheduled job when it changed. */
+  /** Wakes the dispatch thread (starting it when it is not resident) to carry out requested runs. */
+  kick(): void {
+    if (this.#stopping) return;
+    const worker = this.#bree.workers.get('dispatch');
+    if (worker) worker.postMessage('kick');
+    else void this.#bree.run('dispatch');
+  }
+
+  #pollReports(): void {
+    if (this.#stopping) return;
+    const worker = this.#bree.workers.get('dispatch');
+    // Never a second job thread beside a resident dispatch thread: it polls the reports itself.
+    if (worker) worker.postMessage('reports');
+    else if (!this.#bree.workers.has('sms-reports')) void this.#bree.run('sms-reports');
+  }
+
+  /** Reads the schedule from Settings and re-arms the timer of scheduled runs when it changed. */
   async applySchedule(): Promise<void> {
     const settings = await SettingsModel.findById(SETTINGS_ID).select({ schedule: 1, version: 1 }).lean();
     this.#settingsVersion = settings?.version ?? 0;
@@ -109,23 +123,32 @@ export class Scheduler {
         : s?.kind === 'cron' && s.cron
           ? { kind: 'cron', cron: s.cron }
           : { kind: 'interval', everyMinutes: s?.everyMinutes ?? 1 };
-    if (JSON.stringify(next) === JSON.stringify(this.#schedule) && this.#bree.config.jobs.some((j: { name: string }) => j.name === 'dispatch-schedule')) return;
-    if (this.#bree.config.jobs.some((j: { name: string }) => j.name === 'dispatch-schedule')) await this.#bree.remove('dispatch-schedule');
+    if (JSON.stringify(next) === JSON.stringify(this.#schedule) && (this.#scheduleTimer || next.kind === 'off')) return;
+    clearTimeout(this.#scheduleTimer);
+    this.#scheduleTimer = undefined;
     this.#schedule = next;
     if (next.kind === 'off') {
       this.#opts.logger.info('automatic dispatch is off');
       return;
     }
-    const data: JobData = { mongoUri: this.#opts.mongoUri, secretKey: this.#opts.secretKey, trigger: 'schedule' };
-    await this.#bree.add({
-      name: 'dispatch-schedule',
-      path: path.join(this.#jobsDir, 'dispatch.js'),
-      ...(next.kind === 'cron' ? { cron: next.cron } : { interval: next.everyMinutes * 60_000 }),
-      timeout: false,
-      worker: { workerData: data },
-    });
-    await this.#bree.start('dispatch-schedule');
+    this.#armSchedule();
     this.#opts.logger.info({ schedule: next }, 'automatic dispatch scheduled');
+  }
+
+  #armSchedule(): void {
+    const at = nextRunOf(this.#schedule, new Date());
+    if (!at || this.#stopping) return;
+    this.#scheduleTimer = setTimeout(() => {
+      this.#armSchedule();
+      void this.#scheduledRun().catch((err) => this.#opts.logger.warn({ err }, 'scheduled run failed to start'));
+    }, Math.max(0, at.getTime() - Date.now()));
+    this.#scheduleTimer.unref();
+  }
+
+  /** A scheduled run is a Run request like /send's, so its result is recorded too; one waiting is enough. */
+  async #scheduledRun(): Promise<void> {
+    if (!(await RunModel.exists({ status: 'requested', trigger: 'schedule' }))) await requestRun({ trigger: 'schedule' });
+    this.kick();
   }
 
   async #tick(): Promise<void> {
@@ -137,12 +160,15 @@ export class Scheduler {
     if ((settings?.version ?? 0) !== this.#settingsVersion) await this.applySchedule();
   }
 
-  /** Stops scheduling, lets a running dispatch finish (up to `graceMs`), then stops the rest. Safe to call twice. */
+  /** Stops scheduling, lets the running dispatch finish its batch (up to `graceMs`), then stops the rest. Safe to call twice. */
   async stop(graceMs = 30_000): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
-    clearInterval(this.#poll);
-    if (this.#bree.workers.has('dispatch')) {
+    for (const t of this.#timers) clearInterval(t);
+    clearTimeout(this.#scheduleTimer);
+    const worker = this.#bree.workers.get('dispatch');
+    if (worker) {
+      worker.postMessage('cancel');
       await Promise.race([
         new Promise<void>((resolve) => this.#idleWaiters.push(resolve)),
         new Promise((resolve) => setTimeout(resolve, graceMs).unref()),

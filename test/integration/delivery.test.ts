@@ -3,8 +3,8 @@ import { planPendingChanges } from '../../src/delivery/planning.js';
 import { pollSmsReports } from '../../src/delivery/reports.js';
 import { createSmsProvider } from '../../src/delivery/channels/sms/index.js';
 import { clearDatabase, useTestDatabase } from '../support/db.js';
-import { ADMIN_ID, edit, makePerson, makeTask, sendNow, startWorld, type World } from '../support/world.js';
-import { saveSmtp, saveSms } from '../../src/services/settings.js';
+import { ADMIN_ID, edit, makePerson, makeTask, saveWorldSettings, sendNow, startWorld, type World } from '../support/world.js';
+import { saveSms } from '../../src/services/settings.js';
 
 useTestDatabase();
 
@@ -21,8 +21,7 @@ beforeEach(async () => {
   world.sink.setFailRatio(0);
   world.sms.reset();
   world.telegram.storage.botMessages.length = 0;
-  await saveSmtp({ host: '127.0.0.1', port: world.sink.port, security: 'none', from: 'taskwatch <tw@example.org>' }, world.secrets);
-  await saveSms({ provider: 'smsru', secret: 'test-api-id', secretKind: 'api_id', sender: 'TaskWatch', fallback: 'telegram' }, world.secrets);
+  await saveWorldSettings(world);
 });
 
 describe('a change travels to the people it concerns', () => {

@@ -50,9 +50,7 @@ export async function startWorld(opts: { smtp?: SmtpSinkOptions; env?: Record<st
     ...opts.env,
   });
   const secrets = new SecretBox(config.SECRET_KEY!);
-  await saveSmtp({ host: '127.0.0.1', port: sink.port, security: 'none', from: 'taskwatch <tw@example.org>' }, secrets);
-  await saveSms({ provider: 'smsru', secret: 'test-api-id', secretKind: 'api_id', sender: 'TaskWatch', fallback: 'telegram' }, secrets);
-  return {
+  const world: World = {
     config,
     secrets,
     sink,
@@ -68,6 +66,14 @@ export async function startWorld(opts: { smtp?: SmtpSinkOptions; env?: Record<st
       await telegram.stop();
     },
   };
+  await saveWorldSettings(world);
+  return world;
+}
+
+/** Saves the SMTP (the loopback sink) and sms.ru (the double) settings, e.g. again after clearDatabase(). */
+export async function saveWorldSettings(world: World): Promise<void> {
+  await saveSmtp({ host: '127.0.0.1', port: world.sink.port, security: 'none', from: 'taskwatch <tw@example.org>' }, world.secrets);
+  await saveSms({ provider: 'smsru', secret: 'test-api-id', secretKind: 'api_id', sender: 'TaskWatch', fallback: 'telegram' }, world.secrets);
 }
 
 let nextId = 1000;

@@ -1,0 +1,32 @@
+import { ChangeModel, DeliveryModel, RunModel } from '../db/models/index.js';
+import { pruneClaims } from '../db/claims.js';
+import { failStaleRuns } from '../delivery/runs.js';
+
+export interface MaintenanceResult {
+  claims: number;
+  staleRuns: number;
+  deliveries: number;
+  changes: number;
+  runs: number;
+}
+
+/**
+ * Housekeeping, every few minutes rather than on every /send: prunes old claims, fails runs whose
+ * worker died, and deletes finished deliveries, planned changes and runs older than `retentionDays`
+ * (0 keeps them). There are no TTL indexes on FerretDB, and there every update costs more for every
+ * document kept, so history is not left to grow.
+ */
+export async function runMaintenance(now: Date, retentionDays: number): Promise<MaintenanceResult> {
+  const claims = await pruneClaims(new Date(now.getTime() - 24 * 3600_000));
+  const staleRuns = await failStaleRuns(15 * 60_000, now);
+  const result: MaintenanceResult = { claims, staleRuns, deliveries: 0, changes: 0, runs: 0 };
+  if (retentionDays > 0) {
+    const cutoff = new Date(now.getTime() - retentionDays * 24 * 3600_000);
+    result.deliveries = (
+      await DeliveryModel.deleteMany({ status: { $in: ['sent', 'failed', 'skipped'] }, updatedAt: { $lt: cutoff } })
+    ).deletedCount;
+    result.changes = (await ChangeModel.deleteMany({ at: { $lt: cutoff }, plannedAt: { $ne: null } })).deletedCount;
+    result.runs = (await RunModel.deleteMany({ requestedAt: { $lt: cutoff }, status: { $in: ['done', 'failed'] } })).deletedCount;
+  }
+  return result;
+}
