@@ -36,6 +36,8 @@ describe('loadConfig', () => {
       RETRY_MAX_MS: 3_600_000,
       HTTP_TIMEOUT_MS: 10_000,
       RUN_POLL_MS: 250,
+      DISPATCH_IDLE_MS: 60_000,
+      DELIVERY_RETENTION_DAYS: 30,
     });
   });
 
@@ -64,6 +66,8 @@ describe('loadConfig', () => {
       RETRY_MAX_MS: '1000',
       HTTP_TIMEOUT_MS: '2000',
       RUN_POLL_MS: '50',
+      DISPATCH_IDLE_MS: '5000',
+      DELIVERY_RETENTION_DAYS: '7',
     };
     const c = loadConfig(env);
     expect(c).toEqual({
@@ -78,6 +82,8 @@ describe('loadConfig', () => {
       RETRY_MAX_MS: 1000,
       HTTP_TIMEOUT_MS: 2000,
       RUN_POLL_MS: 50,
+      DISPATCH_IDLE_MS: 5000,
+      DELIVERY_RETENTION_DAYS: 7,
     });
     // every default has a variable that overrides it
     for (const key of Object.keys(defaults)) expect(env).toHaveProperty(key);
