@@ -194,10 +194,10 @@ async function main() {
       for (const mode of ['cold', 'warm'] as const) {
         log(`latency (${mode}): ${opts.latency} runs of ${obs * 2} deliveries`);
         const r = (lat[mode] = await measureLatency(env, `latency-${mode}`, opts.latency, obs, mode));
-        const label = mode === 'cold' ? '/send → first delivery sent (kick → new Bree thread)' : 'same, warm worker (emulated: the run in this process)';
+        const label = mode === 'cold' ? '/send → first delivery sent (Scheduler.kick → dispatch thread)' : 'same, carried out in this process (no thread at all)';
         rows.push(
           { section: '4', what: `${label}: p50`, n: size, value: percentile(r.firstMs, 50), unit: 'ms', samples: r.firstMs },
-          { section: '4', what: `${label}: p95`, n: size, value: percentile(r.firstMs, 95), unit: 'ms', note: mode === 'cold' ? 'goal ≤ 500 ms' : 'what a resident dispatch thread would give' },
+          { section: '4', what: `${label}: p95`, n: size, value: percentile(r.firstMs, 95), unit: 'ms', note: mode === 'cold' ? 'goal ≤ 500 ms' : 'the floor: the run without any thread' },
         );
         if (mode === 'cold') rows.push({ section: '4', what: '/send → last delivery of the run sent: p50', n: size, value: percentile(r.lastMs, 50), unit: 'ms', samples: r.lastMs });
       }
