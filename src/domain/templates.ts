@@ -2,6 +2,7 @@
  * Notification texts: templates with `{placeholders}`, defaults in ru and en, and the renderers for
  * e-mail (subject, text, HTML), SMS and Telegram. Pure: no I/O.
  */
+import { LABELS } from './labels.js';
 import { DateTime } from 'luxon';
 import type { FieldChange, Language } from './types.js';
 
@@ -79,48 +80,16 @@ const NONE = '—';
 
 const WORDS = {
   ru: {
-    fields: {
-      title: 'название',
-      description: 'описание',
-      status: 'статус',
-      priority: 'приоритет',
-      due: 'срок',
-      assignee: 'исполнитель',
-      author: 'автор',
-      observers: 'наблюдатели',
-      comment: 'комментарий',
-    } as Record<string, string>,
-    status: {
-      new: 'новое',
-      in_progress: 'в работе',
-      review: 'на проверке',
-      done: 'выполнено',
-      cancelled: 'отменено',
-    } as Record<string, string>,
-    priority: { low: 'низкий', normal: 'обычный', high: 'высокий', urgent: 'срочный' } as Record<string, string>,
+    fields: LABELS.ru.field,
+    status: LABELS.ru.status,
+    priority: LABELS.ru.priority,
     digest: (n: number) => `${n} ${ruPlural(n, 'изменение', 'изменения', 'изменений')} в заданиях`,
     quote: (s: string) => `«${s}»`,
   },
   en: {
-    fields: {
-      title: 'title',
-      description: 'description',
-      status: 'status',
-      priority: 'priority',
-      due: 'due',
-      assignee: 'assignee',
-      author: 'author',
-      observers: 'observers',
-      comment: 'comment',
-    } as Record<string, string>,
-    status: {
-      new: 'new',
-      in_progress: 'in progress',
-      review: 'review',
-      done: 'done',
-      cancelled: 'cancelled',
-    } as Record<string, string>,
-    priority: { low: 'low', normal: 'normal', high: 'high', urgent: 'urgent' } as Record<string, string>,
+    fields: LABELS.en.field,
+    status: LABELS.en.status,
+    priority: LABELS.en.priority,
     digest: (n: number) => `${n} ${n === 1 ? 'change' : 'changes'} in tasks`,
     quote: (s: string) => `"${s}"`,
   },

@@ -1,4 +1,5 @@
 /** English texts; typed by the Russian ones, so that every key is here too. */
+import { LABELS } from '../../domain/labels.js';
 import type { UserErrorCode, UserErrorParams } from '../../services/errors.js';
 import type { Texts } from './ru.js';
 
@@ -85,17 +86,9 @@ export const en: Texts = {
   on: 'on',
   off: 'off',
   channel: (c: string) => channelNames[c] ?? c,
-  status: { new: 'new', in_progress: 'in progress', review: 'review', done: 'done', cancelled: 'cancelled' },
-  priority: { low: 'low', normal: 'normal', high: 'high', urgent: 'urgent' },
-  field: {
-    title: 'title',
-    description: 'description',
-    status: 'status',
-    priority: 'priority',
-    due: 'due',
-    assignee: 'assignee',
-    comment: 'comment',
-  },
+  status: LABELS.en.status,
+  priority: LABELS.en.priority,
+  field: LABELS.en.field,
   role: { author: 'author', assignee: 'assignee', observer: 'observer' },
 
   welcome: (name: string) =>

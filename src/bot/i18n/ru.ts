@@ -1,4 +1,5 @@
 /** Russian texts (the default). The words are the ones users of the original know: «Наблюдатели», «SMS-шлюз»… */
+import { LABELS } from '../../domain/labels.js';
 import type { UserErrorCode, UserErrorParams } from '../../services/errors.js';
 
 type P = UserErrorParams;
@@ -89,23 +90,9 @@ export const ru = {
   on: 'вкл.',
   off: 'выкл.',
   channel: (c: string) => channelNames[c] ?? c,
-  status: {
-    new: 'новое',
-    in_progress: 'в работе',
-    review: 'на проверке',
-    done: 'выполнено',
-    cancelled: 'отменено',
-  } as Record<string, string>,
-  priority: { low: 'низкий', normal: 'обычный', high: 'высокий', urgent: 'срочный' } as Record<string, string>,
-  field: {
-    title: 'название',
-    description: 'описание',
-    status: 'статус',
-    priority: 'приоритет',
-    due: 'срок',
-    assignee: 'исполнитель',
-    comment: 'комментарий',
-  } as Record<string, string>,
+  status: LABELS.ru.status,
+  priority: LABELS.ru.priority,
+  field: LABELS.ru.field,
   role: { author: 'автор', assignee: 'исполнитель', observer: 'наблюдатель' } as Record<string, string>,
 
   // start / help
