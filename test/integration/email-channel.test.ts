@@ -3,6 +3,7 @@ import { PermanentDeliveryError, TemporaryDeliveryError, type OutgoingMessage } 
 import { renderEmail } from '../../src/domain/templates.js';
 import { freePort } from '../support/ports.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
+import { thrown } from '../support/thrown.js';
 
 const PASSWORD = 'p@ss:w0rd/Секрет';
 const from = 'Taskwatch <tw@example.org>';
@@ -11,15 +12,6 @@ function letter(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
   return { channel: 'email', to: 'anna@example.org', subject: 'Hello', text: 'Body', ...over };
 }
 
-/** Runs `fn` and returns what it threw. */
-async function thrown(fn: () => Promise<unknown>): Promise<Error> {
-  try {
-    await fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
-}
 
 const open: Array<{ close(): unknown }> = [];
 async function sink(opts?: Parameters<typeof startSmtpSink>[0]): Promise<SmtpSink> {

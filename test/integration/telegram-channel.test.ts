@@ -4,20 +4,11 @@ import { TelegramServer } from '../support/telegram-server.js';
 import { createTelegramChannel } from '../../src/delivery/channels/telegram.js';
 import { freePort } from '../support/ports.js';
 import { PermanentDeliveryError, TemporaryDeliveryError, type OutgoingMessage } from '../../src/delivery/channels/types.js';
+import { thrown } from '../support/thrown.js';
 
-// The package's module.exports is the class, while its .d.ts declares `export default`, which NodeNext
-// types as a property of the module: the value is right, the type needs this nudge.
 
 const TOKEN = '1234567890:AAH-test-token-for-the-emulator-xyz';
 
-async function thrown(fn: () => Promise<unknown>): Promise<Error> {
-  try {
-    await fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
-}
 
 function msg(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
   return { channel: 'telegram', to: '1001', text: '#12 «Отчёт»\n• статус: новое → выполнено', ...over };
