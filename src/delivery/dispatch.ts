@@ -138,16 +138,16 @@ function byId(id: Types.ObjectId, update: Record<string, unknown>): AnyBulkWrite
  * Every write of a batch goes through one chain, in order: leases, result records, lease renewals.
  * (FerretDB rewrites whole documents, so two writes of ours to one document must never overlap.)
  * An entry is built when its chunk is sent, so a lease counts from when it is written, not from when it
- * was queued; `onWritten` runs once the write is done.
+ * was queued.
  */
 class BatchWriter {
-  #entries: Array<{ build: () => AnyBulkWriteOperation; onWritten?: () => void }> = [];
+  #entries: Array<() => AnyBulkWriteOperation> = [];
   #chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly flushAt = 100) {}
 
-  add(build: () => AnyBulkWriteOperation, onWritten?: () => void): void {
-    this.#entries.push({ build, ...(onWritten ? { onWritten } : {}) });
+  add(build: () => AnyBulkWriteOperation): void {
+    this.#entries.push(build);
     if (this.#entries.length >= this.flushAt) void this.flush();
   }
 
@@ -157,9 +157,7 @@ class BatchWriter {
     if (entries.length) {
       this.#chain = this.#chain.then(async () => {
         for (let i = 0; i < entries.length; i += BULK_CHUNK) {
-          const part = entries.slice(i, i + BULK_CHUNK);
-          await bulkWriteChunked(DeliveryModel, part.map((e) => e.build()));
-          for (const e of part) e.onWritten?.();
+          await bulkWriteChunked(DeliveryModel, entries.slice(i, i + BULK_CHUNK).map((build) => build()));
         }
       });
     }
@@ -192,8 +190,8 @@ async function processBatch(
 
   const writer = new BatchWriter();
   const leaseUntil = () => new Date(clock().getTime() + deps.leaseMs);
-  // The claims are ours: write the leases (so other workers see them, and take over if we die) and keep
-  // them renewed until each delivery's result is written.
+  // The claims are ours: write the leases (so other workers see them, and take over if we die), each
+  // counted from when it is written, and keep them renewed until each delivery's result is queued.
   const inFlight = new Set(batch.map((d) => d._id));
   for (const d of batch) {
     writer.add(() => byId(d._id, { $set: { status: 'sending', leaseOwner: deps.owner, leaseUntil: leaseUntil() }, $inc: { claimSeq: 1 } }));
@@ -204,8 +202,13 @@ async function processBatch(
     void writer.flush();
   }, Math.max(1_000, Math.floor(deps.leaseMs / 3)));
   renew.unref();
+  // Writes run in the order queued, so a renewal queued after a result would only land after it: an id
+  // stops being renewed once its result is queued.
   const record = (ids: Types.ObjectId[], update: Record<string, unknown>) => {
-    for (const id of ids) writer.add(() => byId(id, update), () => inFlight.delete(id));
+    for (const id of ids) {
+      inFlight.delete(id);
+      writer.add(() => byId(id, update));
+    }
   };
   const release = { leaseOwner: '', leaseUntil: '' };
 
