@@ -3,12 +3,12 @@ import type { QuietHours } from './types.js';
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
-/** Parses `HH:MM-HH:MM` (also with spaces or an en dash); undefined when malformed or empty-length. */
+/** Parses `HH:MM-HH:MM` (also `H.MM`, with spaces or a dash); undefined when malformed or empty-length. */
 export function parseQuietHours(text: string): QuietHours | undefined {
-  const m = text.trim().match(/^(\d{1,2}:\d{2})\s*[-–—]\s*(\d{1,2}:\d{2})$/);
+  const m = text.trim().match(/^(\d{1,2}[:.]\d{2})\s*[-–—]\s*(\d{1,2}[:.]\d{2})$/);
   if (!m) return undefined;
-  const start = m[1]!.padStart(5, '0');
-  const end = m[2]!.padStart(5, '0');
+  const start = m[1]!.replace('.', ':').padStart(5, '0');
+  const end = m[2]!.replace('.', ':').padStart(5, '0');
   if (!HHMM.test(start) || !HHMM.test(end) || start === end) return undefined;
   return { start, end };
 }

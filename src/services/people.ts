@@ -6,6 +6,7 @@ import { isDuplicateKey } from '../db/claims.js';
 import { LANGUAGES, type Language, type Role } from '../domain/types.js';
 import { normalizePhone } from '../delivery/channels/sms/index.js';
 import { UserError } from './errors.js';
+import { parseQuietHours } from '../domain/quiet-hours.js';
 
 export type PersonId = Types.ObjectId | string;
 
@@ -153,18 +154,9 @@ export async function setTimezone(personId: PersonId, raw: string): Promise<Pers
   return p;
 }
 
-const TIME = '([01]?\\d|2[0-3])[:.]([0-5]\\d)';
-const QUIET_RE = new RegExp(`^${TIME}\\s*[-–—]\\s*${TIME}$`);
 
 /** Parses `HH:MM-HH:MM` into zero-padded times; undefined when malformed or empty (start = end). */
-export function parseQuietHours(raw: string): { start: string; end: string } | undefined {
-  const m = QUIET_RE.exec(raw.trim());
-  if (!m) return undefined;
-  const pad = (h: string, mm: string) => `${h.padStart(2, '0')}:${mm}`;
-  const start = pad(m[1]!, m[2]!);
-  const end = pad(m[3]!, m[4]!);
-  return start === end ? undefined : { start, end };
-}
+export { parseQuietHours };
 
 /** Sets quiet hours from `HH:MM-HH:MM`, or clears them with `off`. */
 export async function setQuietHours(personId: PersonId, raw: string): Promise<PersonDoc> {
