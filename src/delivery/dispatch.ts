@@ -5,7 +5,8 @@ import { BULK_CHUNK, bulkWriteChunked } from '../db/bulk.js';
 import type { Logger } from '../logger.js';
 import type { Channel, Language } from '../domain/types.js';
 import { quietHoursEnd } from '../domain/quiet-hours.js';
-import { renderEmail, renderSms, renderTelegram, type NotificationItem } from '../domain/templates.js';
+import { renderEmail, renderSms, renderTelegram } from '../domain/templates.js';
+import { notificationItems, objectIds } from './items.js';
 import { fitSms } from '../domain/sms-segments.js';
 import type { RunResult } from './port.js';
 import type { ChannelSet } from './channels/registry.js';
@@ -173,13 +174,11 @@ async function processBatch(
   failures: Map<string, { channel: Channel; reason: string; count: number }>,
 ): Promise<void> {
   const { channels, alerter, logger } = deps;
-  const changeIds = unique(batch.map((d) => String(d.change)));
-  const taskIds = unique(batch.map((d) => String(d.task)));
-  const changes = await ChangeModel.find({ _id: { $in: changeIds.map(oid) } }).lean();
+  const changes = await ChangeModel.find({ _id: { $in: objectIds(batch.map((d) => d.change)) } }).lean();
   const [tasks, people] = await Promise.all([
-    TaskModel.find({ _id: { $in: taskIds.map(oid) } }).lean(),
+    TaskModel.find({ _id: { $in: objectIds(batch.map((d) => d.task)) } }).lean(),
     PersonModel.find({
-      _id: { $in: unique([...batch.map((d) => String(d.person)), ...changes.map((c) => String(c.actor))]).map(oid) },
+      _id: { $in: objectIds([...batch.map((d) => d.person), ...changes.map((c) => c.actor)]) },
     })
       .select({ telegramId: 1, name: 1, email: 1, phone: 1, timezone: 1, language: 1, quietHours: 1, quietEmail: 1 })
       .lean<PersonLean[]>(),
@@ -330,30 +329,12 @@ async function processBatch(
 function render(
   g: Group,
   channels: ChannelSet,
-  changeById: Map<string, { at: Date; actor: unknown; fields?: Array<{ field?: string | null; from?: string | null; to?: string | null }> }>,
-  taskById: Map<string, { number: number; title: string; status: string; priority: string; due?: Date | null; description?: string | null }>,
+  changeById: Parameters<typeof notificationItems>[1],
+  taskById: Parameters<typeof notificationItems>[2],
   personById: Map<string, PersonLean>,
   messageId: string,
 ): OutgoingMessage {
-  const items: NotificationItem[] = g.deliveries
-    .map((d) => {
-      const change = changeById.get(String(d.change))!;
-      const task = taskById.get(String(d.task))!;
-      return {
-        task: {
-          number: task.number,
-          title: task.title,
-          status: task.status,
-          priority: task.priority,
-          due: task.due ?? null,
-          description: task.description ?? '',
-        },
-        actor: personById.get(String(change.actor))?.name ?? '?',
-        at: change.at,
-        fields: (change.fields ?? []).map((f) => ({ field: f.field ?? '', from: f.from ?? '', to: f.to ?? '' })),
-      };
-    })
-    .sort((a, b) => a.at.getTime() - b.at.getTime());
+  const items = notificationItems(g.deliveries, changeById, taskById, (id) => personById.get(id)?.name);
   const opts = { language: g.person.language as Language, timezone: g.person.timezone, personName: g.person.name };
   const to = addressOf(g.person, g.channel) ?? g.deliveries[0]!.address;
   const numbers = new Set(items.map((i) => i.task.number));
@@ -385,10 +366,3 @@ async function runPool<T>(items: T[], size: number, fn: (item: T) => Promise<voi
   await Promise.all(workers);
 }
 
-function unique(values: string[]): string[] {
-  return [...new Set(values)];
-}
-
-function oid(id: string): Types.ObjectId {
-  return new Types.ObjectId(id);
-}

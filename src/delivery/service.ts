@@ -1,8 +1,8 @@
-import { Types } from 'mongoose';
 import { DeliveryModel, PersonModel, RunModel, ChangeModel, TaskModel } from '../db/models/index.js';
 import type { Language } from '../domain/types.js';
 import { quietHoursEnd } from '../domain/quiet-hours.js';
-import { renderSms, type NotificationItem } from '../domain/templates.js';
+import { renderSms } from '../domain/templates.js';
+import { notificationItems, objectIds } from './items.js';
 import { fitSms } from '../domain/sms-segments.js';
 import { getSchedule, getSettings, loadTemplates } from '../services/settings.js';
 import { nextRunOf } from '../scheduler/scheduler.js';
@@ -52,15 +52,14 @@ export async function dryRun({ taskNumber }: { taskNumber?: number }, now = new 
     .limit(DRY_RUN_LIMIT)
     .lean();
   if (deliveries.length === 0) return [];
-  const ids = (xs: unknown[]) => [...new Set(xs.map(String))].map((x) => new Types.ObjectId(x));
   const [people, changes, tasks, templates, settings] = await Promise.all([
-    PersonModel.find({ _id: { $in: ids(deliveries.map((d) => d.person)) } }).lean(),
-    ChangeModel.find({ _id: { $in: ids(deliveries.map((d) => d.change)) } }).lean(),
-    TaskModel.find({ _id: { $in: ids(deliveries.map((d) => d.task)) } }).lean(),
+    PersonModel.find({ _id: { $in: objectIds(deliveries.map((d) => d.person)) } }).lean(),
+    ChangeModel.find({ _id: { $in: objectIds(deliveries.map((d) => d.change)) } }).lean(),
+    TaskModel.find({ _id: { $in: objectIds(deliveries.map((d) => d.task)) } }).lean(),
     loadTemplates(),
     getSettings(),
   ]);
-  const actors = await PersonModel.find({ _id: { $in: ids(changes.map((c) => c.actor)) } }).select({ name: 1 }).lean();
+  const actors = await PersonModel.find({ _id: { $in: objectIds(changes.map((c) => c.actor)) } }).select({ name: 1 }).lean();
   const personById = new Map(people.map((p) => [String(p._id), p]));
   const changeById = new Map(changes.map((c) => [String(c._id), c]));
   const taskById = new Map(tasks.map((t) => [String(t._id), t]));
@@ -87,17 +86,7 @@ export async function dryRun({ taskNumber }: { taskNumber?: number }, now = new 
     const held = quiet ? quietHoursEnd(now, person.quietHours as { start: string; end: string } | undefined, person.timezone) : undefined;
     if (held) line.heldUntil = held.toISOString();
     if (first.channel === 'sms') {
-      const items: NotificationItem[] = group.flatMap((d) => {
-        const change = changeById.get(String(d.change));
-        const task = taskById.get(String(d.task));
-        if (!change || !task) return [];
-        return [{
-          task: { number: task.number, title: task.title, status: task.status, priority: task.priority, due: task.due ?? null },
-          actor: actorName.get(String(change.actor)) ?? '?',
-          at: change.at,
-          fields: change.fields.map((f) => ({ field: f.field ?? '', from: f.from ?? '', to: f.to ?? '' })),
-        }];
-      });
+      const items = notificationItems(group, changeById, taskById, (id) => actorName.get(id));
       const text = renderSms(items, templates.sms, { language: person.language as Language, timezone: person.timezone, personName: person.name });
       const fitted = fitSms(text, settings.sms?.maxParts ?? 3);
       line.smsParts = fitted.analysis.parts;

@@ -4,7 +4,9 @@ import { pollSmsReports } from '../../src/delivery/reports.js';
 import { createSmsProvider } from '../../src/delivery/channels/sms/index.js';
 import { clearDatabase, useTestDatabase } from '../support/db.js';
 import { ADMIN_ID, edit, makePerson, makeTask, saveWorldSettings, sendNow, startWorld, type World } from '../support/world.js';
-import { saveSms } from '../../src/services/settings.js';
+import { saveSms, saveTemplate } from '../../src/services/settings.js';
+import { dryRun } from '../../src/delivery/service.js';
+import { analyzeSms } from '../../src/domain/sms-segments.js';
 
 useTestDatabase();
 
@@ -220,6 +222,25 @@ describe('failures', () => {
     const ids = world.sink.messages.map((m) => m.messageId);
     expect(ids).toHaveLength(60);
     expect(new Set(ids).size).toBe(60);
+  });
+});
+
+describe('/send dry', () => {
+  it('counts the SMS parts of exactly the text that is then sent', async () => {
+    const author = await makePerson({ name: 'Anna' });
+    const vera = await makePerson({ name: 'Vera', phone: '+79120000601' });
+    const n = await makeTask(author, 'Отчёт', [[vera, ['sms']]]);
+    await saveTemplate('sms', '#{task.number} {task.title}: {changes}. {task.description}');
+    await edit(n, author, 'description', 'Свести данные всех отделов в один отчёт и разослать его руководителям');
+    await edit(n, author, 'status', 'done');
+
+    const [line] = await dryRun({});
+    await sendNow(world);
+
+    const sent = analyzeSms(world.sms.accepted[0]!.msg);
+    expect(line).toMatchObject({ channel: 'sms', smsParts: sent.parts, smsEncoding: sent.encoding });
+    expect(sent.parts).toBeGreaterThan(1);
+    expect(world.sms.accepted[0]!.msg).toContain('Свести данные');
   });
 });
 

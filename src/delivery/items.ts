@@ -1,0 +1,55 @@
+import { Types } from 'mongoose';
+import type { NotificationItem } from '../domain/templates.js';
+
+/** The distinct ObjectIds among `values` (ids or their strings), for one `$in` query. */
+export function objectIds(values: unknown[]): Types.ObjectId[] {
+  return [...new Set(values.map(String))].map((id) => new Types.ObjectId(id));
+}
+
+interface ChangeLike {
+  at: Date;
+  actor: unknown;
+  fields?: Array<{ field?: string | null; from?: string | null; to?: string | null }>;
+}
+
+interface TaskLike {
+  number: number;
+  title: string;
+  status: string;
+  priority: string;
+  due?: Date | null;
+  description?: string | null;
+}
+
+/**
+ * What one message tells about: one item per delivery (its change, on its task as it is now), oldest change
+ * first. Deliveries whose change or task is gone are left out. Dispatch renders these, and `/send dry`
+ * counts the SMS parts of the same items, so the preview and the message agree.
+ */
+export function notificationItems(
+  deliveries: Array<{ change: unknown; task: unknown }>,
+  changeById: Map<string, ChangeLike>,
+  taskById: Map<string, TaskLike>,
+  actorName: (actorId: string) => string | undefined,
+): NotificationItem[] {
+  return deliveries
+    .flatMap((d) => {
+      const change = changeById.get(String(d.change));
+      const task = taskById.get(String(d.task));
+      if (!change || !task) return [];
+      return [{
+        task: {
+          number: task.number,
+          title: task.title,
+          status: task.status,
+          priority: task.priority,
+          due: task.due ?? null,
+          description: task.description ?? '',
+        },
+        actor: actorName(String(change.actor)) ?? '?',
+        at: change.at,
+        fields: (change.fields ?? []).map((f) => ({ field: f.field ?? '', from: f.from ?? '', to: f.to ?? '' })),
+      }];
+    })
+    .sort((a, b) => a.at.getTime() - b.at.getTime());
+}
