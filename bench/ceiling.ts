@@ -72,7 +72,13 @@ export function smsSender(env: BenchEnv, keepAlive = true): { send(i: number): P
       const res = await fetch(`${env.sms.baseUrl}/sms/send`, {
         method: 'POST',
         headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-        body: new URLSearchParams({ api_id: SMS_API_ID, to: `7912${String(i).padStart(7, '0')}`, msg: SAMPLE_SMS, from: 'TaskWatch', json: '1' }).toString(),
+        body: new URLSearchParams({
+          api_id: SMS_API_ID,
+          to: `7912${String(i).padStart(7, '0')}`,
+          msg: SAMPLE_SMS,
+          from: 'TaskWatch',
+          json: '1',
+        }).toString(),
         ...(agent ? { agent } : {}),
       });
       const body = (await res.json()) as { status?: string };

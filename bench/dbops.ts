@@ -40,7 +40,12 @@ export async function measureDbOps(env: BenchEnv, phase: string, backlog: number
     const ops: Record<string, number> = {};
     const now = new Date();
     const leaseUntil = new Date(now.getTime() + 60_000);
-    const due = { $or: [{ status: 'pending', nextAttemptAt: { $lte: now } }, { status: 'sending', leaseUntil: { $lt: now } }] };
+    const due = {
+      $or: [
+        { status: 'pending', nextAttemptAt: { $lte: now } },
+        { status: 'sending', leaseUntil: { $lt: now } },
+      ],
+    };
 
     const all = (await DeliveryModel.find({}).select({ _id: 1 }).lean()).map((d) => d._id as Types.ObjectId);
     const b = Math.min(batch, Math.floor(all.length / 5));
@@ -48,10 +53,17 @@ export async function measureDbOps(env: BenchEnv, phase: string, backlog: number
     const slice = (k: number) => all.filter((_, i) => i % 5 === k).slice(0, b);
 
     const candidates = await timed(ops, `find due, sort, limit ${batch} (whole documents)`, () =>
-      DeliveryModel.find(due as never).sort({ nextAttemptAt: 1 }).limit(batch).lean(),
+      DeliveryModel.find(due as never)
+        .sort({ nextAttemptAt: 1 })
+        .limit(batch)
+        .lean(),
     );
     await timed(ops, `claims: insertMany of ${candidates.length}`, () =>
-      claimKeys(candidates.map((c) => `${String(c._id)}:${c.claimSeq}`), 'bench:ops', now),
+      claimKeys(
+        candidates.map((c) => `${String(c._id)}:${c.claimSeq}`),
+        'bench:ops',
+        now,
+      ),
     );
     await timed(ops, 'context: changes, tasks, people find {_id: {$in}}', async () => {
       const oids = (v: unknown[]) => [...new Set(v.map(String))].map((i) => new Types.ObjectId(i));
@@ -68,7 +80,11 @@ export async function measureDbOps(env: BenchEnv, phase: string, backlog: number
       chunked(slice(1).map((_id) => ({ updateOne: { filter: { _id, claimSeq: 0 }, update: set } }))),
     );
     await timed(ops, `${b} × updateMany {_id: {$in: [id]}, leaseOwner, status}`, () =>
-      chunked(slice(2).map((_id) => ({ updateMany: { filter: { _id: { $in: [_id] }, leaseOwner: { $exists: false }, status: 'pending' }, update: set } }))),
+      chunked(
+        slice(2).map((_id) => ({
+          updateMany: { filter: { _id: { $in: [_id] }, leaseOwner: { $exists: false }, status: 'pending' }, update: set },
+        })),
+      ),
     );
     await timed(ops, `1 × updateMany {_id: {$in: ${b} ids}}`, () => DeliveryModel.updateMany({ _id: { $in: slice(3) } }, set));
     const last = all[all.length - 1]!;

@@ -49,7 +49,9 @@ export async function awaitRun(id: string, opts: { pollMs: number; stallMs: numb
       lastMoved = moved;
       lastChange = Date.now();
     } else if (Date.now() - lastChange > opts.stallMs) {
-      throw new Error(`run ${id}: no delivery changed state for ${opts.stallMs / 1000} s (${moved} not pending): the database is wedged or very slow.`);
+      throw new Error(
+        `run ${id}: no delivery changed state for ${opts.stallMs / 1000} s (${moved} not pending): the database is wedged or very slow.`,
+      );
     }
   }
 }
@@ -81,7 +83,11 @@ export interface RunTiming {
  * One run over `tasks` × `observers` × (e-mail, SMS). `prePlan`: plan the changes in this process before
  * the clock starts, so the run only sends.
  */
-export async function measureRun(env: BenchEnv, phase: string, spec: { tasks: number; observers: number; prePlan: boolean }): Promise<RunTiming> {
+export async function measureRun(
+  env: BenchEnv,
+  phase: string,
+  spec: { tasks: number; observers: number; prePlan: boolean },
+): Promise<RunTiming> {
   const db = await openPhase(env, phase);
   const sched = scheduler(db.uri);
   try {
@@ -104,10 +110,14 @@ export async function measureRun(env: BenchEnv, phase: string, spec: { tasks: nu
     }
     const emails = env.sink.count - emailsBefore;
     if (emails !== result.sent.email || env.sms.accepted.length !== result.sent.sms) {
-      throw new Error(`run ${id}: the doubles got ${emails} e-mails and ${env.sms.accepted.length} SMS; the run says ${JSON.stringify(result.sent)}`);
+      throw new Error(
+        `run ${id}: the doubles got ${emails} e-mails and ${env.sms.accepted.length} SMS; the run says ${JSON.stringify(result.sent)}`,
+      );
     }
     const run = await RunModel.findById(id).lean();
-    const firstClaim = await ClaimModel.findOne({ _id: { $regex: '^[0-9a-f]{24}:' } }).sort({ at: 1 }).lean();
+    const firstClaim = await ClaimModel.findOne({ _id: { $regex: '^[0-9a-f]{24}:' } })
+      .sort({ at: 1 })
+      .lean();
     const startedAt = run?.startedAt?.getTime() ?? t0;
     const claimedAt = firstClaim?.at?.getTime() ?? startedAt;
     const last = span.last!.getTime();

@@ -85,9 +85,15 @@ export async function startEnv(): Promise<BenchEnv> {
 async function detectDatabase(uri: string): Promise<string> {
   const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10_000 }).asPromise();
   try {
-    const info = (await conn.db!.admin().command({ buildInfo: 1 })) as { version?: string; ferretdbVersion?: string; ferretdb?: { version?: string } };
+    const info = (await conn.db!.admin().command({ buildInfo: 1 })) as {
+      version?: string;
+      ferretdbVersion?: string;
+      ferretdb?: { version?: string };
+    };
     const ferret = info.ferretdbVersion ?? info.ferretdb?.version;
-    return ferret ? `FerretDB ${ferret.replace(/^v/, '')} (MongoDB wire protocol ${info.version ?? '?'})` : `MongoDB ${info.version ?? '?'}`;
+    return ferret
+      ? `FerretDB ${ferret.replace(/^v/, '')} (MongoDB wire protocol ${info.version ?? '?'})`
+      : `MongoDB ${info.version ?? '?'}`;
   } finally {
     await conn.close();
   }
@@ -97,7 +103,11 @@ async function detectDatabase(uri: string): Promise<string> {
  * Connects mongoose to a fresh database of this run, creates the indexes and saves the SMTP, SMS and
  * schedule (off: only requested runs) Settings. Returns the URI and a function that drops the database.
  */
-export async function openPhase(env: BenchEnv, phase: string, opts: { monitorCommands?: boolean } = {}): Promise<{ uri: string; close(): Promise<void> }> {
+export async function openPhase(
+  env: BenchEnv,
+  phase: string,
+  opts: { monitorCommands?: boolean } = {},
+): Promise<{ uri: string; close(): Promise<void> }> {
   const uri = env.uriFor(phase);
   if (opts.monitorCommands) {
     // connectMongoose's settings, plus command monitoring (for the profile)

@@ -86,7 +86,9 @@ export async function measureMemory(env: BenchEnv, phase: string, n: number, win
       if (Date.now() - lastLog >= 60_000) {
         lastLog = Date.now();
         const m = procMemory(child.pid!);
-        log(`  ${Math.round((Date.now() - t0) / 1000)} s: ${env.sink.count + env.sms.accepted.length - out0} messages out, worker RSS ${Math.round(m?.rssMiB ?? NaN)} MiB, peak ${Math.round(m?.hwmMiB ?? NaN)} MiB`);
+        log(
+          `  ${Math.round((Date.now() - t0) / 1000)} s: ${env.sink.count + env.sms.accepted.length - out0} messages out, worker RSS ${Math.round(m?.rssMiB ?? NaN)} MiB, peak ${Math.round(m?.hwmMiB ?? NaN)} MiB`,
+        );
       }
     }
     const peak = procMemory(child.pid!);
@@ -102,7 +104,16 @@ export async function measureMemory(env: BenchEnv, phase: string, n: number, win
     const sent = span?.sent ?? Number.NaN;
     if (!partial && sent !== seeded.deliveries) throw new Error(`memory run: ${sent} of ${seeded.deliveries} sent`);
     const seconds = ((partial || !span?.last ? end : span.last.getTime()) - t0) / 1000;
-    return { pending: seeded.deliveries, peakMiB: peak?.hwmMiB ?? NaN, idleMiB: idle?.hwmMiB ?? NaN, sent, messagesOut, partial, rate: (partial ? messagesOut : sent) / seconds, seconds };
+    return {
+      pending: seeded.deliveries,
+      peakMiB: peak?.hwmMiB ?? NaN,
+      idleMiB: idle?.hwmMiB ?? NaN,
+      sent,
+      messagesOut,
+      partial,
+      rate: (partial ? messagesOut : sent) / seconds,
+      seconds,
+    };
   } finally {
     if (child.exitCode === null) {
       // A finished run: stop as an operator would. A run cut short: SIGKILL (a clean stop lets the

@@ -34,7 +34,8 @@ export async function measureNaive(env: BenchEnv, n: number, backlog: number, ph
     const seconds = (performance.now() - t0) / 1000;
     sms.close();
     const emails = env.sink.count - before;
-    if (sent === 0 || emails + env.sms.accepted.length !== sent) throw new Error(`naive: sent ${sent}, but the doubles got ${emails} + ${env.sms.accepted.length}`);
+    if (sent === 0 || emails + env.sms.accepted.length !== sent)
+      throw new Error(`naive: sent ${sent}, but the doubles got ${emails} + ${env.sms.accepted.length}`);
     return sent / seconds;
   } finally {
     await db.close();

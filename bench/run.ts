@@ -71,8 +71,13 @@ function parse() {
     return n;
   };
   const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...SECTIONS];
-  for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section "${s}" (${SECTIONS.join(', ')})`);
-  const list = (name: string, v: string) => v.split(',').map((x) => int(name, x.trim(), 0)).filter((n) => n > 0);
+  for (const s of only)
+    if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section "${s}" (${SECTIONS.join(', ')})`);
+  const list = (name: string, v: string) =>
+    v
+      .split(',')
+      .map((x) => int(name, x.trim(), 0))
+      .filter((n) => n > 0);
   return {
     /** Undefined: 2000, or 200 on FerretDB (decided once the database is known). */
     deliveries: values.deliveries !== undefined ? int('deliveries', values.deliveries, 2) : undefined,
@@ -126,15 +131,38 @@ async function main() {
       raw.ceiling = runs;
       ceiling = { email: median(runs.map((r) => r.email)), sms: median(runs.map((r) => r.sms)), mixed: median(runs.map((r) => r.mixed)) };
       rows.push(
-        { section: '1', what: `ceiling: pooled nodemailer (${smtpConnections} connections) → SMTP sink`, n: ceilingN, value: ceiling.email, unit: 'msg/s', samples: runs.map((r) => r.email) },
-        { section: '1', what: `ceiling: node-fetch POSTs (${concurrency} at a time) → sms.ru double`, n: ceilingN, value: ceiling.sms, unit: 'msg/s', samples: runs.map((r) => r.sms) },
-        { section: '1', what: `ceiling: ½ e-mail + ½ SMS, ${concurrency} at a time (the run's mix)`, n: ceilingN, value: ceiling.mixed, unit: 'msg/s', samples: runs.map((r) => r.mixed) },
+        {
+          section: '1',
+          what: `ceiling: pooled nodemailer (${smtpConnections} connections) → SMTP sink`,
+          n: ceilingN,
+          value: ceiling.email,
+          unit: 'msg/s',
+          samples: runs.map((r) => r.email),
+        },
+        {
+          section: '1',
+          what: `ceiling: node-fetch POSTs (${concurrency} at a time) → sms.ru double`,
+          n: ceilingN,
+          value: ceiling.sms,
+          unit: 'msg/s',
+          samples: runs.map((r) => r.sms),
+        },
+        {
+          section: '1',
+          what: `ceiling: ½ e-mail + ½ SMS, ${concurrency} at a time (the run's mix)`,
+          n: ceilingN,
+          value: ceiling.mixed,
+          unit: 'msg/s',
+          samples: runs.map((r) => r.mixed),
+        },
       );
     }
 
     let naive: number | undefined;
     if (opts.only.has('naive') || opts.only.has('taskwatch')) {
-      const runs = await repeatRows(`naive sender (${opts.naive} of ${n} deliveries)`, (i) => measureNaive(env, opts.naive, n, `naive${i}`));
+      const runs = await repeatRows(`naive sender (${opts.naive} of ${n} deliveries)`, (i) =>
+        measureNaive(env, opts.naive, n, `naive${i}`),
+      );
       raw.naive = runs;
       naive = median(runs);
       rows.push({
@@ -150,8 +178,12 @@ async function main() {
 
     if (opts.only.has('taskwatch')) {
       const spec = { tasks, observers: opts.observers };
-      const e2e = await repeatRows(`taskwatch run (${n} deliveries, planning inside)`, (i) => measureRun(env, `run${i}`, { ...spec, prePlan: false }));
-      const pre = await repeatRows(`taskwatch run (${n} deliveries, planned beforehand)`, (i) => measureRun(env, `pre${i}`, { ...spec, prePlan: true }));
+      const e2e = await repeatRows(`taskwatch run (${n} deliveries, planning inside)`, (i) =>
+        measureRun(env, `run${i}`, { ...spec, prePlan: false }),
+      );
+      const pre = await repeatRows(`taskwatch run (${n} deliveries, planned beforehand)`, (i) =>
+        measureRun(env, `pre${i}`, { ...spec, prePlan: true }),
+      );
       raw.taskwatch = { e2e, prePlanned: pre };
       const med = (runs: RunTiming[], k: keyof RunTiming) => median(runs.map((r) => Number(r[k])));
       const rate = med(e2e, 'rate');
@@ -183,8 +215,17 @@ async function main() {
           note: `planning alone (this process): ${fmt(med(pre, 'prePlanMs'))} ms = ${fmt(n / (med(pre, 'prePlanMs') / 1000))} deliv/s`,
         },
       );
-      if (ceiling) rows.push({ section: '3', what: 'ratio end to end / ceiling (mixed)', n: '', value: rate / ceiling.mixed, unit: '×', note: 'goal ≥ 0.5' });
-      if (naive) rows.push({ section: '3', what: 'ratio end to end / naive sender', n: '', value: rate / naive, unit: '×', note: 'goal ≥ 10' });
+      if (ceiling)
+        rows.push({
+          section: '3',
+          what: 'ratio end to end / ceiling (mixed)',
+          n: '',
+          value: rate / ceiling.mixed,
+          unit: '×',
+          note: 'goal ≥ 0.5',
+        });
+      if (naive)
+        rows.push({ section: '3', what: 'ratio end to end / naive sender', n: '', value: rate / naive, unit: '×', note: 'goal ≥ 10' });
     }
 
     if (opts.only.has('latency')) {
@@ -194,12 +235,30 @@ async function main() {
       for (const mode of ['cold', 'warm'] as const) {
         log(`latency (${mode}): ${opts.latency} runs of ${obs * 2} deliveries`);
         const r = (lat[mode] = await measureLatency(env, `latency-${mode}`, opts.latency, obs, mode));
-        const label = mode === 'cold' ? '/send → first delivery sent (Scheduler.kick → dispatch thread)' : 'same, carried out in this process (no thread at all)';
+        const label =
+          mode === 'cold'
+            ? '/send → first delivery sent (Scheduler.kick → dispatch thread)'
+            : 'same, carried out in this process (no thread at all)';
         rows.push(
           { section: '4', what: `${label}: p50`, n: size, value: percentile(r.firstMs, 50), unit: 'ms', samples: r.firstMs },
-          { section: '4', what: `${label}: p95`, n: size, value: percentile(r.firstMs, 95), unit: 'ms', note: mode === 'cold' ? 'goal ≤ 500 ms' : 'the floor: the run without any thread' },
+          {
+            section: '4',
+            what: `${label}: p95`,
+            n: size,
+            value: percentile(r.firstMs, 95),
+            unit: 'ms',
+            note: mode === 'cold' ? 'goal ≤ 500 ms' : 'the floor: the run without any thread',
+          },
         );
-        if (mode === 'cold') rows.push({ section: '4', what: '/send → last delivery of the run sent: p50', n: size, value: percentile(r.lastMs, 50), unit: 'ms', samples: r.lastMs });
+        if (mode === 'cold')
+          rows.push({
+            section: '4',
+            what: '/send → last delivery of the run sent: p50',
+            n: size,
+            value: percentile(r.lastMs, 50),
+            unit: 'ms',
+            samples: r.lastMs,
+          });
       }
       raw.latency = lat;
     }
@@ -210,7 +269,14 @@ async function main() {
       raw.profile = p;
       const other = p.totalMs - p.dbBusyMs;
       rows.push(
-        { section: 'P', what: 'profile: the run (in this process, planned beforehand), wall time', n: p.deliveries, value: p.totalMs, unit: 'ms', note: `${fmt(p.deliveries / (p.totalMs / 1000))} deliv/s` },
+        {
+          section: 'P',
+          what: 'profile: the run (in this process, planned beforehand), wall time',
+          n: p.deliveries,
+          value: p.totalMs,
+          unit: 'ms',
+          note: `${fmt(p.deliveries / (p.totalMs / 1000))} deliv/s`,
+        },
         {
           section: 'P',
           what: 'profile: of which the database is busy with our commands',
@@ -220,8 +286,18 @@ async function main() {
           note: `${fmt((100 * p.dbBusyMs) / p.totalMs)} %; the rest (render, send, SMTP/SMS waits not overlapped by db work): ${fmt(other)} ms`,
         },
       );
-      const top = Object.entries(p.byCommand).sort((a, b) => b[1].ms - a[1].ms).slice(0, 6);
-      for (const [name, c] of top) rows.push({ section: 'P', what: `profile: db time in ${name}`, n: c.count, value: c.ms, unit: 'ms', note: `${fmt(c.ms / c.count)} ms each (N = commands)` });
+      const top = Object.entries(p.byCommand)
+        .sort((a, b) => b[1].ms - a[1].ms)
+        .slice(0, 6);
+      for (const [name, c] of top)
+        rows.push({
+          section: 'P',
+          what: `profile: db time in ${name}`,
+          n: c.count,
+          value: c.ms,
+          unit: 'ms',
+          note: `${fmt(c.ms / c.count)} ms each (N = commands)`,
+        });
     }
 
     if (opts.only.has('dbops')) {
@@ -231,16 +307,20 @@ async function main() {
         const r = await measureDbOps(env, `ops${backlog}`, backlog, batch);
         dbops.push(r);
         for (const [what, ms] of Object.entries(r.ops)) rows.push({ section: 'D', what: `db: ${what}`, n: backlog, value: ms, unit: 'ms' });
-        const perBatch = Object.entries(r.ops)
-          .filter(([k]) => k.startsWith('find due') || k.startsWith('claims') || k.startsWith('context'))
-          .reduce((a, [, v]) => a + v, 0) + 2 * (r.ops[`${r.batch} × updateOne {_id}`] ?? NaN);
+        const perBatch =
+          Object.entries(r.ops)
+            .filter(([k]) => k.startsWith('find due') || k.startsWith('claims') || k.startsWith('context'))
+            .reduce((a, [, v]) => a + v, 0) +
+          2 * (r.ops[`${r.batch} × updateOne {_id}`] ?? NaN);
         rows.push({
           section: 'D',
           what: `db: a batch of ${r.batch} = find + claims + context + 2 × (${r.batch} × updateOne {_id})`,
           n: backlog,
           value: perBatch,
           unit: 'ms',
-          note: `= ${fmt((r.batch / perBatch) * 1000)} deliv/s at most` + (ceiling ? `; sending ${r.batch} at the mixed ceiling: ${fmt((r.batch / ceiling.mixed) * 1000)} ms` : ''),
+          note:
+            `= ${fmt((r.batch / perBatch) * 1000)} deliv/s at most` +
+            (ceiling ? `; sending ${r.batch} at the mixed ceiling: ${fmt((r.batch / ceiling.mixed) * 1000)} ms` : ''),
         });
       }
       raw.dbops = dbops;
@@ -284,7 +364,10 @@ async function main() {
   ];
   process.stdout.write(`\n${head.join('\n')}\n\n${table(rows)}\n`);
   if (opts.json) {
-    writeFileSync(opts.json, `${JSON.stringify({ machine: m, options: { ...opts, only: [...opts.only], deliveries: n, batch }, seconds, rows, raw }, null, 2)}\n`);
+    writeFileSync(
+      opts.json,
+      `${JSON.stringify({ machine: m, options: { ...opts, only: [...opts.only], deliveries: n, batch }, seconds, rows, raw }, null, 2)}\n`,
+    );
     log(`wrote ${opts.json}`);
   }
 }

@@ -30,7 +30,11 @@ export interface Seeded {
 
 let telegramIds = 5_000_000;
 
-async function insertChunked(collection: { insertMany(docs: Doc[], opts: { ordered: boolean }): Promise<unknown> }, docs: Doc[], chunk = 2_000) {
+async function insertChunked(
+  collection: { insertMany(docs: Doc[], opts: { ordered: boolean }): Promise<unknown> },
+  docs: Doc[],
+  chunk = 2_000,
+) {
   for (let i = 0; i < docs.length; i += chunk) await collection.insertMany(docs.slice(i, i + chunk), { ordered: false });
 }
 
@@ -87,7 +91,15 @@ export async function seedWorkload(spec: WorkloadSpec): Promise<Seeded> {
     for (let o = 0; o < spec.observers; o++) {
       const p = person(`Observer ${number}.${o}`, o);
       people.push(p);
-      observers.push({ _id: new Types.ObjectId(), task: task._id, taskNumber: number, person: p._id, channels: spec.channels, addedBy: p._id, ...stamp });
+      observers.push({
+        _id: new Types.ObjectId(),
+        task: task._id,
+        taskNumber: number,
+        person: p._id,
+        channels: spec.channels,
+        addedBy: p._id,
+        ...stamp,
+      });
       if (!spec.planned) continue;
       for (const channel of spec.channels) {
         deliveries.push({
@@ -122,8 +134,14 @@ export async function sentSpan(changeIds?: Types.ObjectId[]): Promise<{ sent: nu
   const [sent, notSent, first, last] = await Promise.all([
     DeliveryModel.countDocuments({ ...scope, status: 'sent' }),
     DeliveryModel.countDocuments({ ...scope, status: { $ne: 'sent' } }),
-    DeliveryModel.findOne({ ...scope, status: 'sent' }).sort({ sentAt: 1 }).select({ sentAt: 1 }).lean(),
-    DeliveryModel.findOne({ ...scope, status: 'sent' }).sort({ sentAt: -1 }).select({ sentAt: 1 }).lean(),
+    DeliveryModel.findOne({ ...scope, status: 'sent' })
+      .sort({ sentAt: 1 })
+      .select({ sentAt: 1 })
+      .lean(),
+    DeliveryModel.findOne({ ...scope, status: 'sent' })
+      .sort({ sentAt: -1 })
+      .select({ sentAt: 1 })
+      .lean(),
   ]);
   return { sent, notSent, first: first?.sentAt ?? undefined, last: last?.sentAt ?? undefined };
 }

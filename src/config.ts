@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import { defaults } from '../config/defaults.js';
 
-const positiveInt = (hint: string) =>
-  z.coerce.number({ error: hint }).int(hint).positive(hint);
+const positiveInt = (hint: string) => z.coerce.number({ error: hint }).int(hint).positive(hint);
 
-const url = (name: string) =>
-  z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL such as https://example.org` });
+const url = (name: string) => z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL such as https://example.org` });
 
 const schema = z.object({
   BOT_TOKEN: z
@@ -24,18 +22,19 @@ const schema = z.object({
     .refine((s) => s.split(',').every((p) => p.trim() === '' || /^\d+$/.test(p.trim())), {
       message: 'ADMIN_IDS must be Telegram user ids separated by commas, e.g. 12345,67890',
     })
-    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean).map(Number)),
-  SECRET_KEY: z
-    .string()
-    .min(16, 'SECRET_KEY must be at least 16 characters; generate one with: openssl rand -hex 32')
-    .optional(),
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
+        .map(Number),
+    ),
+  SECRET_KEY: z.string().min(16, 'SECRET_KEY must be at least 16 characters; generate one with: openssl rand -hex 32').optional(),
   HTTP_PORT: z
     .string()
     .regex(/^\d+$/, 'HTTP_PORT must be a port number 0..65535')
     .pipe(z.coerce.number())
-    .pipe(z.number().int()
-    .min(0, 'HTTP_PORT must be 0..65535')
-    .max(65535, 'HTTP_PORT must be 0..65535')),
+    .pipe(z.number().int().min(0, 'HTTP_PORT must be 0..65535').max(65535, 'HTTP_PORT must be 0..65535')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
   }),

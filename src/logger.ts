@@ -25,7 +25,11 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         logMethod(args, method) {
           const [first, ...rest] = args as unknown[];
           if (first instanceof Error) {
-            return method.apply(this, [{ err: first }, scrub(typeof rest[0] === 'string' ? rest[0] : first.message), ...rest.slice(1)] as never);
+            return method.apply(this, [
+              { err: first },
+              scrub(typeof rest[0] === 'string' ? rest[0] : first.message),
+              ...rest.slice(1),
+            ] as never);
           }
           return method.apply(this, args.map((a) => (typeof a === 'string' ? scrub(a) : a)) as never);
         },

@@ -53,7 +53,8 @@ export function loadOrCreateKeyFile(dataDir: string): { key: string; created: bo
   const file = path.join(dataDir, 'secret.key');
   const read = () => {
     const key = readFileSync(file, 'utf8').trim();
-    if (key.length < 16) throw new Error(`${file} is empty or too short: delete it (stored passwords will need re-entering) or set SECRET_KEY`);
+    if (key.length < 16)
+      throw new Error(`${file} is empty or too short: delete it (stored passwords will need re-entering) or set SECRET_KEY`);
     return key;
   };
   if (existsSync(file)) return { key: read(), created: false };

@@ -136,9 +136,7 @@ export function createBot(deps: BotDeps): CreatedBot {
       bot.telegram.setMyCommands(botCommands(texts(config.DEFAULT_LANGUAGE as Language), false)),
     );
     for (const lang of LANGUAGES) {
-      await safely(`setMyCommands (${lang})`, () =>
-        bot.telegram.setMyCommands(botCommands(texts(lang), false), { language_code: lang }),
-      );
+      await safely(`setMyCommands (${lang})`, () => bot.telegram.setMyCommands(botCommands(texts(lang), false), { language_code: lang }));
     }
     let admins: PersonDoc[] = [];
     await safely('listing admins', async () => {

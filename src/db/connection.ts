@@ -50,10 +50,7 @@ export async function connectMongoose(uri: string, dbName?: string): Promise<voi
  * Opens the database: MONGODB_URI when given; otherwise an embedded MongoDB (mongodb-memory-server)
  * whose files persist in `<dataDir>/db`, so `npm start` works with no database installed.
  */
-export async function openDatabase(
-  opts: { uri?: string; dataDir: string },
-  logger: Logger,
-): Promise<Database> {
+export async function openDatabase(opts: { uri?: string; dataDir: string }, logger: Logger): Promise<Database> {
   if (opts.uri) {
     await connectMongoose(opts.uri);
     logger.info({ db: redactUri(opts.uri) }, 'connected to MongoDB');
@@ -88,10 +85,7 @@ export async function isDatabaseUp(): Promise<boolean> {
   const db = mongoose.connection.db;
   if (mongoose.connection.readyState !== 1 || !db) return false;
   try {
-    await Promise.race([
-      db.admin().ping(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('ping timeout')), 2_000).unref()),
-    ]);
+    await Promise.race([db.admin().ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('ping timeout')), 2_000).unref())]);
     return true;
   } catch {
     return false;

@@ -158,7 +158,10 @@ class BatchWriter {
     if (entries.length) {
       this.#chain = this.#chain.then(async () => {
         for (let i = 0; i < entries.length; i += BULK_CHUNK) {
-          await bulkWriteChunked(DeliveryModel, entries.slice(i, i + BULK_CHUNK).map((build) => build()));
+          await bulkWriteChunked(
+            DeliveryModel,
+            entries.slice(i, i + BULK_CHUNK).map((build) => build()),
+          );
         }
       });
     }
@@ -196,10 +199,13 @@ async function processBatch(
     writer.add(() => byId(d._id, { $set: { status: 'sending', leaseOwner: deps.owner, leaseUntil: leaseUntil() }, $inc: { claimSeq: 1 } }));
   }
   void writer.flush();
-  const renew = setInterval(() => {
-    for (const id of inFlight) writer.add(() => byId(id, { $set: { leaseUntil: leaseUntil() } }));
-    void writer.flush();
-  }, Math.max(1_000, Math.floor(deps.leaseMs / 3)));
+  const renew = setInterval(
+    () => {
+      for (const id of inFlight) writer.add(() => byId(id, { $set: { leaseUntil: leaseUntil() } }));
+      void writer.flush();
+    },
+    Math.max(1_000, Math.floor(deps.leaseMs / 3)),
+  );
   renew.unref();
   // Writes run in the order queued, so a renewal queued after a result would only land after it: an id
   // stops being renewed once its result is queued.
@@ -365,4 +371,3 @@ async function runPool<T>(items: T[], size: number, fn: (item: T) => Promise<voi
   });
   await Promise.all(workers);
 }
-

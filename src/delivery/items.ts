@@ -37,19 +37,21 @@ export function notificationItems(
       const change = changeById.get(String(d.change));
       const task = taskById.get(String(d.task));
       if (!change || !task) return [];
-      return [{
-        task: {
-          number: task.number,
-          title: task.title,
-          status: task.status,
-          priority: task.priority,
-          due: task.due ?? null,
-          description: task.description ?? '',
+      return [
+        {
+          task: {
+            number: task.number,
+            title: task.title,
+            status: task.status,
+            priority: task.priority,
+            due: task.due ?? null,
+            description: task.description ?? '',
+          },
+          actor: actorName(String(change.actor)) ?? '?',
+          at: change.at,
+          fields: (change.fields ?? []).map((f) => ({ field: f.field ?? '', from: f.from ?? '', to: f.to ?? '' })),
         },
-        actor: actorName(String(change.actor)) ?? '?',
-        at: change.at,
-        fields: (change.fields ?? []).map((f) => ({ field: f.field ?? '', from: f.from ?? '', to: f.to ?? '' })),
-      }];
+      ];
     })
     .sort((a, b) => a.at.getTime() - b.at.getTime());
 }

@@ -40,8 +40,12 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
 
     const taskIds = [...new Set(changes.map((c) => String(c.task)))].map((id) => new Types.ObjectId(id));
     const [tasks, observers] = await Promise.all([
-      TaskModel.find({ _id: { $in: taskIds } }).select({ author: 1, assignee: 1 }).lean(),
-      ObserverModel.find({ task: { $in: taskIds } }).select({ task: 1, person: 1, channels: 1 }).lean(),
+      TaskModel.find({ _id: { $in: taskIds } })
+        .select({ author: 1, assignee: 1 })
+        .lean(),
+      ObserverModel.find({ task: { $in: taskIds } })
+        .select({ task: 1, person: 1, channels: 1 })
+        .lean(),
     ]);
     const personIds = new Set<string>();
     for (const t of tasks) {

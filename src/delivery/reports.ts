@@ -25,12 +25,14 @@ export async function pollSmsReports(provider: SmsProvider, opts: { now?: Date; 
   const ops = pending.flatMap((d) => {
     const r = reports.get(d.providerMessageId!);
     if (!r) return [];
-    return [{
-      updateOne: {
-        filter: { _id: d._id },
-        update: { $set: { report: { code: r.code, text: r.text, final: r.final, at: now } } },
+    return [
+      {
+        updateOne: {
+          filter: { _id: d._id },
+          update: { $set: { report: { code: r.code, text: r.text, final: r.final, at: now } } },
+        },
       },
-    }];
+    ];
   });
   await bulkWriteChunked(DeliveryModel, ops, { ordered: false });
   return ops.length;

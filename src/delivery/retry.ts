@@ -1,8 +1,4 @@
-import {
-  PermanentDeliveryError,
-  TemporaryDeliveryError,
-  type FailureCause,
-} from './channels/types.js';
+import { PermanentDeliveryError, TemporaryDeliveryError, type FailureCause } from './channels/types.js';
 import { scrub } from '../logger.js';
 
 export interface RetryPolicy {
@@ -17,8 +13,7 @@ export interface RetryPolicy {
 }
 
 export type RetryDecision =
-  | { retry: true; delayMs: number; reason: string; cause: FailureCause }
-  | { retry: false; reason: string; cause: FailureCause };
+  { retry: true; delayMs: number; reason: string; cause: FailureCause } | { retry: false; reason: string; cause: FailureCause };
 
 export function errorText(err: unknown): string {
   return scrub(err instanceof Error ? err.message : String(err)).slice(0, 500);

@@ -59,7 +59,9 @@ export async function dryRun({ taskNumber }: { taskNumber?: number }, now = new 
     loadTemplates(),
     getSettings(),
   ]);
-  const actors = await PersonModel.find({ _id: { $in: objectIds(changes.map((c) => c.actor)) } }).select({ name: 1 }).lean();
+  const actors = await PersonModel.find({ _id: { $in: objectIds(changes.map((c) => c.actor)) } })
+    .select({ name: 1 })
+    .lean();
   const personById = new Map(people.map((p) => [String(p._id), p]));
   const changeById = new Map(changes.map((c) => [String(c._id), c]));
   const taskById = new Map(tasks.map((t) => [String(t._id), t]));
@@ -87,7 +89,11 @@ export async function dryRun({ taskNumber }: { taskNumber?: number }, now = new 
     if (held) line.heldUntil = held.toISOString();
     if (first.channel === 'sms') {
       const items = notificationItems(group, changeById, taskById, (id) => actorName.get(id));
-      const text = renderSms(items, templates.sms, { language: person.language as Language, timezone: person.timezone, personName: person.name });
+      const text = renderSms(items, templates.sms, {
+        language: person.language as Language,
+        timezone: person.timezone,
+        personName: person.name,
+      });
       const fitted = fitSms(text, settings.sms?.maxParts ?? 3);
       line.smsParts = fitted.analysis.parts;
       line.smsEncoding = fitted.analysis.encoding;
@@ -125,7 +131,10 @@ export async function queue(now = new Date()): Promise<QueueSummary> {
     sending,
     failed,
     sent,
-    recentFailures: [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([reason, n]) => ({ reason, count: n })),
+    recentFailures: [...reasons]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([reason, n]) => ({ reason, count: n })),
   };
   if (lastRun?.finishedAt) {
     const r = (lastRun.result ?? {}) as Partial<RunResult>;

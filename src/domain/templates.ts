@@ -230,9 +230,7 @@ export function renderEmail(
   const subject =
     items.length === 1
       ? subjectLine(fill(pick(templates.email_subject, defaults.email_subject), values(first, opts, 'list')))
-      : subjectLine(
-          `${WORDS[opts.language].digest(items.length)} ${[...new Set(items.map((i) => `#${i.task.number}`))].join(', ')}`,
-        );
+      : subjectLine(`${WORDS[opts.language].digest(items.length)} ${[...new Set(items.map((i) => `#${i.task.number}`))].join(', ')}`);
   const text = bodies.join(EMAIL_SEPARATOR);
   const html =
     '<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head>' +

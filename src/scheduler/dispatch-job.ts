@@ -93,7 +93,10 @@ export async function executeRequestedRuns(ctx: JobContext, cache?: ChannelCache
             run.taskNumber !== undefined ? { taskNumber: run.taskNumber } : {},
           );
           await finishRun(run.id, startedAt, outcome);
-          ctx.logger.info({ run: run.id, trigger: run.trigger, sent: outcome.sent, retrying: outcome.retrying, failed: outcome.failed.length }, 'dispatch run finished');
+          ctx.logger.info(
+            { run: run.id, trigger: run.trigger, sent: outcome.sent, retrying: outcome.retrying, failed: outcome.failed.length },
+            'dispatch run finished',
+          );
         } catch (err) {
           ctx.logger.error({ err, run: run.id }, 'dispatch run failed');
           await finishRun(run.id, startedAt, { error: errorText(err) });

@@ -82,10 +82,12 @@ export class Scheduler {
     const log = (what: string) => (err: unknown) => this.#opts.logger.warn({ err }, `${what} failed`);
     this.#every(this.#opts.pollMs, () => void this.#tick().catch(log('scheduler poll')));
     this.#every(this.#opts.reportsEveryMs ?? 300_000, () => this.#pollReports());
-    this.#every(this.#opts.maintenanceEveryMs ?? 600_000, () =>
-      void runMaintenance(new Date(), this.#opts.retentionDays ?? 30)
-        .then((r) => this.#opts.logger.info(r, 'housekeeping done'))
-        .catch(log('housekeeping')),
+    this.#every(
+      this.#opts.maintenanceEveryMs ?? 600_000,
+      () =>
+        void runMaintenance(new Date(), this.#opts.retentionDays ?? 30)
+          .then((r) => this.#opts.logger.info(r, 'housekeeping done'))
+          .catch(log('housekeeping')),
     );
     this.kick();
   }
@@ -138,10 +140,13 @@ export class Scheduler {
   #armSchedule(): void {
     const at = nextRunOf(this.#schedule, new Date());
     if (!at || this.#stopping) return;
-    this.#scheduleTimer = setTimeout(() => {
-      this.#armSchedule();
-      void this.#scheduledRun().catch((err) => this.#opts.logger.warn({ err }, 'scheduled run failed to start'));
-    }, Math.max(0, at.getTime() - Date.now()));
+    this.#scheduleTimer = setTimeout(
+      () => {
+        this.#armSchedule();
+        void this.#scheduledRun().catch((err) => this.#opts.logger.warn({ err }, 'scheduled run failed to start'));
+      },
+      Math.max(0, at.getTime() - Date.now()),
+    );
     this.#scheduleTimer.unref();
   }
 

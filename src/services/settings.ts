@@ -39,7 +39,8 @@ export function senderAddress(from: string): string | undefined {
   return isEmail(address) ? address : undefined;
 }
 
-const HOST_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$|^\d{1,3}(\.\d{1,3}){3}$|^\[?[0-9a-f:]+\]?$/i;
+const HOST_RE =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$|^\d{1,3}(\.\d{1,3}){3}$|^\[?[0-9a-f:]+\]?$/i;
 
 export function checkSmtpHost(raw: string): string {
   const host = raw.trim();
@@ -73,9 +74,8 @@ export async function saveSmtp(input: SmtpInput, secrets: SecretBox): Promise<Se
     host: input.host !== undefined ? checkSmtpHost(input.host) : cur?.host,
     port: input.port !== undefined ? checkSmtpPort(input.port) : cur?.port,
     security: input.security ?? cur?.security,
-    user: input.user === null ? undefined : (input.user?.trim() || cur?.user),
-    passwordEnc:
-      input.password === null ? undefined : input.password !== undefined ? secrets.encrypt(input.password) : cur?.passwordEnc,
+    user: input.user === null ? undefined : input.user?.trim() || cur?.user,
+    passwordEnc: input.password === null ? undefined : input.password !== undefined ? secrets.encrypt(input.password) : cur?.passwordEnc,
     from: input.from !== undefined ? checkSmtpFrom(input.from) : cur?.from,
   };
   if (!next.host) throw new UserError('smtp_host_invalid', { value: '' });
@@ -133,7 +133,10 @@ export const SMS_SECRET_KINDS: Record<SmsProviderName, readonly SmsSecretKind[]>
 };
 
 export function parseSmsProvider(raw: string): SmsProviderName {
-  const p = raw.trim().toLowerCase().replace(/[.\s_-]/g, '');
+  const p = raw
+    .trim()
+    .toLowerCase()
+    .replace(/[.\s_-]/g, '');
   if ((SMS_PROVIDERS as readonly string[]).includes(p)) return p as SmsProviderName;
   throw new UserError('sms_provider_unknown', { value: raw.trim(), values: SMS_PROVIDERS.join(', ') });
 }
@@ -165,11 +168,17 @@ export async function saveSms(input: SmsInput, secrets: SecretBox): Promise<Sett
   }
   const next = {
     provider,
-    login: input.login === null ? undefined : (input.login?.trim() || (fresh ? undefined : cur?.login)),
+    login: input.login === null ? undefined : input.login?.trim() || (fresh ? undefined : cur?.login),
     secretEnc: input.secret !== undefined ? secrets.encrypt(input.secret.trim()) : fresh ? undefined : cur?.secretEnc,
     secretKind,
     sender:
-      input.sender === null ? undefined : input.sender !== undefined ? checkSmsSender(provider, input.sender) : fresh ? undefined : cur?.sender,
+      input.sender === null
+        ? undefined
+        : input.sender !== undefined
+          ? checkSmsSender(provider, input.sender)
+          : fresh
+            ? undefined
+            : cur?.sender,
     translit: input.translit ?? cur?.translit ?? false,
     maxParts: input.maxParts ?? cur?.maxParts ?? 3,
     fallback: input.fallback ?? cur?.fallback ?? 'telegram',

@@ -1,13 +1,6 @@
 /** Parsing what people type for task fields: field names, statuses, priorities, due dates. No I/O. */
 import { DateTime } from 'luxon';
-import {
-  EDITABLE_FIELDS,
-  PRIORITIES,
-  TASK_STATUSES,
-  type EditableField,
-  type Priority,
-  type TaskStatus,
-} from '../domain/types.js';
+import { EDITABLE_FIELDS, PRIORITIES, TASK_STATUSES, type EditableField, type Priority, type TaskStatus } from '../domain/types.js';
 import { UserError } from './errors.js';
 
 export const TITLE_MAX = 200;
@@ -101,7 +94,10 @@ export function parseDue(raw: string, zone: string, now: Date = new Date()): Dat
     const unit = ({ d: 'days', д: 'days', h: 'hours', ч: 'hours', w: 'weeks', н: 'weeks' } as const)[
       rel[2] as 'd' | 'д' | 'h' | 'ч' | 'w' | 'н'
     ];
-    return base.plus({ [unit]: n }).startOf('minute').toJSDate();
+    return base
+      .plus({ [unit]: n })
+      .startOf('minute')
+      .toJSDate();
   }
   if (s === 'today' || s === 'сегодня') return base.startOf('day').toJSDate();
   if (s === 'tomorrow' || s === 'завтра') return base.plus({ days: 1 }).startOf('day').toJSDate();

@@ -16,15 +16,7 @@ import { UserError } from './errors.js';
 import type { ChangeDocument as ChangeDoc } from './docs.js';
 import type { PersonId } from './people.js';
 import { requirePerson } from './people.js';
-import {
-  TEXT_MAX,
-  TITLE_MAX,
-  formatDue,
-  isOff,
-  parseDue,
-  parsePriority,
-  parseStatus,
-} from './task-values.js';
+import { TEXT_MAX, TITLE_MAX, formatDue, isOff, parseDue, parsePriority, parseStatus } from './task-values.js';
 
 export * from './task-values.js';
 

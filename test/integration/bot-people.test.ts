@@ -44,7 +44,14 @@ describe('who is who', () => {
 
   it('refuses an admin command to a non-admin and changes nothing', async () => {
     const bob = tb.user(2, 'Bob', 'bob');
-    for (const cmd of ['/smtp smtps://u:p@smtp.example.org:465 "X <x@example.org>"', '/schedule off', '/admin @bob', '/template sms Hi', '/queue', '/send dry']) {
+    for (const cmd of [
+      '/smtp smtps://u:p@smtp.example.org:465 "X <x@example.org>"',
+      '/schedule off',
+      '/admin @bob',
+      '/template sms Hi',
+      '/queue',
+      '/send dry',
+    ]) {
       expect(await bob.say(cmd)).toContain('только для администраторов');
     }
     expect(await SettingsModel.countDocuments()).toBe(0);
@@ -198,7 +205,11 @@ describe('errors', () => {
     // A secret saved with another SECRET_KEY cannot be decrypted.
     await SettingsModel.updateOne(
       { _id: 'global' },
-      { $set: { smtp: { host: 'smtp.example.org', port: 465, security: 'tls', user: 'u', passwordEnc: 'v1:garbage', from: 'x@example.org' } } },
+      {
+        $set: {
+          smtp: { host: 'smtp.example.org', port: 465, security: 'tls', user: 'u', passwordEnc: 'v1:garbage', from: 'x@example.org' },
+        },
+      },
       { upsert: true },
     );
     const boss = tb.user(ADMIN, 'Boss', 'boss');

@@ -42,7 +42,9 @@ it('keeps one observer per task and person when subscriptions race', async () =>
 });
 
 it('registers a person once, however many first contacts race', async () => {
-  const people = await Promise.all(Array.from({ length: 5 }, () => registerPerson({ telegramId: 4, name: 'D', username: '@Dee' }, { ...defaults, adminIds: [4] })));
+  const people = await Promise.all(
+    Array.from({ length: 5 }, () => registerPerson({ telegramId: 4, name: 'D', username: '@Dee' }, { ...defaults, adminIds: [4] })),
+  );
   expect(new Set(people.map((p) => String(p._id))).size).toBe(1);
   expect(people[0]).toMatchObject({ username: 'dee', role: 'admin' });
 });
@@ -53,11 +55,26 @@ it('loads decrypted settings for the delivery engine', async () => {
   expect(await loadSmtpSettings(secrets)).toBeUndefined();
   expect(await loadSmsSettings(secrets, config)).toBeUndefined();
   await saveSmtp({ host: 'smtp.example.org', port: 465, user: 'u', password: 'pw', from: 'x@example.org' }, secrets);
-  expect(await loadSmtpSettings(secrets)).toEqual({ host: 'smtp.example.org', port: 465, security: 'tls', user: 'u', password: 'pw', from: 'x@example.org' });
+  expect(await loadSmtpSettings(secrets)).toEqual({
+    host: 'smtp.example.org',
+    port: 465,
+    security: 'tls',
+    user: 'u',
+    password: 'pw',
+    from: 'x@example.org',
+  });
   await saveSms({ provider: 'smsru', secret: 'key', secretKind: 'api_id', sender: 'Co', maxParts: 2, fallback: 'email' }, secrets);
   expect(await loadSmsSettings(secrets, config)).toEqual({
     provider: 'smsru',
-    options: { baseUrl: 'http://127.0.0.1:9/smsru', secret: 'key', secretKind: 'api_id', sender: 'Co', translit: false, testMode: false, timeoutMs: 1234 },
+    options: {
+      baseUrl: 'http://127.0.0.1:9/smsru',
+      secret: 'key',
+      secretKind: 'api_id',
+      sender: 'Co',
+      translit: false,
+      testMode: false,
+      timeoutMs: 1234,
+    },
     maxParts: 2,
     fallback: 'email',
   });

@@ -50,7 +50,13 @@ describe('SMTP', () => {
     expect(boss.hasMessage(sentId)).toBe(false);
 
     const smtp = (await settings())!.smtp!;
-    expect(smtp).toMatchObject({ host: '127.0.0.1', port: sink.port, security: 'none', user: 'bot@example.org', from: 'Taskwatch <tw@example.org>' });
+    expect(smtp).toMatchObject({
+      host: '127.0.0.1',
+      port: sink.port,
+      security: 'none',
+      user: 'bot@example.org',
+      from: 'Taskwatch <tw@example.org>',
+    });
     expect(smtp.passwordEnc).toMatch(/^v1:/);
     expect(smtp.passwordEnc).not.toContain(SMTP_PASSWORD);
     expect(tb.secrets.decrypt(smtp.passwordEnc!)).toBe(SMTP_PASSWORD);

@@ -131,7 +131,11 @@ describe('tasks', () => {
     expect(full).toContain('Автор: Ann');
     expect(full).toContain('Исполнитель: Bob Smith');
     expect(full).toContain('Последние изменения');
-    expect(bob().last()!.buttons.map((b) => b.data)).toContain(`tw:chan:${n}`);
+    expect(
+      bob()
+        .last()!
+        .buttons.map((b) => b.data),
+    ).toContain(`tw:chan:${n}`);
     expect(await tb.user(7, 'New', 'new').say('/tasks')).toContain('нет заданий');
   });
 });

@@ -31,7 +31,10 @@ describe('a change travels to the people it concerns', () => {
     const author = await makePerson({ name: 'Anna', email: 'anna@example.org', phone: '+79120000001' });
     const boris = await makePerson({ name: 'Boris', email: 'boris@example.org', phone: '+79120000002' });
     const vera = await makePerson({ name: 'Vera', email: 'vera@example.org', phone: '8 (912) 000-00-03' });
-    const n = await makeTask(author, 'Починить принтер', [[boris, ['email']], [vera, ['sms']]]);
+    const n = await makeTask(author, 'Починить принтер', [
+      [boris, ['email']],
+      [vera, ['sms']],
+    ]);
     await edit(n, author, 'status', 'in_progress');
 
     const result = await sendNow(world);
@@ -115,7 +118,9 @@ describe('a change travels to the people it concerns', () => {
     const result = await sendNow(world);
 
     expect(result.sent.telegram).toBe(1);
-    const msgs = world.telegram.storage.botMessages.map((m) => m.message as unknown as { chat_id: number; text: string; reply_markup?: unknown });
+    const msgs = world.telegram.storage.botMessages.map(
+      (m) => m.message as unknown as { chat_id: number; text: string; reply_markup?: unknown },
+    );
     expect(msgs).toHaveLength(1);
     expect(msgs[0]!.chat_id).toBe(boris.telegramId);
     expect(msgs[0]!.text).toContain('Deploy');
@@ -128,7 +133,11 @@ describe('failures', () => {
     world.sink.setFailRatio(0.3);
     const author = await makePerson({ name: 'Anna' });
     const people = await Promise.all(Array.from({ length: 20 }, (_, i) => makePerson({ name: `P${i}`, email: `p${i}@example.org` })));
-    const n = await makeTask(author, 'Flaky', people.map((p) => [p, ['email']] as [typeof p, ['email']]));
+    const n = await makeTask(
+      author,
+      'Flaky',
+      people.map((p) => [p, ['email']] as [typeof p, ['email']]),
+    );
     await edit(n, author, 'status', 'done');
     expect(await planPendingChanges()).toBe(20);
 
@@ -147,7 +156,11 @@ describe('failures', () => {
   it('loses nothing while the SMS gateway is down, and sends it all when it is back', async () => {
     const author = await makePerson({ name: 'Anna' });
     const p = await Promise.all(Array.from({ length: 5 }, (_, i) => makePerson({ name: `S${i}`, phone: `+7912000010${i}` })));
-    const n = await makeTask(author, 'Outage', p.map((x) => [x, ['sms']] as [typeof x, ['sms']]));
+    const n = await makeTask(
+      author,
+      'Outage',
+      p.map((x) => [x, ['sms']] as [typeof x, ['sms']]),
+    );
     await edit(n, author, 'status', 'done');
 
     world.sms.setMode('down');
@@ -167,7 +180,11 @@ describe('failures', () => {
     await makePerson({ name: 'Admin', admin: true });
     const author = await makePerson({ name: 'Anna' });
     const p = await Promise.all(Array.from({ length: 3 }, (_, i) => makePerson({ name: `M${i}`, phone: `+7912000020${i}` })));
-    const n = await makeTask(author, 'Money', p.map((x) => [x, ['sms']] as [typeof x, ['sms']]));
+    const n = await makeTask(
+      author,
+      'Money',
+      p.map((x) => [x, ['sms']] as [typeof x, ['sms']]),
+    );
     await edit(n, author, 'status', 'done');
     world.sms.setMode({ code: 201 });
 
@@ -195,7 +212,11 @@ describe('failures', () => {
     await makePerson({ name: 'Admin', admin: true });
     const author = await makePerson({ name: 'Anna' });
     const p = await Promise.all(Array.from({ length: 2 }, (_, i) => makePerson({ name: `N${i}`, phone: `+7912000030${i}` })));
-    const n = await makeTask(author, 'Sender', p.map((x) => [x, ['sms']] as [typeof x, ['sms']]));
+    const n = await makeTask(
+      author,
+      'Sender',
+      p.map((x) => [x, ['sms']] as [typeof x, ['sms']]),
+    );
     await saveSms({ sender: 'Unapproved', fallback: 'none' }, world.secrets);
     await edit(n, author, 'status', 'done');
 
@@ -212,7 +233,11 @@ describe('failures', () => {
   it('sends nothing twice when two /send runs start at the same moment', async () => {
     const author = await makePerson({ name: 'Anna' });
     const people = await Promise.all(Array.from({ length: 60 }, (_, i) => makePerson({ name: `C${i}`, email: `c${i}@example.org` })));
-    const n = await makeTask(author, 'Race', people.map((p) => [p, ['email']] as [typeof p, ['email']]));
+    const n = await makeTask(
+      author,
+      'Race',
+      people.map((p) => [p, ['email']] as [typeof p, ['email']]),
+    );
     await edit(n, author, 'status', 'done');
     await planPendingChanges();
 
@@ -279,7 +304,7 @@ describe('recovery', () => {
 });
 
 describe('quiet hours', () => {
-  it('holds SMS during the person\'s quiet hours and sends them when the hours end', async () => {
+  it("holds SMS during the person's quiet hours and sends them when the hours end", async () => {
     const author = await makePerson({ name: 'Anna' });
     const sleeper = await makePerson({ name: 'Sleeper', phone: '+79120000401', quiet: '22:00-07:00', email: 's@example.org' });
     const n = await makeTask(author, 'Night', [[sleeper, ['sms', 'email']]]);

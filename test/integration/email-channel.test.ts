@@ -12,7 +12,6 @@ function letter(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
   return { channel: 'email', to: 'anna@example.org', subject: 'Hello', text: 'Body', ...over };
 }
 
-
 const open: Array<{ close(): unknown }> = [];
 async function sink(opts?: Parameters<typeof startSmtpSink>[0]): Promise<SmtpSink> {
   const s = await startSmtpSink(opts);
@@ -158,7 +157,7 @@ describe('e-mail channel against a loopback SMTP server', () => {
     expect((err as TemporaryDeliveryError).failureCause).toBe('config');
   });
 
-  it('TLS: refuses a certificate that does not verify (smtp-server\'s own test one) unless allowed', async () => {
+  it("TLS: refuses a certificate that does not verify (smtp-server's own test one) unless allowed", async () => {
     const s = await sink({ secure: true });
     const strict = channel({ port: s.port, security: 'tls' });
     const err = await thrown(() => strict.verify());

@@ -111,9 +111,7 @@ describe('HTTP server', () => {
   it('reports 503 when the database address has no server behind it', async () => {
     await mongoose.disconnect();
     try {
-      await expect(
-        mongoose.connect('mongodb://127.0.0.1:1/none', { serverSelectionTimeoutMS: 300 }),
-      ).rejects.toThrow();
+      await expect(mongoose.connect('mongodb://127.0.0.1:1/none', { serverSelectionTimeoutMS: 300 })).rejects.toThrow();
       const res = await fetch(`${base}/healthz`);
       expect(res.status).toBe(503);
       expect(await res.json()).toEqual({ status: 'error', db: 'down' });

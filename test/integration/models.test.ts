@@ -29,9 +29,9 @@ describe('models on the real database', () => {
 
   it('refuses a second person with the same Telegram id', async () => {
     await PersonModel.create({ telegramId: 42, name: 'A', timezone: 'Europe/Moscow', language: 'ru' });
-    await expect(
-      PersonModel.create({ telegramId: 42, name: 'B', timezone: 'Europe/Moscow', language: 'ru' }),
-    ).rejects.toThrow(/duplicate key|E11000/);
+    await expect(PersonModel.create({ telegramId: 42, name: 'B', timezone: 'Europe/Moscow', language: 'ru' })).rejects.toThrow(
+      /duplicate key|E11000/,
+    );
   });
 
   it('keeps one delivery per change, person and channel', async () => {

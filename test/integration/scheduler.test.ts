@@ -73,7 +73,7 @@ it('keeps the dispatch thread resident: a second /send is carried out by the sam
   expect(world.sink.messages).toHaveLength(2);
 });
 
-it('starts runs on the admin\'s schedule and records them', async () => {
+it("starts runs on the admin's schedule and records them", async () => {
   const author = await makePerson({ name: 'Anna' });
   const b = await makePerson({ name: 'Boris', email: 'boris@example.org' });
   const n = await makeTask(author, 'Scheduled', [[b, ['email']]]);

@@ -75,9 +75,7 @@ describe('sms.ru', () => {
     expect(req.query).toEqual({});
     expect(req.fields).toEqual({ api_id: API_ID, to: '79123456789', msg: RU_TEXT, json: '1' });
     expect(req.body).toContain(`msg=${encodeURIComponent('Задача')}`);
-    expect(double.accepted).toEqual([
-      { id: receipt.providerMessageId, to: '79123456789', msg: RU_TEXT, test: false, translit: false },
-    ]);
+    expect(double.accepted).toEqual([{ id: receipt.providerMessageId, to: '79123456789', msg: RU_TEXT, test: false, translit: false }]);
     expect(receipt.providerMessageId).toMatch(/^\d+-\d+$/);
   });
 
@@ -91,12 +89,22 @@ describe('sms.ru', () => {
     double.reset();
     const withPassword = await startSmsRuDouble({ login: 'ivan', password: 'SECRET-PASSWORD-1' });
     try {
-      const p = createSmsProvider('smsru', { baseUrl: withPassword.baseUrl, login: 'ivan', secret: 'SECRET-PASSWORD-1', secretKind: 'password' });
+      const p = createSmsProvider('smsru', {
+        baseUrl: withPassword.baseUrl,
+        login: 'ivan',
+        secret: 'SECRET-PASSWORD-1',
+        secretKind: 'password',
+      });
       await p.send({ to: PHONE, text: 'Hi' });
       expect(withPassword.requests[0]!.fields).toMatchObject({ login: 'ivan', password: 'SECRET-PASSWORD-1' });
       expect(withPassword.requests[0]!.fields.api_id).toBeUndefined();
 
-      const wrong = createSmsProvider('smsru', { baseUrl: withPassword.baseUrl, login: 'ivan', secret: 'SECRET-WRONG-2', secretKind: 'password' });
+      const wrong = createSmsProvider('smsru', {
+        baseUrl: withPassword.baseUrl,
+        login: 'ivan',
+        secret: 'SECRET-WRONG-2',
+        secretKind: 'password',
+      });
       await expectPermanent(wrong.send({ to: PHONE, text: 'Hi' }), 'SECRET-WRONG-2', 'auth', '301');
     } finally {
       await withPassword.close();
@@ -226,7 +234,14 @@ describe('SMSC.ru', () => {
   const PASSWORD = 'SECRET-SMSC-PSW-41b2';
   let double: GatewayDouble<{ code: number }>;
   const provider = (extra: Partial<SmsProviderOptions> = {}) =>
-    createSmsProvider('smsc', { baseUrl: double.baseUrl, login: 'acme', secret: PASSWORD, secretKind: 'password', timeoutMs: 2_000, ...extra });
+    createSmsProvider('smsc', {
+      baseUrl: double.baseUrl,
+      login: 'acme',
+      secret: PASSWORD,
+      secretKind: 'password',
+      timeoutMs: 2_000,
+      ...extra,
+    });
 
   beforeAll(async () => {
     double = await startSmscDouble({ login: 'acme', password: PASSWORD, balance: 321.5, senders: ['Acme'], slowMs: 1_000 });
@@ -240,7 +255,15 @@ describe('SMSC.ru', () => {
     expect(req.method).toBe('POST');
     expect(req.path).toBe('/sys/send.php');
     expect(req.query).toEqual({});
-    expect(req.fields).toEqual({ login: 'acme', psw: PASSWORD, phones: '79123456789', mes: RU_TEXT, charset: 'utf-8', cost: '3', fmt: '3' });
+    expect(req.fields).toEqual({
+      login: 'acme',
+      psw: PASSWORD,
+      phones: '79123456789',
+      mes: RU_TEXT,
+      charset: 'utf-8',
+      cost: '3',
+      fmt: '3',
+    });
     expect(receipt).toMatchObject({ providerMessageId: '1', parts: 1, cost: 2.5 });
   });
 
@@ -299,7 +322,14 @@ describe('SMS Aero', () => {
   const KEY = 'SECRET-AERO-KEY-9d0e';
   let double: GatewayDouble<{ status: number; message: string; data?: unknown }>;
   const provider = (extra: Partial<SmsProviderOptions> = {}) =>
-    createSmsProvider('smsaero', { baseUrl: double.baseUrl, login: 'admin@acme.ru', secret: KEY, secretKind: 'api_key', timeoutMs: 2_000, ...extra });
+    createSmsProvider('smsaero', {
+      baseUrl: double.baseUrl,
+      login: 'admin@acme.ru',
+      secret: KEY,
+      secretKind: 'api_key',
+      timeoutMs: 2_000,
+      ...extra,
+    });
 
   beforeAll(async () => {
     double = await startSmsAeroDouble({ email: 'admin@acme.ru', apiKey: KEY, balance: 99.5, signs: ['Acme'], slowMs: 1_000 });
@@ -324,7 +354,12 @@ describe('SMS Aero', () => {
   });
 
   it('maps refused credentials, a bad number, an unapproved sign and no money', async () => {
-    const wrong = createSmsProvider('smsaero', { baseUrl: double.baseUrl, login: 'admin@acme.ru', secret: 'SECRET-WRONG-KEY', secretKind: 'api_key' });
+    const wrong = createSmsProvider('smsaero', {
+      baseUrl: double.baseUrl,
+      login: 'admin@acme.ru',
+      secret: 'SECRET-WRONG-KEY',
+      secretKind: 'api_key',
+    });
     await expectPermanent(wrong.send({ to: PHONE, text: 'Hi' }), 'SECRET-WRONG-KEY', 'auth', '401');
     await expectPermanent(provider().send({ to: '+12', text: 'Hi' }), KEY, 'address');
     await expectPermanent(provider({ sender: 'Other' }).send({ to: PHONE, text: 'Hi' }), KEY, 'sender');
@@ -352,7 +387,13 @@ describe('Twilio', () => {
   let double: TwilioDouble;
   const provider = (extra: Partial<SmsProviderOptions> = {}) =>
     createSmsProvider('twilio', {
-      baseUrl: double.baseUrl, login: SID, secret: TOKEN, secretKind: 'auth_token', sender: '+15005550006', timeoutMs: 2_000, ...extra,
+      baseUrl: double.baseUrl,
+      login: SID,
+      secret: TOKEN,
+      secretKind: 'auth_token',
+      sender: '+15005550006',
+      timeoutMs: 2_000,
+      ...extra,
     });
 
   beforeAll(async () => {
@@ -372,7 +413,13 @@ describe('Twilio', () => {
   });
 
   it('maps refused credentials, a bad To, a bad From and a missing sender', async () => {
-    const wrong = createSmsProvider('twilio', { baseUrl: double.baseUrl, login: SID, secret: 'SECRET-WRONG-TOKEN', secretKind: 'auth_token', sender: '+15005550006' });
+    const wrong = createSmsProvider('twilio', {
+      baseUrl: double.baseUrl,
+      login: SID,
+      secret: 'SECRET-WRONG-TOKEN',
+      secretKind: 'auth_token',
+      sender: '+15005550006',
+    });
     await expectPermanent(wrong.send({ to: PHONE, text: 'Hi' }), 'SECRET-WRONG-TOKEN', 'auth', '20003');
     await expectPermanent(provider().send({ to: '+12', text: 'Hi' }), TOKEN, 'address', '21211');
     await expectPermanent(provider({ sender: '+15550000000' }).send({ to: PHONE, text: 'Hi' }), TOKEN, 'sender', '21606');
@@ -381,7 +428,13 @@ describe('Twilio', () => {
     double.setMode({ status: 400, code: 21212, message: "Invalid 'From' Phone Number" });
     await expectPermanent(provider().send({ to: PHONE, text: 'Hi' }), TOKEN, 'sender', '21212');
     double.reset();
-    const { sender: _unused, ...noSender } = { sender: '', baseUrl: double.baseUrl, login: SID, secret: TOKEN, secretKind: 'auth_token' as const };
+    const { sender: _unused, ...noSender } = {
+      sender: '',
+      baseUrl: double.baseUrl,
+      login: SID,
+      secret: TOKEN,
+      secretKind: 'auth_token' as const,
+    };
     await expectPermanent(createSmsProvider('twilio', noSender).send({ to: PHONE, text: 'Hi' }), TOKEN, 'config');
     expect(double.requests).toHaveLength(0);
   });

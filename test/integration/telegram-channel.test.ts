@@ -6,9 +6,7 @@ import { freePort } from '../support/ports.js';
 import { PermanentDeliveryError, TemporaryDeliveryError, type OutgoingMessage } from '../../src/delivery/channels/types.js';
 import { thrown } from '../support/thrown.js';
 
-
 const TOKEN = '1234567890:AAH-test-token-for-the-emulator-xyz';
-
 
 function msg(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
   return { channel: 'telegram', to: '1001', text: '#12 «Отчёт»\n• статус: новое → выполнено', ...over };

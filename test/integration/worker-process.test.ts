@@ -90,7 +90,9 @@ it('delivers every one of 1,000 due deliveries after a worker is killed with SIG
   await PersonModel.insertMany(people);
   const { TaskModel } = await import('../../src/db/models/index.js');
   const taskDoc = (await TaskModel.findOne({ number: task }).lean())!;
-  await ObserverModel.insertMany(people.map((p) => ({ task: taskDoc._id, taskNumber: task, person: p._id, channels: ['email'], addedBy: p._id })));
+  await ObserverModel.insertMany(
+    people.map((p) => ({ task: taskDoc._id, taskNumber: task, person: p._id, channels: ['email'], addedBy: p._id })),
+  );
   await edit(task, author, 'status', 'in_progress');
   expect(await planPendingChanges()).toBe(1000);
 
@@ -106,7 +108,11 @@ it('delivers every one of 1,000 due deliveries after a worker is killed with SIG
 
   const second = startWorker(slow);
   await requestRun({ trigger: 'send' });
-  await until(async () => (await DeliveryModel.countDocuments({ status: 'sent', taskNumber: task })) === 1000, 170_000, 'all 1000 deliveries to be sent');
+  await until(
+    async () => (await DeliveryModel.countDocuments({ status: 'sent', taskNumber: task })) === 1000,
+    170_000,
+    'all 1000 deliveries to be sent',
+  );
   // Leases of the killed worker ran out: a later run picks those up too.
   second.kill('SIGTERM');
   expect((await exited(second)).code).toBe(0);

@@ -38,7 +38,11 @@ export interface BotMessage {
 
 interface StoredBotMessage {
   messageId: number;
-  message: { chat_id: number | string; text?: string; reply_markup?: { inline_keyboard?: Array<Array<{ text: string; callback_data?: string }>> } };
+  message: {
+    chat_id: number | string;
+    text?: string;
+    reply_markup?: { inline_keyboard?: Array<Array<{ text: string; callback_data?: string }>> };
+  };
 }
 
 function toMessage(m: StoredBotMessage): BotMessage {
@@ -97,9 +101,7 @@ export function recordingDelivery(): RecordingDelivery {
     },
     async queue() {
       d.calls.push({ method: 'queue', args: undefined });
-      return (
-        d.results.queue ?? { pending: 0, retrying: 0, held: 0, sending: 0, failed: 0, sent: 0, recentFailures: [] }
-      );
+      return d.results.queue ?? { pending: 0, retrying: 0, held: 0, sending: 0, failed: 0, sent: 0, recentFailures: [] };
     },
     async scheduleChanged() {
       d.calls.push({ method: 'scheduleChanged', args: undefined });
@@ -204,9 +206,7 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
       },
       async callback(data, messageId) {
         const mid = messageId ?? u.last()?.id ?? 0;
-        return joined(
-          await exchange(() => client.sendCallback(client.makeCallbackQuery(data, { message: { message_id: mid } }))),
-        );
+        return joined(await exchange(() => client.sendCallback(client.makeCallbackQuery(data, { message: { message_id: mid } }))));
       },
       async press(label) {
         const all = u.messages().reverse();

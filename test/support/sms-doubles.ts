@@ -259,7 +259,8 @@ export async function startSmsRuDouble(options: SmsRuDoubleOptions = {}): Promis
     const route = req.path.replace(/\/+$/, '');
     const routes = ['/sms/send', '/sms/status', '/sms/cost', '/my/balance', '/my/senders', '/auth/check'];
     if (!routes.includes(route)) return { status: 404, text: '<html><body>404 Not Found</body></html>' };
-    const authorised = f.api_id !== undefined ? f.api_id === apiId : f.login === options.login && f.password === options.password && !!options.login;
+    const authorised =
+      f.api_id !== undefined ? f.api_id === apiId : f.login === options.login && f.password === options.password && !!options.login;
     const answer = (json: Record<string, unknown>): Answer =>
       f.json === '1' ? { json } : { text: `${String(json.status_code)}\n`, headers: { 'content-type': 'text/plain' } };
     if (!authorised) return answer(error(f.api_id !== undefined || !f.login ? 200 : 301));
@@ -276,7 +277,14 @@ export async function startSmsRuDouble(options: SmsRuDoubleOptions = {}): Promis
             continue;
           }
           const id = `000000-${10_000_000 + ++issued}`;
-          const entry = { id, to, msg: f.msg ?? '', ...(f.from ? { from: f.from } : {}), test: f.test === '1', translit: f.translit === '1' };
+          const entry = {
+            id,
+            to,
+            msg: f.msg ?? '',
+            ...(f.from ? { from: f.from } : {}),
+            test: f.test === '1',
+            translit: f.translit === '1',
+          };
           accepted.push(entry);
           byId.set(id, entry);
           sms[to] = { status: 'OK', status_code: 100, sms_id: id };
@@ -313,7 +321,8 @@ export async function startSmsRuDouble(options: SmsRuDoubleOptions = {}): Promis
   const base = await startDouble<{ code: number; text?: string }>(
     options,
     handle,
-    (e, req) => (req.fields.json === '1' ? { json: { ...error(e.code), ...(e.text ? { status_text: e.text } : {}) } } : { text: `${e.code}\n` }),
+    (e, req) =>
+      req.fields.json === '1' ? { json: { ...error(e.code), ...(e.text ? { status_text: e.text } : {}) } } : { text: `${e.code}\n` },
     () => {
       accepted.length = 0;
       byId.clear();
@@ -455,15 +464,25 @@ export async function startSmsAeroDouble(options: SmsAeroDoubleOptions = {}): Pr
     switch (req.path.replace(/\/+$/, '')) {
       case '/sms/send':
       case '/sms/testsend': {
-        if (!/^\d{10,15}$/.test(f.number ?? '')) return fail({ status: 400, message: 'Validation error.', data: { number: ['Invalid number'] } });
+        if (!/^\d{10,15}$/.test(f.number ?? ''))
+          return fail({ status: 400, message: 'Validation error.', data: { number: ['Invalid number'] } });
         if (!f.text) return fail({ status: 400, message: 'Validation error.', data: { text: ['Text cannot be blank.'] } });
         const sign = f.sign ?? 'SMS Aero';
-        if (f.sign && !signs.includes(f.sign)) return fail({ status: 400, message: 'Validation error.', data: { sign: ['Sign is not approved.'] } });
+        if (f.sign && !signs.includes(f.sign))
+          return fail({ status: 400, message: 'Validation error.', data: { sign: ['Sign is not approved.'] } });
         const now = Math.floor(Date.now() / 1000);
         const parts = analyzeSms(f.text).parts;
         return ok({
-          id: ++issued, from: sign, number: f.number, text: f.text, status: 0, extendStatus: 'queue',
-          channel: 'FREE SIGN', cost: (parts * 4.99).toFixed(2), dateCreate: now, dateSend: now,
+          id: ++issued,
+          from: sign,
+          number: f.number,
+          text: f.text,
+          status: 0,
+          extendStatus: 'queue',
+          channel: 'FREE SIGN',
+          cost: (parts * 4.99).toFixed(2),
+          dateCreate: now,
+          dateSend: now,
         });
       }
       case '/balance':
@@ -514,7 +533,12 @@ export async function startTwilioDouble(options: TwilioDoubleOptions = {}): Prom
   let reportStatus = 'sent';
   const fail = (e: TwilioError): Answer => ({
     status: e.status,
-    json: { code: e.code, message: e.message ?? `Error ${e.code}`, more_info: `https://www.twilio.com/docs/errors/${e.code}`, status: e.status },
+    json: {
+      code: e.code,
+      message: e.message ?? `Error ${e.code}`,
+      more_info: `https://www.twilio.com/docs/errors/${e.code}`,
+      status: e.status,
+    },
   });
 
   const handle = (req: RecordedRequest): Answer => {
@@ -524,18 +548,38 @@ export async function startTwilioDouble(options: TwilioDoubleOptions = {}): Prom
     const f = req.fields;
     if (req.method === 'POST' && req.path === `${prefix}/Messages.json`) {
       if (!f.From) return fail({ status: 400, code: 21604, message: "A 'From' phone number is required." });
-      if (!/^\+\d{8,15}$/.test(f.To ?? '')) return fail({ status: 400, code: 21211, message: `The 'To' number ${f.To ?? ''} is not a valid phone number.` });
+      if (!/^\+\d{8,15}$/.test(f.To ?? ''))
+        return fail({ status: 400, code: 21211, message: `The 'To' number ${f.To ?? ''} is not a valid phone number.` });
       if (!numbers.includes(f.From)) {
-        return fail({ status: 400, code: 21606, message: `The From phone number ${f.From} is not a valid, SMS-capable inbound phone number or short code for your account.` });
+        return fail({
+          status: 400,
+          code: 21606,
+          message: `The From phone number ${f.From} is not a valid, SMS-capable inbound phone number or short code for your account.`,
+        });
       }
       if (!f.Body) return fail({ status: 400, code: 21602, message: 'Message body is required.' });
       const messageSid = `SM${(messages.size + 1).toString(16).padStart(32, '0')}`;
       const now = new Date().toUTCString();
       const message = {
-        account_sid: sid, api_version: '2010-04-01', body: f.Body, date_created: now, date_sent: null, date_updated: now,
-        direction: 'outbound-api', error_code: null, error_message: null, from: f.From, messaging_service_sid: null,
-        num_media: '0', num_segments: String(analyzeSms(f.Body).parts), price: null, price_unit: 'USD', sid: messageSid,
-        status: 'queued', to: f.To, uri: `${prefix}/Messages/${messageSid}.json`,
+        account_sid: sid,
+        api_version: '2010-04-01',
+        body: f.Body,
+        date_created: now,
+        date_sent: null,
+        date_updated: now,
+        direction: 'outbound-api',
+        error_code: null,
+        error_message: null,
+        from: f.From,
+        messaging_service_sid: null,
+        num_media: '0',
+        num_segments: String(analyzeSms(f.Body).parts),
+        price: null,
+        price_unit: 'USD',
+        sid: messageSid,
+        status: 'queued',
+        to: f.To,
+        uri: `${prefix}/Messages/${messageSid}.json`,
       };
       messages.set(messageSid, message);
       return { status: 201, json: message };

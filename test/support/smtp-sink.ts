@@ -73,10 +73,7 @@ export function decodeSubject(value: string): string {
   return value
     .replace(/\?=\s+=\?/g, '?==?') // white space between adjacent encoded-words is not part of the text
     .replace(/=\?([^?]+)\?([bBqQ])\?([^?]*)\?=/g, (_m, charset: string, enc: string, data: string) => {
-      const bytes =
-        enc.toUpperCase() === 'B'
-          ? Buffer.from(data, 'base64')
-          : qpBytes(data.replace(/_/g, ' '));
+      const bytes = enc.toUpperCase() === 'B' ? Buffer.from(data, 'base64') : qpBytes(data.replace(/_/g, ' '));
       return decodeCharset(bytes, charset);
     });
 }

@@ -73,7 +73,10 @@ export async function startWorld(opts: { smtp?: SmtpSinkOptions; env?: Record<st
 /** Saves the SMTP (the loopback sink) and sms.ru (the double) settings, e.g. again after clearDatabase(). */
 export async function saveWorldSettings(world: World): Promise<void> {
   await saveSmtp({ host: '127.0.0.1', port: world.sink.port, security: 'none', from: 'taskwatch <tw@example.org>' }, world.secrets);
-  await saveSms({ provider: 'smsru', secret: 'test-api-id', secretKind: 'api_id', sender: 'TaskWatch', fallback: 'telegram' }, world.secrets);
+  await saveSms(
+    { provider: 'smsru', secret: 'test-api-id', secretKind: 'api_id', sender: 'TaskWatch', fallback: 'telegram' },
+    world.secrets,
+  );
 }
 
 let nextId = 1000;
@@ -112,6 +115,11 @@ export async function edit(number: number, actor: { _id: unknown }, field: strin
 /** One run, as /send does it, carried out in this process by the same code a worker thread runs. */
 export async function sendNow(world: World, opts: { taskNumber?: number; clock?: () => Date } = {}): Promise<RunResult> {
   const id = await requestRun({ trigger: 'send', ...(opts.taskNumber !== undefined ? { taskNumber: opts.taskNumber } : {}) });
-  await executeRequestedRuns({ config: world.config, logger: createLogger('silent'), secrets: world.secrets, ...(opts.clock ? { clock: opts.clock } : {}) });
+  await executeRequestedRuns({
+    config: world.config,
+    logger: createLogger('silent'),
+    secrets: world.secrets,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
   return waitForRun(id, { timeoutMs: 5_000 });
 }

@@ -18,7 +18,7 @@ describe('parseQuietHours', () => {
 describe('quietHoursEnd', () => {
   const night = { start: '22:00', end: '07:00' };
 
-  it('holds until the next morning when the night spans midnight (in the person\'s zone)', () => {
+  it("holds until the next morning when the night spans midnight (in the person's zone)", () => {
     // 23:30 in Moscow (UTC+3)
     expect(quietHoursEnd(new Date('2026-11-29T20:30:00Z'), night, 'Europe/Moscow')?.toISOString()).toBe('2026-11-30T04:00:00.000Z');
     // 01:00 in Moscow: the same morning

@@ -39,9 +39,7 @@ describe('SecretBox', () => {
 
   it('refuses a secret saved with a different key with a clear message', () => {
     const stored = new SecretBox('another-secret-key-of-enough-length').encrypt('пароль');
-    expect(() => box.decrypt(stored)).toThrow(
-      'cannot decrypt a stored secret: SECRET_KEY differs from the one it was saved with',
-    );
+    expect(() => box.decrypt(stored)).toThrow('cannot decrypt a stored secret: SECRET_KEY differs from the one it was saved with');
   });
 
   it('refuses text that is not an encrypted secret', () => {

@@ -11,9 +11,8 @@ interface Vector {
 }
 
 // A copy of /work/shared/sms-vectors.json kept in the repo, so the test needs nothing outside it.
-const vectors = (
-  JSON.parse(readFileSync(path.resolve(process.cwd(), 'test/fixtures/sms-vectors.json'), 'utf8')) as { vectors: Vector[] }
-).vectors;
+const vectors = (JSON.parse(readFileSync(path.resolve(process.cwd(), 'test/fixtures/sms-vectors.json'), 'utf8')) as { vectors: Vector[] })
+  .vectors;
 
 /** True when a UTF-16 surrogate stands alone (a split emoji). */
 const hasLoneSurrogate = (s: string) => /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);

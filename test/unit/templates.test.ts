@@ -53,7 +53,7 @@ describe('placeholders', () => {
 });
 
 describe('renderEmail', () => {
-  it('renders one item with the default templates, in the person\'s language and time zone', () => {
+  it("renders one item with the default templates, in the person's language and time zone", () => {
     const { subject, text, html } = renderEmail([item()], {}, ru);
     expect(subject).toBe('Изменено задание #12: Отчёт за квартал');
     expect(text).toContain('Задание #12 «Отчёт за квартал»');
@@ -123,7 +123,7 @@ describe('renderSms', () => {
     expect(renderSms([item()], undefined, en)).toBe('#12 Отчёт за квартал: status: new→done');
   });
 
-  it('uses the admin template and the person\'s time zone', () => {
+  it("uses the admin template and the person's time zone", () => {
     expect(renderSms([item()], '{task.number} {date} {task.priority}', ru)).toBe('12 20.03.2025 10:30 высокий');
   });
 

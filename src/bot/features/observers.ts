@@ -67,11 +67,17 @@ export function observersFeature(deps: BotDeps): Feature {
     key: 'task',
     ask: (ctx) => ctx.t.askUnwatch,
     buttons: async (ctx) =>
-      rows((await listWatched(ctx.person._id)).map((w) => ({ text: `#${w.taskNumber}`, value: String(w.taskNumber) })), 4),
+      rows(
+        (await listWatched(ctx.person._id)).map((w) => ({ text: `#${w.taskNumber}`, value: String(w.taskNumber) })),
+        4,
+      ),
     parse: async (raw) => String((await requireTask(parseTaskNumber(raw))).number),
   };
   const scenes = [
-    conversation({ id: 'conv:watch', next: (v) => firstMissing([taskStep()], v), finish: (ctx, v) => showPicker(ctx, Number(v.task)) }, deps.secrets),
+    conversation(
+      { id: 'conv:watch', next: (v) => firstMissing([taskStep()], v), finish: (ctx, v) => showPicker(ctx, Number(v.task)) },
+      deps.secrets,
+    ),
     conversation(
       { id: 'conv:unwatch', next: (v) => firstMissing([watchedStep], v), finish: (ctx, v) => unwatchSelf(ctx, Number(v.task)) },
       deps.secrets,

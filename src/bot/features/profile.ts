@@ -38,9 +38,7 @@ async function showProfile(ctx: BotContext): Promise<void> {
     t.profileLang(t.langName),
     t.profileTz(p.timezone),
     t.profileQuiet(p.quietHours?.start ? `${p.quietHours.start}–${p.quietHours.end}` : undefined),
-    t.profileWatching(
-      watched.length ? watched.map((w) => `#${w.taskNumber} (${channelList(t, w.channels)})`).join(', ') : undefined,
-    ),
+    t.profileWatching(watched.length ? watched.map((w) => `#${w.taskNumber} (${channelList(t, w.channels)})`).join(', ') : undefined),
   ];
   await ctx.reply(lines.join('\n'));
 }

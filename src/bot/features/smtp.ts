@@ -45,7 +45,12 @@ async function show(ctx: BotContext, deps: BotDeps): Promise<void> {
   }
   const t = ctx.t;
   await ctx.reply(
-    [t.smtpTitle, t.smtpShow(s.host, s.port, s.security, s.user ?? t.none, s.password ? mask(s.password) : t.none, s.from), '', t.smtpHelp].join('\n'),
+    [
+      t.smtpTitle,
+      t.smtpShow(s.host, s.port, s.security, s.user ?? t.none, s.password ? mask(s.password) : t.none, s.from),
+      '',
+      t.smtpHelp,
+    ].join('\n'),
   );
 }
 

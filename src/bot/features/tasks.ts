@@ -59,7 +59,11 @@ async function showTask(ctx: BotContext, n: number): Promise<void> {
         .map((f) =>
           f.field === 'comment'
             ? t.changeComment(f.to ?? '')
-            : t.changeField(t.field[f.field ?? ''] ?? f.field ?? '', displayValue(t, f.field ?? '', f.from ?? ''), displayValue(t, f.field ?? '', f.to ?? '')),
+            : t.changeField(
+                t.field[f.field ?? ''] ?? f.field ?? '',
+                displayValue(t, f.field ?? '', f.from ?? ''),
+                displayValue(t, f.field ?? '', f.to ?? ''),
+              ),
         )
         .join('; ');
       lines.push(t.changeLine(actorNames.get(String(ch.actor)) ?? '?', dateTime(ch.at, zone), what));
@@ -105,7 +109,11 @@ export function tasksFeature(deps: BotDeps): Feature {
   const fieldStep: Step = {
     key: 'field',
     ask: (ctx) => ctx.t.askField,
-    buttons: (ctx) => rows(EDITABLE_FIELDS.map((f) => ({ text: ctx.t.field[f] ?? f, value: f })), 3),
+    buttons: (ctx) =>
+      rows(
+        EDITABLE_FIELDS.map((f) => ({ text: ctx.t.field[f] ?? f, value: f })),
+        3,
+      ),
     parse: (raw) => parseField(raw),
   };
   const valueStep: Step = {
@@ -113,16 +121,28 @@ export function tasksFeature(deps: BotDeps): Feature {
     ask: (ctx, v) => ctx.t.askValue(v.field ?? ''),
     buttons: (ctx, v) =>
       v.field === 'status'
-        ? rows(TASK_STATUSES.map((s) => ({ text: ctx.t.status[s] ?? s, value: s })), 3)
+        ? rows(
+            TASK_STATUSES.map((s) => ({ text: ctx.t.status[s] ?? s, value: s })),
+            3,
+          )
         : v.field === 'priority'
-          ? rows(PRIORITIES.map((p) => ({ text: ctx.t.priority[p] ?? p, value: p })), 4)
+          ? rows(
+              PRIORITIES.map((p) => ({ text: ctx.t.priority[p] ?? p, value: p })),
+              4,
+            )
           : [],
   };
   const commentStep: Step = { key: 'text', ask: (ctx) => ctx.t.askComment };
 
   const scenes = [
-    conversation({ id: 'conv:newtask', next: (v) => firstMissing([titleStep], v), finish: (ctx, v) => create(ctx, v.title!) }, deps.secrets),
-    conversation({ id: 'conv:task', next: (v) => firstMissing([taskStep()], v), finish: (ctx, v) => showTask(ctx, Number(v.task)) }, deps.secrets),
+    conversation(
+      { id: 'conv:newtask', next: (v) => firstMissing([titleStep], v), finish: (ctx, v) => create(ctx, v.title!) },
+      deps.secrets,
+    ),
+    conversation(
+      { id: 'conv:task', next: (v) => firstMissing([taskStep()], v), finish: (ctx, v) => showTask(ctx, Number(v.task)) },
+      deps.secrets,
+    ),
     conversation(
       {
         id: 'conv:edit',
@@ -136,7 +156,11 @@ export function tasksFeature(deps: BotDeps): Feature {
       deps.secrets,
     ),
     conversation(
-      { id: 'conv:comment', next: (v) => firstMissing([taskStep(), commentStep], v), finish: (ctx, v) => comment(ctx, Number(v.task), v.text!) },
+      {
+        id: 'conv:comment',
+        next: (v) => firstMissing([taskStep(), commentStep], v),
+        finish: (ctx, v) => comment(ctx, Number(v.task), v.text!),
+      },
       deps.secrets,
     ),
   ];

@@ -33,7 +33,15 @@ async function show(ctx: BotContext, kind: TemplateKind): Promise<void> {
   const { text, isDefault } = await current(ctx, kind);
   const t = ctx.t;
   await ctx.reply(
-    clip([t.templateShow(kind, t.templateKindName[kind] ?? kind, text, isDefault), '', preview(ctx, kind, text), '', t.templateHelp(kind)].join('\n')),
+    clip(
+      [
+        t.templateShow(kind, t.templateKindName[kind] ?? kind, text, isDefault),
+        '',
+        preview(ctx, kind, text),
+        '',
+        t.templateHelp(kind),
+      ].join('\n'),
+    ),
   );
 }
 

@@ -41,7 +41,8 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   template_too_long: (p) => `The template is longer than ${s(p.max)} characters (${s(p.length)}). Make it shorter`,
   schedule_invalid: (p) =>
     `"${s(p.value)}" is not a schedule. Write: /schedule every 5 min, /schedule */10 * * * * or /schedule off (1 to 1440 minutes)`,
-  cron_invalid: (p) => `"${s(p.value)}" is not a valid cron expression. Five fields: minute hour day month weekday, e.g. /schedule 0 9-18 * * 1-5`,
+  cron_invalid: (p) =>
+    `"${s(p.value)}" is not a valid cron expression. Five fields: minute hour day month weekday, e.g. /schedule 0 9-18 * * 1-5`,
   smtp_url_invalid: (p) =>
     `I could not read the server address: ${s(p.reason)}. Write it like this: /smtp smtps://login:password@smtp.example.org:465 "Name <from@example.org>"`,
   smtp_host_invalid: (p) => `"${s(p.value)}" is not a mail server name. E.g. smtp.example.org`,
@@ -271,7 +272,8 @@ export const en: Texts = {
   authApiId: 'api_id',
   authLogin: 'login and password',
   askSmsApiId: 'api_id from your sms.ru account (I delete the message from the chat):',
-  askSmsLogin: (provider) => (provider === 'twilio' ? 'Account SID (ACxxxx…):' : provider === 'smsaero' ? 'Login (SMS Aero e-mail):' : 'Login:'),
+  askSmsLogin: (provider) =>
+    provider === 'twilio' ? 'Account SID (ACxxxx…):' : provider === 'smsaero' ? 'Login (SMS Aero e-mail):' : 'Login:',
   askSmsSecret: (kind) =>
     `${kind === 'api_key' ? 'API key' : kind === 'auth_token' ? 'Auth Token' : 'Password'} (I delete the message from the chat):`,
   askSmsSender: (provider) =>

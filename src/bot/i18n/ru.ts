@@ -7,11 +7,9 @@ const s = (v: string | number | undefined) => String(v ?? '');
 
 const errors: Record<UserErrorCode, (p: P) => string> = {
   email_invalid: (p) => `«${s(p.value)}» не похоже на адрес e-mail. Напишите так: /email ivan@example.org`,
-  phone_invalid: (p) =>
-    `«${s(p.value)}» не похоже на номер телефона. Напишите так: /phone +7 912 345-67-89 (или 89123456789)`,
+  phone_invalid: (p) => `«${s(p.value)}» не похоже на номер телефона. Напишите так: /phone +7 912 345-67-89 (или 89123456789)`,
   tz_invalid: (p) => `«${s(p.value)}» — неизвестный часовой пояс. Напишите название из базы IANA, например: /tz Europe/Moscow`,
-  quiet_invalid: (p) =>
-    `«${s(p.value)}» — не интервал времени. Напишите так: /quiet 22:00-08:00 (или /quiet off, чтобы убрать тихие часы)`,
+  quiet_invalid: (p) => `«${s(p.value)}» — не интервал времени. Напишите так: /quiet 22:00-08:00 (или /quiet off, чтобы убрать тихие часы)`,
   lang_invalid: (p) => `Языка «${s(p.value)}» нет. Можно: /lang ru или /lang en`,
   person_not_found: (p) => `Не нашёл человека «${s(p.ref)}». Список людей: /people (укажите @username или id)`,
   person_ambiguous: (p) => `Имя «${s(p.ref)}» носят несколько человек. Укажите @username или id из /people`,
@@ -27,8 +25,7 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   status_invalid: () =>
     'Такого статуса нет. Можно: new (новое), in_progress (в работе), review (на проверке), done (выполнено), cancelled (отменено)',
   priority_invalid: () => 'Такого приоритета нет. Можно: low (низкий), normal (обычный), high (высокий), urgent (срочный)',
-  due_invalid: (p) =>
-    `«${s(p.value)}» — не дата. Напишите так: 25.12.2026, 25.12.2026 18:00, 2026-12-25, +3d (через 3 дня) или off`,
+  due_invalid: (p) => `«${s(p.value)}» — не дата. Напишите так: 25.12.2026, 25.12.2026 18:00, 2026-12-25, +3d (через 3 дня) или off`,
   no_change: (p) => `В задании #${s(p.number)} это поле уже такое — ничего не изменено`,
   edit_busy: (p) => `Задание #${s(p.number)} сейчас меняют другие; попробуйте ещё раз`,
   channel_unknown: (p) => `Канала «${s(p.value)}» нет. Можно: email, sms, telegram`,
@@ -73,7 +70,8 @@ const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } as Re
 export const ru = {
   langName: 'русский',
   errors,
-  unexpected: (id: string) => `Что-то пошло не так (код ошибки ${id}). Попробуйте ещё раз; если повторится — сообщите администратору этот код.`,
+  unexpected: (id: string) =>
+    `Что-то пошло не так (код ошибки ${id}). Попробуйте ещё раз; если повторится — сообщите администратору этот код.`,
   adminOnly: 'Эта команда только для администраторов. Ничего не изменено.',
   cancel: 'Отмена',
   cancelled: 'Отменено. Ничего не сохранено.',
@@ -296,7 +294,8 @@ export const ru = {
   authApiId: 'api_id',
   authLogin: 'логин и пароль',
   askSmsApiId: 'api_id из личного кабинета sms.ru (сообщение я удалю из чата):',
-  askSmsLogin: (provider: string): string => (provider === 'twilio' ? 'Account SID (ACxxxx…):' : provider === 'smsaero' ? 'Логин (e-mail в SMS Aero):' : 'Логин:'),
+  askSmsLogin: (provider: string): string =>
+    provider === 'twilio' ? 'Account SID (ACxxxx…):' : provider === 'smsaero' ? 'Логин (e-mail в SMS Aero):' : 'Логин:',
   askSmsSecret: (kind: string) =>
     `${kind === 'api_key' ? 'API-ключ' : kind === 'auth_token' ? 'Auth Token' : 'Пароль'} (сообщение я удалю из чата):`,
   askSmsSender: (provider: string): string =>
@@ -324,7 +323,9 @@ export const ru = {
   templatePreview: (text: string) => `Пример:\n${text}`,
   smsStats: (encoding: string, units: number, parts: number) =>
     `${encoding}, ${units} ${plural(units, 'символ', 'символа', 'символов')}, ${parts} SMS` +
-    (encoding === 'UCS-2' ? ' (по-русски в одной SMS 70 символов, в длинной — по 67 на часть)' : ' (латиницей 160 символов, в длинной — по 153 на часть)'),
+    (encoding === 'UCS-2'
+      ? ' (по-русски в одной SMS 70 символов, в длинной — по 67 на часть)'
+      : ' (латиницей 160 символов, в длинной — по 153 на часть)'),
   askTemplateText: (kind: string) => `Новый текст шаблона ${kind} (или default — вернуть исходный):`,
 
   // schedule
@@ -359,7 +360,8 @@ export const ru = {
   queueLastRun: (when: string, trigger: string, sent: number, failed: number) =>
     `Последняя рассылка: ${when} (${trigger === 'send' ? 'по /send' : 'по расписанию'}), отправлено ${sent}, ошибок ${failed}.`,
   queueNoRun: 'Рассылок ещё не было.',
-  queueNextRun: (when: string | undefined): string => (when ? `Следующая по расписанию: ${when}.` : 'Расписание выключено: рассылка только по /send.'),
+  queueNextRun: (when: string | undefined): string =>
+    when ? `Следующая по расписанию: ${when}.` : 'Расписание выключено: рассылка только по /send.',
   queueFailures: 'Частые ошибки:',
 };
 

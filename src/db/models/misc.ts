@@ -66,10 +66,7 @@ export type Alert = InferSchemaType<typeof alertSchema>;
 export const AlertModel = model('Alert', alertSchema);
 
 /** telegraf session store (conversations); see src/bot/session-store.ts. */
-const sessionSchema = new Schema(
-  { _id: String, data: Schema.Types.Mixed, updatedAt: Date },
-  { versionKey: false },
-);
+const sessionSchema = new Schema({ _id: String, data: Schema.Types.Mixed, updatedAt: Date }, { versionKey: false });
 export const SessionModel = model('Session', sessionSchema);
 
 /**

@@ -5,13 +5,7 @@ import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import type { NodemailerError } from 'nodemailer';
 import { scrub, type Logger } from '../../logger.js';
-import {
-  PermanentDeliveryError,
-  TemporaryDeliveryError,
-  type ChannelSender,
-  type OutgoingMessage,
-  type Receipt,
-} from './types.js';
+import { PermanentDeliveryError, TemporaryDeliveryError, type ChannelSender, type OutgoingMessage, type Receipt } from './types.js';
 
 export interface SmtpSettings {
   host: string;

@@ -4,13 +4,7 @@
  */
 import { Telegram, TelegramError } from 'telegraf';
 import { scrub, type Logger } from '../../logger.js';
-import {
-  PermanentDeliveryError,
-  TemporaryDeliveryError,
-  type ChannelSender,
-  type OutgoingMessage,
-  type Receipt,
-} from './types.js';
+import { PermanentDeliveryError, TemporaryDeliveryError, type ChannelSender, type OutgoingMessage, type Receipt } from './types.js';
 
 export interface TelegramChannelOptions {
   token: string;
@@ -73,7 +67,7 @@ class SendPacer {
     const now = Date.now();
     while (this.recent.length > 0 && this.recent[0]! <= now - 1000) this.recent.shift();
     let wakeAt = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < this.queue.length && this.recent.length < this.perSecond; ) {
+    for (let i = 0; i < this.queue.length && this.recent.length < this.perSecond;) {
       const job = this.queue[i]!;
       const ready = this.chatNext.get(job.chat) ?? 0;
       if (!this.busy.has(job.chat) && ready <= now) {
@@ -110,7 +104,8 @@ function chatId(to: string): number | string {
   throw new PermanentDeliveryError(`Bad Telegram chat id "${scrub(s).slice(0, 40)}"`, 'address');
 }
 
-const ADDRESS_400 = /chat not found|user not found|peer_id_invalid|chat_id is empty|user is deactivated|bot was kicked|have no rights to send|not enough rights/i;
+const ADDRESS_400 =
+  /chat not found|user not found|peer_id_invalid|chat_id is empty|user is deactivated|bot was kicked|have no rights to send|not enough rights/i;
 
 /** Turns what telegraf threw into the delivery error that carries the retry decision. */
 export function classifyTelegramError(err: unknown): TemporaryDeliveryError | PermanentDeliveryError {

@@ -65,10 +65,7 @@ export async function requestJson(req: JsonRequest): Promise<JsonResponse> {
   }
 
   if (status === 429 || status >= 500) {
-    throw new TemporaryDeliveryError(
-      clean(`${where}: HTTP ${status}${excerpt(text)}`),
-      parseRetryAfter(retryAfter),
-    );
+    throw new TemporaryDeliveryError(clean(`${where}: HTTP ${status}${excerpt(text)}`), parseRetryAfter(retryAfter));
   }
   let body: unknown;
   try {

@@ -86,7 +86,11 @@ export class SmscProvider implements SmsProvider {
     if (answer && (code !== undefined || answer.error !== undefined)) {
       const message = redact(`SMSC ${script}: ${str(answer.error) ?? 'error'} (code ${code ?? 'none'})`, [o.secret]);
       if (code !== undefined && TEMPORARY.has(code)) throw new TemporaryDeliveryError(message);
-      throw new PermanentDeliveryError(message, (code !== undefined && PERMANENT[code]) || 'other', code === undefined ? undefined : String(code));
+      throw new PermanentDeliveryError(
+        message,
+        (code !== undefined && PERMANENT[code]) || 'other',
+        code === undefined ? undefined : String(code),
+      );
     }
     return body;
   }

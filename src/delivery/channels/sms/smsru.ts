@@ -4,9 +4,13 @@ import { PermanentDeliveryError, TemporaryDeliveryError, type FailureCause, type
 import { digitsOf, num, record, redact, requestJson, str } from './http.js';
 
 const PERMANENT: Record<number, FailureCause> = {
-  200: 'auth', 300: 'auth', 301: 'auth', 302: 'auth',
+  200: 'auth',
+  300: 'auth',
+  301: 'auth',
+  302: 'auth',
   201: 'balance',
-  202: 'address', 207: 'address',
+  202: 'address',
+  207: 'address',
   204: 'sender',
 };
 const TEMPORARY = new Set([220, 500]);
@@ -102,8 +106,7 @@ export class SmsRuProvider implements SmsProvider {
   private async call(path: string, fields: Record<string, string>): Promise<Record<string, unknown>> {
     if (this.problem) throw new PermanentDeliveryError(this.problem, 'config');
     const o = this.options;
-    const auth: Record<string, string> =
-      o.secretKind === 'password' ? { login: o.login ?? '', password: o.secret } : { api_id: o.secret };
+    const auth: Record<string, string> = o.secretKind === 'password' ? { login: o.login ?? '', password: o.secret } : { api_id: o.secret };
     const { body } = await requestJson({
       label: 'sms.ru',
       method: 'POST',
@@ -121,7 +124,11 @@ export class SmsRuProvider implements SmsProvider {
   private error(code: number | undefined, text: string | undefined, path: string): Error {
     const message = redact(`sms.ru ${path}: ${text ?? 'error'} (code ${code ?? 'none'})`, [this.options.secret]);
     if (code !== undefined && TEMPORARY.has(code)) return new TemporaryDeliveryError(message);
-    return new PermanentDeliveryError(message, (code !== undefined && PERMANENT[code]) || 'other', code === undefined ? undefined : String(code));
+    return new PermanentDeliveryError(
+      message,
+      (code !== undefined && PERMANENT[code]) || 'other',
+      code === undefined ? undefined : String(code),
+    );
   }
 }
 

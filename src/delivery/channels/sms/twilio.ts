@@ -8,10 +8,19 @@ import { PermanentDeliveryError, TemporaryDeliveryError, type FailureCause, type
 import { num, record, redact, requestJson, str } from './http.js';
 
 const CAUSES: Record<number, FailureCause> = {
-  20003: 'auth', 20005: 'auth',
-  21211: 'address', 21214: 'address', 21610: 'address', 21612: 'address', 21614: 'address',
-  21212: 'sender', 21606: 'sender', 21659: 'sender', 21660: 'sender',
-  21408: 'config', 21604: 'config',
+  20003: 'auth',
+  20005: 'auth',
+  21211: 'address',
+  21214: 'address',
+  21610: 'address',
+  21612: 'address',
+  21614: 'address',
+  21212: 'sender',
+  21606: 'sender',
+  21659: 'sender',
+  21660: 'sender',
+  21408: 'config',
+  21604: 'config',
 };
 const TEMPORARY = new Set([20429]);
 const FAILED = new Set(['undelivered', 'failed', 'canceled']);
@@ -87,7 +96,9 @@ export class TwilioProvider implements SmsProvider {
     const answer = record(body) ?? {};
     if (status < 400) return answer;
     const code = num(answer.code);
-    const message = redact(`Twilio ${resource.split('/')[0]}: ${str(answer.message) ?? 'error'} (code ${code ?? 'none'}, HTTP ${status})`, [o.secret]);
+    const message = redact(`Twilio ${resource.split('/')[0]}: ${str(answer.message) ?? 'error'} (code ${code ?? 'none'}, HTTP ${status})`, [
+      o.secret,
+    ]);
     if (code !== undefined && TEMPORARY.has(code)) throw new TemporaryDeliveryError(message);
     const cause = (code !== undefined && CAUSES[code]) || (status === 401 ? 'auth' : 'other');
     throw new PermanentDeliveryError(message, cause, code === undefined ? String(status) : String(code));
