@@ -7,6 +7,7 @@ import { RunModel, SettingsModel, SETTINGS_ID } from '../db/models/index.js';
 import type { JobData } from './dispatch-job.js';
 import { requestRun } from '../delivery/runs.js';
 import { runMaintenance } from './maintenance.js';
+import { setAlarm, type Alarm } from './alarm.js';
 
 /** The compiled job files (dist/jobs) beside this module's compiled folder (dist/src/scheduler). */
 export const DEFAULT_JOBS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../jobs');
@@ -39,7 +40,7 @@ export class Scheduler {
   readonly #bree: Bree;
   readonly #opts: SchedulerOptions;
   readonly #timers = new Set<NodeJS.Timeout>();
-  #scheduleTimer?: NodeJS.Timeout;
+  #scheduleTimer?: Alarm;
   #settingsVersion = -1;
   #schedule: ScheduleSetting = { kind: 'off' };
   #stopping = false;
@@ -126,7 +127,7 @@ export class Scheduler {
           ? { kind: 'cron', cron: s.cron }
           : { kind: 'interval', everyMinutes: s?.everyMinutes ?? 1 };
     if (JSON.stringify(next) === JSON.stringify(this.#schedule) && (this.#scheduleTimer || next.kind === 'off')) return;
-    clearTimeout(this.#scheduleTimer);
+    this.#scheduleTimer?.cancel();
     this.#scheduleTimer = undefined;
     this.#schedule = next;
     if (next.kind === 'off') {
@@ -140,14 +141,11 @@ export class Scheduler {
   #armSchedule(): void {
     const at = nextRunOf(this.#schedule, new Date());
     if (!at || this.#stopping) return;
-    this.#scheduleTimer = setTimeout(
-      () => {
-        this.#armSchedule();
-        void this.#scheduledRun().catch((err) => this.#opts.logger.warn({ err }, 'scheduled run failed to start'));
-      },
-      Math.max(0, at.getTime() - Date.now()),
-    );
-    this.#scheduleTimer.unref();
+    // An alarm, not a plain setTimeout: a run a month or a year away must not fire at once (see alarm.ts).
+    this.#scheduleTimer = setAlarm(at, () => {
+      this.#armSchedule();
+      void this.#scheduledRun().catch((err) => this.#opts.logger.warn({ err }, 'scheduled run failed to start'));
+    });
   }
 
   /** A scheduled run is a Run request like /send's, so its result is recorded too; one waiting is enough. */
@@ -170,7 +168,7 @@ export class Scheduler {
     if (this.#stopping) return;
     this.#stopping = true;
     for (const t of this.#timers) clearInterval(t);
-    clearTimeout(this.#scheduleTimer);
+    this.#scheduleTimer?.cancel();
     const worker = this.#bree.workers.get('dispatch');
     if (worker) {
       worker.postMessage('cancel');
