@@ -12,6 +12,8 @@ import { DeliveryModel } from './db/models/index.js';
 import { startHttpServer, type HttpServer, type RequestHandler } from './http/server.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { createDeliveryService } from './delivery/service.js';
+import { explainStartupError } from './startup-errors.js';
+import { checkSecretKey } from './db/key-check.js';
 
 export type Role = 'all' | 'bot' | 'worker';
 
@@ -96,6 +98,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   try {
     db = await openDatabase({ uri: config.MONGODB_URI, dataDir: config.DATA_DIR }, logger);
     await ensureIndexes();
+    await checkSecretKey(secrets);
 
     if (role !== 'bot') {
       scheduler = new Scheduler({
@@ -118,6 +121,8 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
       // Loaded only where the bot runs: a worker process never loads telegraf's bot side.
       const { createBot } = await import('./bot/create-bot.js');
       const { bot, setCommands } = createBot({ config, logger, secrets, delivery });
+      // Fails at once, explained, when Telegram refuses the token (revoked or mistyped).
+      bot.botInfo = await bot.telegram.getMe();
       await setCommands();
       if (config.TELEGRAM_WEBHOOK_URL) {
         // A path nobody can guess, derived from the token (the token itself never appears in it).
@@ -158,7 +163,14 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     });
     logger.info({ port: http.port }, 'health endpoint on /healthz');
   } catch (err) {
-    logger.fatal({ err }, 'start-up failed');
+    const line = explainStartupError(err, { mongoUri: config.MONGODB_URI });
+    if (line === undefined) {
+      logger.fatal({ err }, 'start-up failed');
+    } else {
+      // One line a person can act on; the stack only for those who ask for it.
+      process.stderr.write(`taskwatch: ${line}\n`);
+      logger.debug({ err }, 'start-up failed');
+    }
     await shutdown('start-up failed', 1);
   }
 }

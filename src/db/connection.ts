@@ -23,6 +23,7 @@ const ALL_MODELS = [
   models.AlertModel,
   models.SessionModel,
   models.ClaimModel,
+  models.KeyCheckModel,
 ];
 
 /**
@@ -43,7 +44,9 @@ export async function ensureIndexes(): Promise<void> {
 export async function connectMongoose(uri: string, dbName?: string): Promise<void> {
   mongoose.set('strictQuery', true);
   mongoose.set('autoIndex', false);
-  await mongoose.connect(uri, { dbName, serverSelectionTimeoutMS: 10_000, maxPoolSize: 20 });
+  // A serverSelectionTimeoutMS in the URI wins (operators shorten it to fail fast); else 10 s.
+  const timeout = /[?&]serverSelectionTimeoutMS=/i.test(uri) ? {} : { serverSelectionTimeoutMS: 10_000 };
+  await mongoose.connect(uri, { dbName, maxPoolSize: 20, ...timeout });
 }
 
 /**
@@ -59,7 +62,12 @@ export async function openDatabase(opts: { uri?: string; dataDir: string }, logg
   const dbPath = path.resolve(opts.dataDir, 'db');
   mkdirSync(dbPath, { recursive: true });
   logger.info({ dbPath }, 'MONGODB_URI is not set: starting an embedded MongoDB whose data stays in this folder');
-  const { MongoMemoryServer } = await import('mongodb-memory-server-core');
+  const { MongoMemoryServer, MongoBinary } = await import('mongodb-memory-server-core');
+  // The binary first, on its own: a failed download is then a DownloadError the caller explains in one
+  // line (MongoMemoryServer.create would also print its own warning with a stack trace). On the first
+  // start this downloads about 100 MB and prints its progress.
+  logger.info('looking for the MongoDB binary (the first start downloads it once, about 100 MB)');
+  await MongoBinary.getPath();
   const server = await MongoMemoryServer.create({
     instance: { dbPath, storageEngine: 'wiredTiger', dbName: 'taskwatch' },
   });
