@@ -83,19 +83,13 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
       if (task.assignee) add(task.assignee, personById.get(String(task.assignee))?.participantChannels ?? ['email']);
       const watchers = observersByTask.get(String(task._id)) ?? [];
       for (const o of watchers) add(o.person, o.channels);
+      const watcherIds = new Set(watchers.map((o) => String(o.person)));
 
       for (const [personId, channels] of wanted) {
         const person = personById.get(personId);
         if (!person) continue;
         // Only those who may see the task now hear of it (a private task: its author, assignee, observers, admins).
-        if (
-          !canSee(
-            { id: personId, admin: person.role === 'admin' },
-            task,
-            watchers.some((o) => String(o.person) === personId),
-          )
-        )
-          continue;
+        if (!canSee({ id: personId, admin: person.role === 'admin' }, task, watcherIds.has(personId))) continue;
         if (personId === String(change.actor) && !person.notifySelf) continue;
         for (const channel of channels) {
           const address = addressOf(person, channel);

@@ -121,6 +121,15 @@ describe('a private task', () => {
     expect((await task(n))!.private).toBe(true);
   });
 
+  it('is created step by step too, and the title "private" alone asks for the title', async () => {
+    expect(await ann().say('/newtask private')).toContain('Как назвать задание?');
+    const reply = await ann().say('Quiet one');
+    const m = Number(/Задание #(\d+) создано: «Quiet one»/.exec(reply)![1]);
+    expect(reply).toContain('приватное');
+    expect(await task(m)).toMatchObject({ private: true, title: 'Quiet one' });
+    expect(await bob().say(`/task ${m}`)).toBe(await notFound(bob(), m));
+  });
+
   it('is opened and closed again by its author, and then seen or not by everyone else', async () => {
     expect(await ann().say(`/edit ${n} private off`)).toContain('«вкл.» → «выкл.»');
     expect(await bob().say(`/task ${n}`)).toContain('Secret plan');

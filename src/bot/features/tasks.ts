@@ -22,6 +22,7 @@ import type { Texts } from '../i18n/index.js';
 import { taskButtons } from '../keyboards.js';
 import { firstMissing, rows, taskStep } from '../steps.js';
 import { viewerOf } from '../viewer.js';
+import { canChange } from '../../domain/access.js';
 
 /** A field value as people read it (status and priority keys translated). */
 export function displayValue(t: Texts, field: string, value: string): string {
@@ -105,8 +106,9 @@ async function edit(ctx: BotContext, n: number, field: EditableField, raw: strin
 }
 
 async function comment(ctx: BotContext, n: number, text: string): Promise<void> {
-  await addComment(n, viewerOf(ctx), text);
-  await ctx.reply(`${ctx.t.commented(n)}\n${ctx.t.sendHint(n)}`);
+  const { task } = await addComment(n, viewerOf(ctx), text);
+  // `/send <n>` is for those who may change the task: no hint that would be refused.
+  await ctx.reply(canChange(viewerOf(ctx), task) ? `${ctx.t.commented(n)}\n${ctx.t.sendHint(n)}` : ctx.t.commented(n));
 }
 
 export function tasksFeature(deps: BotDeps): Feature {
