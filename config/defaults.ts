@@ -39,4 +39,6 @@ export const defaults = {
   DELIVERY_RETENTION_DAYS: '30',
   /** How often a worker looks for /send requests from a separate bot process, in ms. */
   RUN_POLL_MS: '250',
+  /** How long a member waits between two `/send <n>`, in seconds (admins do not wait). */
+  SEND_COOLDOWN_SECONDS: '30',
 } as const;

@@ -60,6 +60,10 @@ const schema = z.object({
     .int('DELIVERY_RETENTION_DAYS must be a whole number of days (0 keeps everything)')
     .min(0, 'DELIVERY_RETENTION_DAYS must be a whole number of days (0 keeps everything)'),
   RUN_POLL_MS: positiveInt('RUN_POLL_MS must be a positive number of milliseconds'),
+  SEND_COOLDOWN_SECONDS: z.coerce
+    .number({ error: 'SEND_COOLDOWN_SECONDS must be a whole number of seconds (0: no wait)' })
+    .int('SEND_COOLDOWN_SECONDS must be a whole number of seconds (0: no wait)')
+    .min(0, 'SEND_COOLDOWN_SECONDS must be a whole number of seconds (0: no wait)'),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -3,7 +3,10 @@ import { CHANNELS } from '../domain/types.js';
 import { UserError } from '../services/errors.js';
 import { listPeople, requirePerson } from '../services/people.js';
 import { parseChannels } from '../services/observers.js';
-import { listTasksFor, parseTaskNumber, requireTask } from '../services/tasks.js';
+import { requireChangeableTask, requireVisibleTask } from '../services/access.js';
+import { listTasksFor, parseTaskNumber } from '../services/tasks.js';
+import { isAdmin } from './access.js';
+import { viewerOf } from './viewer.js';
 import type { Step, Values } from './conversation.js';
 
 export function rows<T>(items: T[], perRow: number): T[][] {
@@ -12,19 +15,27 @@ export function rows<T>(items: T[], perRow: number): T[][] {
   return out;
 }
 
-/** Asks for a task number, offering the person's latest tasks as buttons. */
-export function taskStep(key = 'task'): Step {
+/**
+ * Asks for a task number, offering the person's latest tasks as buttons. The answer must be a task the person
+ * may see (`need: 'see'`) or change (`'change'`); any other is refused as the one-line command refuses it.
+ */
+export function taskStep(key = 'task', need: 'see' | 'change' = 'see'): Step {
   return {
     key,
     ask: (ctx) => ctx.t.askTaskNumber,
     buttons: async (ctx) => {
-      const list = await listTasksFor(ctx.person._id, 6);
+      const all = await listTasksFor(ctx.person._id, 12);
+      const list = (need === 'change' && !isAdmin(ctx) ? all.filter((x) => x.roles.some((r) => r !== 'observer')) : all).slice(0, 6);
       return rows(
         list.map(({ task }) => ({ text: `#${task.number} ${task.title.slice(0, 24)}`, value: String(task.number) })),
         2,
       );
     },
-    parse: async (raw) => String((await requireTask(parseTaskNumber(raw))).number),
+    parse: async (raw, ctx) => {
+      const n = parseTaskNumber(raw);
+      const task = need === 'change' ? await requireChangeableTask(n, viewerOf(ctx)) : await requireVisibleTask(n, viewerOf(ctx));
+      return String(task.number);
+    },
   };
 }
 

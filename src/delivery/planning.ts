@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { bulkWriteChunked } from '../db/bulk.js';
 import { ChangeModel, DeliveryModel, ObserverModel, PersonModel, TaskModel } from '../db/models/index.js';
 import type { Channel } from '../domain/types.js';
+import { canSee } from '../domain/access.js';
 
 type Id = Types.ObjectId;
 
@@ -12,6 +13,7 @@ interface PlannablePerson {
   phone?: string | null;
   participantChannels?: string[];
   notifySelf?: boolean | null;
+  role?: string;
 }
 
 /** The address a person has on a channel, or undefined when they have none. */
@@ -41,7 +43,7 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
     const taskIds = [...new Set(changes.map((c) => String(c.task)))].map((id) => new Types.ObjectId(id));
     const [tasks, observers] = await Promise.all([
       TaskModel.find({ _id: { $in: taskIds } })
-        .select({ author: 1, assignee: 1 })
+        .select({ author: 1, assignee: 1, private: 1 })
         .lean(),
       ObserverModel.find({ task: { $in: taskIds } })
         .select({ task: 1, person: 1, channels: 1 })
@@ -54,7 +56,7 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
     }
     for (const o of observers) personIds.add(String(o.person));
     const people = await PersonModel.find({ _id: { $in: [...personIds].map((id) => new Types.ObjectId(id)) } })
-      .select({ telegramId: 1, email: 1, phone: 1, participantChannels: 1, notifySelf: 1 })
+      .select({ telegramId: 1, email: 1, phone: 1, participantChannels: 1, notifySelf: 1, role: 1 })
       .lean<PlannablePerson[]>();
 
     const personById = new Map(people.map((p) => [String(p._id), p]));
@@ -79,11 +81,15 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
       const author = personById.get(String(task.author));
       add(task.author, author?.participantChannels ?? ['email']);
       if (task.assignee) add(task.assignee, personById.get(String(task.assignee))?.participantChannels ?? ['email']);
-      for (const o of observersByTask.get(String(task._id)) ?? []) add(o.person, o.channels);
+      const watchers = observersByTask.get(String(task._id)) ?? [];
+      for (const o of watchers) add(o.person, o.channels);
+      const watcherIds = new Set(watchers.map((o) => String(o.person)));
 
       for (const [personId, channels] of wanted) {
         const person = personById.get(personId);
         if (!person) continue;
+        // Only those who may see the task now hear of it (a private task: its author, assignee, observers, admins).
+        if (!canSee({ id: personId, admin: person.role === 'admin' }, task, watcherIds.has(personId))) continue;
         if (personId === String(change.actor) && !person.notifySelf) continue;
         for (const channel of channels) {
           const address = addressOf(person, channel);

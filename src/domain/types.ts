@@ -15,7 +15,7 @@ export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
 /** Fields of a task that `/edit` may change. */
-export const EDITABLE_FIELDS = ['title', 'description', 'status', 'priority', 'due', 'assignee'] as const;
+export const EDITABLE_FIELDS = ['title', 'description', 'status', 'priority', 'due', 'assignee', 'private'] as const;
 export type EditableField = (typeof EDITABLE_FIELDS)[number];
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';

@@ -44,7 +44,17 @@ export type UserErrorCode =
   | 'sms_value_invalid'
   | 'sms_incomplete'
   | 'sms_sender_invalid'
-  | 'sms_not_configured';
+  | 'sms_not_configured'
+  // task access
+  | 'task_change_denied'
+  | 'observe_others_denied'
+  | 'on_off_invalid'
+  | 'person_ref_invalid'
+  | 'phone_not_mobile'
+  | 'phone_country_refused'
+  | 'sms_countries_invalid'
+  | 'send_all_denied'
+  | 'send_cooldown';
 
 export type UserErrorParams = Record<string, string | number>;
 

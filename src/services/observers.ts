@@ -2,9 +2,10 @@
 import { ObserverModel, PersonModel, type ObserverDoc, type PersonDoc } from '../db/models/index.js';
 import { isDuplicateKey } from '../db/claims.js';
 import { CHANNELS, type Channel } from '../domain/types.js';
+import { canSetObserver } from '../domain/access.js';
 import { UserError } from './errors.js';
 import type { PersonId } from './people.js';
-import { requireTask } from './tasks.js';
+import { requireVisibleTask, resolveViewer, type Actor } from './access.js';
 
 const CHANNEL_ALIASES: Record<string, Channel> = {
   email: 'email',
@@ -40,17 +41,22 @@ export function missingAddress(person: Pick<PersonDoc, 'email' | 'phone'>, chann
 }
 
 /**
- * Makes the person an observer of the task on these channels (replacing the channels they had).
- * Refuses a channel the person has no address for: `channel_no_address` with the command that adds it.
+ * Makes the person an observer of the task on these channels (replacing the channels they had), on behalf
+ * of `actor`: anyone who can see the task may watch it themself; only admins add others
+ * (`observe_others_denied`). Refuses a channel the person has no address for: `channel_no_address` with
+ * the command that adds it.
  */
 export async function watch(
   taskNumber: number,
   personId: PersonId,
   channels: readonly Channel[],
-  addedBy: PersonId,
+  actor: Actor,
 ): Promise<{ observer: ObserverDoc; created: boolean }> {
+  const viewer = await resolveViewer(actor);
+  const task = await requireVisibleTask(taskNumber, viewer);
+  if (!canSetObserver(viewer, personId)) throw new UserError('observe_others_denied', { number: taskNumber });
+  const addedBy = viewer.id as PersonId;
   if (channels.length === 0) throw new UserError('channels_empty');
-  const task = await requireTask(taskNumber);
   const person = await PersonModel.findById(personId);
   if (!person) throw new UserError('person_not_found', { ref: String(personId) });
   const missing = missingAddress(person, channels);
@@ -80,9 +86,14 @@ export async function watch(
   }
 }
 
-/** Stops the person watching the task; false when they were not watching it. */
-export async function unwatch(taskNumber: number, personId: PersonId): Promise<boolean> {
-  const task = await requireTask(taskNumber);
+/**
+ * Stops the person watching the task; false when they were not watching it. Oneself: whoever can see the
+ * task (an observer always can); someone else: admins.
+ */
+export async function unwatch(taskNumber: number, personId: PersonId, actor: Actor): Promise<boolean> {
+  const viewer = await resolveViewer(actor);
+  const task = await requireVisibleTask(taskNumber, viewer);
+  if (!canSetObserver(viewer, personId)) throw new UserError('observe_others_denied', { number: taskNumber });
   const r = await ObserverModel.deleteOne({ task: task._id, person: personId });
   return r.deletedCount > 0;
 }
@@ -91,9 +102,9 @@ export async function getObserver(taskNumber: number, personId: PersonId): Promi
   return (await ObserverModel.findOne({ taskNumber, person: personId })) ?? undefined;
 }
 
-/** Who watches the task, on which channels, by name. */
-export async function listObservers(taskNumber: number): Promise<Array<{ person: PersonDoc; channels: Channel[] }>> {
-  const task = await requireTask(taskNumber);
+/** Who watches the task, on which channels, by name; `task_not_found` when the actor may not see it. */
+export async function listObservers(taskNumber: number, actor: Actor): Promise<Array<{ person: PersonDoc; channels: Channel[] }>> {
+  const task = await requireVisibleTask(taskNumber, actor);
   const observers = await ObserverModel.find({ task: task._id }).lean();
   const people = await PersonModel.find({ _id: { $in: observers.map((o) => o.person) } });
   const byId = new Map(people.map((p) => [String(p._id), p]));

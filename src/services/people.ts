@@ -4,8 +4,9 @@ import type { Types } from 'mongoose';
 import { PersonModel, type PersonDoc } from '../db/models/index.js';
 import { isDuplicateKey } from '../db/claims.js';
 import { LANGUAGES, type Language, type Role } from '../domain/types.js';
-import { normalizePhone } from '../delivery/channels/sms/index.js';
+import { checkSmsPhone } from '../domain/phones.js';
 import { UserError } from './errors.js';
+import { getSettings } from './settings-doc.js';
 import { parseQuietHours } from '../domain/quiet-hours.js';
 
 export type PersonId = Types.ObjectId | string;
@@ -66,25 +67,35 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** How a person is named in commands: `@username`, or the Telegram id when they have no username. */
+export function personRef(p: Pick<PersonDoc, 'username' | 'telegramId'>): string {
+  return p.username ? `@${p.username}` : String(p.telegramId);
+}
+
 /**
- * A person by `@username`, Telegram id or name (case-insensitive, whole name). Undefined when nobody
- * matches; a name two people share is a UserError that asks for the @username.
+ * A person by `@username` or Telegram id only; undefined when nobody has it. Display names are anyone's to
+ * choose (two people can both call themselves "Ann"), so a bare word is never taken for a person: it is
+ * `person_ref_invalid`, listing the @usernames/ids of the people whose name or username it is, and the
+ * caller changes nothing.
  */
 export async function findPersonByRef(ref: string): Promise<PersonDoc | undefined> {
   const r = ref.trim();
   if (!r) return undefined;
-  if (r.startsWith('@')) {
+  if (/^@[A-Za-z0-9_]{1,64}$/.test(r)) {
     return (await PersonModel.findOne({ username: cleanUsername(r) })) ?? undefined;
   }
-  if (/^\d+$/.test(r)) {
-    const byId = await PersonModel.findOne({ telegramId: Number(r) });
-    if (byId) return byId;
+  if (/^\d{1,15}$/.test(r)) {
+    return (await PersonModel.findOne({ telegramId: Number(r) })) ?? undefined;
   }
-  const byUsername = await PersonModel.findOne({ username: r.toLowerCase() });
-  if (byUsername) return byUsername;
-  const byName = await PersonModel.find({ name: { $regex: `^${escapeRegExp(r)}$`, $options: 'i' } }).limit(2);
-  if (byName.length > 1) throw new UserError('person_ambiguous', { ref: r });
-  return byName[0];
+  const candidates = await PersonModel.find({
+    $or: [{ name: { $regex: `^${escapeRegExp(r)}$`, $options: 'i' } }, { username: r.toLowerCase() }],
+  })
+    .sort({ name: 1, telegramId: 1 })
+    .limit(10);
+  throw new UserError('person_ref_invalid', {
+    ref: r,
+    candidates: candidates.map((p) => `${p.name} ${personRef(p)}`).join(', '),
+  });
 }
 
 /** Like {@link findPersonByRef}, but an unknown reference is a UserError. */
@@ -120,16 +131,24 @@ export async function setEmail(personId: PersonId, raw: string | null): Promise<
   return p;
 }
 
-/** Sets (or, with null, clears) the SMS phone; stored in E.164. */
+/**
+ * A phone as typed, in E.164, if SMS can go to it: a mobile number (src/domain/phones.ts) of a country the
+ * admins allow (`/sms countries=…`). Otherwise a UserError saying why and what to enter.
+ */
+export async function checkPhoneForSms(raw: string): Promise<string> {
+  const value = raw.trim();
+  const countries = (await getSettings()).sms?.countries ?? [];
+  const r = checkSmsPhone(value, { countries });
+  if (r.ok) return r.e164;
+  if (r.reason === 'invalid') throw new UserError('phone_invalid', { value });
+  if (r.reason === 'type') throw new UserError('phone_not_mobile', { value: r.e164, type: r.type });
+  throw new UserError('phone_country_refused', { value: r.e164, country: r.country, allowed: countries.join(', ') });
+}
+
+/** Sets (or, with null, clears) the SMS phone; stored in E.164. Only numbers that can take an SMS. */
 export async function setPhone(personId: PersonId, raw: string | null): Promise<PersonDoc> {
   const p = await load(personId);
-  if (raw === null) {
-    p.phone = undefined;
-  } else {
-    const phone = normalizePhone(raw.trim());
-    if (!phone) throw new UserError('phone_invalid', { value: raw.trim() });
-    p.phone = phone;
-  }
+  p.phone = raw === null ? undefined : await checkPhoneForSms(raw);
   await p.save();
   return p;
 }

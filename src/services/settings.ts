@@ -7,6 +7,7 @@ import type { SecretBox } from '../secrets.js';
 import { SMS_PROVIDERS, type SmsProviderName } from '../domain/types.js';
 import type { SmtpSettings } from '../delivery/channels/email.js';
 import type { SmsProviderOptions } from '../delivery/channels/sms/provider.js';
+import { parseCountryList } from '../domain/phones.js';
 import { UserError } from './errors.js';
 import { getSettings, saveBumped, type SettingsDoc } from './settings-doc.js';
 
@@ -183,6 +184,7 @@ export async function saveSms(input: SmsInput, secrets: SecretBox): Promise<Sett
     maxParts: input.maxParts ?? cur?.maxParts ?? 3,
     fallback: input.fallback ?? cur?.fallback ?? 'telegram',
     testMode: input.testMode ?? cur?.testMode ?? false,
+    countries: cur?.countries?.length ? [...cur.countries] : undefined,
   };
   if (!Number.isInteger(next.maxParts) || next.maxParts < 1 || next.maxParts > 8) {
     throw new UserError('sms_value_invalid', { key: 'parts', value: String(next.maxParts) });
@@ -195,10 +197,31 @@ export async function saveSms(input: SmsInput, secrets: SecretBox): Promise<Sett
   return saveBumped(doc);
 }
 
+/** Removes the gateway. The country restriction of SMS phones is a policy, not the gateway's: it stays. */
 export async function clearSms(): Promise<SettingsDoc> {
   const doc = await getSettings();
-  doc.set('sms', undefined);
+  const countries = doc.sms?.countries?.length ? [...doc.sms.countries] : undefined;
+  doc.set('sms', countries ? { countries } : undefined);
   return saveBumped(doc);
+}
+
+/**
+ * Restricts SMS phones to these countries (`/sms countries=RU,KZ`; `any` clears), checked when a phone is set.
+ * Phones already saved stay. `sms_countries_invalid` for a code that is not an ISO 3166 country.
+ */
+export async function saveSmsCountries(raw: string): Promise<string[]> {
+  const list = parseCountryList(raw);
+  if (!list) throw new UserError('sms_countries_invalid', { value: raw.trim() });
+  const doc = await getSettings();
+  doc.set('sms.countries', list.length ? list : undefined);
+  if (!doc.sms?.provider && !list.length) doc.set('sms', undefined);
+  await saveBumped(doc);
+  return list;
+}
+
+/** The countries SMS phones must belong to; empty: any. */
+export async function smsCountries(): Promise<string[]> {
+  return [...((await getSettings()).sms?.countries ?? [])];
 }
 
 export interface LoadedSmsSettings {

@@ -18,6 +18,8 @@ const FIELD_ALIASES: Record<string, EditableField> = {
   deadline: 'due',
   исполнитель: 'assignee',
   assign: 'assignee',
+  приватное: 'private',
+  приватность: 'private',
 };
 
 export function parseField(raw: string): EditableField {
@@ -75,6 +77,16 @@ export const OFF_WORDS = ['off', 'нет', 'none', '-', 'убрать'];
 
 export function isOff(raw: string): boolean {
   return OFF_WORDS.includes(raw.trim().toLowerCase());
+}
+
+const ON_WORDS = ['on', 'yes', 'true', '1', 'да', 'вкл'];
+
+/** `on`/`off` (also yes/no, да/нет) for switches such as `/edit 12 private on`. */
+export function parseOnOff(raw: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (ON_WORDS.includes(v)) return true;
+  if (isOff(v) || ['no', 'false', '0', 'выкл'].includes(v)) return false;
+  throw new UserError('on_off_invalid', { value: raw.trim() });
 }
 
 const DATE_FORMATS = ['d.M.yyyy', 'yyyy-MM-dd', 'd.M.yy'];

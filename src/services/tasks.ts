@@ -13,10 +13,11 @@ import {
 import { isDuplicateKey } from '../db/claims.js';
 import type { EditableField, FieldChange } from '../domain/types.js';
 import { UserError } from './errors.js';
+import { requireChangeableTask, requireVisibleTask, resolveViewer, type Actor, type Viewer } from './access.js';
 import type { ChangeDocument as ChangeDoc } from './docs.js';
 import type { PersonId } from './people.js';
 import { requirePerson } from './people.js';
-import { TEXT_MAX, TITLE_MAX, formatDue, isOff, parseDue, parsePriority, parseStatus } from './task-values.js';
+import { TEXT_MAX, TITLE_MAX, formatDue, isOff, parseDue, parseOnOff, parsePriority, parseStatus } from './task-values.js';
 
 export * from './task-values.js';
 
@@ -39,12 +40,12 @@ function checkText(raw: string): string {
  * is the arbiter (the counter's `$inc` is not atomic on FerretDB), so on a duplicate the counter is moved
  * past the highest number in use and the insert is tried again.
  */
-export async function createTask(input: { title: string; authorId: PersonId }): Promise<number> {
+export async function createTask(input: { title: string; authorId: PersonId; private?: boolean }): Promise<number> {
   const title = checkTitle(input.title);
   for (let attempt = 0; ; attempt++) {
     const number = await nextSequence('task');
     try {
-      await TaskModel.create({ number, title, author: input.authorId });
+      await TaskModel.create({ number, title, author: input.authorId, private: input.private === true });
       return number;
     } catch (err) {
       if (!isDuplicateKey(err) || attempt >= 20) throw err;
@@ -54,10 +55,12 @@ export async function createTask(input: { title: string; authorId: PersonId }): 
   }
 }
 
+/** Task `number` whoever asks: for code that has checked access already (see services/access.ts). */
 export async function getTask(number: number): Promise<TaskDoc | undefined> {
   return (await TaskModel.findOne({ number })) ?? undefined;
 }
 
+/** Like {@link getTask}, a missing task being `task_not_found`. No access check: people's paths use requireVisibleTask. */
 export async function requireTask(number: number): Promise<TaskDoc> {
   const task = await getTask(number);
   if (!task) throw new UserError('task_not_found', { number });
@@ -99,6 +102,10 @@ async function parseValue(field: EditableField, raw: string, timezone: string): 
       const person = await requirePerson(raw);
       return { set: { assignee: person._id }, unset: [], to: person.name };
     }
+    case 'private': {
+      const on = parseOnOff(raw);
+      return { set: { private: on }, unset: [], to: on ? 'on' : 'off' };
+    }
   }
 }
 
@@ -111,6 +118,8 @@ async function displayOf(task: TaskDoc, field: EditableField, timezone: string):
       const p = await PersonModel.findById(task.assignee, { name: 1 }).lean();
       return p?.name ?? '';
     }
+    case 'private':
+      return task.private ? 'on' : 'off';
     default:
       return String(task[field] ?? '');
   }
@@ -123,11 +132,14 @@ async function displayOf(task: TaskDoc, field: EditableField, timezone: string):
  */
 async function recordChange(
   number: number,
-  actorId: PersonId,
+  viewer: Viewer,
+  need: 'see' | 'change',
   build: (task: TaskDoc) => Promise<{ fields: FieldChange[]; set: Record<string, unknown>; unset: string[] }>,
 ): Promise<{ task: TaskDoc; change: ChangeDoc }> {
+  const actorId = viewer.id as PersonId;
   for (let attempt = 0; attempt < 60; attempt++) {
-    const task = await requireTask(number);
+    // Checked again on every attempt: a concurrent edit may have changed the assignee or made the task private.
+    const task = need === 'change' ? await requireChangeableTask(number, viewer) : await requireVisibleTask(number, viewer);
     const { fields, set, unset } = await build(task);
     const revision = task.revision + 1;
     let change: ChangeDoc;
@@ -153,32 +165,42 @@ async function recordChange(
 
 /**
  * Changes one field of task `number` from what a person typed (dates in `timezone`), recording a Change
- * `{ field, from, to }` with display strings. Same value again is a UserError (`no_change`).
+ * `{ field, from, to }` with display strings. Same value again is a UserError (`no_change`). Only the author,
+ * the assignee or an admin may (`task_change_denied`); a task the actor may not see is `task_not_found`.
+ * Access is checked before the value is read, so that a refused edit learns nothing (not even whether a
+ * person named in it exists).
  */
 export async function editTask(
   number: number,
-  actorId: PersonId,
+  actor: Actor,
   field: EditableField,
   rawValue: string,
   opts: { timezone: string },
 ): Promise<{ task: TaskDoc; change: ChangeDoc }> {
+  const viewer = await resolveViewer(actor);
+  await requireChangeableTask(number, viewer);
   const parsed = await parseValue(field, rawValue, opts.timezone);
-  return recordChange(number, actorId, async (task) => {
+  return recordChange(number, viewer, 'change', async (task) => {
     const from = await displayOf(task, field, opts.timezone);
     if (from === parsed.to) throw new UserError('no_change', { number, field });
     return { fields: [{ field, from, to: parsed.to }], set: parsed.set, unset: parsed.unset };
   });
 }
 
-/** A comment is a Change with the field `comment` (from '' to the text). */
-export async function addComment(number: number, actorId: PersonId, text: string): Promise<{ task: TaskDoc; change: ChangeDoc }> {
+/** A comment is a Change with the field `comment` (from '' to the text). Anyone who can see the task may comment. */
+export async function addComment(number: number, actor: Actor, text: string): Promise<{ task: TaskDoc; change: ChangeDoc }> {
+  const viewer = await resolveViewer(actor);
+  await requireVisibleTask(number, viewer);
   const body = checkText(text);
-  return recordChange(number, actorId, async () => ({ fields: [{ field: 'comment', from: '', to: body }], set: {}, unset: [] }));
+  return recordChange(number, viewer, 'see', async () => ({ fields: [{ field: 'comment', from: '', to: body }], set: {}, unset: [] }));
 }
 
 export type TaskRole = 'author' | 'assignee' | 'observer';
 
-/** Tasks the person authored, is assigned to or watches, newest first, with the person's roles. */
+/**
+ * Tasks the person authored, is assigned to or watches, newest first, with the person's roles. Each is
+ * visible to them by definition (a private task is visible to its author, assignee and observers).
+ */
 export async function listTasksFor(personId: PersonId, limit = 50): Promise<Array<{ task: TaskDoc; roles: TaskRole[] }>> {
   const watched = await ObserverModel.find({ person: personId }, { task: 1 }).lean();
   const watchedIds = new Set(watched.map((o) => String(o.task)));
@@ -197,8 +219,11 @@ export async function listTasksFor(personId: PersonId, limit = 50): Promise<Arra
   });
 }
 
-/** One task with its people and latest changes, for `/task <n>`. */
-export async function getTaskDetails(number: number): Promise<{
+/** One task with its people and latest changes, for `/task <n>`; `task_not_found` when the actor may not see it. */
+export async function getTaskDetails(
+  number: number,
+  actor: Actor,
+): Promise<{
   task: TaskDoc;
   author?: PersonDoc;
   assignee?: PersonDoc;
@@ -207,7 +232,7 @@ export async function getTaskDetails(number: number): Promise<{
   actorNames: Map<string, string>;
   observerCount: number;
 }> {
-  const task = await requireTask(number);
+  const task = await requireVisibleTask(number, actor);
   const [author, assignee, changes, observerCount] = await Promise.all([
     PersonModel.findById(task.author),
     task.assignee ? PersonModel.findById(task.assignee) : Promise.resolve(null),

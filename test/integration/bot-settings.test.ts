@@ -277,15 +277,16 @@ describe('delivery commands', () => {
       startedAt: new Date().toISOString(),
       finishedAt: new Date().toISOString(),
     };
-    const { replies } = await user.send('/send');
+    const { replies } = await boss.send('/send');
     expect(replies).toHaveLength(1);
     const text = replies[0]!.text;
     expect(text).toContain('Отправлено: e-mail — 3, SMS — 2, Telegram — 1');
     expect(text).toContain('Не отправлено: 1');
     expect(text).toContain('SMS ×1: sender not approved');
     expect(text).toContain('Ждут конца тихих часов: 2');
-    expect(delivery.calls.at(-1)).toEqual({ method: 'sendNow', args: { requestedBy: 1 } });
+    expect(delivery.calls.at(-1)).toEqual({ method: 'sendNow', args: { requestedBy: ADMIN } });
     expect(await user.say('/send 9999')).toContain('Задания #9999 нет');
+    expect(await boss.say('/send 9999')).toContain('Задания #9999 нет');
   });
 
   it('/send dry and /queue are for admins', async () => {

@@ -54,8 +54,8 @@ describe('tasks', () => {
     expect(await ann().say(`/edit ${n} title Edited title`)).toContain('«Edit me» → «Edited title»');
     expect(await ann().say(`/edit ${n} description Line one\nline two`)).toContain('Line one\nline two');
     expect(await ann().say(`/edit ${n} assignee @bob`)).toContain('«—» → «Bob Smith»');
-    expect(await ann().say(`/edit ${n} assignee ann`)).toContain('«Bob Smith» → «Ann»'); // a name, any case
-    expect(await ann().say(`/edit ${n} assignee bob smith`)).toContain('«Ann» → «Bob Smith»');
+    expect(await ann().say(`/edit ${n} assignee @ann`)).toContain('«Bob Smith» → «Ann»');
+    expect(await ann().say(`/edit ${n} assignee 2`)).toContain('«Ann» → «Bob Smith»'); // a Telegram id
 
     const task = await TaskModel.findOne({ number: n }).lean();
     expect(task).toMatchObject({ status: 'in_progress', priority: 'high', title: 'Edited title', revision: 7 });
@@ -100,9 +100,10 @@ describe('tasks', () => {
 
   it('marks done and adds comments', async () => {
     const n = await newTask('Finish me');
+    await ann().say(`/edit ${n} assignee @bob`);
     expect(await bob().say(`/done ${n}`)).toContain('«новое» → «выполнено»');
     expect(await bob().say(`/comment ${n} Сделано, проверьте`)).toContain(`Комментарий к заданию #${n} добавлен`);
-    const last = await ChangeModel.findOne({ taskNumber: n, revision: 2 }).lean();
+    const last = await ChangeModel.findOne({ taskNumber: n, revision: 3 }).lean();
     expect(last!.fields).toEqual([{ field: 'comment', from: '', to: 'Сделано, проверьте' }]);
   });
 

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       RUN_POLL_MS: 250,
       DISPATCH_IDLE_MS: 60_000,
       DELIVERY_RETENTION_DAYS: 30,
+      SEND_COOLDOWN_SECONDS: 30,
     });
   });
 
@@ -68,6 +69,7 @@ describe('loadConfig', () => {
       RUN_POLL_MS: '50',
       DISPATCH_IDLE_MS: '5000',
       DELIVERY_RETENTION_DAYS: '7',
+      SEND_COOLDOWN_SECONDS: '5',
     };
     const c = loadConfig(env);
     expect(c).toEqual({
@@ -84,6 +86,7 @@ describe('loadConfig', () => {
       RUN_POLL_MS: 50,
       DISPATCH_IDLE_MS: 5000,
       DELIVERY_RETENTION_DAYS: 7,
+      SEND_COOLDOWN_SECONDS: 5,
     });
     // every default has a variable that overrides it
     for (const key of Object.keys(defaults)) expect(env).toHaveProperty(key);

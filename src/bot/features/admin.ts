@@ -1,4 +1,4 @@
-/** People and roles: /people (contacts masked for non-admins), /admin (promote, demote). */
+/** People and roles: /people (names for members; contacts for admins only), /admin (promote, demote). */
 import { Composer } from 'telegraf';
 import { listAdmins, listPeople, requirePerson, setRole } from '../../services/people.js';
 import { isOff } from '../../services/task-values.js';
@@ -6,7 +6,7 @@ import { adminOnly, isAdmin } from '../access.js';
 import { commandPayload, tokenize } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';
 import type { Feature } from '../feature.js';
-import { clip, maskEmail, maskPhone } from '../format.js';
+import { clip } from '../format.js';
 import type { PersonDoc } from '../../db/models/index.js';
 
 export interface AdminFeatureOptions {
@@ -21,14 +21,11 @@ export function adminFeature(deps: BotDeps, opts: AdminFeatureOptions = {}): Fea
     const t = ctx.t;
     const full = isAdmin(ctx);
     const people = await listPeople();
+    // A member gets names and @usernames only: even a masked address tells whom a letter or an SMS reaches.
     const lines = people.map((p) =>
-      t.personLine(
-        p.name,
-        p.username ?? undefined,
-        p.role === 'admin',
-        (full ? p.email : maskEmail(p.email)) ?? t.none,
-        (full ? p.phone : maskPhone(p.phone)) ?? t.none,
-      ),
+      full
+        ? t.personLine(p.name, p.username ?? undefined, p.role === 'admin', p.email ?? t.none, p.phone ?? t.none)
+        : t.personNameLine(p.name, p.username ?? undefined, p.role === 'admin'),
     );
     const text = [t.peopleTitle, ...lines, ...(full ? ['', t.peopleAdminHint] : [])].join('\n');
     await ctx.reply(clip(text));

@@ -1,19 +1,30 @@
 /**
- * «Отправить оповещения»: `/send [n]` for everyone (as the original's button after a change);
+ * «Отправить оповещения»: `/send` (everything) for admins; `/send <n>` also for a member who may change task n
+ * (its author or assignee), once per SEND_COOLDOWN_SECONDS, with the contacts in failure reasons hidden.
  * `/send dry [n]` and `/queue` for admins (they show other people's addresses).
  */
 import { Composer } from 'telegraf';
 import type { Channel } from '../../domain/types.js';
 import type { RunResult } from '../../delivery/port.js';
+import { scrubContacts } from '../../domain/scrub-contacts.js';
 import { scrub } from '../../logger.js';
+import { requireChangeableTask } from '../../services/access.js';
+import { UserError } from '../../services/errors.js';
 import { parseTaskNumber, requireTask } from '../../services/tasks.js';
 import { adminOnly, isAdmin } from '../access.js';
+import { createCooldown, type Cooldown } from '../cooldown.js';
+import { viewerOf } from '../viewer.js';
 import { commandPayload, tokenize } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';
 import type { Feature } from '../feature.js';
 import { clip, dateTime } from '../format.js';
 
 const DRY_LINES = 40;
+
+/** What the asker may read of a failure reason: everything for admins; members see no address. */
+function readable(ctx: BotContext, reason: string): string {
+  return isAdmin(ctx) ? reason : scrubContacts(reason);
+}
 
 function formatRun(ctx: BotContext, r: RunResult): string {
   const t = ctx.t;
@@ -32,13 +43,21 @@ function formatRun(ctx: BotContext, r: RunResult): string {
   ];
   if (failed) {
     lines.push(t.sendFailedTitle(failed));
-    for (const f of r.failed) lines.push(t.failureLine(t.channel(f.channel), f.count, f.reason));
+    for (const f of r.failed) lines.push(t.failureLine(t.channel(f.channel), f.count, readable(ctx, f.reason)));
   }
   return lines.join('\n');
 }
 
-async function send(ctx: BotContext, deps: BotDeps, taskNumber?: number): Promise<void> {
-  if (taskNumber !== undefined) await requireTask(taskNumber);
+async function send(ctx: BotContext, deps: BotDeps, cooldown: Cooldown, taskNumber?: number): Promise<void> {
+  if (taskNumber === undefined) {
+    if (!isAdmin(ctx)) throw new UserError('send_all_denied');
+  } else {
+    await requireChangeableTask(taskNumber, viewerOf(ctx));
+  }
+  if (!isAdmin(ctx)) {
+    const waitMs = cooldown.take(ctx.person.telegramId);
+    if (waitMs > 0) throw new UserError('send_cooldown', { seconds: Math.ceil(waitMs / 1000), every: deps.config.SEND_COOLDOWN_SECONDS });
+  }
   const status = await ctx.reply(ctx.t.sending);
   let text: string;
   try {
@@ -46,7 +65,7 @@ async function send(ctx: BotContext, deps: BotDeps, taskNumber?: number): Promis
     text = formatRun(ctx, result);
   } catch (err) {
     deps.logger.error({ err, taskNumber }, '/send failed');
-    text = ctx.t.sendError(scrub((err as Error).message ?? String(err)));
+    text = ctx.t.sendError(readable(ctx, scrub((err as Error).message ?? String(err))));
   }
   await ctx.telegram.editMessageText(status.chat.id, status.message_id, undefined, clip(text));
 }
@@ -72,6 +91,7 @@ async function dry(ctx: BotContext, deps: BotDeps, taskNumber?: number): Promise
 
 export function deliveryFeature(deps: BotDeps): Feature {
   const c = new Composer<BotContext>();
+  const cooldown = createCooldown(deps.config.SEND_COOLDOWN_SECONDS * 1000);
 
   c.command('send', async (ctx) => {
     const [first, second] = tokenize(commandPayload(ctx));
@@ -79,7 +99,7 @@ export function deliveryFeature(deps: BotDeps): Feature {
       if (!isAdmin(ctx)) return adminOnly(ctx, async () => undefined);
       return dry(ctx, deps, second !== undefined ? parseTaskNumber(second) : undefined);
     }
-    return send(ctx, deps, first !== undefined ? parseTaskNumber(first) : undefined);
+    return send(ctx, deps, cooldown, first !== undefined ? parseTaskNumber(first) : undefined);
   });
 
   c.command('queue', adminOnly, async (ctx) => {

@@ -6,7 +6,8 @@ import { Composer } from 'telegraf';
 import { UserError } from '../../services/errors.js';
 import { requirePerson } from '../../services/people.js';
 import { getObserver, listObservers, listWatched, parseChannels, unwatch, watch } from '../../services/observers.js';
-import { parseTaskNumber, requireTask } from '../../services/tasks.js';
+import { parseTaskNumber } from '../../services/tasks.js';
+import { requireVisibleTask } from '../../services/access.js';
 import type { Channel } from '../../domain/types.js';
 import { adminOnly } from '../access.js';
 import { commandPayload, tokenize } from '../args.js';
@@ -17,28 +18,30 @@ import { channelList, clip } from '../format.js';
 import { userErrorText } from '../i18n/index.js';
 import { channelMask, channelPicker, maskChannels } from '../keyboards.js';
 import { channelsStep, firstMissing, personStep, rows, taskStep } from '../steps.js';
+import { viewerOf } from '../viewer.js';
 
 async function showPicker(ctx: BotContext, n: number): Promise<void> {
-  const task = await requireTask(n);
+  const task = await requireVisibleTask(n, viewerOf(ctx));
   const current = await getObserver(n, ctx.person._id);
   const mask = channelMask(current ? (current.channels as Channel[]) : ['telegram']);
   await ctx.reply(ctx.t.pickChannels(n, task.title), channelPicker(ctx.t, n, mask));
 }
 
 async function watchSelf(ctx: BotContext, n: number, channels: Channel[]): Promise<string> {
-  const { observer } = await watch(n, ctx.person._id, channels, ctx.person._id);
-  const task = await requireTask(n);
+  const { observer } = await watch(n, ctx.person._id, channels, viewerOf(ctx));
+  const task = await requireVisibleTask(n, viewerOf(ctx));
   return ctx.t.watching(n, task.title, channelList(ctx.t, observer.channels as Channel[]));
 }
 
 async function unwatchSelf(ctx: BotContext, n: number): Promise<void> {
-  const was = await unwatch(n, ctx.person._id);
+  const was = await unwatch(n, ctx.person._id, viewerOf(ctx));
   await ctx.reply(was ? ctx.t.unwatched(n) : ctx.t.notWatching(n));
 }
 
+/** Names (and @usernames) to everyone who can see the task; contacts to nobody here (admins have /people). */
 async function showObservers(ctx: BotContext, n: number): Promise<void> {
-  const task = await requireTask(n);
-  const list = await listObservers(n);
+  const task = await requireVisibleTask(n, viewerOf(ctx));
+  const list = await listObservers(n, viewerOf(ctx));
   if (!list.length) {
     await ctx.reply(ctx.t.noObservers(n));
     return;
@@ -51,13 +54,13 @@ async function showObservers(ctx: BotContext, n: number): Promise<void> {
 
 async function observe(ctx: BotContext, n: number, ref: string, channels: Channel[]): Promise<void> {
   const person = await requirePerson(ref);
-  const { observer } = await watch(n, person._id, channels, ctx.person._id);
+  const { observer } = await watch(n, person._id, channels, viewerOf(ctx));
   await ctx.reply(ctx.t.observeDone(person.name, n, channelList(ctx.t, observer.channels as Channel[])));
 }
 
 async function unobserve(ctx: BotContext, n: number, ref: string): Promise<void> {
   const person = await requirePerson(ref);
-  const was = await unwatch(n, person._id);
+  const was = await unwatch(n, person._id, viewerOf(ctx));
   await ctx.reply(was ? ctx.t.unobserved(person.name, n) : ctx.t.notObserver(person.name, n));
 }
 
@@ -71,7 +74,7 @@ export function observersFeature(deps: BotDeps): Feature {
         (await listWatched(ctx.person._id)).map((w) => ({ text: `#${w.taskNumber}`, value: String(w.taskNumber) })),
         4,
       ),
-    parse: async (raw) => String((await requireTask(parseTaskNumber(raw))).number),
+    parse: async (raw, ctx) => String((await requireVisibleTask(parseTaskNumber(raw), viewerOf(ctx))).number),
   };
   const scenes = [
     conversation(
@@ -129,7 +132,7 @@ export function observersFeature(deps: BotDeps): Feature {
   c.command('observe', adminOnly, async (ctx) => {
     const [rawTask, ref, ...rest] = tokenize(commandPayload(ctx));
     if (!rawTask) return startConversation(ctx, 'conv:observe');
-    const n = (await requireTask(parseTaskNumber(rawTask))).number;
+    const n = (await requireVisibleTask(parseTaskNumber(rawTask), viewerOf(ctx))).number;
     if (!ref) return startConversation(ctx, 'conv:observe', { task: String(n) });
     const person = await requirePerson(ref);
     const who = person.username ? `@${person.username}` : String(person.telegramId);
@@ -140,14 +143,14 @@ export function observersFeature(deps: BotDeps): Feature {
   c.command('unobserve', adminOnly, async (ctx) => {
     const [rawTask, ref] = tokenize(commandPayload(ctx));
     if (!rawTask) return startConversation(ctx, 'conv:unobserve');
-    const n = (await requireTask(parseTaskNumber(rawTask))).number;
+    const n = (await requireVisibleTask(parseTaskNumber(rawTask), viewerOf(ctx))).number;
     return ref ? unobserve(ctx, n, ref) : startConversation(ctx, 'conv:unobserve', { task: String(n) });
   });
 
   // Buttons under notifications (src/delivery/channels/telegram.ts) and under /task.
   c.action(/^tw:unwatch:(\d+)$/, async (ctx) => {
     const n = Number(ctx.match[1]);
-    const was = await unwatch(n, ctx.person._id);
+    const was = await unwatch(n, ctx.person._id, viewerOf(ctx));
     const text = was ? ctx.t.unwatched(n) : ctx.t.notWatching(n);
     await ctx.answerCbQuery(text).catch(() => undefined);
     await ctx.reply(text);

@@ -1,10 +1,10 @@
 /** The person's own profile: /me, /email, /phone, /tz, /quiet, /lang (admins: /email and /phone of others). */
 import { Composer, Markup } from 'telegraf';
 import type { SecretBox } from '../../secrets.js';
-import { normalizePhone } from '../../delivery/channels/sms/index.js';
 import { UserError } from '../../services/errors.js';
 import {
   canonicalZone,
+  checkPhoneForSms,
   isEmail,
   parseQuietHours,
   requirePerson,
@@ -116,9 +116,9 @@ export function profileFeature(deps: BotDeps): Feature {
       {
         key: 'phone',
         ask: (ctx) => ctx.t.askPhone,
-        parse: (raw) => {
+        parse: async (raw) => {
           const v = raw.trim();
-          if (!isOff(v) && !normalizePhone(v)) throw new UserError('phone_invalid', { value: v });
+          if (!isOff(v)) await checkPhoneForSms(v);
           return v;
         },
       },

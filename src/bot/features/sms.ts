@@ -17,6 +17,8 @@ import {
   loadSmsSettings,
   parseSmsProvider,
   saveSms,
+  saveSmsCountries,
+  smsCountries,
   type SmsFallback,
   type SmsInput,
 } from '../../services/settings.js';
@@ -122,8 +124,10 @@ async function show(ctx: BotContext, deps: BotDeps): Promise<void> {
   const sms = (await getSettings()).sms;
   const loaded = await loadSmsSettings(deps.secrets, deps.config);
   const t = ctx.t;
+  const countries = await smsCountries();
+  const countriesLine = t.smsCountriesShow(countries.join(', '));
   if (!sms?.provider || !loaded) {
-    await ctx.reply(`${t.smsNone}\n${t.smsHelp}`);
+    await ctx.reply(`${t.smsNone}\n${countriesLine}\n${t.smsHelp}`);
     return;
   }
   await ctx.reply(
@@ -140,6 +144,7 @@ async function show(ctx: BotContext, deps: BotDeps): Promise<void> {
         maxParts: loaded.maxParts,
         fallback: t.smsFallback[loaded.fallback] ?? loaded.fallback,
       }),
+      countriesLine,
       '',
       t.smsHelp,
     ].join('\n'),
@@ -284,7 +289,14 @@ export function smsFeature(deps: BotDeps): Feature {
     const pairs = hasProvider ? words.slice(1) : words;
     // Delete a message that carries a secret before anything else can fail.
     if (pairs.some((w) => SECRET_KEY_RE.test(w))) await deleteSecretMessage(ctx);
-    const { input } = parseSmsPairs(pairs);
+    // `/sms countries=RU,KZ` is a policy on people's phones: it needs no gateway, so it is saved on its own.
+    const countries = pairs.find((w) => /^countries=/i.test(w));
+    if (countries) {
+      const list = await saveSmsCountries(countries.slice('countries='.length));
+      await ctx.reply(list.length ? ctx.t.smsCountriesSaved(list.join(', ')) : ctx.t.smsCountriesAny);
+      if (pairs.length === 1 && !hasProvider) return;
+    }
+    const { input } = parseSmsPairs(pairs.filter((w) => w !== countries));
     if (hasProvider) input.provider = parseSmsProvider(first);
     await save(ctx, deps, input);
   });

@@ -11,8 +11,8 @@ import {
   listTasksFor,
   parseField,
   parseTaskNumber,
-  requireTask,
 } from '../../services/tasks.js';
+import { requireChangeableTask, requireVisibleTask } from '../../services/access.js';
 import { commandPayload, splitFirst } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';
 import { conversation, startConversation, type Step } from '../conversation.js';
@@ -21,18 +21,24 @@ import { channelList, clip, dateTime } from '../format.js';
 import type { Texts } from '../i18n/index.js';
 import { taskButtons } from '../keyboards.js';
 import { firstMissing, rows, taskStep } from '../steps.js';
+import { viewerOf } from '../viewer.js';
+import { canChange } from '../../domain/access.js';
 
 /** A field value as people read it (status and priority keys translated). */
 export function displayValue(t: Texts, field: string, value: string): string {
   if (field === 'status') return t.status[value] ?? value;
   if (field === 'priority') return t.priority[value] ?? value;
+  if (field === 'private') return value === 'on' ? t.on : value === 'off' ? t.off : value;
   return value;
 }
 
-async function create(ctx: BotContext, title: string): Promise<void> {
-  const n = await createTask({ title, authorId: ctx.person._id });
+/** `/newtask private <title>` makes a private task. */
+const PRIVATE_WORDS = ['private', 'приватное', 'приватно'];
+
+async function create(ctx: BotContext, title: string, isPrivate: boolean): Promise<void> {
+  const n = await createTask({ title, authorId: ctx.person._id, private: isPrivate });
   await ctx.reply(
-    ctx.t.taskCreated(n, title.trim().replace(/\s+/g, ' ')),
+    ctx.t.taskCreated(n, title.trim().replace(/\s+/g, ' ')) + (isPrivate ? `\n${ctx.t.taskPrivateCreated(n)}` : ''),
     Markup.inlineKeyboard([[Markup.button.callback(ctx.t.watchButton, `tw:chan:${n}`)]]),
   );
 }
@@ -40,10 +46,11 @@ async function create(ctx: BotContext, title: string): Promise<void> {
 async function showTask(ctx: BotContext, n: number): Promise<void> {
   const t = ctx.t;
   const zone = ctx.person.timezone;
-  const { task, author, assignee, changes, actorNames, observerCount } = await getTaskDetails(n);
+  const { task, author, assignee, changes, actorNames, observerCount } = await getTaskDetails(n, viewerOf(ctx));
   const mine = await getObserver(n, ctx.person._id);
   const lines = [
     t.taskTitle(task.number, task.title),
+    ...(task.private ? [t.taskPrivateLine] : []),
     t.taskStatus(displayValue(t, 'status', task.status)),
     t.taskPriority(displayValue(t, 'priority', task.priority)),
     t.taskDue(task.due ? formatDue(task.due, zone) : undefined),
@@ -90,7 +97,7 @@ async function listTasks(ctx: BotContext): Promise<void> {
 }
 
 async function edit(ctx: BotContext, n: number, field: EditableField, raw: string): Promise<void> {
-  const { change } = await editTask(n, ctx.person._id, field, raw, { timezone: ctx.person.timezone });
+  const { change } = await editTask(n, viewerOf(ctx), field, raw, { timezone: ctx.person.timezone });
   const f = change.fields[0]!;
   const t = ctx.t;
   await ctx.reply(
@@ -99,8 +106,9 @@ async function edit(ctx: BotContext, n: number, field: EditableField, raw: strin
 }
 
 async function comment(ctx: BotContext, n: number, text: string): Promise<void> {
-  await addComment(n, ctx.person._id, text);
-  await ctx.reply(`${ctx.t.commented(n)}\n${ctx.t.sendHint(n)}`);
+  const { task } = await addComment(n, viewerOf(ctx), text);
+  // `/send <n>` is for those who may change the task: no hint that would be refused.
+  await ctx.reply(canChange(viewerOf(ctx), task) ? `${ctx.t.commented(n)}\n${ctx.t.sendHint(n)}` : ctx.t.commented(n));
 }
 
 export function tasksFeature(deps: BotDeps): Feature {
@@ -120,23 +128,30 @@ export function tasksFeature(deps: BotDeps): Feature {
     key: 'value',
     ask: (ctx, v) => ctx.t.askValue(v.field ?? ''),
     buttons: (ctx, v) =>
-      v.field === 'status'
-        ? rows(
-            TASK_STATUSES.map((s) => ({ text: ctx.t.status[s] ?? s, value: s })),
-            3,
-          )
-        : v.field === 'priority'
+      v.field === 'private'
+        ? [
+            [
+              { text: ctx.t.on, value: 'on' },
+              { text: ctx.t.off, value: 'off' },
+            ],
+          ]
+        : v.field === 'status'
           ? rows(
-              PRIORITIES.map((p) => ({ text: ctx.t.priority[p] ?? p, value: p })),
-              4,
+              TASK_STATUSES.map((s) => ({ text: ctx.t.status[s] ?? s, value: s })),
+              3,
             )
-          : [],
+          : v.field === 'priority'
+            ? rows(
+                PRIORITIES.map((p) => ({ text: ctx.t.priority[p] ?? p, value: p })),
+                4,
+              )
+            : [],
   };
   const commentStep: Step = { key: 'text', ask: (ctx) => ctx.t.askComment };
 
   const scenes = [
     conversation(
-      { id: 'conv:newtask', next: (v) => firstMissing([titleStep], v), finish: (ctx, v) => create(ctx, v.title!) },
+      { id: 'conv:newtask', next: (v) => firstMissing([titleStep], v), finish: (ctx, v) => create(ctx, v.title!, v.private === 'on') },
       deps.secrets,
     ),
     conversation(
@@ -146,13 +161,17 @@ export function tasksFeature(deps: BotDeps): Feature {
     conversation(
       {
         id: 'conv:edit',
-        next: (v) => firstMissing([taskStep(), fieldStep, valueStep], v),
+        next: (v) => firstMissing([taskStep('task', 'change'), fieldStep, valueStep], v),
         finish: (ctx, v) => edit(ctx, Number(v.task), v.field as EditableField, v.value!),
       },
       deps.secrets,
     ),
     conversation(
-      { id: 'conv:done', next: (v) => firstMissing([taskStep()], v), finish: (ctx, v) => edit(ctx, Number(v.task), 'status', 'done') },
+      {
+        id: 'conv:done',
+        next: (v) => firstMissing([taskStep('task', 'change')], v),
+        finish: (ctx, v) => edit(ctx, Number(v.task), 'status', 'done'),
+      },
       deps.secrets,
     ),
     conversation(
@@ -166,8 +185,12 @@ export function tasksFeature(deps: BotDeps): Feature {
   ];
 
   c.command('newtask', async (ctx) => {
-    const title = commandPayload(ctx);
-    return title ? create(ctx, title) : startConversation(ctx, 'conv:newtask');
+    const payload = commandPayload(ctx);
+    const [first, rest] = splitFirst(payload);
+    const isPrivate = PRIVATE_WORDS.includes(first.toLowerCase());
+    const title = isPrivate ? rest : payload;
+    if (!title) return startConversation(ctx, 'conv:newtask', isPrivate ? { private: 'on' } : {});
+    return create(ctx, title, isPrivate);
   });
 
   c.command('tasks', listTasks);
@@ -185,7 +208,7 @@ export function tasksFeature(deps: BotDeps): Feature {
     const [rawTask, rest] = splitFirst(commandPayload(ctx));
     const [rawField, value] = splitFirst(rest);
     if (!rawTask) return startConversation(ctx, 'conv:edit');
-    const n = (await requireTask(parseTaskNumber(rawTask))).number;
+    const n = (await requireChangeableTask(parseTaskNumber(rawTask), viewerOf(ctx))).number;
     if (!rawField) return startConversation(ctx, 'conv:edit', { task: String(n) });
     const field = parseField(rawField);
     if (!value) return startConversation(ctx, 'conv:edit', { task: String(n), field });
@@ -204,7 +227,7 @@ export function tasksFeature(deps: BotDeps): Feature {
   c.command('comment', async (ctx) => {
     const [rawTask, text] = splitFirst(commandPayload(ctx));
     if (!rawTask) return startConversation(ctx, 'conv:comment');
-    const n = (await requireTask(parseTaskNumber(rawTask))).number;
+    const n = (await requireVisibleTask(parseTaskNumber(rawTask), viewerOf(ctx))).number;
     return text ? comment(ctx, n, text) : startConversation(ctx, 'conv:comment', { task: String(n) });
   });
 

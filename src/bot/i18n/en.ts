@@ -6,6 +6,20 @@ import type { Texts } from './ru.js';
 type P = UserErrorParams;
 const s = (v: string | number | undefined) => String(v ?? '');
 
+// task access: what kind of number a phone is, for `phone_not_mobile` (libphonenumber's types)
+const PHONE_TYPES_EN: Record<string, string> = {
+  PREMIUM_RATE: 'a premium-rate number',
+  TOLL_FREE: 'a toll-free number',
+  SHARED_COST: 'a shared-cost number',
+  VOIP: 'a VoIP number',
+  UAN: 'a universal access number (UAN)',
+  FIXED_LINE: 'a fixed-line (landline) number',
+  PERSONAL_NUMBER: 'a personal number',
+  PAGER: 'a pager number',
+  VOICEMAIL: 'a voicemail number',
+  UNKNOWN: 'a number of unknown type',
+};
+
 const errors: Record<UserErrorCode, (p: P) => string> = {
   email_invalid: (p) => `"${s(p.value)}" does not look like an e-mail address. Write it like this: /email ivan@example.org`,
   phone_invalid: (p) => `"${s(p.value)}" does not look like a phone number. Write it like this: /phone +7 912 345-67-89`,
@@ -63,6 +77,22 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
       ? `"${s(p.value)}" is not a Twilio sender number. Write it as +15550001111`
       : `"${s(p.value)}" is not a sender name: up to 11 Latin letters and digits, e.g. MyCompany`,
   sms_not_configured: () => 'The SMS gateway is not set up. Set it up: /sms',
+  // task access
+  task_change_denied: (p) => `Only the author, the assignee or an admin can change task #${s(p.number)}.`,
+  observe_others_denied: (p) => `Only admins add or remove other observers. To watch it yourself: /watch ${s(p.number)}`,
+  on_off_invalid: (p) => `"${s(p.value)}" is neither on nor off. E.g. /edit 12 private on`,
+  person_ref_invalid: (p) =>
+    p.candidates
+      ? `"${s(p.ref)}" is not an @username or id. Whom did you mean: ${s(p.candidates)}? Try again with the @username or id. Nothing changed`
+      : `"${s(p.ref)}" is not an @username or id. Name a person by @username or id (see /people). Nothing changed`,
+  phone_not_mobile: (p) =>
+    `${s(p.value)} is ${PHONE_TYPES_EN[s(p.type)] ?? PHONE_TYPES_EN.UNKNOWN}: SMS are not sent to it. Enter a mobile number, e.g. /phone +7 912 345-67-89`,
+  phone_country_refused: (p) =>
+    `${s(p.value)} is a number of ${s(p.country)}, and SMS go only to numbers of: ${s(p.allowed)}. Enter a mobile number of one of them (an admin sets the list: /sms countries=…)`,
+  sms_countries_invalid: (p) =>
+    `"${s(p.value)}" is not a list of countries. Write ISO codes separated by commas: /sms countries=RU,KZ (or countries=any for any country)`,
+  send_all_denied: () => 'Only an admin can send all notifications at once. For your task: /send 12',
+  send_cooldown: (p) => `/send works at most once in ${s(p.every)} s. Try again in ${s(p.seconds)} s.`,
 };
 
 const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } as Record<string, string>;
@@ -115,14 +145,17 @@ export const en: Texts = {
     newtask: { desc: 'a new task', example: '/newtask Prepare the report' },
     tasks: { desc: 'my tasks', example: '/tasks' },
     task: { desc: 'one task in full', example: '/task 12' },
-    edit: { desc: 'change a field: title, description, status, priority, due, assignee', example: '/edit 12 due 25.12.2026 18:00' },
+    edit: {
+      desc: 'change a field: title, description, status, priority, due, assignee, private',
+      example: '/edit 12 due 25.12.2026 18:00',
+    },
     done: { desc: 'mark as done', example: '/done 12' },
     comment: { desc: 'comment on a task', example: '/comment 12 Started' },
     watch: { desc: 'watch a task: email, sms, telegram', example: '/watch 12 email sms' },
     unwatch: { desc: 'stop watching', example: '/unwatch 12' },
     observers: { desc: 'who watches a task', example: '/observers 12' },
-    people: { desc: 'people and their contacts', example: '/people' },
-    send: { desc: 'send notifications now (all, or of one task)', example: '/send 12' },
+    people: { desc: 'people (contacts: admins only)', example: '/people' },
+    send: { desc: 'send notifications of your task now (admins: all)', example: '/send 12' },
     cancel: { desc: 'cancel the conversation', example: '/cancel' },
     observe: { desc: 'add an observer', example: '/observe 12 @ivan sms' },
     unobserve: { desc: 'remove an observer', example: '/unobserve 12 @ivan' },
@@ -192,7 +225,8 @@ export const en: Texts = {
       status: 'New status:',
       priority: 'New priority:',
       due: 'New due date: 25.12.2026, 25.12.2026 18:00, +3d or off',
-      assignee: 'Assignee: @username or a name from /people (off removes):',
+      assignee: 'Assignee: @username or id from /people (off removes):',
+      private: 'Private? on — only the people in it and admins see it, off — everyone:',
     })[field] ?? 'New value:',
   edited: (n, field, from, to) => `Task #${n}: ${field} "${from || '—'}" → "${to || '—'}".`,
   askComment: 'The comment:',
@@ -333,4 +367,14 @@ export const en: Texts = {
   queueNoRun: 'No runs yet.',
   queueNextRun: (when) => (when ? `Next scheduled run: ${when}.` : 'The schedule is off: dispatch only by /send.'),
   queueFailures: 'Frequent failures:',
+
+  // task access
+  taskPrivateCreated: (n) =>
+    `The task is private: only its author, assignee, observers and admins see it. Open it to all: /edit ${n} private off`,
+  taskPrivateLine: '🔒 Private: seen by the author, the assignee, observers and admins',
+  personNameLine: (name, username, admin) => `• ${name}${username ? ` @${username}` : ''}${admin ? ' (admin)' : ''}`,
+  smsCountriesShow: (list) =>
+    list ? `SMS phones: only of ${list} (lift it: /sms countries=any)` : 'SMS phones: of any country (restrict: /sms countries=RU,KZ)',
+  smsCountriesSaved: (list) => `From now on an SMS phone must be of: ${list}. Phones already saved stay as they are.`,
+  smsCountriesAny: 'From now on an SMS phone may be of any country.',
 };

@@ -5,6 +5,20 @@ import type { UserErrorCode, UserErrorParams } from '../../services/errors.js';
 type P = UserErrorParams;
 const s = (v: string | number | undefined) => String(v ?? '');
 
+// task access: what kind of number a phone is, for `phone_not_mobile` (libphonenumber's types)
+const PHONE_TYPES_RU: Record<string, string> = {
+  PREMIUM_RATE: 'платный номер (premium-rate)',
+  TOLL_FREE: 'бесплатный номер 8-800 (toll-free)',
+  SHARED_COST: 'номер с разделённой оплатой (shared-cost)',
+  VOIP: 'номер IP-телефонии (VoIP)',
+  UAN: 'единый номер организации (UAN)',
+  FIXED_LINE: 'городской (стационарный) номер',
+  PERSONAL_NUMBER: 'персональный номер',
+  PAGER: 'номер пейджера',
+  VOICEMAIL: 'номер голосовой почты',
+  UNKNOWN: 'номер неизвестного типа',
+};
+
 const errors: Record<UserErrorCode, (p: P) => string> = {
   email_invalid: (p) => `«${s(p.value)}» не похоже на адрес e-mail. Напишите так: /email ivan@example.org`,
   phone_invalid: (p) => `«${s(p.value)}» не похоже на номер телефона. Напишите так: /phone +7 912 345-67-89 (или 89123456789)`,
@@ -63,6 +77,23 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
       ? `«${s(p.value)}» — не номер отправителя Twilio. Напишите номер в формате +15550001111`
       : `«${s(p.value)}» — не имя отправителя: до 11 латинских букв и цифр, например MyCompany`,
   sms_not_configured: () => 'SMS-шлюз не настроен. Настройте: /sms',
+  // task access
+  task_change_denied: (p) => `Менять задание #${s(p.number)} могут только его автор, исполнитель или администратор.`,
+  observe_others_denied: (p) =>
+    `Добавлять и убирать других наблюдателей могут только администраторы. Наблюдать самому: /watch ${s(p.number)}`,
+  on_off_invalid: (p) => `«${s(p.value)}» — ни on, ни off. Например: /edit 12 private on`,
+  person_ref_invalid: (p) =>
+    p.candidates
+      ? `«${s(p.ref)}» — не @username и не id. Кого вы имели в виду: ${s(p.candidates)}? Повторите с @username или id. Ничего не изменено`
+      : `«${s(p.ref)}» — не @username и не id. Укажите человека так: @username или id (список: /people). Ничего не изменено`,
+  phone_not_mobile: (p) =>
+    `${s(p.value)} — ${PHONE_TYPES_RU[s(p.type)] ?? PHONE_TYPES_RU.UNKNOWN}: SMS на него не отправляются. Укажите номер мобильного телефона, например: /phone +7 912 345-67-89`,
+  phone_country_refused: (p) =>
+    `${s(p.value)} — номер страны ${s(p.country)}, а SMS отправляются только на номера стран: ${s(p.allowed)}. Укажите мобильный номер из них (список меняет администратор: /sms countries=…)`,
+  sms_countries_invalid: (p) =>
+    `«${s(p.value)}» — не список стран. Напишите коды ISO через запятую: /sms countries=RU,KZ (или countries=any — любые страны)`,
+  send_all_denied: () => 'Отправить все оповещения сразу может только администратор. По своему заданию: /send 12',
+  send_cooldown: (p) => `/send — не чаще раза в ${s(p.every)} с. Попробуйте снова через ${s(p.seconds)} с.`,
 };
 
 const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } as Record<string, string>;
@@ -117,14 +148,14 @@ export const ru = {
     newtask: { desc: 'новое задание', example: '/newtask Подготовить отчёт' },
     tasks: { desc: 'мои задания', example: '/tasks' },
     task: { desc: 'задание целиком', example: '/task 12' },
-    edit: { desc: 'изменить поле: title, description, status, priority, due, assignee', example: '/edit 12 due 25.12.2026 18:00' },
+    edit: { desc: 'изменить поле: title, description, status, priority, due, assignee, private', example: '/edit 12 due 25.12.2026 18:00' },
     done: { desc: 'отметить выполненным', example: '/done 12' },
     comment: { desc: 'комментарий к заданию', example: '/comment 12 Начал работу' },
     watch: { desc: 'наблюдать за заданием: email, sms, telegram', example: '/watch 12 email sms' },
     unwatch: { desc: 'перестать наблюдать', example: '/unwatch 12' },
     observers: { desc: 'наблюдатели задания', example: '/observers 12' },
-    people: { desc: 'люди и их контакты', example: '/people' },
-    send: { desc: 'отправить оповещения сейчас (все или по заданию)', example: '/send 12' },
+    people: { desc: 'люди (контакты видят администраторы)', example: '/people' },
+    send: { desc: 'отправить оповещения по заданию сейчас (админ — все)', example: '/send 12' },
     cancel: { desc: 'отменить разговор', example: '/cancel' },
     observe: { desc: 'добавить наблюдателя', example: '/observe 12 @ivan sms' },
     unobserve: { desc: 'убрать наблюдателя', example: '/unobserve 12 @ivan' },
@@ -198,7 +229,8 @@ export const ru = {
       status: 'Новый статус:',
       priority: 'Новый приоритет:',
       due: 'Новый срок: 25.12.2026, 25.12.2026 18:00, +3d или off',
-      assignee: 'Исполнитель: @username или имя из /people (off — убрать):',
+      assignee: 'Исполнитель: @username или id из /people (off — убрать):',
+      private: 'Приватное? on — видят только участники и администраторы, off — все:',
     })[field] ?? 'Новое значение:',
   edited: (n: number, field: string, from: string, to: string) => `Задание #${n}: ${field} «${from || '—'}» → «${to || '—'}».`,
   askComment: 'Текст комментария:',
@@ -363,6 +395,19 @@ export const ru = {
   queueNextRun: (when: string | undefined): string =>
     when ? `Следующая по расписанию: ${when}.` : 'Расписание выключено: рассылка только по /send.',
   queueFailures: 'Частые ошибки:',
+
+  // task access
+  taskPrivateCreated: (n: number) =>
+    `Задание приватное: его видят только автор, исполнитель, наблюдатели и администраторы. Открыть всем: /edit ${n} private off`,
+  taskPrivateLine: '🔒 Приватное: видят автор, исполнитель, наблюдатели и администраторы',
+  personNameLine: (name: string, username: string | undefined, admin: boolean) =>
+    `• ${name}${username ? ` @${username}` : ''}${admin ? ' (админ)' : ''}`,
+  smsCountriesShow: (list: string) =>
+    list
+      ? `Телефоны для SMS — только стран: ${list} (снять ограничение: /sms countries=any)`
+      : 'Телефоны для SMS — любых стран (ограничить: /sms countries=RU,KZ)',
+  smsCountriesSaved: (list: string) => `Теперь телефон для SMS можно указать только из стран: ${list}. Уже сохранённые номера не меняются.`,
+  smsCountriesAny: 'Теперь телефон для SMS можно указать из любой страны.',
 };
 
 function plural(n: number, one: string, few: string, many: string): string {

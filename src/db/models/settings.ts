@@ -43,6 +43,8 @@ const settingsSchema = new Schema(
           fallback: { type: String, enum: ['none', 'telegram', 'email'], default: 'telegram' },
           /** Send through the gateway's test mode (sms.ru `test=1`): nothing is sent or charged. */
           testMode: { type: Boolean, default: false },
+          /** ISO 3166 codes SMS phones must belong to (`/sms countries=RU,KZ`); absent or empty: any. */
+          countries: { type: [String], default: undefined },
         },
         { _id: false },
       ),

@@ -12,6 +12,8 @@ const taskSchema = new Schema(
     due: { type: Date },
     author: { type: Schema.Types.ObjectId, ref: 'Person', required: true },
     assignee: { type: Schema.Types.ObjectId, ref: 'Person' },
+    /** Visible only to the author, the assignee, observers and admins (src/domain/access.ts). */
+    private: { type: Boolean, default: false },
     /** Bumped by every edit; the Change it wrote carries the new value. */
     revision: { type: Number, default: 0, required: true },
   },

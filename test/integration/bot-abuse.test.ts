@@ -1,0 +1,129 @@
+/** Abuse bounded, through the bot: SMS phones that cannot bill the gateway, and `/send` for members. */
+import { PersonModel, SettingsModel } from '../../src/db/models/index.js';
+import type { RunResult } from '../../src/delivery/port.js';
+import { recordingDelivery, useTestBot } from '../support/bot-api.js';
+import { useTestDatabase } from '../support/db.js';
+
+useTestDatabase();
+const ADMIN = 600;
+const delivery = recordingDelivery();
+const tb = useTestBot({ adminIds: [ADMIN], delivery });
+
+const ann = () => tb.user(1, 'Ann', 'ann');
+const bob = () => tb.user(2, 'Bob', 'bob');
+const dan = () => tb.user(4, 'Dan', 'dan');
+const boss = () => tb.user(ADMIN, 'Boss', 'boss');
+const phoneOf = async (telegramId: number) => (await PersonModel.findOne({ telegramId }).lean())?.phone;
+const sendCalls = () => delivery.calls.filter((c) => c.method === 'sendNow');
+
+beforeAll(async () => {
+  for (const u of [ann(), bob(), dan(), boss()]) await u.say('/start');
+});
+
+describe('SMS phones', () => {
+  it('refuses premium-rate, toll-free and landline numbers, saying why and what to enter', async () => {
+    expect(await bob().say('/phone +7 912 345-67-89')).toContain('+79123456789');
+    const premium = await bob().say('/phone +7 809 123-45-67');
+    expect(premium).toContain('+78091234567 — платный номер (premium-rate)');
+    expect(premium).toContain('Укажите номер мобильного телефона, например: /phone +7 912 345-67-89');
+    expect(await bob().say('/phone 8 800 555-35-35')).toContain('бесплатный номер 8-800 (toll-free)');
+    expect(await bob().say('/phone +7 495 123-45-67')).toContain('городской (стационарный) номер');
+    expect(await boss().say('/phone @bob +7 809 123-45-67')).toContain('платный номер');
+    expect(await phoneOf(2)).toBe('+79123456789');
+
+    await bob().say('/phone');
+    expect(await bob().say('88001234567')).toContain('toll-free');
+    expect(await bob().say('/cancel')).toContain('Отменено');
+    expect(await phoneOf(2)).toBe('+79123456789');
+
+    const en = tb.user(9, 'Eve', 'eve');
+    await en.say('/lang en');
+    expect(await en.say('/phone +7 809 123-45-67')).toContain('+78091234567 is a premium-rate number: SMS are not sent to it');
+  });
+
+  it('keeps to the countries an admin allows', async () => {
+    expect(await bob().say('/sms countries=RU')).toContain('только для администраторов');
+    expect((await SettingsModel.findById('global').lean())?.sms?.countries).toBeUndefined();
+    expect(await boss().say('/sms countries=RU')).toContain('только из стран: RU');
+    expect(await boss().say('/sms show')).toContain('Телефоны для SMS — только стран: RU');
+
+    const refused = await dan().say('/phone +7 701 123 45 67');
+    expect(refused).toContain('+77011234567 — номер страны KZ');
+    expect(refused).toContain('только на номера стран: RU');
+    expect(await boss().say('/phone @dan +7 701 123 45 67')).toContain('номер страны KZ');
+    expect(await phoneOf(4)).toBeUndefined();
+    expect(await dan().say('/phone +7 912 000-00-44')).toContain('+79120000044');
+
+    expect(await boss().say('/sms countries=RU,XX')).toContain('не список стран');
+    expect(await boss().say('/sms countries=ru,kz')).toContain('RU, KZ');
+    expect(await dan().say('/phone +7 701 123 45 67')).toContain('+77011234567');
+    expect(await phoneOf(4)).toBe('+77011234567');
+    expect(await boss().say('/sms countries=any')).toContain('из любой страны');
+    expect(await boss().say('/sms show')).toContain('любых стран');
+  });
+});
+
+describe('/send', () => {
+  const result = (reasons: string[]): RunResult => ({
+    runId: 'r',
+    trigger: 'send',
+    sent: { email: 1, sms: 0, telegram: 0 },
+    failed: reasons.map((reason) => ({ channel: 'email', reason, count: 1 })),
+    retrying: 0,
+    held: 0,
+    startedAt: new Date().toISOString(),
+    finishedAt: new Date().toISOString(),
+  });
+
+  it('of everything is for admins; a member sends their own task, once in 30 s', async () => {
+    const n = Number(/#(\d+)/.exec(await ann().say('/newtask Report'))![1]);
+    delivery.results.sendNow = result([]);
+    const before = sendCalls().length;
+    expect(await ann().say('/send')).toContain('Отправить все оповещения сразу может только администратор');
+    expect(await bob().say(`/send ${n}`)).toContain(`Менять задание #${n} могут только`);
+    expect(sendCalls()).toHaveLength(before);
+
+    expect(await ann().say(`/send ${n}`)).toContain('Отправлено: e-mail — 1');
+    expect(sendCalls().at(-1)).toEqual({ method: 'sendNow', args: { taskNumber: n, requestedBy: 1 } });
+    const again = await ann().say(`/send ${n}`);
+    expect(again).toMatch(/не чаще раза в 30 с\. Попробуйте снова через (\d+) с/);
+    const wait = Number(/через (\d+) с/.exec(again)![1]);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(30);
+    expect(sendCalls()).toHaveLength(before + 1);
+
+    // the wait is per person, and admins do not wait
+    await ann().say(`/edit ${n} assignee @bob`);
+    expect(await bob().say(`/send ${n}`)).toContain('Отправлено');
+    expect(await boss().say('/send')).toContain('Отправлено');
+    expect(await boss().say(`/send ${n}`)).toContain('Отправлено');
+    expect(sendCalls()).toHaveLength(before + 4);
+    delete delivery.results.sendNow;
+  });
+
+  it('hides other people’s addresses in failure reasons from a member, not from an admin', async () => {
+    const n = Number(/#(\d+)/.exec(await dan().say('/newtask Scrub'))![1]);
+    delivery.results.sendNow = result(['550 <carl@example.org>: user unknown', 'sms.ru 202: invalid number 79123456789']);
+    const member = await dan().say(`/send ${n}`);
+    expect(member).toContain('550 <[e-mail]>: user unknown');
+    expect(member).toContain('invalid number [phone]');
+    expect(member).not.toContain('carl@example.org');
+    expect(member).not.toContain('79123456789');
+    const admin = await boss().say(`/send ${n}`);
+    expect(admin).toContain('550 <carl@example.org>: user unknown');
+    expect(admin).toContain('invalid number 79123456789');
+    delete delivery.results.sendNow;
+  });
+});
+
+describe('contacts', () => {
+  it('/observers shows a member names and channels, no addresses', async () => {
+    const n = Number(/#(\d+)/.exec(await ann().say('/newtask Observed'))![1]);
+    await bob().say('/email bob@example.org');
+    await bob().say(`/watch ${n} email sms`);
+    const list = await ann().say(`/observers ${n}`);
+    expect(list).toContain('• Bob @bob — e-mail, SMS');
+    expect(list).not.toContain('bob@example.org');
+    expect(list).not.toContain('+7912');
+  });
+});

@@ -1,0 +1,44 @@
+import { checkSmsPhone, parseCountryList } from '../../src/domain/phones.js';
+
+describe('checkSmsPhone', () => {
+  it.each([
+    ['+7 912 345-67-89', '+79123456789'],
+    ['89123456789', '+79123456789'],
+    ['8 (912) 345 67 89', '+79123456789'],
+    ['+7 701 123 45 67', '+77011234567'], // Kazakhstan, mobile
+    ['+1 202 555 0123', '+12025550123'], // US: fixed line or mobile
+  ])('accepts %s as %s', (typed, e164) => {
+    expect(checkSmsPhone(typed)).toMatchObject({ ok: true, e164 });
+  });
+
+  it.each([
+    ['+7 809 123-45-67', 'PREMIUM_RATE'],
+    ['8 800 555-35-35', 'TOLL_FREE'],
+    ['+7 495 123-45-67', 'FIXED_LINE'],
+  ])('refuses %s: %s', (typed, type) => {
+    expect(checkSmsPhone(typed)).toMatchObject({ ok: false, reason: 'type', type });
+  });
+
+  it('refuses what is no number', () => {
+    expect(checkSmsPhone('12345')).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it('keeps to the allowed countries', () => {
+    expect(checkSmsPhone('+7 701 123 45 67', { countries: ['RU'] })).toMatchObject({ ok: false, reason: 'country', country: 'KZ' });
+    expect(checkSmsPhone('+7 912 345 67 89', { countries: ['RU'] })).toMatchObject({ ok: true, country: 'RU' });
+    expect(checkSmsPhone('+7 701 123 45 67', { countries: ['RU', 'KZ'] })).toMatchObject({ ok: true, country: 'KZ' });
+  });
+});
+
+describe('parseCountryList', () => {
+  it('reads codes and "any"', () => {
+    expect(parseCountryList('RU,kz')).toEqual(['RU', 'KZ']);
+    expect(parseCountryList('ru ru')).toEqual(['RU']);
+    expect(parseCountryList('any')).toEqual([]);
+  });
+  it('refuses unknown codes', () => {
+    expect(parseCountryList('RU,XX')).toBeUndefined();
+    expect(parseCountryList('Russia')).toBeUndefined();
+    expect(parseCountryList('')).toBeUndefined();
+  });
+});
