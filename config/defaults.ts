@@ -39,4 +39,8 @@ export const defaults = {
   DELIVERY_RETENTION_DAYS: '30',
   /** How often a worker looks for /send requests from a separate bot process, in ms. */
   RUN_POLL_MS: '250',
+  /** Who may join: request (ask, an admin approves), invite (invite links only) or open (anyone who writes). */
+  REGISTRATION: 'request',
+  /** Messages and button presses one person may send a minute; past it one polite line, then silence. */
+  RATE_LIMIT_PER_MINUTE: '30',
 } as const;

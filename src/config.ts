@@ -60,6 +60,10 @@ const schema = z.object({
     .int('DELIVERY_RETENTION_DAYS must be a whole number of days (0 keeps everything)')
     .min(0, 'DELIVERY_RETENTION_DAYS must be a whole number of days (0 keeps everything)'),
   RUN_POLL_MS: positiveInt('RUN_POLL_MS must be a positive number of milliseconds'),
+  REGISTRATION: z.enum(['request', 'invite', 'open'], {
+    error: 'REGISTRATION must be request (people ask, an admin approves), invite (invite links only) or open (anyone)',
+  }),
+  RATE_LIMIT_PER_MINUTE: positiveInt('RATE_LIMIT_PER_MINUTE must be a positive whole number of messages a minute'),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { bulkWriteChunked } from '../db/bulk.js';
 import { ChangeModel, DeliveryModel, ObserverModel, PersonModel, TaskModel } from '../db/models/index.js';
-import type { Channel } from '../domain/types.js';
+import { isMemberRole, type Channel } from '../domain/types.js';
 
 type Id = Types.ObjectId;
 
@@ -12,6 +12,7 @@ interface PlannablePerson {
   phone?: string | null;
   participantChannels?: string[];
   notifySelf?: boolean | null;
+  role?: string | null;
 }
 
 /** The address a person has on a channel, or undefined when they have none. */
@@ -19,6 +20,11 @@ export function addressOf(person: Pick<PlannablePerson, 'telegramId' | 'email' |
   if (channel === 'email') return person.email ?? undefined;
   if (channel === 'sms') return person.phone ?? undefined;
   return String(person.telegramId);
+}
+
+/** Only members and admins hear about tasks: pending and removed (blocked) people get nothing. */
+function mayHear(person: PlannablePerson): boolean {
+  return isMemberRole(person.role);
 }
 
 /**
@@ -54,7 +60,7 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
     }
     for (const o of observers) personIds.add(String(o.person));
     const people = await PersonModel.find({ _id: { $in: [...personIds].map((id) => new Types.ObjectId(id)) } })
-      .select({ telegramId: 1, email: 1, phone: 1, participantChannels: 1, notifySelf: 1 })
+      .select({ telegramId: 1, email: 1, phone: 1, participantChannels: 1, notifySelf: 1, role: 1 })
       .lean<PlannablePerson[]>();
 
     const personById = new Map(people.map((p) => [String(p._id), p]));
@@ -83,7 +89,7 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
 
       for (const [personId, channels] of wanted) {
         const person = personById.get(personId);
-        if (!person) continue;
+        if (!person || !mayHear(person)) continue;
         if (personId === String(change.actor) && !person.notifySelf) continue;
         for (const channel of channels) {
           const address = addressOf(person, channel);

@@ -44,7 +44,11 @@ export type UserErrorCode =
   | 'sms_value_invalid'
   | 'sms_incomplete'
   | 'sms_sender_invalid'
-  | 'sms_not_configured';
+  | 'sms_not_configured'
+  // membership
+  | 'invite_args_invalid'
+  | 'settings_conflict'
+  | 'smtp_insecure_login';
 
 export type UserErrorParams = Record<string, string | number>;
 

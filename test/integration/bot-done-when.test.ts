@@ -20,7 +20,7 @@ beforeAll(async () => {
   mail = await startSmtpSink({ auth: { user: 'notify', pass: 'mail-password-2024' } });
   strict = await startSmtpSink({ auth: { user: 'notify', pass: 'another-password' } });
   smsru = await startSmsRuDouble({ apiId: 'A1B2C3D4-E5F6-0000-1111-222233334444', senders: ['MyCompany'] });
-  tb = await startTestBot({ adminIds: [ADMIN], env: { SMSRU_BASE_URL: smsru.baseUrl } });
+  tb = await startTestBot({ adminIds: [ADMIN], env: { SMSRU_BASE_URL: smsru.baseUrl, REGISTRATION: 'open' } });
 });
 afterAll(async () => {
   await tb?.close();
@@ -47,7 +47,7 @@ it('a new person gets from /start to watching a task on two channels', async () 
   expect(await nina.say(`/watch ${n} email sms`)).toContain(`Вы наблюдаете за заданием #${n} «Квартальный отчёт»: e-mail, SMS.`);
 
   const me = await PersonModel.findOne({ telegramId: 501 }).lean();
-  expect(me).toMatchObject({ email: 'nina@example.org', phone: '+79123456789', role: 'user' });
+  expect(me).toMatchObject({ email: 'nina@example.org', phone: '+79123456789', role: 'member' });
   const task = await TaskModel.findOne({ number: n }).lean();
   expect(String(task!.author)).toBe(String(me!._id));
   const observer = await ObserverModel.findOne({ task: task!._id, person: me!._id }).lean();

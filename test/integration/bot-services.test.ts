@@ -84,6 +84,6 @@ it('refuses to demote the last admin', async () => {
   await PersonModel.updateMany({}, { $set: { role: 'user' } });
   const only = await registerPerson({ telegramId: 9, name: 'Only' }, defaults);
   await setRole(only._id, 'admin');
-  await expect(setRole(only._id, 'user')).rejects.toMatchObject({ code: 'last_admin' });
+  await expect(setRole(only._id, 'member')).rejects.toMatchObject({ code: 'last_admin' });
   expect((await PersonModel.findById(only._id).lean())!.role).toBe('admin');
 });

@@ -19,7 +19,7 @@ let user: TestUser;
 beforeAll(async () => {
   sink = await startSmtpSink({ auth: { user: 'bot@example.org', pass: SMTP_PASSWORD } });
   smsru = await startSmsRuDouble({ apiId: API_ID, senders: ['TaskWatch'], balance: 512 });
-  tb = await startTestBot({ adminIds: [ADMIN], delivery, env: { SMSRU_BASE_URL: smsru.baseUrl } });
+  tb = await startTestBot({ adminIds: [ADMIN], delivery, env: { SMSRU_BASE_URL: smsru.baseUrl, REGISTRATION: 'open' } });
   boss = tb.user(ADMIN, 'Boss', 'boss');
   user = tb.user(1, 'Ann', 'ann');
   await boss.say('/start');

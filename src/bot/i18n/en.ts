@@ -63,6 +63,13 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
       ? `"${s(p.value)}" is not a Twilio sender number. Write it as +15550001111`
       : `"${s(p.value)}" is not a sender name: up to 11 Latin letters and digits, e.g. MyCompany`,
   sms_not_configured: () => 'The SMS gateway is not set up. Set it up: /sms',
+  // membership
+  invite_args_invalid: (p) =>
+    `"${s(p.value)}" does not fit. Write: /invite [how many people, 1–${s(p.maxUses)}] [how many days, 1–${s(p.maxDays)}], e.g. /invite 5 7`,
+  settings_conflict: () =>
+    'Another admin has just changed the settings; your change was not saved. Look at the current ones and try again: /smtp, /sms, /template, /schedule',
+  smtp_insecure_login: () =>
+    'This server has no encryption: the login and password would go in clear. Choose TLS (465) or STARTTLS (587), or, if there is no other way, add the word insecure at the end: /smtp smtp://login:password@host:25 "Name <from@example.org>" insecure',
 };
 
 const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } as Record<string, string>;
@@ -133,6 +140,10 @@ export const en: Texts = {
     schedule: { desc: 'automatic dispatch', example: '/schedule every 5 min' },
     queue: { desc: 'the notification queue', example: '/queue' },
     dry: { desc: 'who would get what, sending nothing', example: '/send dry' },
+    // membership
+    invite: { desc: 'an invite link; list shows them, revoke withdraws one', example: '/invite 5 7 (5 people, 7 days)' },
+    members: { desc: 'members, join requests, removed people', example: '/members' },
+    remove: { desc: 'remove someone from the team', example: '/remove @ivan' },
   },
 
   profileTitle: (name, username, admin) => `Profile: ${name}${username ? ` (@${username})` : ''}${admin ? ', admin' : ''}`,
@@ -333,4 +344,46 @@ export const en: Texts = {
   queueNoRun: 'No runs yet.',
   queueNextRun: (when) => (when ? `Next scheduled run: ${when}.` : 'The schedule is off: dispatch only by /send.'),
   queueFailures: 'Frequent failures:',
+
+  // membership
+  howToJoin: (mode) =>
+    mode === 'request'
+      ? 'This bot is for members of a team. To ask for access, send /start: the admins will decide. If you have an invite link, open it.'
+      : 'This bot is for members of a team. To join, ask an admin for an invite link and open it.',
+  joinShort: 'For members only. How to join: /start',
+  joinRequested: 'Your request went to the admins. I will write to you when they decide.',
+  joinWaiting: "Your request is waiting for an admin's decision. I will write to you when there is one.",
+  joinedWelcome: 'Welcome to the team!',
+  joinRefused: 'An admin declined your request for access to the bot.',
+  joinRequestForAdmins: (name, username, id) => `Access request: ${name}${username ? ` @${username}` : ''} (id ${id}).`,
+  approveButton: '✅ Approve',
+  denyButton: '⛔ Deny',
+  joinApproved: (name) => `${name} is now a member.`,
+  joinDenied: (name) => `The request of ${name} was denied.`,
+  joinAlreadyDecided: 'This request has already been decided.',
+  groupOnlyPrivate: (link) => `I work in the private chat only: ${link}`,
+  rateLimited: 'Too many messages in a row. Please wait a minute, then I will answer again.',
+  inviteMade: (link, n, uses, expires) =>
+    `Invite #${n} for ${uses} ${uses === 1 ? 'person' : 'people'}, valid until ${expires}:\n${link}\nSend the link to those you invite. Withdraw it: /invite revoke ${n}`,
+  invitesTitle: 'Invites in force:',
+  invitesNone: 'No invites in force.',
+  inviteLine: (n, left, max, expires, by) => `• #${n}: ${left} of ${max} left, until ${expires}, made by ${by}`,
+  inviteUsage: 'New: /invite [people] [days] (default 1 and 7) · list: /invite list · withdraw: /invite revoke 3',
+  inviteRevoked: (n) => `Invite #${n} withdrawn: nobody can join with it any more.`,
+  inviteNotFound: (n) => `There is no invite #${n} in force. The list: /invite list`,
+  roleAdmin: 'admin',
+  membersTitle: (n) => `Members (${n}):`,
+  pendingTitle: (n) => `Requests (${n}):`,
+  blockedTitle: (n) => `Removed or declined (${n}):`,
+  membersHint: 'Remove: /remove @username · invite: /invite',
+  removeUsage: 'Remove whom? Write: /remove @username (or an id from /members)',
+  removeSelf: 'You cannot remove yourself. Nothing was changed.',
+  alreadyRemoved: (name) => `${name} is not in the team already.`,
+  removed: (name) => `${name} is no longer in the team: subscriptions deleted, no more notifications. The history of changes stays.`,
+  settingsConflict: 'Another admin has just changed these settings; your change was not saved. Saved now:',
+  askSmtpInsecure:
+    'Without encryption the login and password go to the server in clear, readable by anyone on the way. Send them like that? Better go back and choose TLS or STARTTLS (/cancel).',
+  smtpInsecureYes: '⚠️ Yes, unencrypted (insecure)',
+  smtpInsecureWarning:
+    '⚠️ Note: the login and password go to the server unencrypted. Switch to TLS or STARTTLS as soon as the server allows.',
 };

@@ -4,3 +4,4 @@ export * from './change.js';
 export * from './delivery.js';
 export * from './settings.js';
 export * from './misc.js';
+export * from './membership.js';
