@@ -61,7 +61,7 @@ it('an admin configures SMTP and sms.ru, and /smtp test succeeds against the loo
   await admin.say('/email admin@example.org');
 
   const { sentId } = await admin.send(
-    `/smtp smtp://notify:mail-password-2024@127.0.0.1:${mail.port}?security=none "Оповещения <tasks@example.org>"`,
+    `/smtp smtp://notify:mail-password-2024@127.0.0.1:${mail.port}?security=none "Оповещения <tasks@example.org>" insecure`,
   );
   expect(admin.hasMessage(sentId)).toBe(false);
   expect(await admin.say('/smtp')).toContain('Пароль: ••••••••24');
@@ -75,7 +75,7 @@ it('an admin configures SMTP and sms.ru, and /smtp test succeeds against the loo
   expect(await admin.say('/sms smsru api_id=A1B2C3D4-E5F6-0000-1111-222233334444 sender=MyCompany')).toContain('«MyCompany» согласовано');
   expect(await admin.say('/sms test')).toContain('SMS-шлюз отвечает');
 
-  await admin.say(`/smtp smtp://notify:mail-password-2024@127.0.0.1:${strict.port}?security=none`);
+  await admin.say(`/smtp smtp://notify:mail-password-2024@127.0.0.1:${strict.port}?security=none insecure`);
   const refused = await admin.say('/smtp test');
   expect(refused).toContain('Проверка не прошла. Ответ сервера:');
   expect(refused).toContain('535');

@@ -73,9 +73,9 @@ function evidentlyNoSecret(pairs: string[]): boolean {
   });
 }
 
-/** The same mistake without the values it quotes: the message it came from may have held a secret. */
+/** The same mistake without the value it quotes: the message it came from may have held a secret. */
 function withoutValues(err: UserError): UserError {
-  const params = Object.fromEntries(Object.entries(err.params).map(([k, v]) => [k, ['value', 'key'].includes(k) ? '…' : v]));
+  const params = Object.fromEntries(Object.entries(err.params).map(([k, v]) => [k, k === 'value' ? '…' : v]));
   return new UserError(err.code, params);
 }
 
@@ -92,7 +92,8 @@ export function parseSmsPairs(words: string[]): { input: SmsInput; secret: boole
   let secret = false;
   for (const word of words) {
     const eq = word.indexOf('=');
-    if (eq <= 0) throw new UserError('sms_key_unknown', { key: word });
+    // A bare word may be a secret typed without its key: it is never quoted back.
+    if (eq <= 0) throw new UserError('sms_key_unknown', { key: isKey(word) ? word : '…' });
     const key = word.slice(0, eq).toLowerCase();
     const value = word.slice(eq + 1);
     const setSecret = (kind: SmsInput['secretKind']) => {
