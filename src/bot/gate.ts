@@ -132,8 +132,9 @@ export function membersOnly(deps: BotDeps, opts: GateOptions = {}): MiddlewareFn
       await ctx.answerCbQuery(t.joinShort).catch(() => undefined);
       return;
     }
-    if (!ctx.chat || !ctx.from) return;
-    const text = ctx.message && 'text' in ctx.message ? ctx.message.text : '';
+    // Only a message gets the answer (not an edit, not "the bot was blocked", nothing without a chat).
+    if (!ctx.chat || !ctx.from || !ctx.message) return;
+    const text = 'text' in ctx.message ? ctx.message.text : '';
     const start = /^\/start(?:@\w+)?(?:\s+(\S+))?\s*$/.exec(text);
     if (start) {
       const input = registerInput(ctx.from);
