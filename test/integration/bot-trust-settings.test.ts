@@ -57,6 +57,11 @@ describe('the message with a password or key is deleted in every form', () => {
     expect((await settings())!.smtp).toEqual(before);
   });
 
+  it('a URL with a password and a piece the bot cannot read: nothing of it is quoted back', async () => {
+    const reply = await sendSecret(boss, '/smtp smtps://ivan:pw-q-1@smtp.example.org?pw-q-2', 'pw-q-2');
+    expect(reply).toContain('Не понял адрес сервера');
+  });
+
   it('a bad sender after a URL with a password is not quoted back either', async () => {
     const reply = await sendSecret(boss, '/smtp smtps://ivan:pw-in-url-1@smtp.example.org pw-misplaced-9', 'pw-misplaced-9');
     expect(reply).toContain('не адрес отправителя');

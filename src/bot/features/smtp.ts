@@ -120,7 +120,9 @@ async function saveFromUrl(ctx: BotContext, deps: BotDeps, payload: string): Pro
   try {
     parsed = parseSmtpUrl(url);
   } catch (err) {
-    throw new UserError('smtp_url_invalid', { reason: scrub((err as Error).message) });
+    // The reason quotes pieces of the URL (a parameter, a scheme): not when the message was deleted.
+    const reason = scrub((err as Error).message);
+    throw new UserError('smtp_url_invalid', { reason: deleted ? reason.replace(/"[^"]*"/g, '"…"') : reason });
   }
   let from: string | undefined = words.join(' ').trim() || undefined;
   if (from !== undefined && deleted) {
