@@ -103,6 +103,7 @@ describe('SMTP without encryption', () => {
     expect(saved).toContain('Почтовый сервер сохранён');
     expect(saved).toContain('без шифрования');
     expect((await settings())!.smtp).toMatchObject({ security: 'none', user: 'ivan', insecureLogin: true });
+    expect(await boss.say('/smtp')).toContain('без шифрования');
   });
 
   it('the conversation asks before a login goes in clear; Cancel saves nothing', async () => {

@@ -50,6 +50,7 @@ async function show(ctx: BotContext, deps: BotDeps): Promise<void> {
     [
       t.smtpTitle,
       t.smtpShow(s.host, s.port, s.security, s.user ?? t.none, s.password ? mask(s.password) : t.none, s.from),
+      ...(s.insecureLogin ? [t.smtpInsecureWarning] : []),
       '',
       t.smtpHelp,
     ].join('\n'),
