@@ -47,7 +47,7 @@ export async function seedWorkload(spec: WorkloadSpec): Promise<Seeded> {
     telegramId: telegramIds++,
     name,
     username: `u${telegramIds}`,
-    role: 'user',
+    role: 'member',
     email: `p${telegramIds}@example.org`,
     phone: `+7912${String(telegramIds % 10_000_000).padStart(7, '0')}`,
     timezone: 'Europe/Moscow',

@@ -41,4 +41,8 @@ export const defaults = {
   RUN_POLL_MS: '250',
   /** How long a member waits between two `/send <n>`, in seconds (admins do not wait). */
   SEND_COOLDOWN_SECONDS: '30',
+  /** Who may join: request (ask, an admin approves), invite (invite links only) or open (anyone who writes). */
+  REGISTRATION: 'request',
+  /** Messages and button presses one person may send a minute; past it one polite line, then silence. */
+  RATE_LIMIT_PER_MINUTE: '30',
 } as const;

@@ -64,6 +64,10 @@ const schema = z.object({
     .number({ error: 'SEND_COOLDOWN_SECONDS must be a whole number of seconds (0: no wait)' })
     .int('SEND_COOLDOWN_SECONDS must be a whole number of seconds (0: no wait)')
     .min(0, 'SEND_COOLDOWN_SECONDS must be a whole number of seconds (0: no wait)'),
+  REGISTRATION: z.enum(['request', 'invite', 'open'], {
+    error: 'REGISTRATION must be request (people ask, an admin approves), invite (invite links only) or open (anyone)',
+  }),
+  RATE_LIMIT_PER_MINUTE: positiveInt('RATE_LIMIT_PER_MINUTE must be a positive whole number of messages a minute'),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { BOT_TOKEN_HINT, ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
-import { SecretBox, loadOrCreateKeyFile } from './secrets.js';
+import { SecretBox, loadOrCreateKeyFile, webhookSecretToken } from './secrets.js';
 import { ensureIndexes, openDatabase, type Database } from './db/connection.js';
 import { DeliveryModel } from './db/models/index.js';
 import { startHttpServer, type HttpServer, type RequestHandler } from './http/server.js';
@@ -116,7 +116,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
       ...(scheduler ? { kick: () => scheduler!.kick(), onScheduleChanged: () => scheduler!.applySchedule() } : {}),
     });
 
-    let webhook: { path: string; handler: RequestHandler } | undefined;
+    let webhook: { path: string; handler: RequestHandler; secretToken: string } | undefined;
     if (role !== 'worker') {
       // Loaded only where the bot runs: a worker process never loads telegraf's bot side.
       const { createBot } = await import('./bot/create-bot.js');
@@ -127,8 +127,9 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
       if (config.TELEGRAM_WEBHOOK_URL) {
         // A path nobody can guess, derived from the token (the token itself never appears in it).
         const path = `/telegram/${createHash('sha256').update(config.BOT_TOKEN!).digest('hex').slice(0, 32)}`;
-        webhook = { path, handler: bot.webhookCallback(path) as RequestHandler };
-        await bot.telegram.setWebhook(new URL(path, config.TELEGRAM_WEBHOOK_URL).toString());
+        const secretToken = webhookSecretToken(secretKey);
+        webhook = { path, handler: bot.webhookCallback(path) as RequestHandler, secretToken };
+        await bot.telegram.setWebhook(new URL(path, config.TELEGRAM_WEBHOOK_URL).toString(), { secret_token: secretToken });
         logger.info('bot started (webhook)');
       } else {
         await bot.telegram.deleteWebhook().catch((err: unknown) => logger.warn({ err }, 'deleteWebhook failed'));

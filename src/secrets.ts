@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -68,4 +68,13 @@ export function loadOrCreateKeyFile(dataDir: string): { key: string; created: bo
     throw err;
   }
   return { key, created: true };
+}
+
+/**
+ * Telegram's `secret_token` for the webhook: an HMAC of a fixed label under SECRET_KEY, so that every bot
+ * process of one installation computes the same one and it reveals nothing of the key. base64url of
+ * SHA-256 is 43 characters of A-Z a-z 0-9 _ -, as Telegram requires (1-256 of those).
+ */
+export function webhookSecretToken(secretKey: string): string {
+  return createHmac('sha256', secretKey).update('taskwatch telegram webhook secret_token v1').digest('base64url');
 }

@@ -26,7 +26,21 @@ export const USER_COMMANDS = [
 ] as const;
 
 /** `dry` is `/send dry`: shown in /help, not a command of its own. */
-export const ADMIN_COMMANDS = ['observe', 'unobserve', 'admin', 'smtp', 'sms', 'template', 'schedule', 'queue', 'dry'] as const;
+export const ADMIN_COMMANDS = [
+  'observe',
+  'unobserve',
+  'admin',
+  'smtp',
+  'sms',
+  'template',
+  'schedule',
+  'queue',
+  'dry',
+  // membership
+  'invite',
+  'members',
+  'remove',
+] as const;
 
 export function botCommands(t: Texts, admin: boolean): BotCommand[] {
   const names: string[] = [...USER_COMMANDS, ...(admin ? ADMIN_COMMANDS.filter((c) => c !== 'dry') : [])];

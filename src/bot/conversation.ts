@@ -2,11 +2,16 @@
  * Short conversations for commands typed without their arguments: a telegraf WizardScene that asks for
  * the missing values one by one (text or buttons), keeps them in the session (MongoDB), and calls the
  * same code as the one-line command at the end. `/cancel`, the Cancel button, or any other command
- * ends it with nothing saved. Secret answers are deleted from the chat and kept encrypted meanwhile.
+ * ends it with nothing saved. Secret answers are deleted from the chat and kept encrypted meanwhile; an
+ * answer to a secret step that starts with "/" is taken as the answer (and deleted), not as a command.
+ * An admin conversation checks the person's role again at its end, and a settings conversation saves
+ * only if the settings are still at the version it started from.
  */
 import { Scenes, type MiddlewareFn } from 'telegraf';
 import type { SecretBox } from '../secrets.js';
 import { UserError } from '../services/errors.js';
+import { PersonModel } from '../db/models/index.js';
+import { settingsVersion } from '../services/settings-doc.js';
 import type { BotContext } from './context.js';
 import { userErrorText } from './i18n/index.js';
 import { ASK_PREFIX, CANCEL, choices, type Choice } from './keyboards.js';
@@ -31,6 +36,19 @@ export interface ConversationDef {
   next(values: Values, ctx: BotContext): Step | undefined;
   /** Called with every answer (secrets decrypted) after the conversation has ended. */
   finish(ctx: BotContext, values: Values): Promise<void>;
+  /** Admins only: the role is read again at the end, and someone demoted meanwhile saves nothing. */
+  admin?: boolean;
+  /** It saves settings: the settings version at its start is kept, see {@link seenVersion}. */
+  versioned?: boolean;
+}
+
+/** Where a versioned conversation keeps the settings version it started from. */
+const VERSION_KEY = '__settingsVersion';
+
+/** The settings version a versioned conversation started from (pass it to the save as `expectedVersion`). */
+export function seenVersion(values: Values): number | undefined {
+  const v = values[VERSION_KEY];
+  return v === undefined ? undefined : Number(v);
 }
 
 interface State {
@@ -57,12 +75,20 @@ async function finish(ctx: BotContext, def: ConversationDef, secrets: SecretBox)
   const plain: Values = { ...values };
   for (const k of secret) if (plain[k] !== undefined) plain[k] = secrets.decrypt(plain[k]!);
   await ctx.scene.leave();
+  if (def.admin) {
+    const now = await PersonModel.findById(ctx.person._id, { role: 1 }).lean();
+    if (now?.role !== 'admin') {
+      await ctx.reply(ctx.t.adminOnly);
+      return;
+    }
+  }
   await def.finish(ctx, plain);
 }
 
 export function conversation(def: ConversationDef, secrets: SecretBox): Scenes.WizardScene<BotContext> {
   const start: MiddlewareFn<BotContext> = async (ctx) => {
     const { values } = state(ctx);
+    if (def.versioned) values[VERSION_KEY] ??= String(await settingsVersion());
     const step = def.next(values, ctx);
     if (!step) return finish(ctx, def, secrets);
     ctx.wizard.next();
@@ -81,7 +107,8 @@ export function conversation(def: ConversationDef, secrets: SecretBox): Scenes.W
       await ctx.answerCbQuery().catch(() => undefined);
       await ctx.editMessageReplyMarkup(undefined).catch(() => undefined);
     } else if (ctx.message && 'text' in ctx.message) {
-      if (ctx.message.text.startsWith('/')) {
+      // A secret may start with "/": in a secret step only /cancel (handled by the scene) is a command.
+      if (ctx.message.text.startsWith('/') && !step.secret) {
         // Another command: the conversation ends unsaved and the command runs.
         await ctx.scene.leave();
         return next();

@@ -1,12 +1,13 @@
 /**
- * The Telegram bot: taskwatch's whole user interface. Middleware order: the person (registered on first
- * contact) and their language → session (MongoDB) → UserError → localized message → conversations →
- * features → unknown commands. `bot.catch` answers with an error id and never rethrows.
+ * The Telegram bot: taskwatch's whole user interface. Middleware order: private chats only → rate limit →
+ * the person and their language → the members-only gate (src/bot/gate.ts) → session (MongoDB) →
+ * UserError → localized message → conversations → features → unknown commands. `bot.catch` answers with
+ * an error id and never rethrows.
  */
 import { randomBytes } from 'node:crypto';
 import { Composer, Scenes, Telegraf, session } from 'telegraf';
 import { LANGUAGES, type Language } from '../domain/types.js';
-import { listAdmins, registerPerson } from '../services/people.js';
+import { listAdmins } from '../services/people.js';
 import { UserError } from '../services/errors.js';
 import type { PersonDoc } from '../db/models/index.js';
 import { BOT_TOKEN_HINT } from '../config.js';
@@ -17,6 +18,9 @@ import { texts, userErrorText } from './i18n/index.js';
 import { mongooseSessionStore } from './session-store.js';
 import { clip } from './format.js';
 import { adminFeature } from './features/admin.js';
+import { membershipFeature } from './features/membership.js';
+import { identify, membersOnly, privateChatsOnly, rateLimited } from './gate.js';
+import { RateLimiter } from './rate-limit.js';
 import { deliveryFeature } from './features/delivery.js';
 import { observersFeature } from './features/observers.js';
 import { profileFeature } from './features/profile.js';
@@ -80,17 +84,11 @@ export function createBot(deps: BotDeps): CreatedBot {
     );
   };
 
-  // The person behind every update, registered on first contact, and their language.
-  bot.use(async (ctx, next) => {
-    const from = ctx.from;
-    if (!from || from.is_bot) return;
-    ctx.person = await registerPerson(
-      { telegramId: from.id, name: [from.first_name, from.last_name].filter(Boolean).join(' '), username: from.username },
-      { adminIds: config.ADMIN_IDS, defaultTimezone: config.DEFAULT_TIMEZONE, defaultLanguage: config.DEFAULT_LANGUAGE },
-    );
-    ctx.t = texts(ctx.person.language);
-    return next();
-  });
+  // The trust boundary: nothing from a group, past the rate limit, or from a non-member reaches the session.
+  bot.use(privateChatsOnly(deps));
+  bot.use(rateLimited(new RateLimiter(config.RATE_LIMIT_PER_MINUTE), deps));
+  bot.use(identify(deps));
+  bot.use(membersOnly(deps));
 
   bot.use(session<BotSession, BotContext>({ store: mongooseSessionStore<BotSession>(), defaultSession: () => ({}) }));
 
@@ -111,6 +109,7 @@ export function createBot(deps: BotDeps): CreatedBot {
     tasksFeature(deps),
     observersFeature(deps),
     adminFeature(deps, { onRoleChanged: adminMenu }),
+    membershipFeature(deps, { onRoleChanged: adminMenu }),
     smtpFeature(deps),
     smsFeature(deps),
     templateFeature(deps),

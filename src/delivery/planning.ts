@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { bulkWriteChunked } from '../db/bulk.js';
 import { ChangeModel, DeliveryModel, ObserverModel, PersonModel, TaskModel } from '../db/models/index.js';
-import type { Channel } from '../domain/types.js';
+import { isMemberRole, type Channel } from '../domain/types.js';
 import { canSee } from '../domain/access.js';
 
 type Id = Types.ObjectId;
@@ -13,7 +13,7 @@ interface PlannablePerson {
   phone?: string | null;
   participantChannels?: string[];
   notifySelf?: boolean | null;
-  role?: string;
+  role?: string | null;
 }
 
 /** The address a person has on a channel, or undefined when they have none. */
@@ -21,6 +21,11 @@ export function addressOf(person: Pick<PlannablePerson, 'telegramId' | 'email' |
   if (channel === 'email') return person.email ?? undefined;
   if (channel === 'sms') return person.phone ?? undefined;
   return String(person.telegramId);
+}
+
+/** Only members and admins hear about tasks: pending and removed (blocked) people get nothing. */
+function mayHear(person: PlannablePerson): boolean {
+  return isMemberRole(person.role);
 }
 
 /**
@@ -87,8 +92,9 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
 
       for (const [personId, channels] of wanted) {
         const person = personById.get(personId);
-        if (!person) continue;
-        // Only those who may see the task now hear of it (a private task: its author, assignee, observers, admins).
+        // Only members hear anything, and only of what they may see now (a private task: its author,
+        // assignee, observers and admins).
+        if (!person || !mayHear(person)) continue;
         if (!canSee({ id: personId, admin: person.role === 'admin' }, task, watcherIds.has(personId))) continue;
         if (personId === String(change.actor) && !person.notifySelf) continue;
         for (const channel of channels) {

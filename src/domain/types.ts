@@ -6,7 +6,21 @@ export type Channel = (typeof CHANNELS)[number];
 export const LANGUAGES = ['ru', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
-export type Role = 'admin' | 'user';
+/**
+ * What a person may do: `admin` (ADMIN_IDS and those promoted) and `member` use the bot; `pending` asked to
+ * join and waits for an admin; `blocked` was removed or refused. Only admins and members get anything.
+ */
+export const ROLES = ['admin', 'member', 'pending', 'blocked'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Whether a person with `role` may use the bot and hear about tasks (admins and members). */
+export function isMemberRole(role: string | null | undefined): boolean {
+  return role === 'admin' || role === 'member';
+}
+
+/** Who may join by themselves: `request` (ask, an admin decides), `invite` (links only), `open` (anyone). */
+export const REGISTRATION_MODES = ['request', 'invite', 'open'] as const;
+export type RegistrationMode = (typeof REGISTRATION_MODES)[number];
 
 export const TASK_STATUSES = ['new', 'in_progress', 'review', 'done', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];

@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { isDatabaseUp } from '../db/connection.js';
 import type { Logger } from '../logger.js';
@@ -16,8 +17,12 @@ export interface HttpServerOptions {
    * is exposed as a counter, any other as a gauge.
    */
   metrics?: () => Promise<Record<string, number>>;
-  /** The Telegram webhook: POST requests to exactly `path` are handed to `handler` untouched. */
-  webhook?: { path: string; handler: RequestHandler };
+  /**
+   * The Telegram webhook: POST requests to exactly `path` are handed to `handler` with the body read
+   * (`req.body`, a Buffer). With `secretToken`, a request whose `X-Telegram-Bot-Api-Secret-Token` differs
+   * gets 401 and is not handled. A body over `maxBodyBytes` (default 1 MB) gets 413.
+   */
+  webhook?: { path: string; handler: RequestHandler; secretToken?: string; maxBodyBytes?: number };
 }
 
 export interface HttpServer {
@@ -70,6 +75,17 @@ async function route(req: IncomingMessage, res: ServerResponse, opts: HttpServer
 
   if (opts.webhook && path === opts.webhook.path) {
     if (method !== 'POST') return methodNotAllowed(res, 'POST');
+    const { secretToken, maxBodyBytes = WEBHOOK_MAX_BODY } = opts.webhook;
+    if (secretToken !== undefined && !sameSecret(req.headers['x-telegram-bot-api-secret-token'], secretToken)) {
+      req.resume();
+      return sendJson(res, 401, { status: 'error', error: 'unauthorized' });
+    }
+    const body = await readBody(req, maxBodyBytes);
+    if (!body) {
+      res.setHeader('connection', 'close');
+      return sendJson(res, 413, { status: 'error', error: 'body too large' });
+    }
+    (req as IncomingMessage & { body?: Buffer }).body = body;
     await opts.webhook.handler(req, res);
     return;
   }
@@ -89,6 +105,37 @@ async function route(req: IncomingMessage, res: ServerResponse, opts: HttpServer
     return;
   }
   sendJson(res, 404, { status: 'error', error: 'not found' });
+}
+
+/** Telegram sends updates far below this; anything bigger is not from it. */
+export const WEBHOOK_MAX_BODY = 1024 * 1024;
+
+/** Constant-time comparison of the header with the expected secret. */
+function sameSecret(header: string | string[] | undefined, expected: string): boolean {
+  if (typeof header !== 'string') return false;
+  const a = Buffer.from(header);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The whole body, or undefined (and the rest discarded) once it passes `max` bytes. */
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > max) {
+    req.resume();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > max) {
+      req.resume();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** Prometheus text exposition format (0.0.4): one `# TYPE` line and one sample per metric. */

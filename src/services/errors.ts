@@ -54,7 +54,11 @@ export type UserErrorCode =
   | 'phone_country_refused'
   | 'sms_countries_invalid'
   | 'send_all_denied'
-  | 'send_cooldown';
+  | 'send_cooldown'
+  // membership
+  | 'invite_args_invalid'
+  | 'settings_conflict'
+  | 'smtp_insecure_login';
 
 export type UserErrorParams = Record<string, string | number>;
 

@@ -23,6 +23,8 @@ export interface RegisterDefaults {
   adminIds: readonly number[];
   defaultTimezone: string;
   defaultLanguage: Language;
+  /** Role of a person created now (an ADMIN_IDS id is admin whatever this says). @defaultValue 'member' */
+  role?: Role;
 }
 
 function cleanUsername(username: string | undefined): string | undefined {
@@ -30,37 +32,61 @@ function cleanUsername(username: string | undefined): string | undefined {
   return u || undefined;
 }
 
-/**
- * Finds or creates the person behind a Telegram id. Idempotent: name and username follow Telegram, and an
- * id listed in ADMIN_IDS is (again) made admin. Two first contacts racing meet the unique telegramId.
- */
-export async function registerPerson(input: RegisterInput, defaults: RegisterDefaults): Promise<PersonDoc> {
+function displayName(input: RegisterInput): { name: string; username: string | undefined } {
   const username = cleanUsername(input.username);
-  const name = input.name.trim() || username || String(input.telegramId);
+  return { name: input.name.trim() || username || String(input.telegramId), username };
+}
+
+/** Name and username follow Telegram; an ADMIN_IDS id is (again) made admin. Saves only what changed. */
+async function sync(existing: PersonDoc, input: RegisterInput, adminIds: readonly number[]): Promise<PersonDoc> {
+  const { name, username } = displayName(input);
+  let dirty = false;
+  if (existing.name !== name) ((existing.name = name), (dirty = true));
+  if ((existing.username ?? undefined) !== username) ((existing.username = username), (dirty = true));
+  if (adminIds.includes(input.telegramId) && existing.role !== 'admin') ((existing.role = 'admin'), (dirty = true));
+  if (dirty) await existing.save();
+  return existing;
+}
+
+/**
+ * Finds or creates the person behind a Telegram id; `created` tells whether this call created them. A
+ * person who exists keeps their role (but for ADMIN_IDS). Two first contacts racing meet the unique
+ * telegramId: exactly one of them creates.
+ */
+export async function ensurePerson(input: RegisterInput, defaults: RegisterDefaults): Promise<{ person: PersonDoc; created: boolean }> {
+  const { name, username } = displayName(input);
   const isListedAdmin = defaults.adminIds.includes(input.telegramId);
   for (let attempt = 0; ; attempt++) {
     const existing = await PersonModel.findOne({ telegramId: input.telegramId });
-    if (existing) {
-      let dirty = false;
-      if (existing.name !== name) ((existing.name = name), (dirty = true));
-      if ((existing.username ?? undefined) !== username) ((existing.username = username), (dirty = true));
-      if (isListedAdmin && existing.role !== 'admin') ((existing.role = 'admin'), (dirty = true));
-      if (dirty) await existing.save();
-      return existing;
-    }
+    if (existing) return { person: await sync(existing, input, defaults.adminIds), created: false };
     try {
-      return await PersonModel.create({
+      const person = await PersonModel.create({
         telegramId: input.telegramId,
         name,
         username,
-        role: isListedAdmin ? 'admin' : 'user',
+        role: isListedAdmin ? 'admin' : (defaults.role ?? 'member'),
         timezone: defaults.defaultTimezone,
         language: defaults.defaultLanguage,
       });
+      return { person, created: true };
     } catch (err) {
       if (!isDuplicateKey(err) || attempt >= 3) throw err;
     }
   }
+}
+
+/** {@link ensurePerson} without the `created` flag: the person behind a Telegram id (a member when new). */
+export async function registerPerson(input: RegisterInput, defaults: RegisterDefaults): Promise<PersonDoc> {
+  return (await ensurePerson(input, defaults)).person;
+}
+
+/**
+ * The person behind a Telegram id if there is one (synced with Telegram), creating nobody: who may be
+ * created on first contact is the caller's decision (see src/services/membership.ts).
+ */
+export async function findPerson(input: RegisterInput, adminIds: readonly number[]): Promise<PersonDoc | undefined> {
+  const existing = await PersonModel.findOne({ telegramId: input.telegramId });
+  return existing ? sync(existing, input, adminIds) : undefined;
 }
 
 function escapeRegExp(s: string): string {
@@ -204,7 +230,7 @@ export async function setLanguage(personId: PersonId, raw: string): Promise<Pers
 export async function setRole(personId: PersonId, role: Role): Promise<PersonDoc> {
   const p = await load(personId);
   if (p.role === role) return p;
-  if (role === 'user' && (await PersonModel.countDocuments({ role: 'admin' })) <= 1) {
+  if (p.role === 'admin' && (await PersonModel.countDocuments({ role: 'admin' })) <= 1) {
     throw new UserError('last_admin', { name: p.name });
   }
   p.role = role;

@@ -35,7 +35,7 @@ export async function loadTemplates(): Promise<Partial<Record<TemplateKind, stri
 }
 
 /** Saves a template (null: back to the default). Unknown placeholders are refused. */
-export async function saveTemplate(kind: TemplateKind, text: string | null): Promise<SettingsDoc> {
+export async function saveTemplate(kind: TemplateKind, text: string | null, opts: { expectedVersion?: number } = {}): Promise<SettingsDoc> {
   const doc = await getSettings();
   if (text !== null) {
     const body = text.trim();
@@ -47,7 +47,7 @@ export async function saveTemplate(kind: TemplateKind, text: string | null): Pro
   } else {
     doc.set(`templates.${TEMPLATE_FIELD[kind]}`, undefined);
   }
-  return saveBumped(doc);
+  return saveBumped(doc, opts.expectedVersion);
 }
 
 // ---- schedule ---------------------------------------------------------------------------------------
@@ -83,7 +83,7 @@ export function parseSchedule(raw: string): Schedule {
   throw new UserError('schedule_invalid', { value: raw.trim() });
 }
 
-export async function saveSchedule(schedule: Schedule): Promise<SettingsDoc> {
+export async function saveSchedule(schedule: Schedule, opts: { expectedVersion?: number } = {}): Promise<SettingsDoc> {
   const doc = await getSettings();
   if (schedule.kind === 'interval') {
     if (!Number.isInteger(schedule.everyMinutes) || schedule.everyMinutes < 1 || schedule.everyMinutes > 1440) {
@@ -95,7 +95,7 @@ export async function saveSchedule(schedule: Schedule): Promise<SettingsDoc> {
   } else {
     doc.set('schedule', { kind: 'off' });
   }
-  return saveBumped(doc);
+  return saveBumped(doc, opts.expectedVersion);
 }
 
 export async function getSchedule(): Promise<Schedule> {

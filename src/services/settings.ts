@@ -30,6 +30,8 @@ export interface SmtpInput {
   /** Plain; stored encrypted. null clears. */
   password?: string | null;
   from?: string;
+  /** Allow the login over an unencrypted connection (security `none`); kept until security or login change. */
+  insecure?: boolean;
 }
 
 /** The address inside `Name <address>`, or the bare address. */
@@ -68,7 +70,13 @@ export function checkSmtpFrom(raw: string): string {
 }
 
 /** Merges `input` into the SMTP settings (the password encrypted). Host and sender must be known after. */
-export async function saveSmtp(input: SmtpInput, secrets: SecretBox): Promise<SettingsDoc> {
+/** Where a save may be refused because the settings moved on since `expectedVersion` was read. */
+export interface SaveOptions {
+  /** The settings version the admin saw (a conversation's start); a different stored version is a conflict. */
+  expectedVersion?: number;
+}
+
+export async function saveSmtp(input: SmtpInput, secrets: SecretBox, opts: SaveOptions = {}): Promise<SettingsDoc> {
   const doc = await getSettings();
   const cur = doc.smtp ?? undefined;
   const next = {
@@ -83,8 +91,11 @@ export async function saveSmtp(input: SmtpInput, secrets: SecretBox): Promise<Se
   if (!next.from) throw new UserError('smtp_from_missing');
   next.security ??= next.port === 465 ? 'tls' : next.port === 587 ? 'starttls' : 'none';
   next.port ??= next.security === 'tls' ? 465 : next.security === 'starttls' ? 587 : 25;
-  doc.set('smtp', next);
-  return saveBumped(doc);
+  const sameLogin = next.security === cur?.security && next.user === cur?.user;
+  const insecureLogin = next.security === 'none' && !!next.user && (input.insecure ?? (sameLogin && !!cur?.insecureLogin));
+  if (next.security === 'none' && next.user && !insecureLogin) throw new UserError('smtp_insecure_login');
+  doc.set('smtp', { ...next, insecureLogin: insecureLogin || undefined });
+  return saveBumped(doc, opts.expectedVersion);
 }
 
 export async function clearSmtp(): Promise<SettingsDoc> {
@@ -104,6 +115,7 @@ export async function loadSmtpSettings(secrets: SecretBox): Promise<SmtpSettings
     security,
     ...(smtp.user ? { user: smtp.user } : {}),
     ...(smtp.passwordEnc ? { password: secrets.decrypt(smtp.passwordEnc) } : {}),
+    ...(smtp.insecureLogin ? { insecureLogin: true } : {}),
     from: smtp.from,
   };
 }
@@ -156,7 +168,7 @@ export function checkSmsSender(provider: SmsProviderName, raw: string): string {
  * Merges `input` into the SMS settings. Choosing another provider starts its credentials afresh.
  * After the merge the provider, its secret and (but for sms.ru's api_id) the login must be known.
  */
-export async function saveSms(input: SmsInput, secrets: SecretBox): Promise<SettingsDoc> {
+export async function saveSms(input: SmsInput, secrets: SecretBox, opts: SaveOptions = {}): Promise<SettingsDoc> {
   const doc = await getSettings();
   const cur = doc.sms ?? undefined;
   const provider = (input.provider ?? cur?.provider) as SmsProviderName | undefined;
@@ -194,7 +206,7 @@ export async function saveSms(input: SmsInput, secrets: SecretBox): Promise<Sett
   if (provider === 'twilio' && !next.sender) throw new UserError('sms_incomplete', { missing: 'sender' });
   if (secretKind === 'api_id') next.login = undefined;
   doc.set('sms', next);
-  return saveBumped(doc);
+  return saveBumped(doc, opts.expectedVersion);
 }
 
 /** Removes the gateway. The country restriction of SMS phones is a policy, not the gateway's: it stays. */

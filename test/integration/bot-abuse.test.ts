@@ -7,7 +7,7 @@ import { useTestDatabase } from '../support/db.js';
 useTestDatabase();
 const ADMIN = 600;
 const delivery = recordingDelivery();
-const tb = useTestBot({ adminIds: [ADMIN], delivery });
+const tb = useTestBot({ adminIds: [ADMIN], delivery, env: { REGISTRATION: 'open' } });
 
 const ann = () => tb.user(1, 'Ann', 'ann');
 const bob = () => tb.user(2, 'Bob', 'bob');

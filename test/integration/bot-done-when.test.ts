@@ -20,7 +20,7 @@ beforeAll(async () => {
   mail = await startSmtpSink({ auth: { user: 'notify', pass: 'mail-password-2024' } });
   strict = await startSmtpSink({ auth: { user: 'notify', pass: 'another-password' } });
   smsru = await startSmsRuDouble({ apiId: 'A1B2C3D4-E5F6-0000-1111-222233334444', senders: ['MyCompany'] });
-  tb = await startTestBot({ adminIds: [ADMIN], env: { SMSRU_BASE_URL: smsru.baseUrl } });
+  tb = await startTestBot({ adminIds: [ADMIN], env: { SMSRU_BASE_URL: smsru.baseUrl, REGISTRATION: 'open' } });
 });
 afterAll(async () => {
   await tb?.close();
@@ -47,7 +47,7 @@ it('a new person gets from /start to watching a task on two channels', async () 
   expect(await nina.say(`/watch ${n} email sms`)).toContain(`Вы наблюдаете за заданием #${n} «Квартальный отчёт»: e-mail, SMS.`);
 
   const me = await PersonModel.findOne({ telegramId: 501 }).lean();
-  expect(me).toMatchObject({ email: 'nina@example.org', phone: '+79123456789', role: 'user' });
+  expect(me).toMatchObject({ email: 'nina@example.org', phone: '+79123456789', role: 'member' });
   const task = await TaskModel.findOne({ number: n }).lean();
   expect(String(task!.author)).toBe(String(me!._id));
   const observer = await ObserverModel.findOne({ task: task!._id, person: me!._id }).lean();
@@ -61,7 +61,7 @@ it('an admin configures SMTP and sms.ru, and /smtp test succeeds against the loo
   await admin.say('/email admin@example.org');
 
   const { sentId } = await admin.send(
-    `/smtp smtp://notify:mail-password-2024@127.0.0.1:${mail.port}?security=none "Оповещения <tasks@example.org>"`,
+    `/smtp smtp://notify:mail-password-2024@127.0.0.1:${mail.port}?security=none "Оповещения <tasks@example.org>" insecure`,
   );
   expect(admin.hasMessage(sentId)).toBe(false);
   expect(await admin.say('/smtp')).toContain('Пароль: ••••••••24');
@@ -75,7 +75,7 @@ it('an admin configures SMTP and sms.ru, and /smtp test succeeds against the loo
   expect(await admin.say('/sms smsru api_id=A1B2C3D4-E5F6-0000-1111-222233334444 sender=MyCompany')).toContain('«MyCompany» согласовано');
   expect(await admin.say('/sms test')).toContain('SMS-шлюз отвечает');
 
-  await admin.say(`/smtp smtp://notify:mail-password-2024@127.0.0.1:${strict.port}?security=none`);
+  await admin.say(`/smtp smtp://notify:mail-password-2024@127.0.0.1:${strict.port}?security=none insecure`);
   const refused = await admin.say('/smtp test');
   expect(refused).toContain('Проверка не прошла. Ответ сервера:');
   expect(refused).toContain('535');

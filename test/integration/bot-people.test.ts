@@ -5,7 +5,7 @@ import { useTestDatabase } from '../support/db.js';
 
 useTestDatabase();
 const ADMIN = 100;
-const tb = useTestBot({ adminIds: [ADMIN] });
+const tb = useTestBot({ adminIds: [ADMIN], env: { REGISTRATION: 'open' } });
 
 const person = (telegramId: number) => PersonModel.findOne({ telegramId }).lean();
 
@@ -17,7 +17,7 @@ describe('who is who', () => {
     expect(reply).toContain('/email');
     expect(reply).toContain('/help');
     const p = await person(1);
-    expect(p).toMatchObject({ name: 'Ann', username: 'ann_k', role: 'user', language: 'ru', timezone: 'Europe/Moscow' });
+    expect(p).toMatchObject({ name: 'Ann', username: 'ann_k', role: 'member', language: 'ru', timezone: 'Europe/Moscow' });
     await ann.say('/start');
     expect(await PersonModel.countDocuments({ telegramId: 1 })).toBe(1);
   });
@@ -55,7 +55,7 @@ describe('who is who', () => {
       expect(await bob.say(cmd)).toContain('только для администраторов');
     }
     expect(await SettingsModel.countDocuments()).toBe(0);
-    expect((await person(2))?.role).toBe('user');
+    expect((await person(2))?.role).toBe('member');
   });
 
   it('lets an admin promote and demote, but not demote the last admin', async () => {
@@ -65,7 +65,7 @@ describe('who is who', () => {
     expect((await person(3))?.role).toBe('admin');
     expect(await tb.user(3, 'Carl', 'carl').say('/help')).toContain('/smtp');
     expect(await boss.say('/admin @carl off')).toContain('Carl больше не администратор');
-    expect((await person(3))?.role).toBe('user');
+    expect((await person(3))?.role).toBe('member');
     expect(await boss.say('/admin @boss off')).toContain('по настройке ADMIN_IDS');
     expect((await person(ADMIN))?.role).toBe('admin');
     expect(await boss.say('/admin @nobody')).toContain('Не нашёл человека «@nobody»');

@@ -7,6 +7,7 @@ import { loadSmsSettings, loadSmtpSettings, saveSms, saveSmtp } from '../../src/
 import { loadConfig } from '../../src/config.js';
 import { SecretBox } from '../../src/secrets.js';
 import { useTestDatabase } from '../support/db.js';
+import { ensureIndexes, migrateRoles } from '../../src/db/connection.js';
 
 useTestDatabase();
 const defaults = { adminIds: [], defaultTimezone: 'Europe/Moscow', defaultLanguage: 'ru' as const };
@@ -81,9 +82,36 @@ it('loads decrypted settings for the delivery engine', async () => {
 });
 
 it('refuses to demote the last admin', async () => {
-  await PersonModel.updateMany({}, { $set: { role: 'user' } });
+  await PersonModel.updateMany({}, { $set: { role: 'member' } });
   const only = await registerPerson({ telegramId: 9, name: 'Only' }, defaults);
   await setRole(only._id, 'admin');
-  await expect(setRole(only._id, 'user')).rejects.toMatchObject({ code: 'last_admin' });
+  await expect(setRole(only._id, 'member')).rejects.toMatchObject({ code: 'last_admin' });
   expect((await PersonModel.findById(only._id).lean())!.role).toBe('admin');
+});
+
+it('makes people registered before membership (role "user") members at start-up, and is idempotent', async () => {
+  await PersonModel.collection.insertMany([
+    { telegramId: 700, name: 'Old One', role: 'user', timezone: 'Europe/Moscow', language: 'ru' },
+    { telegramId: 701, name: 'Old Two', role: 'user', timezone: 'Europe/Moscow', language: 'ru' },
+    { telegramId: 702, name: 'Old Admin', role: 'admin', timezone: 'Europe/Moscow', language: 'ru' },
+  ]);
+  await ensureIndexes();
+  const roles = await PersonModel.find({ telegramId: { $in: [700, 701, 702] } })
+    .sort({ telegramId: 1 })
+    .lean();
+  expect(roles.map((p) => p.role)).toEqual(['member', 'member', 'admin']);
+  expect(await migrateRoles()).toBe(0);
+});
+
+it('a settings save whose process died after its claim does not block saves for long', async () => {
+  const { ClaimModel } = await import('../../src/db/models/index.js');
+  const { getSettings, saveBumped } = await import('../../src/services/settings.js');
+  const doc = await getSettings();
+  const next = (doc.version ?? 0) + 1;
+  await ClaimModel.create({ _id: `settings-version:${next}`, owner: 'settings', at: new Date() });
+  await expect(saveBumped(await getSettings())).rejects.toMatchObject({ code: 'settings_conflict' });
+  // A minute later the claim is stale, and the next save goes through as that version.
+  const later = new Date(Date.now() + 61_000);
+  const saved = await saveBumped(await getSettings(), undefined, later);
+  expect(saved.version).toBe(next);
 });

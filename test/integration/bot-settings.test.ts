@@ -19,7 +19,7 @@ let user: TestUser;
 beforeAll(async () => {
   sink = await startSmtpSink({ auth: { user: 'bot@example.org', pass: SMTP_PASSWORD } });
   smsru = await startSmsRuDouble({ apiId: API_ID, senders: ['TaskWatch'], balance: 512 });
-  tb = await startTestBot({ adminIds: [ADMIN], delivery, env: { SMSRU_BASE_URL: smsru.baseUrl } });
+  tb = await startTestBot({ adminIds: [ADMIN], delivery, env: { SMSRU_BASE_URL: smsru.baseUrl, REGISTRATION: 'open' } });
   boss = tb.user(ADMIN, 'Boss', 'boss');
   user = tb.user(1, 'Ann', 'ann');
   await boss.say('/start');
@@ -43,10 +43,11 @@ describe('SMTP', () => {
   const url = (password: string) => `smtp://bot%40example.org:${password}@127.0.0.1:${sink.port}?security=none`;
 
   it('is configured in one line; the password message is deleted, shown masked, stored encrypted', async () => {
-    const { replies, sentId } = await boss.send(`/smtp ${url(SMTP_PASSWORD)} "Taskwatch <tw@example.org>"`);
+    const { replies, sentId } = await boss.send(`/smtp ${url(SMTP_PASSWORD)} "Taskwatch <tw@example.org>" insecure`);
     const text = replies.map((r) => r.text).join('\n');
     expect(text).toContain('Сообщение с паролем (ключом) я удалил');
     expect(text).toContain('Почтовый сервер сохранён');
+    expect(text).toContain('логин и пароль уходят на сервер без шифрования');
     expect(boss.hasMessage(sentId)).toBe(false);
 
     const smtp = (await settings())!.smtp!;
@@ -91,7 +92,7 @@ describe('SMTP', () => {
   });
 
   it('/smtp test reports the server’s answer when the login is refused, without the password', async () => {
-    await boss.say(`/smtp ${url('wrong-password-123')}`);
+    await boss.say(`/smtp ${url('wrong-password-123')} insecure`);
     const reply = await boss.say('/smtp test');
     expect(reply).toContain('Проверка не прошла');
     expect(reply).toMatch(/535|Authentication/);
@@ -108,13 +109,16 @@ describe('SMTP', () => {
     expect(await boss.press('none')).toContain('Логин');
     expect(await boss.say('bot@example.org')).toContain('Пароль');
     const { replies, sentId } = await boss.send(SMTP_PASSWORD);
-    expect(replies.map((r) => r.text).join()).toContain('Адрес отправителя');
+    expect(replies.map((r) => r.text).join()).toContain('открытым текстом');
     expect(boss.hasMessage(sentId)).toBe(false);
+    expect(await boss.press('insecure')).toContain('Адрес отправителя');
     // The conversation lives in MongoDB meanwhile, with the password encrypted.
     const session = JSON.stringify(await SessionModel.find().lean());
     expect(session).toContain('bot@example.org');
     expect(session).not.toContain(SMTP_PASSWORD);
-    expect(await boss.say('Notifications <n@example.org>')).toContain('Почтовый сервер сохранён');
+    const saved = await boss.say('Notifications <n@example.org>');
+    expect(saved).toContain('Почтовый сервер сохранён');
+    expect(saved).toContain('без шифрования');
     const smtp = (await settings())!.smtp!;
     expect(smtp).toMatchObject({ port: sink.port, security: 'none', from: 'Notifications <n@example.org>' });
     expect(tb.secrets.decrypt(smtp.passwordEnc!)).toBe(SMTP_PASSWORD);
@@ -181,7 +185,8 @@ describe('SMS gateway', () => {
 
   it('refuses unknown providers, keys and incomplete settings', async () => {
     const before = (await settings())!.sms;
-    expect(await boss.say('/sms megafon api_id=1')).toContain('SMS-шлюза «megafon» нет');
+    // The message carried a key: it is deleted, and nothing from it is quoted back.
+    expect(await boss.say('/sms megafon api_id=1')).toContain('SMS-шлюза «…» нет');
     expect(await boss.say('/sms colour=red')).toContain('Параметра «colour» нет');
     const { replies, sentId } = await boss.send('/sms smsru api_id=leaky-secret-999 colour=red');
     expect(replies.map((r) => r.text).join()).toContain('Параметра «colour» нет');

@@ -5,7 +5,7 @@ import { useTestDatabase } from '../support/db.js';
 
 useTestDatabase();
 const ADMIN = 500;
-const tb = useTestBot({ adminIds: [ADMIN], delivery: recordingDelivery() });
+const tb = useTestBot({ adminIds: [ADMIN], delivery: recordingDelivery(), env: { REGISTRATION: 'open' } });
 
 const ann = () => tb.user(1, 'Ann', 'ann');
 const bob = () => tb.user(2, 'Bob Smith', 'bob');

@@ -5,7 +5,7 @@ import { useTestDatabase } from '../support/db.js';
 
 useTestDatabase();
 const ADMIN = 200;
-const tb = useTestBot({ adminIds: [ADMIN] });
+const tb = useTestBot({ adminIds: [ADMIN], env: { REGISTRATION: 'open' } });
 
 const ann = () => tb.user(1, 'Ann', 'ann');
 const bob = () => tb.user(2, 'Bob Smith', 'bob');

@@ -92,15 +92,29 @@ describe('e-mail channel against a loopback SMTP server', () => {
 
   it('logs in with the right password and says so in verify()', async () => {
     const s = await sink({ auth: { user: 'bot', pass: PASSWORD } });
-    const c = channel({ port: s.port, user: 'bot', password: PASSWORD });
+    const c = channel({ port: s.port, user: 'bot', password: PASSWORD, insecureLogin: true });
     expect(await c.verify()).toBe(`127.0.0.1:${s.port} no encryption, login ok`);
     await c.send(letter());
     expect(s.count).toBe(1);
   });
 
+  it('never sends a login to a server without STARTTLS unless the admin allowed it (insecureLogin)', async () => {
+    const s = await sink({ auth: { user: 'bot', pass: PASSWORD } });
+    const c = channel({ port: s.port, user: 'bot', password: PASSWORD });
+    for (const attempt of [() => c.send(letter()), () => c.verify()]) {
+      const err = await thrown(attempt);
+      expect(err).toBeInstanceOf(TemporaryDeliveryError);
+      expect((err as TemporaryDeliveryError).failureCause).toBe('config');
+      expect(err.message).not.toContain(PASSWORD);
+    }
+    // The server never saw a login attempt, right or wrong.
+    expect(s.authFailures).toBe(0);
+    expect(s.count).toBe(0);
+  });
+
   it('a refused login is temporary with cause "auth", and the message never shows the password', async () => {
     const s = await sink({ auth: { user: 'bot', pass: 'right' } });
-    const c = channel({ port: s.port, user: 'bot', password: PASSWORD });
+    const c = channel({ port: s.port, user: 'bot', password: PASSWORD, insecureLogin: true });
     for (const attempt of [() => c.send(letter()), () => c.verify()]) {
       const err = await thrown(attempt);
       expect(err).toBeInstanceOf(TemporaryDeliveryError);

@@ -10,6 +10,8 @@ const logger = createLogger('silent');
 let server: HttpServer;
 let base: string;
 const webhookCalls: { method?: string; url?: string; body: string }[] = [];
+const WEBHOOK_SECRET = 'hook_Secret-token-0123456789';
+const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 
 beforeAll(async () => {
   server = await startHttpServer({
@@ -19,14 +21,12 @@ beforeAll(async () => {
     metrics: async () => ({ deliveries_pending: 3, 'deliveries sent_total': 7, taskwatch_lease_ms: 1.5 }),
     webhook: {
       path: '/telegram/hook-secret',
+      secretToken: WEBHOOK_SECRET,
       handler: (req, res) => {
-        let body = '';
-        req.setEncoding('utf8');
-        req.on('data', (chunk: string) => (body += chunk));
-        req.on('end', () => {
-          webhookCalls.push({ method: req.method, url: req.url, body });
-          res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-        });
+        // The server has read the body (at most 1 MB) and hands it over as req.body.
+        const body = String((req as typeof req & { body?: Buffer }).body ?? '');
+        webhookCalls.push({ method: req.method, url: req.url, body });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       },
     },
   });
@@ -81,12 +81,37 @@ describe('HTTP server', () => {
     const update = JSON.stringify({ update_id: 1, message: { text: 'привет' } });
     const res = await fetch(`${base}/telegram/hook-secret`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', [SECRET_HEADER]: WEBHOOK_SECRET },
       body: update,
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true });
     expect(webhookCalls).toEqual([{ method: 'POST', url: '/telegram/hook-secret', body: update }]);
+  });
+
+  it('refuses a webhook request without the secret token, or with a wrong one (401), handling nothing', async () => {
+    const update = JSON.stringify({ update_id: 2, message: { text: 'x' } });
+    const variants: Array<Record<string, string>> = [{}, { [SECRET_HEADER]: 'wrong' }, { [SECRET_HEADER]: `${WEBHOOK_SECRET}x` }];
+    for (const headers of variants) {
+      const res = await fetch(`${base}/telegram/hook-secret`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: update,
+      });
+      expect(res.status).toBe(401);
+    }
+    expect(webhookCalls).toHaveLength(1);
+  });
+
+  it('refuses a webhook body over 1 MB (413), handling nothing', async () => {
+    const big = JSON.stringify({ update_id: 3, message: { text: 'x'.repeat(1024 * 1024 + 10) } });
+    const res = await fetch(`${base}/telegram/hook-secret`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [SECRET_HEADER]: WEBHOOK_SECRET },
+      body: big,
+    });
+    expect(res.status).toBe(413);
+    expect(webhookCalls).toHaveLength(1);
   });
 
   it('refuses other methods on the webhook path', async () => {

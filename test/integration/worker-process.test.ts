@@ -84,7 +84,7 @@ it('delivers every one of 1,000 due deliveries after a worker is killed with SIG
     email: `p${i}@example.org`,
     timezone: 'Europe/Moscow',
     language: 'ru',
-    role: 'user',
+    role: 'member',
     participantChannels: ['email'],
   }));
   await PersonModel.insertMany(people);

@@ -128,7 +128,8 @@ export interface TestBot {
   logs: Array<Record<string, unknown>>;
   delivery: DeliveryPort;
   setCommands(): Promise<void>;
-  user(id: number, name: string, username?: string): TestUser;
+  /** A person in their private chat with the bot, or with `chat` in a group (`chat.id` ≠ their id). */
+  user(id: number, name: string, username?: string, chat?: { id: number; type: 'group' | 'supergroup' }): TestUser;
   /** Hands every pending update to the bot. */
   pump(): Promise<void>;
   close(): Promise<void>;
@@ -145,6 +146,8 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
     ADMIN_IDS: (opts.adminIds ?? []).join(','),
     LOG_LEVEL: 'info',
     HTTP_TIMEOUT_MS: '5000',
+    // Tests talk faster than people; the limit itself is tested with its own value.
+    RATE_LIMIT_PER_MINUTE: '1000',
     ...opts.env,
   });
   const logs: Array<Record<string, unknown>> = [];
@@ -175,15 +178,22 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
       .sort((a, b) => a.messageId - b.messageId);
   }
 
-  function user(id: number, name: string, username?: string): TestUser {
-    const client = server.getClient(TEST_BOT_TOKEN, { userId: id, chatId: id, firstName: name, userName: username ?? '' });
+  function user(id: number, name: string, username?: string, chat?: { id: number; type: 'group' | 'supergroup' }): TestUser {
+    const chatId = chat?.id ?? id;
+    const client = server.getClient(TEST_BOT_TOKEN, {
+      userId: id,
+      chatId,
+      firstName: name,
+      userName: username ?? '',
+      ...(chat ? { type: chat.type, chatTitle: 'Team chat' } : {}),
+    } as Parameters<typeof server.getClient>[1]);
 
     /** Runs `act`, delivers the updates, and returns the bot's messages that are new or changed. */
     async function exchange(act: () => Promise<unknown>): Promise<BotMessage[]> {
-      const before = new Map(chatMessages(id).map((m) => [m.messageId, JSON.stringify(m.message)]));
+      const before = new Map(chatMessages(chatId).map((m) => [m.messageId, JSON.stringify(m.message)]));
       await act();
       await pump();
-      return chatMessages(id)
+      return chatMessages(chatId)
         .filter((m) => before.get(m.messageId) !== JSON.stringify(m.message))
         .map(toMessage);
     }
@@ -216,7 +226,7 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
         }
         throw new Error(`no button "${String(label)}" in the chat of ${name}: ${JSON.stringify(all.slice(0, 3))}`);
       },
-      messages: () => chatMessages(id).map(toMessage),
+      messages: () => chatMessages(chatId).map(toMessage),
       last: () => u.messages().at(-1),
       hasMessage: (sentId) => server.storage.userMessages.some((m: { messageId: number }) => m.messageId === sentId),
     };

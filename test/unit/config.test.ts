@@ -36,6 +36,8 @@ describe('loadConfig', () => {
       RETRY_MAX_MS: 3_600_000,
       HTTP_TIMEOUT_MS: 10_000,
       RUN_POLL_MS: 250,
+      REGISTRATION: 'request',
+      RATE_LIMIT_PER_MINUTE: 30,
       DISPATCH_IDLE_MS: 60_000,
       DELIVERY_RETENTION_DAYS: 30,
       SEND_COOLDOWN_SECONDS: 30,
@@ -67,6 +69,8 @@ describe('loadConfig', () => {
       RETRY_MAX_MS: '1000',
       HTTP_TIMEOUT_MS: '2000',
       RUN_POLL_MS: '50',
+      REGISTRATION: 'invite',
+      RATE_LIMIT_PER_MINUTE: '10',
       DISPATCH_IDLE_MS: '5000',
       DELIVERY_RETENTION_DAYS: '7',
       SEND_COOLDOWN_SECONDS: '5',
@@ -84,6 +88,8 @@ describe('loadConfig', () => {
       RETRY_MAX_MS: 1000,
       HTTP_TIMEOUT_MS: 2000,
       RUN_POLL_MS: 50,
+      REGISTRATION: 'invite',
+      RATE_LIMIT_PER_MINUTE: 10,
       DISPATCH_IDLE_MS: 5000,
       DELIVERY_RETENTION_DAYS: 7,
       SEND_COOLDOWN_SECONDS: 5,
@@ -108,6 +114,11 @@ describe('loadConfig', () => {
         expect.stringMatching(/^ADMIN_IDS: .*separated by commas, e\.g\. 12345,67890/),
       ]),
     );
+  });
+
+  it('says which REGISTRATION modes and rate limits there are', () => {
+    expect(problemsOf({ REGISTRATION: 'closed' })).toEqual([expect.stringMatching(/^REGISTRATION: .*request .*invite .*open/)]);
+    expect(problemsOf({ RATE_LIMIT_PER_MINUTE: '0' })).toEqual([expect.stringMatching(/^RATE_LIMIT_PER_MINUTE: .*positive whole number/)]);
   });
 
   it('puts every problem into the error message', () => {

@@ -41,8 +41,8 @@ export function adminFeature(deps: BotDeps, opts: AdminFeatureOptions = {}): Fea
     }
     const person = await requirePerson(ref);
     const demote = flag !== undefined && isOff(flag);
-    const role = demote ? 'user' : 'admin';
-    if (person.role === role) {
+    const role = demote ? 'member' : 'admin';
+    if (demote ? person.role !== 'admin' : person.role === 'admin') {
       await ctx.reply(demote ? ctx.t.notAdmin(person.name) : ctx.t.alreadyAdmin(person.name));
       return;
     }

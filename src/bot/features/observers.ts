@@ -92,6 +92,7 @@ export function observersFeature(deps: BotDeps): Feature {
     conversation(
       {
         id: 'conv:observe',
+        admin: true,
         next: (v) => firstMissing([taskStep(), personStep(), channelsStep()], v),
         finish: (ctx, v) => observe(ctx, Number(v.task), v.person!, parseChannels(v.channels!)),
       },
@@ -100,6 +101,7 @@ export function observersFeature(deps: BotDeps): Feature {
     conversation(
       {
         id: 'conv:unobserve',
+        admin: true,
         next: (v) => firstMissing([taskStep(), personStep()], v),
         finish: (ctx, v) => unobserve(ctx, Number(v.task), v.person!),
       },

@@ -4,7 +4,8 @@ import { getSchedule, parseSchedule, saveSchedule, type Schedule } from '../../s
 import { adminOnly } from '../access.js';
 import { commandPayload } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';
-import { conversation, startConversation, type Step } from '../conversation.js';
+import { conversation, seenVersion, startConversation, type Step } from '../conversation.js';
+import { UserError } from '../../services/errors.js';
 import type { Feature } from '../feature.js';
 import type { Texts } from '../i18n/index.js';
 import { firstMissing } from '../steps.js';
@@ -13,9 +14,15 @@ export function describeSchedule(t: Texts, s: Schedule): string {
   return s.kind === 'interval' ? t.scheduleEvery(s.everyMinutes) : s.kind === 'cron' ? t.scheduleCron(s.cron) : t.scheduleOff;
 }
 
-async function apply(ctx: BotContext, deps: BotDeps, raw: string): Promise<void> {
+async function apply(ctx: BotContext, deps: BotDeps, raw: string, expectedVersion?: number): Promise<void> {
   const schedule = parseSchedule(raw);
-  await saveSchedule(schedule);
+  try {
+    await saveSchedule(schedule, { expectedVersion });
+  } catch (err) {
+    if (!(err instanceof UserError) || err.code !== 'settings_conflict') throw err;
+    await ctx.reply(`${ctx.t.settingsConflict}\n${ctx.t.scheduleShow(describeSchedule(ctx.t, await getSchedule()))}`);
+    return;
+  }
   const lines = [ctx.t.scheduleSaved(describeSchedule(ctx.t, schedule))];
   try {
     await deps.delivery.scheduleChanged();
@@ -41,7 +48,13 @@ export function scheduleFeature(deps: BotDeps): Feature {
     },
   };
   const scene = conversation(
-    { id: 'conv:schedule', next: (v) => firstMissing([step], v), finish: (ctx, v) => apply(ctx, deps, v.schedule!) },
+    {
+      id: 'conv:schedule',
+      admin: true,
+      versioned: true,
+      next: (v) => firstMissing([step], v),
+      finish: (ctx, v) => apply(ctx, deps, v.schedule!, seenVersion(v)),
+    },
     deps.secrets,
   );
 

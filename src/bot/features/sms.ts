@@ -26,14 +26,61 @@ import { isOff } from '../../services/task-values.js';
 import { adminOnly } from '../access.js';
 import { commandPayload, tokenize } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';
-import { conversation, startConversation, type Step, type Values } from '../conversation.js';
+import { conversation, seenVersion, startConversation, type Step, type Values } from '../conversation.js';
 import type { Feature } from '../feature.js';
 import { firstMissing } from '../steps.js';
 import { deleteSecretMessage } from './smtp.js';
 
 const PROVIDER_NAMES: Record<SmsProviderName, string> = { smsru: 'sms.ru', smsc: 'SMSC.ru', smsaero: 'SMS Aero', twilio: 'Twilio' };
 const NO_SENDER = '-';
-const SECRET_KEY_RE = /^(api_id|apiid|password|psw|pass|api_key|apikey|key|token|auth_token)=/i;
+const SECRET_KEYS = ['api_id', 'apiid', 'password', 'psw', 'pass', 'api_key', 'apikey', 'key', 'token', 'auth_token'];
+const PLAIN_KEYS = [
+  'login',
+  'sid',
+  'email',
+  'sender',
+  'from',
+  'translit',
+  'test',
+  'test_mode',
+  'testmode',
+  'parts',
+  'max_parts',
+  'fallback',
+  'countries',
+];
+
+function isKey(word: string): boolean {
+  const k = word.toLowerCase();
+  return SECRET_KEYS.includes(k) || PLAIN_KEYS.includes(k);
+}
+
+/** `key value` (a space instead of `=`) into `key=value`, for every known key followed by a value. */
+function joinSpacedPairs(words: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (!w.includes('=') && isKey(w) && i + 1 < words.length && !words[i + 1]!.includes('=')) {
+      out.push(`${w}=${words[i + 1]}`);
+      i++;
+    } else out.push(w);
+  }
+  return out;
+}
+
+/** Whether every word is a known setting other than a secret (`sender=…`, `parts=3`): nothing to delete. */
+function evidentlyNoSecret(pairs: string[]): boolean {
+  return pairs.every((w) => {
+    const eq = w.indexOf('=');
+    return eq > 0 && PLAIN_KEYS.includes(w.slice(0, eq).toLowerCase());
+  });
+}
+
+/** The same mistake without the value it quotes: the message it came from may have held a secret. */
+function withoutValues(err: UserError): UserError {
+  const params = Object.fromEntries(Object.entries(err.params).map(([k, v]) => [k, k === 'value' ? '…' : v]));
+  return new UserError(err.code, params);
+}
 
 function bool(key: string, raw: string): boolean {
   const v = raw.trim().toLowerCase();
@@ -48,7 +95,8 @@ export function parseSmsPairs(words: string[]): { input: SmsInput; secret: boole
   let secret = false;
   for (const word of words) {
     const eq = word.indexOf('=');
-    if (eq <= 0) throw new UserError('sms_key_unknown', { key: word });
+    // A bare word may be a secret typed without its key: it is never quoted back.
+    if (eq <= 0) throw new UserError('sms_key_unknown', { key: isKey(word) ? word : '…' });
     const key = word.slice(0, eq).toLowerCase();
     const value = word.slice(eq + 1);
     const setSecret = (kind: SmsInput['secretKind']) => {
@@ -170,8 +218,15 @@ async function checkSender(ctx: BotContext, deps: BotDeps): Promise<void> {
   }
 }
 
-async function save(ctx: BotContext, deps: BotDeps, input: SmsInput): Promise<void> {
-  await saveSms(input, deps.secrets);
+async function save(ctx: BotContext, deps: BotDeps, input: SmsInput, expectedVersion?: number): Promise<void> {
+  try {
+    await saveSms(input, deps.secrets, { expectedVersion });
+  } catch (err) {
+    if (!(err instanceof UserError) || err.code !== 'settings_conflict') throw err;
+    await ctx.reply(ctx.t.settingsConflict);
+    await show(ctx, deps);
+    return;
+  }
   await ctx.reply(ctx.t.smsSaved);
   if (input.sender) await checkSender(ctx, deps);
 }
@@ -247,16 +302,23 @@ export function smsFeature(deps: BotDeps): Feature {
     {
       id: 'conv:sms',
       next: (v) => firstMissing(steps(v), v),
+      admin: true,
+      versioned: true,
       finish: async (ctx, v) => {
         const p = v.provider as SmsProviderName;
         const kind = (v.kind ?? SMS_SECRET_KINDS[p][0]) as SmsInput['secretKind'];
-        await save(ctx, deps, {
-          provider: p,
-          login: v.login ?? null,
-          secret: v.secret!,
-          secretKind: kind,
-          sender: v.sender === NO_SENDER ? null : v.sender!,
-        });
+        await save(
+          ctx,
+          deps,
+          {
+            provider: p,
+            login: v.login ?? null,
+            secret: v.secret!,
+            secretKind: kind,
+            sender: v.sender === NO_SENDER ? null : v.sender!,
+          },
+          seenVersion(v),
+        );
       },
     },
     deps.secrets,
@@ -282,23 +344,29 @@ export function smsFeature(deps: BotDeps): Feature {
         await clearSms();
         return ctx.reply(ctx.t.smsCleared);
     }
-    const hasProvider = !first.includes('=');
-    if (hasProvider && words.length === 1) {
+    const hasProvider = !first.includes('=') && !isKey(first);
+    if (hasProvider && words.length === 1 && SMS_PROVIDERS.includes(first.replace(/[.\s_-]/g, '') as SmsProviderName)) {
       return startConversation(ctx, 'conv:sms', { provider: parseSmsProvider(first) });
     }
-    const pairs = hasProvider ? words.slice(1) : words;
-    // Delete a message that carries a secret before anything else can fail.
-    if (pairs.some((w) => SECRET_KEY_RE.test(w))) await deleteSecretMessage(ctx);
-    // `/sms countries=RU,KZ` is a policy on people's phones: it needs no gateway, so it is saved on its own.
-    const countries = pairs.find((w) => /^countries=/i.test(w));
-    if (countries) {
-      const list = await saveSmsCountries(countries.slice('countries='.length));
-      await ctx.reply(list.length ? ctx.t.smsCountriesSaved(list.join(', ')) : ctx.t.smsCountriesAny);
-      if (pairs.length === 1 && !hasProvider) return;
+    const pairs = joinSpacedPairs(hasProvider ? words.slice(1) : words);
+    // Delete a message that may carry a secret (any form of it) before anything else can fail.
+    const deleted = !evidentlyNoSecret(pairs) || (hasProvider && words.length === 1);
+    if (deleted) await deleteSecretMessage(ctx);
+    try {
+      // `/sms countries=RU,KZ` is a policy on people's phones: it needs no gateway, so it is saved on its own.
+      const countries = pairs.find((w) => /^countries=/i.test(w));
+      if (countries) {
+        const list = await saveSmsCountries(countries.slice('countries='.length));
+        await ctx.reply(list.length ? ctx.t.smsCountriesSaved(list.join(', ')) : ctx.t.smsCountriesAny);
+        if (pairs.length === 1 && !hasProvider) return;
+      }
+      const { input } = parseSmsPairs(pairs.filter((w) => w !== countries));
+      if (hasProvider) input.provider = parseSmsProvider(first);
+      await save(ctx, deps, input);
+    } catch (err) {
+      if (deleted && err instanceof UserError) throw withoutValues(err);
+      throw err;
     }
-    const { input } = parseSmsPairs(pairs.filter((w) => w !== countries));
-    if (hasProvider) input.provider = parseSmsProvider(first);
-    await save(ctx, deps, input);
   });
 
   return { composer: c, scenes: [scene] };

@@ -21,11 +21,13 @@ import {
 import { adminOnly } from '../access.js';
 import { commandPayload, splitFirst, tokenize } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';
-import { conversation, startConversation, type Step, type Values } from '../conversation.js';
+import { conversation, seenVersion, startConversation, type Step, type Values } from '../conversation.js';
 import type { Feature } from '../feature.js';
 import { firstMissing } from '../steps.js';
 
 const NO_LOGIN = '-';
+/** The word that allows a login over an unencrypted connection. */
+const INSECURE = 'insecure';
 
 /** Deletes the message that carried a secret and says so (or asks the person to delete it). */
 export async function deleteSecretMessage(ctx: BotContext): Promise<void> {
@@ -48,6 +50,7 @@ async function show(ctx: BotContext, deps: BotDeps): Promise<void> {
     [
       t.smtpTitle,
       t.smtpShow(s.host, s.port, s.security, s.user ?? t.none, s.password ? mask(s.password) : t.none, s.from),
+      ...(s.insecureLogin ? [t.smtpInsecureWarning] : []),
       '',
       t.smtpHelp,
     ].join('\n'),
@@ -83,32 +86,73 @@ async function test(ctx: BotContext, deps: BotDeps): Promise<void> {
   await ctx.telegram.editMessageText(status.chat.id, status.message_id, undefined, text);
 }
 
+/** Whether a one-line `/smtp` payload carries nothing secret: a URL without a password, then the sender. */
+function evidentlyNoSecret(url: string): boolean {
+  try {
+    return !parseSmtpUrl(url).password;
+  } catch {
+    // Not a URL we read: it may be `host user password`; better deleted than left in the chat.
+    return false;
+  }
+}
+
+/** Saves, or on a conflict with another admin's save says so and shows what is saved now. */
+async function saveOrShowCurrent(ctx: BotContext, deps: BotDeps, save: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await save();
+    return true;
+  } catch (err) {
+    if (!(err instanceof UserError) || err.code !== 'settings_conflict') throw err;
+    await ctx.reply(ctx.t.settingsConflict);
+    await show(ctx, deps);
+    return false;
+  }
+}
+
 async function saveFromUrl(ctx: BotContext, deps: BotDeps, payload: string): Promise<void> {
   const [url, rest] = splitFirst(payload);
-  if (/\/\/[^/@\s]*:[^@\s]*@/.test(url)) await deleteSecretMessage(ctx);
+  const words = tokenize(rest);
+  const insecure = words.at(-1)?.toLowerCase() === INSECURE;
+  if (insecure) words.pop();
+  // Delete before anything can fail; every form that may hold a password (an e-mail login too) goes.
+  const deleted = !evidentlyNoSecret(url);
+  if (deleted) await deleteSecretMessage(ctx);
   let parsed: ReturnType<typeof parseSmtpUrl>;
   try {
     parsed = parseSmtpUrl(url);
   } catch (err) {
-    throw new UserError('smtp_url_invalid', { reason: scrub((err as Error).message) });
+    // The reason quotes pieces of the URL (a parameter, a scheme): not when the message was deleted.
+    const reason = scrub((err as Error).message);
+    throw new UserError('smtp_url_invalid', { reason: deleted ? reason.replace(/"[^"]*"/g, '"…"') : reason });
   }
-  let from: string | undefined = tokenize(rest).join(' ').trim() || undefined;
+  let from: string | undefined = words.join(' ').trim() || undefined;
+  if (from !== undefined && deleted) {
+    // Never echo a value from a deleted message: it may be the password in the wrong place.
+    try {
+      from = checkSmtpFrom(from);
+    } catch {
+      throw new UserError('smtp_from_invalid', { value: '…' });
+    }
+  }
   if (!from) {
     const current = await loadSmtpSettings(deps.secrets).catch(() => undefined);
     from = current?.from ?? (parsed.user && isEmail(parsed.user) ? parsed.user : undefined);
   }
-  await saveSmtp(
-    {
-      host: parsed.host,
-      port: parsed.port,
-      security: parsed.security,
-      user: parsed.user ?? null,
-      password: parsed.password ?? null,
-      ...(from !== undefined ? { from } : {}),
-    },
-    deps.secrets,
-  );
-  await ctx.reply(ctx.t.smtpSaved);
+  const input = {
+    host: parsed.host,
+    port: parsed.port,
+    security: parsed.security,
+    user: parsed.user ?? null,
+    password: parsed.password ?? null,
+    insecure,
+    ...(from !== undefined ? { from } : {}),
+  };
+  if (!(await saveOrShowCurrent(ctx, deps, () => saveSmtp(input, deps.secrets)))) return;
+  await ctx.reply(savedText(ctx, parsed.security === 'none' && !!parsed.user));
+}
+
+function savedText(ctx: BotContext, insecure: boolean): string {
+  return insecure ? `${ctx.t.smtpSaved}\n${ctx.t.smtpInsecureWarning}` : ctx.t.smtpSaved;
 }
 
 function steps(): Step[] {
@@ -141,12 +185,24 @@ function steps(): Step[] {
       buttons: (ctx) => [[{ text: ctx.t.noLogin, value: NO_LOGIN }]],
     },
     { key: 'password', ask: (ctx) => ctx.t.askSmtpPassword, secret: true },
+    {
+      key: 'insecure',
+      ask: (ctx) => ctx.t.askSmtpInsecure,
+      buttons: (ctx) => [[{ text: ctx.t.smtpInsecureYes, value: INSECURE }]],
+      parse: (raw) => {
+        if (raw.trim().toLowerCase() !== INSECURE) throw new UserError('smtp_insecure_login');
+        return INSECURE;
+      },
+    },
     { key: 'from', ask: (ctx) => ctx.t.askSmtpFrom, parse: (raw) => checkSmtpFrom(raw) },
   ];
 }
 
 function nextStep(values: Values): Step | undefined {
-  const all = steps().filter((s) => !(s.key === 'password' && values.user === NO_LOGIN));
+  const noLogin = values.user === NO_LOGIN;
+  const all = steps().filter(
+    (s) => !(s.key === 'password' && noLogin) && !(s.key === 'insecure' && (noLogin || values.security !== 'none')),
+  );
   return firstMissing(all, values);
 }
 
@@ -156,20 +212,21 @@ export function smtpFeature(deps: BotDeps): Feature {
     {
       id: 'conv:smtp',
       next: nextStep,
+      admin: true,
+      versioned: true,
       finish: async (ctx, v) => {
         const noLogin = v.user === NO_LOGIN;
-        await saveSmtp(
-          {
-            host: v.host!,
-            port: Number(v.port),
-            security: checkSmtpSecurity(v.security!),
-            user: noLogin ? null : v.user!,
-            password: noLogin ? null : v.password!,
-            from: v.from!,
-          },
-          deps.secrets,
-        );
-        await ctx.reply(ctx.t.smtpSaved);
+        const input = {
+          host: v.host!,
+          port: Number(v.port),
+          security: checkSmtpSecurity(v.security!),
+          user: noLogin ? null : v.user!,
+          password: noLogin ? null : v.password!,
+          from: v.from!,
+          insecure: v.insecure === INSECURE,
+        };
+        const saved = await saveOrShowCurrent(ctx, deps, () => saveSmtp(input, deps.secrets, { expectedVersion: seenVersion(v) }));
+        if (saved) await ctx.reply(savedText(ctx, input.insecure));
       },
     },
     deps.secrets,

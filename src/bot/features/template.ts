@@ -7,7 +7,8 @@ import { TEMPLATE_KINDS, getTemplate, parseTemplateKind, saveTemplate } from '..
 import { adminOnly } from '../access.js';
 import { commandPayload, splitFirst } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';
-import { conversation, startConversation, type Step } from '../conversation.js';
+import { conversation, seenVersion, startConversation, type Step } from '../conversation.js';
+import { UserError } from '../../services/errors.js';
 import type { Feature } from '../feature.js';
 import { clip } from '../format.js';
 import { firstMissing } from '../steps.js';
@@ -45,14 +46,24 @@ async function show(ctx: BotContext, kind: TemplateKind): Promise<void> {
   );
 }
 
-async function set(ctx: BotContext, kind: TemplateKind, raw: string): Promise<void> {
+async function set(ctx: BotContext, kind: TemplateKind, raw: string, expectedVersion?: number): Promise<void> {
+  try {
+    await setOrThrow(ctx, kind, raw, expectedVersion);
+  } catch (err) {
+    if (!(err instanceof UserError) || err.code !== 'settings_conflict') throw err;
+    await ctx.reply(ctx.t.settingsConflict);
+    await show(ctx, kind);
+  }
+}
+
+async function setOrThrow(ctx: BotContext, kind: TemplateKind, raw: string, expectedVersion?: number): Promise<void> {
   if (RESET_WORDS.includes(raw.trim().toLowerCase())) {
-    await saveTemplate(kind, null);
+    await saveTemplate(kind, null, { expectedVersion });
     const { text } = await current(ctx, kind);
     await ctx.reply(clip(`${ctx.t.templateReset(kind)}\n\n${preview(ctx, kind, text)}`));
     return;
   }
-  await saveTemplate(kind, raw);
+  await saveTemplate(kind, raw, { expectedVersion });
   await ctx.reply(clip(`${ctx.t.templateSaved(kind)}\n\n${preview(ctx, kind, raw.trim())}`));
 }
 
@@ -77,7 +88,9 @@ export function templateFeature(deps: BotDeps): Feature {
     {
       id: 'conv:template',
       next: (v) => firstMissing([kindStep, textStep], v),
-      finish: (ctx, v) => set(ctx, v.kind as TemplateKind, v.text!),
+      admin: true,
+      versioned: true,
+      finish: (ctx, v) => set(ctx, v.kind as TemplateKind, v.text!, seenVersion(v)),
     },
     deps.secrets,
   );

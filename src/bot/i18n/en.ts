@@ -93,6 +93,13 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
     `"${s(p.value)}" is not a list of countries. Write ISO codes separated by commas: /sms countries=RU,KZ (or countries=any for any country)`,
   send_all_denied: () => 'Only an admin can send all notifications at once. For your task: /send 12',
   send_cooldown: (p) => `/send works at most once in ${s(p.every)} s. Try again in ${s(p.seconds)} s.`,
+  // membership
+  invite_args_invalid: (p) =>
+    `"${s(p.value)}" does not fit. Write: /invite [how many people, 1–${s(p.maxUses)}] [how many days, 1–${s(p.maxDays)}], e.g. /invite 5 7`,
+  settings_conflict: () =>
+    'Another admin has just changed the settings; your change was not saved. Look at the current ones and try again: /smtp, /sms, /template, /schedule',
+  smtp_insecure_login: () =>
+    'This server has no encryption: the login and password would go in clear. Choose TLS (465) or STARTTLS (587), or, if there is no other way, add the word insecure at the end: /smtp smtp://login:password@host:25 "Name <from@example.org>" insecure',
 };
 
 const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } as Record<string, string>;
@@ -166,6 +173,10 @@ export const en: Texts = {
     schedule: { desc: 'automatic dispatch', example: '/schedule every 5 min' },
     queue: { desc: 'the notification queue', example: '/queue' },
     dry: { desc: 'who would get what, sending nothing', example: '/send dry' },
+    // membership
+    invite: { desc: 'an invite link; list shows them, revoke withdraws one', example: '/invite 5 7 (5 people, 7 days)' },
+    members: { desc: 'members, join requests, removed people', example: '/members' },
+    remove: { desc: 'remove someone from the team', example: '/remove @ivan' },
   },
 
   profileTitle: (name, username, admin) => `Profile: ${name}${username ? ` (@${username})` : ''}${admin ? ', admin' : ''}`,
@@ -377,4 +388,45 @@ export const en: Texts = {
     list ? `SMS phones: only of ${list} (lift it: /sms countries=any)` : 'SMS phones: of any country (restrict: /sms countries=RU,KZ)',
   smsCountriesSaved: (list) => `From now on an SMS phone must be of: ${list}. Phones already saved stay as they are.`,
   smsCountriesAny: 'From now on an SMS phone may be of any country.',
+  // membership
+  howToJoin: (mode) =>
+    mode === 'request'
+      ? 'This bot is for members of a team. To ask for access, send /start: the admins will decide. If you have an invite link, open it.'
+      : 'This bot is for members of a team. To join, ask an admin for an invite link and open it.',
+  joinShort: 'For members only. How to join: /start',
+  joinRequested: 'Your request went to the admins. I will write to you when they decide.',
+  joinWaiting: "Your request is waiting for an admin's decision. I will write to you when there is one.",
+  joinedWelcome: 'Welcome to the team!',
+  joinRefused: 'An admin declined your request for access to the bot.',
+  joinRequestForAdmins: (name, username, id) => `Access request: ${name}${username ? ` @${username}` : ''} (id ${id}).`,
+  approveButton: '✅ Approve',
+  denyButton: '⛔ Deny',
+  joinApproved: (name) => `${name} is now a member.`,
+  joinDenied: (name) => `The request of ${name} was denied.`,
+  joinAlreadyDecided: 'This request has already been decided.',
+  groupOnlyPrivate: (link) => `I work in the private chat only: ${link}`,
+  rateLimited: 'Too many messages in a row. Please wait a minute, then I will answer again.',
+  inviteMade: (link, n, uses, expires) =>
+    `Invite #${n} for ${uses} ${uses === 1 ? 'person' : 'people'}, valid until ${expires}:\n${link}\nSend the link to those you invite. Withdraw it: /invite revoke ${n}`,
+  invitesTitle: 'Invites in force:',
+  invitesNone: 'No invites in force.',
+  inviteLine: (n, left, max, expires, by) => `• #${n}: ${left} of ${max} left, until ${expires}, made by ${by}`,
+  inviteUsage: 'New: /invite [people] [days] (default 1 and 7) · list: /invite list · withdraw: /invite revoke 3',
+  inviteRevoked: (n) => `Invite #${n} withdrawn: nobody can join with it any more.`,
+  inviteNotFound: (n) => `There is no invite #${n} in force. The list: /invite list`,
+  roleAdmin: 'admin',
+  membersTitle: (n) => `Members (${n}):`,
+  pendingTitle: (n) => `Requests (${n}):`,
+  blockedTitle: (n) => `Removed or declined (${n}):`,
+  membersHint: 'Remove: /remove @username · invite: /invite',
+  removeUsage: 'Remove whom? Write: /remove @username (or an id from /members)',
+  removeSelf: 'You cannot remove yourself. Nothing was changed.',
+  alreadyRemoved: (name) => `${name} is not in the team already.`,
+  removed: (name) => `${name} is no longer in the team: subscriptions deleted, no more notifications. The history of changes stays.`,
+  settingsConflict: 'Another admin has just changed these settings; your change was not saved. Saved now:',
+  askSmtpInsecure:
+    'Without encryption the login and password go to the server in clear, readable by anyone on the way. Send them like that? Better go back and choose TLS or STARTTLS (/cancel).',
+  smtpInsecureYes: '⚠️ Yes, unencrypted (insecure)',
+  smtpInsecureWarning:
+    '⚠️ Note: the login and password go to the server unencrypted. Switch to TLS or STARTTLS as soon as the server allows.',
 };

@@ -94,6 +94,13 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
     `«${s(p.value)}» — не список стран. Напишите коды ISO через запятую: /sms countries=RU,KZ (или countries=any — любые страны)`,
   send_all_denied: () => 'Отправить все оповещения сразу может только администратор. По своему заданию: /send 12',
   send_cooldown: (p) => `/send — не чаще раза в ${s(p.every)} с. Попробуйте снова через ${s(p.seconds)} с.`,
+  // membership
+  invite_args_invalid: (p) =>
+    `«${s(p.value)}» не подходит. Напишите: /invite [сколько человек, 1–${s(p.maxUses)}] [сколько дней, 1–${s(p.maxDays)}], например /invite 5 7`,
+  settings_conflict: () =>
+    'Другой администратор только что изменил настройки; ваши изменения не сохранены. Посмотрите текущие и повторите: /smtp, /sms, /template, /schedule',
+  smtp_insecure_login: () =>
+    'Этот сервер без шифрования: логин и пароль ушли бы открытым текстом. Выберите TLS (465) или STARTTLS (587), или, если иначе нельзя, добавьте в конце слово insecure: /smtp smtp://логин:пароль@host:25 "Имя <from@example.org>" insecure',
 };
 
 const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } as Record<string, string>;
@@ -166,6 +173,10 @@ export const ru = {
     schedule: { desc: 'расписание рассылки', example: '/schedule every 5 min' },
     queue: { desc: 'очередь оповещений', example: '/queue' },
     dry: { desc: 'кто что получит, ничего не отправляя', example: '/send dry' },
+    // membership
+    invite: { desc: 'ссылка-приглашение; list — список, revoke — отозвать', example: '/invite 5 7 (на 5 человек, 7 дней)' },
+    members: { desc: 'участники, заявки, исключённые', example: '/members' },
+    remove: { desc: 'исключить человека', example: '/remove @ivan' },
   } as Record<string, { desc: string; example: string }>,
 
   // profile
@@ -408,6 +419,49 @@ export const ru = {
       : 'Телефоны для SMS — любых стран (ограничить: /sms countries=RU,KZ)',
   smsCountriesSaved: (list: string) => `Теперь телефон для SMS можно указать только из стран: ${list}. Уже сохранённые номера не меняются.`,
   smsCountriesAny: 'Теперь телефон для SMS можно указать из любой страны.',
+  // membership
+  howToJoin: (mode: string): string =>
+    mode === 'request'
+      ? 'Этот бот — для участников команды. Чтобы попросить доступ, отправьте /start: администраторы решат. Если у вас есть ссылка-приглашение, откройте её.'
+      : 'Этот бот — для участников команды. Чтобы присоединиться, попросите у администратора ссылку-приглашение и откройте её.',
+  joinShort: 'Доступно только участникам. Как присоединиться: /start',
+  joinRequested: 'Заявка отправлена администраторам. Я напишу вам, когда они решат.',
+  joinWaiting: 'Ваша заявка ждёт решения администратора. Я напишу вам, когда оно будет.',
+  joinedWelcome: 'Добро пожаловать в команду!',
+  joinRefused: 'Администратор отклонил заявку на доступ к боту.',
+  joinRequestForAdmins: (name: string, username: string | undefined, id: number) =>
+    `Заявка на доступ: ${name}${username ? ` @${username}` : ''} (id ${id}).`,
+  approveButton: '✅ Принять',
+  denyButton: '⛔ Отклонить',
+  joinApproved: (name: string) => `${name} принят(а) в команду.`,
+  joinDenied: (name: string) => `Заявка ${name} отклонена.`,
+  joinAlreadyDecided: 'По этой заявке уже решено.',
+  groupOnlyPrivate: (link: string) => `Я работаю только в личном чате: ${link}`,
+  rateLimited: 'Слишком много сообщений подряд. Подождите минуту — потом я снова отвечу.',
+  inviteMade: (link: string, n: number, uses: number, expires: string) =>
+    `Приглашение #${n} на ${uses} чел., действует до ${expires}:\n${link}\nОтправьте ссылку тем, кого приглашаете. Отозвать: /invite revoke ${n}`,
+  invitesTitle: 'Действующие приглашения:',
+  invitesNone: 'Действующих приглашений нет.',
+  inviteLine: (n: number, left: number, max: number, expires: string, by: string) =>
+    `• #${n}: осталось ${left} из ${max}, до ${expires}, создал(а) ${by}`,
+  inviteUsage: 'Новое: /invite [человек] [дней] (по умолчанию 1 и 7) · список: /invite list · отозвать: /invite revoke 3',
+  inviteRevoked: (n: number) => `Приглашение #${n} отозвано: по нему больше никто не войдёт.`,
+  inviteNotFound: (n: number) => `Действующего приглашения #${n} нет. Список: /invite list`,
+  roleAdmin: 'администратор',
+  membersTitle: (n: number) => `Участники (${n}):`,
+  pendingTitle: (n: number) => `Заявки (${n}):`,
+  blockedTitle: (n: number) => `Исключены или отклонены (${n}):`,
+  membersHint: 'Исключить: /remove @username · пригласить: /invite',
+  removeUsage: 'Кого исключить? Напишите: /remove @username (или id из /members)',
+  removeSelf: 'Себя исключить нельзя. Ничего не изменено.',
+  alreadyRemoved: (name: string) => `${name} уже не в команде.`,
+  removed: (name: string) => `${name} больше не в команде: подписки удалены, оповещений больше не будет. История изменений сохранена.`,
+  settingsConflict: 'Другой администратор только что изменил эти настройки; ваши изменения не сохранены. Сейчас сохранено:',
+  askSmtpInsecure:
+    'Без шифрования логин и пароль уйдут на сервер открытым текстом, их сможет прочитать любой по дороге. Отправлять так? Лучше вернуться и выбрать TLS или STARTTLS (/cancel).',
+  smtpInsecureYes: '⚠️ Да, без шифрования (insecure)',
+  smtpInsecureWarning:
+    '⚠️ Внимание: логин и пароль уходят на сервер без шифрования. Переключитесь на TLS или STARTTLS, как только сервер позволит.',
 };
 
 function plural(n: number, one: string, few: string, many: string): string {

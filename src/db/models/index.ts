@@ -5,3 +5,4 @@ export * from './delivery.js';
 export * from './settings.js';
 export * from './misc.js';
 export * from './key-check.js';
+export * from './membership.js';

@@ -1,5 +1,5 @@
 import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
-import { CHANNELS, LANGUAGES } from '../../domain/types.js';
+import { CHANNELS, LANGUAGES, ROLES } from '../../domain/types.js';
 
 const personSchema = new Schema(
   {
@@ -8,7 +8,8 @@ const personSchema = new Schema(
     name: { type: String, required: true },
     /** Telegram @username without the @, lower case. */
     username: { type: String, index: true },
-    role: { type: String, enum: ['admin', 'user'], default: 'user', required: true },
+    /** See Role in src/domain/types.ts; people registered before roles had members were `user`, migrated to `member`. */
+    role: { type: String, enum: ROLES, default: 'pending', required: true },
     email: { type: String },
     /** SMS phone in E.164 (+79123456789). */
     phone: { type: String },

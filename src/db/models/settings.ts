@@ -17,6 +17,8 @@ const settingsSchema = new Schema(
           user: String,
           /** AES-256-GCM, see src/secrets.ts. */
           passwordEnc: String,
+          /** The admin allowed the login over an unencrypted connection (`/smtp … insecure`). */
+          insecureLogin: Boolean,
           /** Sender, `Name <address>` or a bare address. */
           from: String,
         },

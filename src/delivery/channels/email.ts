@@ -15,6 +15,11 @@ export interface SmtpSettings {
   user?: string;
   /** Decrypted; never logged, never in an error message. */
   password?: string;
+  /**
+   * With `security: 'none'` and a login: the admin allowed the login to go unencrypted. Without it the
+   * transport insists on STARTTLS before logging in, so a server without it never sees the password.
+   */
+  insecureLogin?: boolean;
   /** Sender, `Name <address>` or a bare address. */
   from: string;
 }
@@ -118,12 +123,14 @@ export function classifySmtpError(err: unknown, settings?: SmtpSettings): Tempor
 export function createEmailChannel(settings: SmtpSettings, opts: EmailChannelOptions = {}): EmailChannel {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const logger = opts.logger;
+  // A login never goes in clear unless the admin said so: 'none' with a login still demands STARTTLS.
+  const plainLoginRefused = settings.security === 'none' && !!settings.user && !settings.insecureLogin;
   const base = {
     host: settings.host,
     port: settings.port,
     secure: settings.security === 'tls',
-    requireTLS: settings.security === 'starttls',
-    ignoreTLS: settings.security === 'none',
+    requireTLS: settings.security === 'starttls' || plainLoginRefused,
+    ignoreTLS: settings.security === 'none' && !plainLoginRefused,
     auth: settings.user ? { user: settings.user, pass: settings.password ?? '' } : undefined,
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,
