@@ -238,8 +238,9 @@ export async function setRole(personId: PersonId, role: Role): Promise<PersonDoc
   return p;
 }
 
+/** The team: members and admins (pending requests and removed people are listed by /members only). */
 export async function listPeople(): Promise<PersonDoc[]> {
-  return PersonModel.find().sort({ name: 1, telegramId: 1 });
+  return PersonModel.find({ role: { $in: ['member', 'admin'] } }).sort({ name: 1, telegramId: 1 });
 }
 
 export async function listAdmins(): Promise<PersonDoc[]> {

@@ -246,6 +246,11 @@ describe('/members and /remove', () => {
     expect(list).toMatch(
       /Участники \(\d+\):[\s\S]*Alice @alice[\s\S]*Заявки \(1\):\n• Petra @petra[\s\S]*Исключены или отклонены \(1\):\n• Zed @zed/,
     );
+    // The team's list shows the team: no waiting request, no removed person.
+    const people = await alice.say('/people');
+    expect(people).toContain('Alice');
+    expect(people).not.toContain('Petra');
+    expect(people).not.toContain('Zed');
   });
 
   it('ends a membership: subscriptions gone, no more notifications, the history stays', async () => {
