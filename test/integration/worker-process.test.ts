@@ -10,6 +10,7 @@ import { DeliveryModel, ObserverModel, PersonModel } from '../../src/db/models/i
 import { planPendingChanges } from '../../src/delivery/planning.js';
 import { requestRun, waitForRun } from '../../src/delivery/runs.js';
 import { useTestDatabase } from '../support/db.js';
+import { until } from '../support/wait.js';
 import { edit, makePerson, makeTask, startWorld, type World } from '../support/world.js';
 
 const db = useTestDatabase();
@@ -47,14 +48,6 @@ function startWorker(env: Record<string, string> = {}): ChildProcess {
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-}
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 it('answers /send from another process with the result of the run, and stops cleanly on SIGTERM', async () => {
