@@ -123,11 +123,14 @@ export function visibleText(text: string, parseMode?: string): string {
       .replace(/&amp;/g, '&');
   }
   if (parseMode === 'MarkdownV2' || parseMode === 'Markdown') {
-    return text
-      .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-      .replace(/\\(.)/g, '\u0000$1')
-      .replace(/[*_~`|]/g, '')
-      .replace(/\u0000/g, '');
+    let out = '';
+    const plain = text.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1');
+    for (let i = 0; i < plain.length; i++) {
+      const c = plain[i]!;
+      if (c === '\\' && i + 1 < plain.length) out += plain[++i];
+      else if (!'*_~`|'.includes(c)) out += c;
+    }
+    return out;
   }
   return text;
 }
