@@ -29,6 +29,8 @@ afterEach(async () => {
   scheduler = undefined;
   await clearDatabase();
   world.sink.reset();
+  world.sms.reset();
+  world.telegram.storage.botMessages.length = 0;
 });
 afterAll(async () => {
   await world.close();
@@ -51,7 +53,11 @@ function startScheduler(): Scheduler {
 it('keeps the dispatch thread resident: a second /send is carried out by the same thread', async () => {
   const author = await makePerson({ name: 'Anna' });
   const b = await makePerson({ name: 'Boris', email: 'boris@example.org' });
-  const n = await makeTask(author, 'Twice', [[b, ['email']]]);
+  const c = await makePerson({ name: 'Clara', phone: '+79120000555' });
+  const n = await makeTask(author, 'Twice', [
+    [b, ['email']],
+    [c, ['sms', 'telegram']],
+  ]);
   await saveSchedule({ kind: 'off' });
   const s = startScheduler();
   await s.start();
@@ -70,6 +76,9 @@ it('keeps the dispatch thread resident: a second /send is carried out by the sam
   const thread = (worker?: string | null) => worker?.split(':').slice(0, 3).join(':');
   expect(thread(runs[0]!.worker)).toBe(thread(runs[1]!.worker));
   expect(world.sink.messages).toHaveLength(2);
+  // The thread reached the world's sms.ru and Bot API doubles: it got their addresses from the scheduler.
+  expect(world.sms.accepted.map((a) => a.to)).toEqual(['79120000555', '79120000555']);
+  expect(world.telegramTo(c.telegramId)).toHaveLength(2);
 });
 
 it("starts runs on the admin's schedule and records them", async () => {

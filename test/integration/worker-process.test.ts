@@ -11,6 +11,7 @@ import { planPendingChanges } from '../../src/delivery/planning.js';
 import { requestRun, waitForRun } from '../../src/delivery/runs.js';
 import { useTestDatabase } from '../support/db.js';
 import { until } from '../support/wait.js';
+import { guardedEnv } from '../support/guard-env.js';
 import { edit, makePerson, makeTask, startWorld, type World } from '../support/world.js';
 
 const db = useTestDatabase();
@@ -29,8 +30,13 @@ function startWorker(env: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, [path.resolve('dist/src/main.js'), '--role=worker'], {
     env: {
       PATH: process.env.PATH,
+      ...guardedEnv(),
       MONGODB_URI: db.uri,
       SECRET_KEY: world.config.SECRET_KEY,
+      // The world's doubles, explicitly: the child sees nothing of jest's process.env.
+      SMSRU_BASE_URL: world.config.SMSRU_BASE_URL,
+      TELEGRAM_API_ROOT: world.config.TELEGRAM_API_ROOT,
+      BOT_TOKEN: world.config.BOT_TOKEN!,
       LOG_LEVEL: 'warn',
       HTTP_PORT: '0',
       RUN_POLL_MS: '100',
