@@ -68,7 +68,7 @@ export interface StrictBotApi {
   /** Marks a chat as blocked by its user (403), or unblocks it. */
   block(chatId: number | string, blocked?: boolean): void;
   /** From now on answers every request of `method` with this error (a test of the bot's resilience); without one, stops. */
-  refuse(method: string, error?: { status: number; description: string }): void;
+  refuse(method: string, error?: { status: number; description: string; retryAfter?: number }): void;
   /** The command lists setMyCommands set, by scope and language (`default`, `chat:<id>`, `/ru`…). */
   readonly commands: Map<string, Array<{ command: string; description: string }>>;
   /** Changes the flood limits from now on (buckets start full). */
@@ -168,7 +168,7 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
   const known = new Set<string>();
   const blocked = new Set<string>();
   const refusals: Refusal[] = [];
-  const forced = new Map<string, { status: number; description: string }>();
+  const forced = new Map<string, { status: number; description: string; retryAfter?: number }>();
   const commands = new Map<string, Array<{ command: string; description: string }>>();
 
   /** Per chat: updates the bot has fetched from its user, and how many of them the chat's bucket has seen. */
