@@ -132,5 +132,6 @@ export async function sendNow(world: World, opts: { taskNumber?: number; clock?:
     secrets: world.secrets,
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
-  return waitForRun(id, { timeoutMs: 5_000 });
+  // Generous: the run is carried out above; what is left is reading its result on a loaded machine.
+  return waitForRun(id, { timeoutMs: 30_000 });
 }
