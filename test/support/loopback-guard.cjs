@@ -18,7 +18,9 @@ const MARK = Symbol.for('taskwatch.loopbackGuard');
 
 function isLoopback(host) {
   if (host === undefined || host === null || host === '') return true; // net defaults to localhost
-  const h = String(host).replace(/^\[|\]$/g, '').toLowerCase();
+  const h = String(host)
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase();
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\.\d+\.\d+\.\d+$/.test(h);
 }
 
@@ -48,7 +50,8 @@ function hostOf(args) {
   let first = args[0];
   if (Array.isArray(first)) first = first[0]; // net's own normalized [options, cb]
   if (first && typeof first === 'object') return first.path !== undefined ? undefined : first.host;
-  if (typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first))) return typeof args[1] === 'string' ? args[1] : undefined;
+  if (typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first)))
+    return typeof args[1] === 'string' ? args[1] : undefined;
   return undefined; // a path
 }
 
