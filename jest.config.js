@@ -9,6 +9,9 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true }],
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  // Tests talk to loopback only: the guard in every test process, and a check after every test.
+  setupFiles: ['<rootDir>/test/support/loopback-guard.cjs'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/guard-check.ts'],
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60_000,
   maxWorkers: 2,

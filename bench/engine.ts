@@ -60,7 +60,14 @@ export async function awaitRun(id: string, opts: { pollMs: number; stallMs: numb
 const JOBS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../jobs');
 
 function scheduler(uri: string): Scheduler {
-  return new Scheduler({ logger: createLogger('warn'), mongoUri: uri, secretKey: SECRET_KEY, pollMs: 250, jobsDir: JOBS_DIR });
+  return new Scheduler({
+    config: loadConfig(process.env),
+    logger: createLogger('warn'),
+    mongoUri: uri,
+    secretKey: SECRET_KEY,
+    pollMs: 250,
+    jobsDir: JOBS_DIR,
+  });
 }
 
 export interface RunTiming {

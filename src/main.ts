@@ -102,6 +102,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
 
     if (role !== 'bot') {
       scheduler = new Scheduler({
+        config,
         logger,
         mongoUri: db.uri,
         secretKey,

@@ -6,11 +6,19 @@ export interface RetryPolicy {
   maxAttempts: number;
   /** First retry delay in ms; doubles each attempt. */
   baseMs: number;
-  /** Longest delay in ms. */
+  /** Longest backoff delay in ms (our own schedule; a provider's Retry-After is not held to it). */
   maxMs: number;
+  /**
+   * Longest delay a provider's Retry-After may ask for, in ms; above it the wait is cut to this bound.
+   * @defaultValue {@link RETRY_AFTER_MAX_MS} (one day)
+   */
+  retryAfterMaxMs?: number;
   /** Source of jitter in [0, 1). @defaultValue Math.random */
   random?: () => number;
 }
+
+/** A day: no provider asks for more, and a delivery should not wait longer on one answer. */
+export const RETRY_AFTER_MAX_MS = 24 * 3600_000;
 
 export type RetryDecision =
   { retry: true; delayMs: number; reason: string; cause: FailureCause } | { retry: false; reason: string; cause: FailureCause };
@@ -22,8 +30,9 @@ export function errorText(err: unknown): string {
 /**
  * The one retry policy. A permanent error fails at once. A temporary one (and anything unexpected:
  * a network fault we did not classify is worth another try) is retried after the delay the provider asked
- * for, or after base·2^(n-1) with "equal jitter" (half fixed, half random), capped; after `maxAttempts`
- * it fails with its last reason.
+ * for (Telegram retry_after, HTTP Retry-After: honoured in full even above `maxMs`, up to `retryAfterMaxMs`),
+ * or after base·2^(n-1) with "equal jitter" (half fixed, half random), capped at `maxMs`; after
+ * `maxAttempts` it fails with its last reason.
  */
 export function decideRetry(err: unknown, attempts: number, policy: RetryPolicy): RetryDecision {
   const reason = errorText(err);
@@ -33,7 +42,7 @@ export function decideRetry(err: unknown, attempts: number, policy: RetryPolicy)
     return { retry: false, reason: `gave up after ${attempts} attempts: ${reason}`, cause };
   }
   if (err instanceof TemporaryDeliveryError && err.retryAfterMs !== undefined) {
-    return { retry: true, delayMs: Math.min(err.retryAfterMs, policy.maxMs), reason, cause };
+    return { retry: true, delayMs: Math.min(Math.max(0, err.retryAfterMs), policy.retryAfterMaxMs ?? RETRY_AFTER_MAX_MS), reason, cause };
   }
   const exp = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempts - 1));
   const random = policy.random ?? Math.random;

@@ -2,7 +2,7 @@ import { threadId } from 'node:worker_threads';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
-import { loadConfig, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { SecretBox } from '../secrets.js';
 import { connectMongoose } from '../db/connection.js';
@@ -17,6 +17,12 @@ import { errorText } from '../delivery/retry.js';
 
 /** What the main thread hands a job's worker thread. */
 export interface JobData {
+  /**
+   * The validated configuration of the process that started the thread (gateway base URLs, bot token,
+   * retry policy…). A thread never reads `process.env` for it: a thread's env is a copy taken when Worker
+   * threads start, and whoever embeds the scheduler (a test, another launcher) may not have its settings there.
+   */
+  config: Config;
   mongoUri: string;
   /** Decrypts stored passwords and keys; stays in memory, never logged. */
   secretKey: string;
@@ -119,7 +125,7 @@ export type Wake = 'kick' | 'reports' | 'idle';
  * on cancel, it closes its connections and returns (the job file then reports 'done').
  */
 export async function runDispatchJob(data: JobData, next: (idleMs: number) => Promise<Wake>, signal?: AbortSignal): Promise<void> {
-  const config = loadConfig(process.env);
+  const config = data.config;
   const logger = createLogger(config.LOG_LEVEL).child({ job: 'dispatch', thread: threadId });
   await connectMongoose(data.mongoUri);
   const ctx: JobContext = { config, logger, secrets: new SecretBox(data.secretKey), ...(signal ? { signal } : {}) };
@@ -149,7 +155,7 @@ async function pollReports(channels: ChannelSet, logger: Logger): Promise<void> 
 
 /** The SMS report job's thread, for when no dispatch thread is resident: poll delivery reports of recent SMS. */
 export async function runSmsReportsJob(data: JobData): Promise<void> {
-  const config = loadConfig(process.env);
+  const config = data.config;
   const logger = createLogger(config.LOG_LEVEL).child({ job: 'sms-reports', thread: threadId });
   await connectMongoose(data.mongoUri);
   const cache = new ChannelCache({ config, logger, secrets: new SecretBox(data.secretKey) });

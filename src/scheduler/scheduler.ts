@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import Bree from 'bree';
 import { CronExpressionParser } from 'cron-parser';
 import type { Logger } from '../logger.js';
+import type { Config } from '../config.js';
 import { RunModel, SettingsModel, SETTINGS_ID } from '../db/models/index.js';
 import type { JobData } from './dispatch-job.js';
 import { requestRun } from '../delivery/runs.js';
@@ -13,6 +14,8 @@ import { setAlarm, type Alarm } from './alarm.js';
 export const DEFAULT_JOBS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../jobs');
 
 export interface SchedulerOptions {
+  /** Handed to every job thread as is (see {@link JobData.config}); threads do not read process.env. */
+  config: Config;
   logger: Logger;
   mongoUri: string;
   secretKey: string;
@@ -49,7 +52,7 @@ export class Scheduler {
   constructor(opts: SchedulerOptions) {
     this.#opts = opts;
     const jobsDir = opts.jobsDir ?? DEFAULT_JOBS_DIR;
-    const workerData: JobData = { mongoUri: opts.mongoUri, secretKey: opts.secretKey };
+    const workerData: JobData = { config: opts.config, mongoUri: opts.mongoUri, secretKey: opts.secretKey };
     const log = opts.logger.child({ component: 'bree' });
     this.#bree = new Bree({
       root: false,

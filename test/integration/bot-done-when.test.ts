@@ -22,6 +22,7 @@ beforeAll(async () => {
   smsru = await startSmsRuDouble({ apiId: 'A1B2C3D4-E5F6-0000-1111-222233334444', senders: ['MyCompany'] });
   tb = await startTestBot({ adminIds: [ADMIN], env: { SMSRU_BASE_URL: smsru.baseUrl, REGISTRATION: 'open' } });
 });
+afterEach(() => tb.expectNoRefusals());
 afterAll(async () => {
   await tb?.close();
   await mail?.close();

@@ -223,8 +223,20 @@ describe('errors', () => {
     await SettingsModel.deleteMany({});
   });
 
+  it('sets command lists Telegram accepts, in both languages', async () => {
+    await tb.setCommands();
+    expect(tb.api.commands.get('default/ru')?.map((c) => c.command)).toContain('help');
+    expect(tb.api.commands.get('default/en')?.map((c) => c.command)).toContain('help');
+  });
+
   it('survives setMyCommands being refused by the Bot API', async () => {
-    await expect(tb.setCommands()).resolves.toBeUndefined();
+    tb.api.refuse('setMyCommands', { status: 500, description: 'Internal Server Error' });
+    try {
+      await expect(tb.setCommands()).resolves.toBeUndefined();
+    } finally {
+      tb.api.refuse('setMyCommands');
+      tb.api.refusals.length = 0;
+    }
     expect(tb.logs.some((l) => String(l.msg).includes('setMyCommands'))).toBe(true);
   });
 });

@@ -25,6 +25,7 @@ beforeAll(async () => {
   await boss.say('/start');
   await user.say('/start');
 });
+afterEach(() => tb.expectNoRefusals());
 afterAll(async () => {
   await tb?.close();
   await sink?.close();

@@ -23,8 +23,16 @@ beforeEach(async () => {
   world.sink.setFailRatio(0);
   world.sms.reset();
   world.telegram.storage.botMessages.length = 0;
+  world.botApi.reset();
   await saveWorldSettings(world);
 });
+afterEach(() => {
+  // Whatever the product sent to Telegram, real Telegram would have taken.
+  expect(world.botApi.refusals).toEqual([]);
+});
+
+/** A clock `ms` ahead of now: retries scheduled by an earlier run are due on it, without waiting for them. */
+const ahead = (ms: number) => () => new Date(Date.now() + ms);
 
 describe('a change travels to the people it concerns', () => {
   it('sends one letter per e-mail recipient and one SMS per SMS recipient, and nothing to the author who made it', async () => {
@@ -129,6 +137,69 @@ describe('a change travels to the people it concerns', () => {
 });
 
 describe('failures', () => {
+  it("waits exactly the retry_after of Telegram's 429, however small RETRY_MAX_MS is", async () => {
+    const author = await makePerson({ name: 'Anna' });
+    const boris = await makePerson({ name: 'Boris' });
+    const n = await makeTask(author, 'Flood', [[boris, ['telegram']]]);
+    await edit(n, author, 'status', 'done');
+    const t0 = Date.parse('2030-01-01T09:00:00Z');
+    const at = (ms: number) => () => new Date(t0 + ms);
+
+    world.botApi.refuse('sendMessage', { status: 429, description: 'Too Many Requests: retry after 30', retryAfter: 30 });
+    const first = await sendNow(world, { clock: at(0) });
+    world.botApi.refuse('sendMessage');
+    expect(first.retrying).toBe(1);
+    const waiting = await DeliveryModel.findOne({ channel: 'telegram' }).lean();
+    expect(waiting).toMatchObject({ status: 'pending', heldFor: 'retry' });
+    expect(waiting!.nextAttemptAt!.getTime()).toBe(t0 + 30_000); // not cut to RETRY_MAX_MS (5 ms here)
+
+    expect((await sendNow(world, { clock: at(29_000) })).sent.telegram).toBe(0);
+    expect((await sendNow(world, { clock: at(30_000) })).sent.telegram).toBe(1);
+    expect(world.telegramTo(boris.telegramId)).toHaveLength(1);
+    expect(world.botApi.refusals.map((r) => r.status)).toEqual([429]);
+    world.botApi.refusals.length = 0;
+  });
+
+  it("waits the Retry-After of sms.ru's HTTP 503 in full", async () => {
+    const author = await makePerson({ name: 'Anna' });
+    const p = await makePerson({ name: 'Sam', phone: '+79120000301' });
+    const n = await makeTask(author, 'Busy', [[p, ['sms']]]);
+    await edit(n, author, 'status', 'done');
+    const t0 = Date.parse('2030-01-01T09:00:00Z');
+    world.sms.setMode('down'); // 503, Retry-After: 2
+    expect((await sendNow(world, { clock: () => new Date(t0) })).retrying).toBe(1);
+    world.sms.setMode('ok');
+    const waiting = await DeliveryModel.findOne({ channel: 'sms' }).lean();
+    expect(waiting!.nextAttemptAt!.getTime()).toBe(t0 + 2_000);
+    expect((await sendNow(world, { clock: () => new Date(t0 + 1_999) })).sent.sms).toBe(0);
+    expect((await sendNow(world, { clock: () => new Date(t0 + 2_000) })).sent.sms).toBe(1);
+  });
+
+  it('holds SMS until Moscow midnight when sms.ru says the daily limit is reached, and tells the admin once', async () => {
+    await makePerson({ name: 'Admin', admin: true });
+    const author = await makePerson({ name: 'Anna' });
+    const people = await Promise.all([0, 1].map((i) => makePerson({ name: `L${i}`, phone: `+7912000040${i}` })));
+    const n = await makeTask(
+      author,
+      'Limit',
+      people.map((x) => [x, ['sms']] as [typeof x, ['sms']]),
+    );
+    await edit(n, author, 'status', 'done');
+    world.sms.nextCodes(206, 206);
+    const run = await sendNow(world);
+    expect(run.retrying).toBe(2);
+    const held = await DeliveryModel.find({ channel: 'sms' }).lean();
+    for (const d of held) {
+      expect(d.status).toBe('pending');
+      // sms.ru's day ends at midnight in Moscow (UTC+3): the wait ends at 21:01 UTC, the same day or the next.
+      const t = d.nextAttemptAt!;
+      expect([t.getUTCHours(), t.getUTCMinutes()]).toEqual([21, 1]);
+    }
+    const alerts = world.telegramTo(ADMIN_ID);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.text).toContain('206');
+  });
+
   it('delivers every letter in the end when the SMTP server answers 4xx to 30% of them, and records the attempts', async () => {
     world.sink.setFailRatio(0.3);
     const author = await makePerson({ name: 'Anna' });
@@ -142,8 +213,7 @@ describe('failures', () => {
     expect(await planPendingChanges()).toBe(20);
 
     for (let i = 0; i < 20 && (await DeliveryModel.countDocuments({ status: { $ne: 'sent' } })) > 0; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-      await sendNow(world);
+      await sendNow(world, { clock: ahead((i + 1) * 60_000) });
     }
 
     expect(await DeliveryModel.countDocuments({ status: 'sent' })).toBe(20);
@@ -170,8 +240,7 @@ describe('failures', () => {
     expect(await DeliveryModel.countDocuments({ status: 'pending', heldFor: 'retry' })).toBe(5);
 
     world.sms.setMode('ok');
-    await new Promise((r) => setTimeout(r, 20));
-    const up = await sendNow(world);
+    const up = await sendNow(world, { clock: ahead(60_000) });
     expect(up.sent.sms).toBe(5);
     expect(world.sms.accepted.map((a) => a.to).sort()).toEqual(p.map((x) => x.phone!.slice(1)).sort());
   });

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { TelegramServer } from '../support/telegram-server.js';
+import { startStrictBotApi, type StrictBotApi } from '../support/strict-bot-api.js';
 import { createTelegramChannel } from '../../src/delivery/channels/telegram.js';
 import { freePort } from '../support/ports.js';
 import { PermanentDeliveryError, TemporaryDeliveryError, type OutgoingMessage } from '../../src/delivery/channels/types.js';
@@ -12,20 +13,28 @@ function msg(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
   return { channel: 'telegram', to: '1001', text: '#12 «Отчёт»\n• статус: новое → выполнено', ...over };
 }
 
-describe('Telegram channel against telegram-test-api', () => {
+describe('Telegram channel against the strict Bot API double', () => {
   let server: TelegramServer;
+  let strict: StrictBotApi;
   let apiRoot: string;
 
   beforeAll(async () => {
     server = new TelegramServer({ port: await freePort(), host: '127.0.0.1' });
     await server.start();
-    apiRoot = server.config.apiURL;
+    strict = await startStrictBotApi(server);
+    apiRoot = strict.apiRoot;
   });
   afterAll(async () => {
+    await strict.close();
     await server.stop();
   });
   beforeEach(() => {
     server.storage.botMessages.length = 0;
+    strict.reset();
+    for (const chat of ['1001', '2001', '2002', '2003']) strict.knowChat(chat);
+  });
+  afterEach(() => {
+    expect(strict.refusals).toEqual([]);
   });
 
   it('sends plain text with the stop-watching and channels buttons', async () => {
@@ -51,17 +60,47 @@ describe('Telegram channel against telegram-test-api', () => {
     expect(server.storage.botMessages[0]!.message.reply_markup).toBeUndefined();
   });
 
-  it('paces a burst without dropping anything, keeping each chat in order', async () => {
-    const channel = createTelegramChannel({ token: TOKEN, apiRoot, perSecond: 1000, perChatIntervalMs: 20 });
+  it("paces a burst within Telegram's limits, without dropping anything, keeping each chat in order", async () => {
+    // Telegram's numbers, as the double enforces them: 1 a second per chat (after a burst of 3), 30 a second overall.
+    const channel = createTelegramChannel({ token: TOKEN, apiRoot });
     const chats = ['2001', '2002', '2003'];
-    const sends = chats.flatMap((chat) => [1, 2, 3, 4].map((i) => channel.send(msg({ to: chat, text: `${chat}/${i}` }))));
+    const sends = chats.flatMap((chat) => [1, 2, 3, 4, 5].map((i) => channel.send(msg({ to: chat, text: `${chat}/${i}` }))));
     await Promise.all(sends);
 
-    expect(server.storage.botMessages).toHaveLength(12);
+    expect(server.storage.botMessages).toHaveLength(15);
     for (const chat of chats) {
       const texts = server.storage.botMessages.filter((m) => String(m.message.chat_id) === chat).map((m) => m.message.text);
-      expect(texts).toEqual([1, 2, 3, 4].map((i) => `${chat}/${i}`));
+      expect(texts).toEqual([1, 2, 3, 4, 5].map((i) => `${chat}/${i}`));
     }
+  });
+
+  it('keeps 30 a second overall when notifying many chats at once', async () => {
+    const chats = Array.from({ length: 45 }, (_, i) => String(3000 + i));
+    for (const chat of chats) strict.knowChat(chat);
+    const channel = createTelegramChannel({ token: TOKEN, apiRoot });
+    await Promise.all(chats.map((chat) => channel.send(msg({ to: chat, text: `to ${chat}` }))));
+    expect(server.storage.botMessages).toHaveLength(45);
+  });
+
+  it('maps what Telegram refuses: 429 with retry_after, a blocked bot, an unknown chat', async () => {
+    const channel = createTelegramChannel({ token: TOKEN, apiRoot, perSecond: 1000, perChatIntervalMs: 0 });
+    strict.setLimits({ perChat: { perSecond: 1, burst: 1 } });
+    await channel.send(msg({ text: 'first' }));
+    const flood = await thrown(() => channel.send(msg({ text: 'second, too soon' })));
+    expect(flood).toBeInstanceOf(TemporaryDeliveryError);
+    expect((flood as TemporaryDeliveryError).retryAfterMs).toBe(1000);
+
+    strict.block('2001');
+    const blocked = await thrown(() => channel.send(msg({ to: '2001' })));
+    expect(blocked).toBeInstanceOf(PermanentDeliveryError);
+    expect(blocked).toMatchObject({ failureCause: 'address', code: '403' });
+
+    const unknown = await thrown(() => channel.send(msg({ to: '4242' })));
+    expect(unknown).toBeInstanceOf(PermanentDeliveryError);
+    expect(unknown).toMatchObject({ failureCause: 'address', code: '400' });
+    expect(unknown.message).toContain('chat not found');
+    expect(strict.refusals.map((r) => r.status)).toEqual([429, 403, 400]);
+    strict.refusals.length = 0;
   });
 
   it('cuts a text longer than Telegram allows', async () => {

@@ -8,12 +8,15 @@
  * expect(await alice.press('Отмена')).toMatch(/Отменено/);
  * ```
  *
- * One server per test file on a free port. Updates are fetched from the double and handed to
+ * One server per test file on a free port, behind the strict Bot API double (strict-bot-api.ts): the bot
+ * talks to `api.apiRoot`, so a reply real Telegram would refuse is refused here, and `useTestBot` fails the
+ * test that caused it. Updates are fetched from the double and handed to
  * `bot.handleUpdate()` (telegraf's polling spins against this double, see NOTES.md), so a `say` resolves once
  * the bot has handled the message, and returns the bot's new (or edited) messages in that chat.
  */
 import { Writable } from 'node:stream';
 import { TelegramServer } from './telegram-server.js';
+import { startStrictBotApi, type StrictBotApi, type StrictBotApiOptions } from './strict-bot-api.js';
 import { freePort } from './ports.js';
 import type { Telegraf } from 'telegraf';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -116,10 +119,16 @@ export interface TestBotOptions {
   env?: Record<string, string>;
   /** The delivery engine; a {@link recordingDelivery} by default. */
   delivery?: DeliveryPort;
+  /** Flood limits of the Bot API double (Telegram's by default). */
+  limits?: Pick<StrictBotApiOptions, 'overall' | 'perChat'>;
 }
 
 export interface TestBot {
   server: TelegramServer;
+  /** The strict Bot API double the bot talks to: its refusals, blocked chats, limits. */
+  api: StrictBotApi;
+  /** Throws, listing them, when the double refused any of the bot's requests since the last call; then forgets them. */
+  expectNoRefusals(): void;
   bot: Telegraf<BotContext>;
   config: Config;
   secrets: SecretBox;
@@ -139,9 +148,10 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
   const port = await freePort();
   const server = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 3600 });
   await server.start();
+  const api = await startStrictBotApi(server, opts.limits ?? {});
   const config = loadConfig({
     BOT_TOKEN: TEST_BOT_TOKEN,
-    TELEGRAM_API_ROOT: server.config.apiURL,
+    TELEGRAM_API_ROOT: api.apiRoot,
     SECRET_KEY: TEST_SECRET_KEY,
     ADMIN_IDS: (opts.adminIds ?? []).join(','),
     LOG_LEVEL: 'info',
@@ -161,7 +171,7 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
   const secrets = new SecretBox(TEST_SECRET_KEY);
   const delivery = opts.delivery ?? recordingDelivery();
   const { bot, setCommands } = createBot({ config, logger, secrets, delivery });
-  const updatesUrl = `${server.config.apiURL}/bot${TEST_BOT_TOKEN}/getUpdates`;
+  const updatesUrl = `${api.apiRoot}/bot${TEST_BOT_TOKEN}/getUpdates`;
 
   async function pump(): Promise<void> {
     for (let round = 0; round < 10; round++) {
@@ -235,6 +245,14 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
 
   return {
     server,
+    api,
+    expectNoRefusals() {
+      const refused = api.refusals.splice(0);
+      if (refused.length) {
+        const list = refused.map((r) => `${r.method} → ${r.status} ${r.description}: ${JSON.stringify(r.params).slice(0, 300)}`);
+        throw new Error(`Telegram would refuse ${refused.length} request(s) of the bot:\n${list.join('\n')}`);
+      }
+    },
     bot,
     config,
     secrets,
@@ -245,6 +263,7 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
     user,
     pump,
     close: async () => {
+      await api.close();
       await server.stop();
     },
   };
@@ -258,6 +277,9 @@ export function useTestBot(opts: TestBotOptions = {}): TestBot {
   const handle = {} as TestBot;
   beforeAll(async () => {
     Object.assign(handle, await startTestBot(opts));
+  });
+  afterEach(() => {
+    handle.expectNoRefusals?.();
   });
   afterAll(async () => {
     await handle.close?.();

@@ -3,6 +3,7 @@
  * saved through the services (secrets encrypted), and helpers to make people and tasks.
  */
 import { TelegramServer } from './telegram-server.js';
+import { startStrictBotApi, type StrictBotApi } from './strict-bot-api.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { SecretBox } from '../../src/secrets.js';
@@ -26,7 +27,10 @@ export interface World {
   secrets: SecretBox;
   sink: SmtpSink;
   sms: SmsRuDouble;
+  /** The emulator's store of what the bot sent (behind {@link botApi}). */
   telegram: TelegramServer;
+  /** The strict Bot API double the world's bot token talks to (TELEGRAM_API_ROOT): refusals, blocked chats, limits. */
+  botApi: StrictBotApi;
   /** Messages the bot sent to this chat (notifications and admin alerts). */
   telegramTo(chatId: number): Array<{ text: string }>;
   close(): Promise<void>;
@@ -38,9 +42,11 @@ export async function startWorld(opts: { smtp?: SmtpSinkOptions; env?: Record<st
   const port = await freePort();
   const telegram = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 600 });
   await telegram.start();
+  // People made by makePerson have "written to the bot" (they would have, to be registered).
+  const botApi = await startStrictBotApi(telegram, { knownChat: (chat) => wroteToBot.has(chat) });
   const config = loadConfig({
     BOT_TOKEN,
-    TELEGRAM_API_ROOT: telegram.config.apiURL,
+    TELEGRAM_API_ROOT: botApi.apiRoot,
     SMSRU_BASE_URL: sms.baseUrl,
     SECRET_KEY: 'test-secret-key-0123456789',
     LOG_LEVEL: 'silent',
@@ -56,6 +62,7 @@ export async function startWorld(opts: { smtp?: SmtpSinkOptions; env?: Record<st
     sink,
     sms,
     telegram,
+    botApi,
     telegramTo: (chatId) =>
       telegram.storage.botMessages
         .map((m) => m.message as unknown as { chat_id: number | string; text: string })
@@ -63,6 +70,7 @@ export async function startWorld(opts: { smtp?: SmtpSinkOptions; env?: Record<st
     async close() {
       await sink.close();
       await sms.close();
+      await botApi.close();
       await telegram.stop();
     },
   };
@@ -80,6 +88,8 @@ export async function saveWorldSettings(world: World): Promise<void> {
 }
 
 let nextId = 1000;
+/** Telegram ids of the people made here: each counts as having written to the bot. */
+const wroteToBot = new Set<string>();
 
 export interface PersonSpec {
   name: string;
@@ -92,6 +102,7 @@ export interface PersonSpec {
 
 export async function makePerson(spec: PersonSpec) {
   const telegramId = spec.admin ? ADMIN_ID : nextId++;
+  wroteToBot.add(String(telegramId));
   let p = await registerPerson(
     { telegramId, name: spec.name, username: spec.name.toLowerCase() },
     { adminIds: spec.admin ? [ADMIN_ID] : [], defaultTimezone: spec.timezone ?? 'Europe/Moscow', defaultLanguage: 'ru' },
@@ -121,5 +132,6 @@ export async function sendNow(world: World, opts: { taskNumber?: number; clock?:
     secrets: world.secrets,
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
-  return waitForRun(id, { timeoutMs: 5_000 });
+  // Generous: the run is carried out above; what is left is reading its result on a loaded machine.
+  return waitForRun(id, { timeoutMs: 30_000 });
 }

@@ -21,7 +21,7 @@ import { commandPayload, splitFirst, tokenize } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';
 import { conversation, startConversation, type Step } from '../conversation.js';
 import type { Feature } from '../feature.js';
-import { channelList } from '../format.js';
+import { channelList, clip } from '../format.js';
 import { texts } from '../i18n/index.js';
 
 const ZONES = ['Europe/Kaliningrad', 'Europe/Moscow', 'Europe/Samara', 'Asia/Yekaterinburg', 'Asia/Novosibirsk', 'Asia/Vladivostok'];
@@ -40,7 +40,8 @@ async function showProfile(ctx: BotContext): Promise<void> {
     t.profileQuiet(p.quietHours?.start ? `${p.quietHours.start}–${p.quietHours.end}` : undefined),
     t.profileWatching(watched.length ? watched.map((w) => `#${w.taskNumber} (${channelList(t, w.channels)})`).join(', ') : undefined),
   ];
-  await ctx.reply(lines.join('\n'));
+  // Many watched tasks make the list longer than Telegram takes (4096 characters).
+  await ctx.reply(clip(lines.join('\n')));
 }
 
 async function applyEmail(ctx: BotContext, raw: string, ref?: string): Promise<void> {

@@ -12,8 +12,29 @@ const PERMANENT: Record<number, FailureCause> = {
   202: 'address',
   207: 'address',
   204: 'sender',
+  209: 'address', // the number is in the account's own stop list
 };
 const TEMPORARY = new Set([220, 500]);
+/**
+ * sms.ru's limits: they pass, so the message waits rather than fails. 206 the account's daily limit (the
+ * admin set it: an alert), 230 messages to the number a day, 232 the same text to it a day — until sms.ru's
+ * day ends (Moscow midnight); 231 the same text within a minute, 233 repeats within a short time — a minute.
+ */
+const LIMITS: Record<number, { until: 'day' | 'minute'; cause: FailureCause }> = {
+  206: { until: 'day', cause: 'config' },
+  230: { until: 'day', cause: 'other' },
+  231: { until: 'minute', cause: 'other' },
+  232: { until: 'day', cause: 'other' },
+  233: { until: 'minute', cause: 'other' },
+};
+const DAY = 86_400_000;
+const MOSCOW_OFFSET = 3 * 3600_000; // UTC+3 all year
+
+/** Milliseconds from `now` to the next midnight in Moscow, plus a minute. */
+export function untilMoscowMidnight(now = Date.now()): number {
+  const next = Math.floor((now + MOSCOW_OFFSET) / DAY) * DAY + DAY - MOSCOW_OFFSET;
+  return next - now + 60_000;
+}
 const FINAL_FAILURES = new Set([104, 105, 106, 107, 108, 150]);
 /** sms.ru takes at most 100 numbers or ids in one request. */
 const BATCH = 100;
@@ -124,6 +145,8 @@ export class SmsRuProvider implements SmsProvider {
   private error(code: number | undefined, text: string | undefined, path: string): Error {
     const message = redact(`sms.ru ${path}: ${text ?? 'error'} (code ${code ?? 'none'})`, [this.options.secret]);
     if (code !== undefined && TEMPORARY.has(code)) return new TemporaryDeliveryError(message);
+    const limit = code === undefined ? undefined : LIMITS[code];
+    if (limit) return new TemporaryDeliveryError(message, limit.until === 'day' ? untilMoscowMidnight() : 60_000, limit.cause);
     return new PermanentDeliveryError(
       message,
       (code !== undefined && PERMANENT[code]) || 'other',
