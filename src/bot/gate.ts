@@ -7,6 +7,7 @@
  *    send reaches a feature, a conversation or the session. Their `/start` is how they join: with an
  *    invite code, or (REGISTRATION=request) as a join request the admins are told about once.
  */
+import { sendUnprompted } from './unprompted.js';
 import { Markup, type MiddlewareFn } from 'telegraf';
 import type { User } from 'telegraf/types';
 import { isMemberRole, type Language } from '../domain/types.js';
@@ -118,9 +119,16 @@ export function membersOnly(deps: BotDeps, opts: GateOptions = {}): MiddlewareFn
       const keyboard = Markup.inlineKeyboard([
         [Markup.button.callback(t.approveButton, `join:ok:${person._id}`), Markup.button.callback(t.denyButton, `join:no:${person._id}`)],
       ]);
-      await ctx.telegram
-        .sendMessage(chatId, t.joinRequestForAdmins(person.name, person.username ?? undefined, person.telegramId), keyboard)
-        .catch((err: unknown) => logger.warn({ err, chatId }, 'could not tell an admin about a join request'));
+      await sendUnprompted(
+        ctx.telegram,
+        chatId,
+        t.joinRequestForAdmins(person.name, person.username ?? undefined, person.telegramId),
+        keyboard,
+        {
+          logger,
+          what: 'a join request to an admin',
+        },
+      );
     }
   };
 

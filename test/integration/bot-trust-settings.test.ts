@@ -7,6 +7,7 @@ import { SettingsModel } from '../../src/db/models/index.js';
 import { saveTemplate } from '../../src/services/settings.js';
 import { startTestBot, type TestBot, type TestUser } from '../support/bot-api.js';
 import { useTestDatabase } from '../support/db.js';
+import { startSmsRuDouble, type SmsRuDouble } from '../support/sms-doubles.js';
 
 useTestDatabase();
 const ADMIN = 500;
@@ -14,9 +15,12 @@ const ADMIN2 = 501;
 let tb: TestBot;
 let boss: TestUser;
 let chief: TestUser;
+let smsru: SmsRuDouble;
 
 beforeAll(async () => {
-  tb = await startTestBot({ adminIds: [ADMIN, ADMIN2], env: { REGISTRATION: 'open' } });
+  // Saving a sender asks the gateway for its approved names: the double, never the real sms.ru.
+  smsru = await startSmsRuDouble({ apiId: 'boss-Key-42', senders: ['BossCo'] });
+  tb = await startTestBot({ adminIds: [ADMIN, ADMIN2], env: { REGISTRATION: 'open', SMSRU_BASE_URL: smsru.baseUrl } });
   boss = tb.user(ADMIN, 'Boss', 'boss');
   chief = tb.user(ADMIN2, 'Chief', 'chief');
   await boss.say('/start');
@@ -24,6 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await tb?.close();
+  await smsru?.close();
 });
 
 const settings = () => SettingsModel.findById('global').lean();

@@ -8,6 +8,7 @@ import { RunModel } from '../../src/db/models/index.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { saveSchedule } from '../../src/services/settings.js';
 import { createLogger } from '../../src/logger.js';
+import { loadConfig } from '../../src/config.js';
 import { useTestDatabase } from '../support/db.js';
 
 const db = useTestDatabase();
@@ -16,6 +17,13 @@ it.each(['0 9 1 1 *', '0 12 29 2 *', '0 8 1 * *'])('cron %s: sleeps: no Run is w
   await saveSchedule({ kind: 'cron', cron });
   const s = new Scheduler({
     logger: createLogger('silent'),
+    // Nothing is due, so no gateway is called; loopback addresses all the same.
+    config: loadConfig({
+      LOG_LEVEL: 'silent',
+      SECRET_KEY: 'test-secret-key-0123456789',
+      SMSRU_BASE_URL: 'http://127.0.0.1:9',
+      TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
+    }),
     mongoUri: db.uri,
     secretKey: 'test-secret-key-0123456789',
     jobsDir: path.resolve('dist/jobs'),

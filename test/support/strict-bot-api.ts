@@ -251,6 +251,13 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
         });
         const answered = Buffer.from(await forwarded.arrayBuffer());
         if (method === 'getUpdates' && forwarded.ok) noteUpdates(answered);
+        // A 429 answered as Telegram asks (the same request again once retry_after has passed, which is
+        // the only way past the limiter) is no refusal: only an unanswered 429 stays one.
+        if (forwarded.ok) {
+          const same = JSON.stringify(params);
+          const honoured = refusals.findIndex((r) => r.status === 429 && r.method === method && JSON.stringify(r.params) === same);
+          if (honoured >= 0) refusals.splice(honoured, 1);
+        }
         res.writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? 'application/json' });
         res.end(answered);
       })().catch((err: unknown) => {

@@ -2,6 +2,7 @@
  * Membership (admins): `/invite [uses] [days]`, `/invite list`, `/invite revoke <n>`, `/members`,
  * `/remove <@user|id>`, and the Approve / Deny buttons under a join request.
  */
+import { sendUnprompted } from '../unprompted.js';
 import { Composer } from 'telegraf';
 import type { PersonDoc } from '../../db/models/index.js';
 import type { Language } from '../../domain/types.js';
@@ -120,9 +121,16 @@ export function membershipFeature(deps: BotDeps, opts: MembershipFeatureOptions 
     const p = r.person;
     await ctx.reply(approve ? ctx.t.joinApproved(p.name) : ctx.t.joinDenied(p.name));
     const pt = texts(p.language as Language);
-    await ctx.telegram
-      .sendMessage(p.telegramId, approve ? `${pt.joinedWelcome}\n\n${pt.welcome(p.name)}` : pt.joinRefused)
-      .catch((err: unknown) => deps.logger.warn({ err, person: p.telegramId }, 'could not tell the person about the decision'));
+    await sendUnprompted(
+      ctx.telegram,
+      p.telegramId,
+      approve ? `${pt.joinedWelcome}\n\n${pt.welcome(p.name)}` : pt.joinRefused,
+      {},
+      {
+        logger: deps.logger,
+        what: 'the decision to the person who asked to join',
+      },
+    );
   });
 
   return { composer: c, scenes: [] };
