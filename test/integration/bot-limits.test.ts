@@ -10,7 +10,7 @@ import { useTestBot } from '../support/bot-api.js';
 import { useTestDatabase } from '../support/db.js';
 
 useTestDatabase();
-const tb = useTestBot();
+const tb = useTestBot({ env: { REGISTRATION: 'open' } });
 const heavy = () => tb.user(77, 'Heavy Watcher', 'heavy');
 
 beforeAll(async () => {

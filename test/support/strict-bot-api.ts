@@ -70,6 +70,8 @@ export interface StrictBotApi {
   readonly apiRoot: string;
   /** Every refused request, oldest first. */
   readonly refusals: Refusal[];
+  /** 429s the bot answered as Telegram asks (the same request again after retry_after): not refusals. */
+  readonly honoured: Refusal[];
   /** Marks a chat as one whose user has written to the bot (e.g. a person made straight in the database). */
   knowChat(chatId: number | string): void;
   /** Marks a chat as blocked by its user (403), or unblocks it. */
@@ -99,6 +101,7 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
   const known = new Set<string>();
   const blocked = new Set<string>();
   const refusals: Refusal[] = [];
+  const honouredRefusals: Refusal[] = [];
   const forced = new Map<string, { status: number; description: string; retryAfter?: number }>();
   const commands = new Map<string, Array<{ command: string; description: string }>>();
 
@@ -256,7 +259,7 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
         if (forwarded.ok) {
           const same = JSON.stringify(params);
           const honoured = refusals.findIndex((r) => r.status === 429 && r.method === method && JSON.stringify(r.params) === same);
-          if (honoured >= 0) refusals.splice(honoured, 1);
+          if (honoured >= 0) honouredRefusals.push(...refusals.splice(honoured, 1));
         }
         res.writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? 'application/json' });
         res.end(answered);
@@ -272,6 +275,7 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
   return {
     apiRoot: `http://127.0.0.1:${port}`,
     refusals,
+    honoured: honouredRefusals,
     commands,
     refuse: (method, error) => void (error ? forced.set(method, error) : forced.delete(method)),
     knowChat: (id) => void known.add(String(id)),
@@ -283,6 +287,7 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
     },
     reset() {
       refusals.length = 0;
+      honouredRefusals.length = 0;
       forced.clear();
       blocked.clear();
       known.clear();
