@@ -55,7 +55,7 @@ async function ask(ctx: BotContext, step: Step, values: Values): Promise<void> {
 async function finish(ctx: BotContext, def: ConversationDef, secrets: SecretBox): Promise<void> {
   const { values, secret } = state(ctx);
   const plain: Values = { ...values };
-  for (const k of secret) if (plain[k] !== undefined) plain[k] = secrets.decrypt(plain[k]!);
+  for (const k of secret) if (plain[k] !== undefined) plain[k] = secrets.decrypt(plain[k]);
   await ctx.scene.leave();
   await def.finish(ctx, plain);
 }

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Composer, Scenes, Telegraf, session } from 'telegraf';
-import { LANGUAGES, type Language } from '../domain/types.js';
+import { LANGUAGES } from '../domain/types.js';
 import { listAdmins, registerPerson } from '../services/people.js';
 import { UserError } from '../services/errors.js';
 import type { PersonDoc } from '../db/models/index.js';
@@ -32,7 +32,7 @@ export type { BotContext, BotDeps } from './context.js';
 export interface CreatedBot {
   bot: Telegraf<BotContext>;
   /** setMyCommands per language, and the admin menu per admin chat; failures are logged, never thrown. */
-  setCommands(): Promise<void>;
+  setCommands: () => Promise<void>;
 }
 
 function newErrorId(): string {
@@ -132,9 +132,7 @@ export function createBot(deps: BotDeps): CreatedBot {
   bot.use(fallback);
 
   const setCommands = async (): Promise<void> => {
-    await safely('setMyCommands (default)', () =>
-      bot.telegram.setMyCommands(botCommands(texts(config.DEFAULT_LANGUAGE as Language), false)),
-    );
+    await safely('setMyCommands (default)', () => bot.telegram.setMyCommands(botCommands(texts(config.DEFAULT_LANGUAGE), false)));
     for (const lang of LANGUAGES) {
       await safely(`setMyCommands (${lang})`, () => bot.telegram.setMyCommands(botCommands(texts(lang), false), { language_code: lang }));
     }

@@ -226,7 +226,7 @@ async function processBatch(
       continue;
     }
     const key = `${String(d.person)}:${d.channel}`;
-    const g = groups.get(key) ?? { person, channel: d.channel as Channel, deliveries: [] };
+    const g = groups.get(key) ?? { person, channel: d.channel, deliveries: [] };
     g.deliveries.push(d);
     groups.set(key, g);
   }

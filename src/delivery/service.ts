@@ -1,5 +1,4 @@
 import { DeliveryModel, PersonModel, RunModel, ChangeModel, TaskModel } from '../db/models/index.js';
-import type { Language } from '../domain/types.js';
 import { quietHoursEnd } from '../domain/quiet-hours.js';
 import { renderSms } from '../domain/templates.js';
 import { notificationItems, objectIds } from './items.js';
@@ -90,7 +89,7 @@ export async function dryRun({ taskNumber }: { taskNumber?: number }, now = new 
     if (first.channel === 'sms') {
       const items = notificationItems(group, changeById, taskById, (id) => actorName.get(id));
       const text = renderSms(items, templates.sms, {
-        language: person.language as Language,
+        language: person.language,
         timezone: person.timezone,
         personName: person.name,
       });

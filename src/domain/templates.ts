@@ -200,6 +200,7 @@ export function escapeHtml(s: string): string {
 }
 
 function subjectLine(s: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they must not reach a subject
   return cut(oneLine(s.replace(/[\u0000-\u001f\u007f]/g, ' ')), MAX_SUBJECT_LENGTH);
 }
 

@@ -103,7 +103,7 @@ export class Scheduler {
     if (this.#stopping) return;
     const worker = this.#bree.workers.get('dispatch');
     if (worker) worker.postMessage('kick');
-    else void this.#bree.run('dispatch');
+    else this.#bree.run('dispatch').catch((err: unknown) => this.#opts.logger.error({ err }, 'the dispatch thread failed to start'));
   }
 
   #pollReports(): void {
@@ -111,7 +111,9 @@ export class Scheduler {
     const worker = this.#bree.workers.get('dispatch');
     // Never a second job thread beside a resident dispatch thread: it polls the reports itself.
     if (worker) worker.postMessage('reports');
-    else if (!this.#bree.workers.has('sms-reports')) void this.#bree.run('sms-reports');
+    else if (!this.#bree.workers.has('sms-reports')) {
+      this.#bree.run('sms-reports').catch((err: unknown) => this.#opts.logger.error({ err }, 'the sms-reports job failed to start'));
+    }
   }
 
   /** Reads the schedule from Settings and re-arms the timer of scheduled runs when it changed. */

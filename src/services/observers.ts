@@ -100,7 +100,7 @@ export async function listObservers(taskNumber: number): Promise<Array<{ person:
   return observers
     .flatMap((o) => {
       const person = byId.get(String(o.person));
-      return person ? [{ person, channels: o.channels as Channel[] }] : [];
+      return person ? [{ person, channels: o.channels }] : [];
     })
     .sort((a, b) => a.person.name.localeCompare(b.person.name));
 }
@@ -108,5 +108,5 @@ export async function listObservers(taskNumber: number): Promise<Array<{ person:
 /** Tasks the person watches, with channels, by task number. */
 export async function listWatched(personId: PersonId): Promise<Array<{ taskNumber: number; channels: Channel[] }>> {
   const list = await ObserverModel.find({ person: personId }).sort({ taskNumber: 1 }).lean();
-  return list.map((o) => ({ taskNumber: o.taskNumber, channels: o.channels as Channel[] }));
+  return list.map((o) => ({ taskNumber: o.taskNumber, channels: o.channels }));
 }

@@ -41,9 +41,18 @@ export async function registerPerson(input: RegisterInput, defaults: RegisterDef
     const existing = await PersonModel.findOne({ telegramId: input.telegramId });
     if (existing) {
       let dirty = false;
-      if (existing.name !== name) ((existing.name = name), (dirty = true));
-      if ((existing.username ?? undefined) !== username) ((existing.username = username), (dirty = true));
-      if (isListedAdmin && existing.role !== 'admin') ((existing.role = 'admin'), (dirty = true));
+      if (existing.name !== name) {
+        existing.name = name;
+        dirty = true;
+      }
+      if ((existing.username ?? undefined) !== username) {
+        existing.username = username;
+        dirty = true;
+      }
+      if (isListedAdmin && existing.role !== 'admin') {
+        existing.role = 'admin';
+        dirty = true;
+      }
       if (dirty) await existing.save();
       return existing;
     }

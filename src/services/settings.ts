@@ -219,7 +219,7 @@ const BASE_URL_KEY = {
 export async function loadSmsSettings(secrets: SecretBox, config: Config): Promise<LoadedSmsSettings | undefined> {
   const sms = (await getSettings()).sms;
   if (!sms?.provider || !sms.secretEnc) return undefined;
-  const provider = sms.provider as SmsProviderName;
+  const provider = sms.provider;
   const options: SmsProviderOptions = {
     baseUrl: config[BASE_URL_KEY[provider]],
     secret: secrets.decrypt(sms.secretEnc),
@@ -230,5 +230,5 @@ export async function loadSmsSettings(secrets: SecretBox, config: Config): Promi
     ...(sms.login ? { login: sms.login } : {}),
     ...(sms.sender ? { sender: sms.sender } : {}),
   };
-  return { provider, options, maxParts: sms.maxParts ?? 3, fallback: (sms.fallback as SmsFallback | undefined) ?? 'telegram' };
+  return { provider, options, maxParts: sms.maxParts ?? 3, fallback: sms.fallback ?? 'telegram' };
 }

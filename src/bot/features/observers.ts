@@ -21,14 +21,14 @@ import { channelsStep, firstMissing, personStep, rows, taskStep } from '../steps
 async function showPicker(ctx: BotContext, n: number): Promise<void> {
   const task = await requireTask(n);
   const current = await getObserver(n, ctx.person._id);
-  const mask = channelMask(current ? (current.channels as Channel[]) : ['telegram']);
+  const mask = channelMask(current ? current.channels : ['telegram']);
   await ctx.reply(ctx.t.pickChannels(n, task.title), channelPicker(ctx.t, n, mask));
 }
 
 async function watchSelf(ctx: BotContext, n: number, channels: Channel[]): Promise<string> {
   const { observer } = await watch(n, ctx.person._id, channels, ctx.person._id);
   const task = await requireTask(n);
-  return ctx.t.watching(n, task.title, channelList(ctx.t, observer.channels as Channel[]));
+  return ctx.t.watching(n, task.title, channelList(ctx.t, observer.channels));
 }
 
 async function unwatchSelf(ctx: BotContext, n: number): Promise<void> {
@@ -52,7 +52,7 @@ async function showObservers(ctx: BotContext, n: number): Promise<void> {
 async function observe(ctx: BotContext, n: number, ref: string, channels: Channel[]): Promise<void> {
   const person = await requirePerson(ref);
   const { observer } = await watch(n, person._id, channels, ctx.person._id);
-  await ctx.reply(ctx.t.observeDone(person.name, n, channelList(ctx.t, observer.channels as Channel[])));
+  await ctx.reply(ctx.t.observeDone(person.name, n, channelList(ctx.t, observer.channels)));
 }
 
 async function unobserve(ctx: BotContext, n: number, ref: string): Promise<void> {

@@ -170,7 +170,7 @@ export function profileFeature(deps: BotDeps): Feature {
     if (words.length === 0) return startConversation(ctx, 'conv:email');
     if (words.length === 1) return applyEmail(ctx, words[0]!);
     if (words.length > 2) throw new UserError('email_invalid', { value: commandPayload(ctx) });
-    return adminOnly(ctx, () => applyEmail(ctx, words[1]!, words[0]!));
+    return adminOnly(ctx, () => applyEmail(ctx, words[1]!, words[0]));
   });
 
   c.command('phone', async (ctx) => {

@@ -49,7 +49,7 @@ async function showTask(ctx: BotContext, n: number): Promise<void> {
     t.taskDue(task.due ? formatDue(task.due, zone) : undefined),
     t.taskAuthor(author?.name ?? '—'),
     t.taskAssignee(assignee?.name),
-    t.taskObservers(observerCount, mine ? channelList(t, mine.channels as string[]) : undefined),
+    t.taskObservers(observerCount, mine ? channelList(t, mine.channels) : undefined),
   ];
   if (task.description) lines.push(t.taskDescription(task.description));
   if (changes.length) {

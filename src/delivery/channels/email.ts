@@ -41,6 +41,7 @@ const CRLF = /[\r\n]/;
 
 /** Removes line breaks (and other control characters) from a header value. */
 function headerValue(s: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they must not reach a header
   return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
 }
 

@@ -64,7 +64,7 @@ export async function buildChannels(deps: { config: Config; secrets: SecretBox; 
     mailDomain,
     missing,
     async close() {
-      await Promise.all(Object.values(senders).map((s) => s.close?.()));
+      await Promise.all(Object.values(senders).map(async (s) => s.close?.()));
     },
   };
 }
