@@ -1,6 +1,6 @@
 /** The command list: what /help shows and what setMyCommands registers, per role and language. */
 import type { BotCommand } from 'telegraf/types';
-import type { Texts } from './i18n/index.js';
+import type { Texts } from '../i18n/index.js';
 
 export const USER_COMMANDS = [
   'start',

@@ -6,9 +6,9 @@
  */
 import { Scenes, type MiddlewareFn } from 'telegraf';
 import type { SecretBox } from '../secrets.js';
-import { UserError } from '../services/errors.js';
+import { UserError } from '../domain/errors.js';
 import type { BotContext } from './context.js';
-import { userErrorText } from './i18n/index.js';
+import { userErrorText } from '../i18n/index.js';
 import { ASK_PREFIX, CANCEL, choices, type Choice } from './keyboards.js';
 import { clip } from './format.js';
 

@@ -2,7 +2,7 @@
 import { Markup } from 'telegraf';
 import type { InlineKeyboardButton } from 'telegraf/types';
 import { CHANNELS, type Channel } from '../domain/types.js';
-import type { Texts } from './i18n/index.js';
+import type { Texts } from '../i18n/index.js';
 
 export interface Choice {
   text: string;

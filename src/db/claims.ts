@@ -1,8 +1,5 @@
-import { ClaimModel } from './models/misc.js';
-
-function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number })?.code === 11000;
-}
+import { duplicateIndexes, isDuplicateKey } from './duplicate-key.js';
+import { ClaimModel } from './models/claim.js';
 
 /**
  * Tries to claim each key for `owner` and returns the keys this call won. Several workers may call it
@@ -18,15 +15,9 @@ export async function claimKeys(keys: string[], owner: string, at = new Date()):
       { ordered: false, lean: true },
     );
   } catch (err) {
-    const writeErrors = (err as { writeErrors?: Array<{ index?: number; err?: { index?: number; code?: number }; code?: number }> })
-      .writeErrors;
-    if (!writeErrors) throw err;
-    for (const we of writeErrors) {
-      const index = we.index ?? we.err?.index;
-      const code = we.code ?? we.err?.code;
-      if (code !== 11000 || index === undefined) throw err;
-      won.delete(keys[index]!);
-    }
+    const lost = duplicateIndexes(err);
+    if (!lost) throw err;
+    for (const index of lost) won.delete(keys[index]!);
   }
   return won;
 }
@@ -40,11 +31,6 @@ export async function claimKey(key: string, owner: string, at = new Date()): Pro
     if (isDuplicateKey(err)) return false;
     throw err;
   }
-}
-
-/** Gives keys up, so that they can be claimed again (delete is atomic per document). */
-export async function releaseKeys(keys: string[]): Promise<void> {
-  if (keys.length) await ClaimModel.deleteMany({ _id: { $in: keys } });
 }
 
 /**
@@ -62,5 +48,3 @@ export async function pruneClaims(before: Date): Promise<number> {
   const r = await ClaimModel.deleteMany({ at: { $lt: before } });
   return r.deletedCount;
 }
-
-export { isDuplicateKey };

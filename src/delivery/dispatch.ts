@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Channel, Language } from '../domain/types.js';
 import { quietHoursEnd } from '../domain/quiet-hours.js';
 import { renderEmail, renderSms, renderTelegram } from '../domain/templates.js';
-import { notificationItems, objectIds } from './items.js';
+import { notificationItems, objectIds } from './notification-items.js';
 import { fitSms } from '../domain/sms-segments.js';
 import type { RunResult } from './port.js';
 import type { ChannelSet } from './channels/registry.js';

@@ -1,10 +1,10 @@
 import { DeliveryModel, PersonModel, RunModel, ChangeModel, TaskModel } from '../db/models/index.js';
 import { quietHoursEnd } from '../domain/quiet-hours.js';
 import { renderSms } from '../domain/templates.js';
-import { notificationItems, objectIds } from './items.js';
+import { notificationItems, objectIds } from './notification-items.js';
 import { fitSms } from '../domain/sms-segments.js';
-import { getSchedule, getSettings, loadTemplates } from '../services/settings.js';
-import { nextRunOf } from '../scheduler/scheduler.js';
+import { getSchedule, loadSmsMaxParts, loadTemplates } from '../db/settings-store.js';
+import { nextRunOf } from '../domain/schedule.js';
 import type { DeliveryPort, DryRunLine, QueueSummary, RunResult } from './port.js';
 import { planPendingChanges } from './planning.js';
 import { requestRun, waitForRun } from './runs.js';
@@ -51,12 +51,12 @@ export async function dryRun({ taskNumber }: { taskNumber?: number }, now = new 
     .limit(DRY_RUN_LIMIT)
     .lean();
   if (deliveries.length === 0) return [];
-  const [people, changes, tasks, templates, settings] = await Promise.all([
+  const [people, changes, tasks, templates, smsMaxParts] = await Promise.all([
     PersonModel.find({ _id: { $in: objectIds(deliveries.map((d) => d.person)) } }).lean(),
     ChangeModel.find({ _id: { $in: objectIds(deliveries.map((d) => d.change)) } }).lean(),
     TaskModel.find({ _id: { $in: objectIds(deliveries.map((d) => d.task)) } }).lean(),
     loadTemplates(),
-    getSettings(),
+    loadSmsMaxParts(),
   ]);
   const actors = await PersonModel.find({ _id: { $in: objectIds(changes.map((c) => c.actor)) } })
     .select({ name: 1 })
@@ -93,7 +93,7 @@ export async function dryRun({ taskNumber }: { taskNumber?: number }, now = new 
         timezone: person.timezone,
         personName: person.name,
       });
-      const fitted = fitSms(text, settings.sms?.maxParts ?? 3);
+      const fitted = fitSms(text, smsMaxParts);
       line.smsParts = fitted.analysis.parts;
       line.smsEncoding = fitted.analysis.encoding;
     }

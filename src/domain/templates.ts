@@ -3,6 +3,7 @@
  * e-mail (subject, text, HTML), SMS and Telegram. Pure: no I/O.
  */
 import { LABELS } from './labels.js';
+import { clip, TELEGRAM_MAX_LENGTH } from './text.js';
 import { DateTime } from 'luxon';
 import type { FieldChange, Language } from './types.js';
 
@@ -19,7 +20,8 @@ export const PLACEHOLDERS: readonly string[] = [
   '{person.name}',
 ];
 
-export type TemplateKind = 'email_subject' | 'email_body' | 'sms';
+export const TEMPLATE_KINDS = ['email_subject', 'email_body', 'sms'] as const;
+export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
 
 /** One change of one task, as one person gets it. */
 export interface NotificationItem {
@@ -71,7 +73,6 @@ export const DEFAULT_TEMPLATES: Record<Language, Record<TemplateKind, string>> =
 /** Longest e-mail subject, in characters; longer ones end with "…". */
 export const MAX_SUBJECT_LENGTH = 150;
 /** Telegram's limit for one message. */
-export const TELEGRAM_MAX_LENGTH = 4096;
 /** Longest value of one field change in an SMS. */
 const SMS_VALUE_LENGTH = 40;
 
@@ -137,21 +138,12 @@ function oneLine(s: string): string {
   return s.replace(/[\s\u2028\u2029]+/g, ' ').trim();
 }
 
-function cut(s: string, max: number): string {
-  if (s.length <= max) return s;
-  let end = max - 1;
-  // Do not split a surrogate pair.
-  const c = s.charCodeAt(end - 1);
-  if (c >= 0xd800 && c <= 0xdbff) end -= 1;
-  return `${s.slice(0, end)}…`;
-}
-
 type ChangeStyle = 'list' | 'compact';
 
 function renderChange(c: FieldChange, language: Language, style: ChangeStyle): string {
   const name = fieldName(c.field, language);
   if (style === 'compact') {
-    const v = (s: string) => (s.trim() ? cut(oneLine(translateValue(c.field, s, language)), SMS_VALUE_LENGTH) : NONE);
+    const v = (s: string) => (s.trim() ? clip(oneLine(translateValue(c.field, s, language)), SMS_VALUE_LENGTH) : NONE);
     if (c.field === 'comment') return `${name}: ${v(c.to)}`;
     return `${name}: ${v(c.from)}→${v(c.to)}`;
   }
@@ -201,7 +193,7 @@ export function escapeHtml(s: string): string {
 
 function subjectLine(s: string): string {
   // eslint-disable-next-line no-control-regex -- matching control characters is the point: they must not reach a subject
-  return cut(oneLine(s.replace(/[\u0000-\u001f\u007f]/g, ' ')), MAX_SUBJECT_LENGTH);
+  return clip(oneLine(s.replace(/[\u0000-\u001f\u007f]/g, ' ')), MAX_SUBJECT_LENGTH);
 }
 
 function textToHtml(text: string): string {
@@ -263,7 +255,7 @@ export function renderTelegram(items: NotificationItem[], opts: RenderOptions): 
     return lines.filter((l) => l.trim()).join('\n');
   });
   const text = items.length > 1 ? `${w.digest(items.length)}\n\n${blocks.join('\n\n')}` : blocks.join('');
-  return cut(text, TELEGRAM_MAX_LENGTH);
+  return clip(text, TELEGRAM_MAX_LENGTH);
 }
 
 const SAMPLE: Record<Language, { item: NotificationItem; personName: string }> = {

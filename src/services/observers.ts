@@ -1,8 +1,8 @@
 /** Observers ("Наблюдатели"): who watches which task on which channels. */
 import { ObserverModel, PersonModel, type ObserverDoc, type PersonDoc } from '../db/models/index.js';
-import { isDuplicateKey } from '../db/claims.js';
+import { isDuplicateKey } from '../db/duplicate-key.js';
 import { CHANNELS, type Channel } from '../domain/types.js';
-import { UserError } from './errors.js';
+import { UserError } from '../domain/errors.js';
 import type { PersonId } from './people.js';
 import { requireTask } from './tasks.js';
 

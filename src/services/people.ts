@@ -2,10 +2,11 @@
 import { IANAZone } from 'luxon';
 import type { Types } from 'mongoose';
 import { PersonModel, type PersonDoc } from '../db/models/index.js';
-import { isDuplicateKey } from '../db/claims.js';
+import { isDuplicateKey } from '../db/duplicate-key.js';
 import { LANGUAGES, type Language, type Role } from '../domain/types.js';
-import { normalizePhone } from '../delivery/channels/sms/index.js';
-import { UserError } from './errors.js';
+import { normalizePhone } from '../domain/phone.js';
+import { isOff } from '../domain/off-words.js';
+import { UserError } from '../domain/errors.js';
 import { parseQuietHours } from '../domain/quiet-hours.js';
 
 export type PersonId = Types.ObjectId | string;
@@ -170,7 +171,7 @@ export { parseQuietHours };
 export async function setQuietHours(personId: PersonId, raw: string): Promise<PersonDoc> {
   const value = raw.trim().toLowerCase();
   const p = await load(personId);
-  if (['off', 'нет', 'выкл', '-'].includes(value)) {
+  if (isOff(value)) {
     p.quietHours = undefined;
   } else {
     const q = parseQuietHours(value);

@@ -10,15 +10,16 @@ import {
   type PersonDoc,
   type TaskDoc,
 } from '../db/models/index.js';
-import { isDuplicateKey } from '../db/claims.js';
+import { isDuplicateKey } from '../db/duplicate-key.js';
 import type { EditableField, FieldChange } from '../domain/types.js';
-import { UserError } from './errors.js';
-import type { ChangeDocument as ChangeDoc } from './docs.js';
+import { UserError } from '../domain/errors.js';
+import type { ChangeDocument as ChangeDoc } from '../db/documents.js';
 import type { PersonId } from './people.js';
 import { requirePerson } from './people.js';
-import { TEXT_MAX, TITLE_MAX, formatDue, isOff, parseDue, parsePriority, parseStatus } from './task-values.js';
+import { TEXT_MAX, TITLE_MAX, formatDue, parseDue, parsePriority, parseStatus } from '../domain/task-values.js';
+import { isOff } from '../domain/off-words.js';
 
-export * from './task-values.js';
+export * from '../domain/task-values.js';
 
 function checkTitle(raw: string): string {
   const title = raw.trim().replace(/\s+/g, ' ');

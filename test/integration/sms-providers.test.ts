@@ -1,5 +1,6 @@
 /** Each SMS provider against its loopback double: the request it makes and how it reads every answer. */
-import { createSmsProvider, normalizePhone, smsChannel } from '../../src/delivery/channels/sms/index.js';
+import { createSmsProvider, smsChannel } from '../../src/delivery/channels/sms/index.js';
+import { normalizePhone } from '../../src/domain/phone.js';
 import type { SmsProvider, SmsProviderOptions } from '../../src/delivery/channels/sms/provider.js';
 import { PermanentDeliveryError, TemporaryDeliveryError } from '../../src/delivery/channels/types.js';
 import type { SmsProviderName } from '../../src/domain/types.js';

@@ -3,7 +3,7 @@
  * Also the buttons under notifications: `tw:unwatch:<n>` (stop watching) and `tw:chan:<n>` (channel picker).
  */
 import { Composer } from 'telegraf';
-import { UserError } from '../../services/errors.js';
+import { UserError } from '../../domain/errors.js';
 import { requirePerson } from '../../services/people.js';
 import { getObserver, listObservers, listWatched, parseChannels, unwatch, watch } from '../../services/observers.js';
 import { parseTaskNumber, requireTask } from '../../services/tasks.js';
@@ -14,7 +14,7 @@ import type { BotContext, BotDeps } from '../context.js';
 import { conversation, startConversation, type Step } from '../conversation.js';
 import type { Feature } from '../feature.js';
 import { channelList, clip } from '../format.js';
-import { userErrorText } from '../i18n/index.js';
+import { userErrorText } from '../../i18n/index.js';
 import { channelMask, channelPicker, maskChannels } from '../keyboards.js';
 import { channelsStep, firstMissing, personStep, rows, taskStep } from '../steps.js';
 

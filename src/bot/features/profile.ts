@@ -1,8 +1,8 @@
 /** The person's own profile: /me, /email, /phone, /tz, /quiet, /lang (admins: /email and /phone of others). */
 import { Composer, Markup } from 'telegraf';
 import type { SecretBox } from '../../secrets.js';
-import { normalizePhone } from '../../delivery/channels/sms/index.js';
-import { UserError } from '../../services/errors.js';
+import { normalizePhone } from '../../domain/phone.js';
+import { UserError } from '../../domain/errors.js';
 import {
   canonicalZone,
   isEmail,
@@ -15,14 +15,14 @@ import {
   setTimezone,
 } from '../../services/people.js';
 import { listWatched } from '../../services/observers.js';
-import { isOff } from '../../services/task-values.js';
+import { isOff } from '../../domain/off-words.js';
 import { adminOnly } from '../access.js';
 import { commandPayload, splitFirst, tokenize } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';
 import { conversation, startConversation, type Step } from '../conversation.js';
 import type { Feature } from '../feature.js';
 import { channelList } from '../format.js';
-import { texts } from '../i18n/index.js';
+import { texts } from '../../i18n/index.js';
 
 const ZONES = ['Europe/Kaliningrad', 'Europe/Moscow', 'Europe/Samara', 'Asia/Yekaterinburg', 'Asia/Novosibirsk', 'Asia/Vladivostok'];
 

@@ -6,7 +6,7 @@ import { commandPayload } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';
 import { conversation, startConversation, type Step } from '../conversation.js';
 import type { Feature } from '../feature.js';
-import type { Texts } from '../i18n/index.js';
+import type { Texts } from '../../i18n/index.js';
 import { firstMissing } from '../steps.js';
 
 export function describeSchedule(t: Texts, s: Schedule): string {

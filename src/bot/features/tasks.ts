@@ -18,7 +18,7 @@ import type { BotContext, BotDeps } from '../context.js';
 import { conversation, startConversation, type Step } from '../conversation.js';
 import type { Feature } from '../feature.js';
 import { channelList, clip, dateTime } from '../format.js';
-import type { Texts } from '../i18n/index.js';
+import type { Texts } from '../../i18n/index.js';
 import { taskButtons } from '../keyboards.js';
 import { firstMissing, rows, taskStep } from '../steps.js';
 

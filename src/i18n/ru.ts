@@ -1,6 +1,6 @@
 /** Russian texts (the default). The words are the ones users of the original know: «Наблюдатели», «SMS-шлюз»… */
-import { LABELS } from '../../domain/labels.js';
-import type { UserErrorCode, UserErrorParams } from '../../services/errors.js';
+import { LABELS } from '../domain/labels.js';
+import type { UserErrorCode, UserErrorParams } from '../domain/errors.js';
 
 type P = UserErrorParams;
 const s = (v: string | number | undefined) => String(v ?? '');

@@ -1,6 +1,6 @@
 /** English texts; typed by the Russian ones, so that every key is here too. */
-import { LABELS } from '../../domain/labels.js';
-import type { UserErrorCode, UserErrorParams } from '../../services/errors.js';
+import { LABELS } from '../domain/labels.js';
+import type { UserErrorCode, UserErrorParams } from '../domain/errors.js';
 import type { Texts } from './ru.js';
 
 type P = UserErrorParams;
