@@ -1,4 +1,4 @@
-import { duplicateIndexes, isDuplicateKey } from './duplicate-key.js';
+import { duplicateWrites, isDuplicateKey } from './duplicate-key.js';
 import { ClaimModel } from './models/claim.js';
 
 /**
@@ -15,9 +15,9 @@ export async function claimKeys(keys: string[], owner: string, at = new Date()):
       { ordered: false, lean: true },
     );
   } catch (err) {
-    const lost = duplicateIndexes(err);
-    if (!lost) throw err;
-    for (const index of lost) won.delete(keys[index]!);
+    const lost = duplicateWrites(err);
+    if (!lost?.every((w) => w.index !== undefined)) throw err;
+    for (const { index } of lost) won.delete(keys[index!]!);
   }
   return won;
 }

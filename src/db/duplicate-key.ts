@@ -11,18 +11,13 @@ export function isDuplicateKey(err: unknown): boolean {
 type WriteError = { index?: number; code?: number; err?: { index?: number; code?: number } };
 
 /**
- * The indexes (in the batch) of the documents an unordered `insertMany` skipped as duplicates; undefined
- * when `err` is not such an error or any write failed for another reason (then the caller rethrows).
+ * The documents an unordered `insertMany` skipped as duplicates, each with its index in the batch where
+ * the server tells it; undefined when `err` is not such an error or any write failed for another reason
+ * (then the caller rethrows).
  */
-export function duplicateIndexes(err: unknown): number[] | undefined {
+export function duplicateWrites(err: unknown): Array<{ index: number | undefined }> | undefined {
   const raw = (err as { writeErrors?: WriteError[] | WriteError } | null | undefined)?.writeErrors;
   const writeErrors = Array.isArray(raw) ? raw : raw ? [raw] : undefined;
-  if (!writeErrors) return undefined;
-  const indexes: number[] = [];
-  for (const we of writeErrors) {
-    const index = we.index ?? we.err?.index;
-    if ((we.code ?? we.err?.code) !== DUPLICATE_KEY || index === undefined) return undefined;
-    indexes.push(index);
-  }
-  return indexes;
+  if (!writeErrors?.every((we) => (we.code ?? we.err?.code) === DUPLICATE_KEY)) return undefined;
+  return writeErrors.map((we) => ({ index: we.index ?? we.err?.index }));
 }

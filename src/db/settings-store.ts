@@ -11,7 +11,6 @@ import {
   DEFAULT_SMTP_SECURITY,
   SMS_SECRET_KINDS,
   smtpPortFor,
-  type SmsFallback,
   type SmsProviderOptions,
   type SmsSecretKind,
   type SmsSettings,
@@ -87,7 +86,7 @@ export async function loadSmsSettings(secrets: SecretBox, config: Config): Promi
     provider,
     options,
     maxParts: sms.maxParts ?? DEFAULT_SMS_MAX_PARTS,
-    fallback: (sms.fallback as SmsFallback | undefined) ?? DEFAULT_SMS_FALLBACK,
+    fallback: sms.fallback ?? DEFAULT_SMS_FALLBACK,
   };
 }
 

@@ -1,6 +1,8 @@
 /** English texts; typed by the Russian ones, so that every key is here too. */
 import { LABELS } from '../domain/labels.js';
 import type { UserErrorCode, UserErrorParams } from '../domain/errors.js';
+import type { Channel } from '../domain/types.js';
+import { nameIn } from './lookup.js';
 import type { Texts } from './ru.js';
 
 type P = UserErrorParams;
@@ -65,7 +67,7 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   sms_not_configured: () => 'The SMS gateway is not set up. Set it up: /sms',
 };
 
-const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } as Record<string, string>;
+const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } satisfies Record<Channel, string>;
 
 export const en: Texts = {
   langName: 'English',
@@ -86,7 +88,7 @@ export const en: Texts = {
   save: 'Save',
   on: 'on',
   off: 'off',
-  channel: (c: string) => channelNames[c] ?? c,
+  channel: (c: string) => nameIn(channelNames, c),
   status: LABELS.en.status,
   priority: LABELS.en.priority,
   field: LABELS.en.field,

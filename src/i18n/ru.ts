@@ -1,6 +1,11 @@
 /** Russian texts (the default). The words are the ones users of the original know: «Наблюдатели», «SMS-шлюз»… */
 import { LABELS } from '../domain/labels.js';
 import type { UserErrorCode, UserErrorParams } from '../domain/errors.js';
+import type { CommandName } from '../domain/commands.js';
+import type { SmsFallback } from '../domain/gateways.js';
+import type { TemplateKind } from '../domain/templates.js';
+import type { Channel, TaskRole } from '../domain/types.js';
+import { nameIn } from './lookup.js';
 
 type P = UserErrorParams;
 const s = (v: string | number | undefined) => String(v ?? '');
@@ -65,7 +70,7 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   sms_not_configured: () => 'SMS-шлюз не настроен. Настройте: /sms',
 };
 
-const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } as Record<string, string>;
+const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } satisfies Record<Channel, string>;
 
 export const ru = {
   langName: 'русский',
@@ -87,11 +92,11 @@ export const ru = {
   save: 'Сохранить',
   on: 'вкл.',
   off: 'выкл.',
-  channel: (c: string) => channelNames[c] ?? c,
+  channel: (c: string) => nameIn(channelNames, c),
   status: LABELS.ru.status,
   priority: LABELS.ru.priority,
   field: LABELS.ru.field,
-  role: { author: 'автор', assignee: 'исполнитель', observer: 'наблюдатель' } as Record<string, string>,
+  role: { author: 'автор', assignee: 'исполнитель', observer: 'наблюдатель' } satisfies Record<TaskRole, string>,
 
   // start / help
   welcome: (name: string) =>
@@ -135,7 +140,7 @@ export const ru = {
     schedule: { desc: 'расписание рассылки', example: '/schedule every 5 min' },
     queue: { desc: 'очередь оповещений', example: '/queue' },
     dry: { desc: 'кто что получит, ничего не отправляя', example: '/send dry' },
-  } as Record<string, { desc: string; example: string }>,
+  } satisfies Record<CommandName, { desc: string; example: string }>,
 
   // profile
   profileTitle: (name: string, username: string | undefined, admin: boolean) =>
@@ -279,7 +284,7 @@ export const ru = {
     `Шлюз: ${o.provider}\nЛогин: ${o.login}\n${o.secretKind}: ${o.secret}\nИмя отправителя: ${o.sender}\n` +
     `Транслит: ${o.translit}; тестовый режим: ${o.testMode}\nНе больше ${o.maxParts} SMS в сообщении; если SMS не дошло — ${o.fallback}`,
   smsSenderNone: 'нет (отправляет номер учётной записи)',
-  smsFallback: { none: 'ничего', telegram: 'в Telegram', email: 'на e-mail' } as Record<string, string>,
+  smsFallback: { none: 'ничего', telegram: 'в Telegram', email: 'на e-mail' } satisfies Record<SmsFallback, string>,
   smsHelp:
     'Изменить: /sms smsru api_id=XXXX sender=MyCompany (или /sms smsru login=… password=…), /sms setup — по шагам\n' +
     'Ещё параметры: translit=on, test=on, parts=3, fallback=telegram|email|none\nПроверить: /sms test · баланс: /sms balance · имена отправителей: /sms senders · удалить: /sms off',
@@ -312,7 +317,7 @@ export const ru = {
   smsNoSenders: (provider: string) => `У шлюза ${provider} нет списка имён отправителей.`,
 
   // templates
-  templateKindName: { email_subject: 'тема письма', email_body: 'текст письма', sms: 'текст SMS' } as Record<string, string>,
+  templateKindName: { email_subject: 'тема письма', email_body: 'текст письма', sms: 'текст SMS' } satisfies Record<TemplateKind, string>,
   templateShow: (kind: string, name: string, text: string, isDefault: boolean) =>
     `Шаблон ${kind} (${name})${isDefault ? ', по умолчанию' : ''}:\n${text}`,
   templateHelp: (kind: string) =>

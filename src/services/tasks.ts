@@ -177,7 +177,8 @@ export async function addComment(number: number, actorId: PersonId, text: string
   return recordChange(number, actorId, () => Promise.resolve({ fields: [{ field: 'comment', from: '', to: body }], set: {}, unset: [] }));
 }
 
-export type TaskRole = 'author' | 'assignee' | 'observer';
+export type { TaskRole } from '../domain/types.js';
+import type { TaskRole } from '../domain/types.js';
 
 /** Tasks the person authored, is assigned to or watches, newest first, with the person's roles. */
 export async function listTasksFor(personId: PersonId, limit = 50): Promise<Array<{ task: TaskDoc; roles: TaskRole[] }>> {

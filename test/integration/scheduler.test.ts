@@ -81,8 +81,11 @@ it("starts runs on the admin's schedule and records them", async () => {
   await saveSchedule({ kind: 'cron', cron: '* * * * * *' });
   await startScheduler().start();
 
+  // The run is marked done a few queries after its last delivery is recorded: wait for both.
   const deadline = Date.now() + 20_000;
-  while (!(await DeliveryModel.exists({ status: 'sent' })) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const done = async () =>
+    Boolean(await DeliveryModel.exists({ status: 'sent' })) && Boolean(await RunModel.exists({ trigger: 'schedule', status: 'done' }));
+  while (!(await done()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 
   expect(world.sink.messages.map((m) => m.to[0])).toEqual(['boris@example.org']);
   expect(await RunModel.exists({ trigger: 'schedule', status: 'done' })).toBeTruthy();
