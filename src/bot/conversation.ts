@@ -9,7 +9,8 @@ import type { SecretBox } from '../secrets.js';
 import { UserError } from '../domain/errors.js';
 import type { BotContext } from './context.js';
 import { userErrorText } from '../i18n/index.js';
-import { ASK_PREFIX, CANCEL, choices, type Choice } from './keyboards.js';
+import { CANCEL, choices, type Choice } from './keyboards.js';
+import { answerOf } from '../domain/callback-data.js';
 import { clip } from './format.js';
 
 export type Values = Record<string, string>;
@@ -76,8 +77,8 @@ export function conversation(def: ConversationDef, secrets: SecretBox): Scenes.W
     let raw: string | undefined;
     const data = ctx.callbackQuery && 'data' in ctx.callbackQuery ? ctx.callbackQuery.data : undefined;
     if (data !== undefined) {
-      if (!data.startsWith(ASK_PREFIX)) return next();
-      raw = data.slice(ASK_PREFIX.length);
+      raw = answerOf(data);
+      if (raw === undefined) return next();
       await ctx.answerCbQuery().catch(() => undefined);
       await ctx.editMessageReplyMarkup(undefined).catch(() => undefined);
     } else if (ctx.message && 'text' in ctx.message) {

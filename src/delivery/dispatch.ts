@@ -18,7 +18,7 @@ import { composeMessage, groupByRecipient, loadBatchContext, type BatchContext, 
 import { addressOf, insertDeliveries, newDelivery, type NewDelivery } from './new-delivery.js';
 import { FailureTally, outcome, raiseAlert, resolveAlerts } from './outcomes.js';
 import type { RunResult } from './port.js';
-import { decideRetry, type RetryPolicy } from './retry.js';
+import { decideRetry, errorText, type RetryPolicy } from './retry.js';
 
 export interface DispatchDeps {
   channels: ChannelSet;
@@ -197,7 +197,8 @@ class Batch {
       this.failures.add(g.channel, decision.reason, ids.length);
     }
     const person = { id: String(g.person._id), name: g.person.name, address: addressOf(g.person, g.channel) ?? '' };
-    await raiseAlert(alerter, { cause: decision.cause, reason: decision.reason, retrying: decision.retry }, g.channel, person);
+    // The alert quotes the provider's own words, without our "gave up after n attempts" around them.
+    await raiseAlert(alerter, { cause: decision.cause, detail: errorText(err), retrying: decision.retry }, g.channel, person);
     logger.debug({ channel: g.channel, person: person.id, retry: decision.retry, reason: decision.reason }, 'delivery failed');
   }
 

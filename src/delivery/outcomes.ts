@@ -5,8 +5,8 @@
  */
 import type { Channel } from '../domain/types.js';
 import type { Alerter } from './alerts.js';
-import { alertFor } from './alert-texts.js';
-import type { FailureCause } from './channels/types.js';
+import { alertFor } from '../i18n/alerts.js';
+import type { FailureCause } from '../domain/types.js';
 
 /** Clears the lease: the delivery is no longer this worker's. */
 const RELEASE = { leaseOwner: '', leaseUntil: '' };
@@ -65,11 +65,11 @@ export function alertKey(cause: FailureCause, channel: Channel, personId: string
 /** Tells admins about a failure, once per cause (causes not worth an alert raise nothing). */
 export async function raiseAlert(
   alerter: Alerter,
-  failure: { cause: FailureCause; reason: string; retrying: boolean },
+  failure: { cause: FailureCause; detail: string; retrying: boolean },
   channel: Channel,
   person: { id: string; name: string; address: string },
 ): Promise<void> {
-  const alert = alertFor(failure.cause, channel, failure.reason, person, failure.retrying);
+  const alert = alertFor(failure.cause, channel, failure.detail, person, failure.retrying);
   if (alert) await alerter.raise(alertKey(failure.cause, channel, person.id), alert);
 }
 

@@ -31,6 +31,13 @@ export type TaskRole = (typeof TASK_ROLES)[number];
 export const SMS_PROVIDERS = ['smsru', 'smsc', 'smsaero', 'twilio'] as const;
 export type SmsProviderName = (typeof SMS_PROVIDERS)[number];
 
+/**
+ * What went wrong with a delivery, for admin alerts: one alert per cause (not per message).
+ * `auth` SMTP login or gateway credentials refused; `balance` no money; `sender` sender name not approved;
+ * `address` the recipient's address is bad or bouncing; `config` the channel is not configured.
+ */
+export type FailureCause = 'auth' | 'balance' | 'sender' | 'address' | 'config' | 'other';
+
 /** Quiet hours as local wall-clock times `HH:MM`; `start > end` spans midnight. */
 export interface QuietHours {
   start: string;

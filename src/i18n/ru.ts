@@ -84,11 +84,7 @@ export const ru = {
   unknownCommand: (cmd: string) => `Не знаю команды ${cmd}. Список команд: /help`,
   notACommand: 'Напишите команду, например /help — список всего, что я умею.',
   typeOrPress: 'Напишите ответ или нажмите кнопку. Отменить: /cancel',
-  yes: 'да',
-  no: 'нет',
   none: '—',
-  notSet: 'не задан',
-  skip: 'Пропустить',
   save: 'Сохранить',
   on: 'вкл.',
   off: 'выкл.',
@@ -215,7 +211,6 @@ export const ru = {
   watching: (n: number, title: string, channels: string) => `Вы наблюдаете за заданием #${n} «${title}»: ${channels}.`,
   unwatched: (n: number) => `Вы больше не наблюдаете за заданием #${n}.`,
   notWatching: (n: number) => `Вы и не наблюдали за заданием #${n}.`,
-  noWatched: 'Вы ни за чем не наблюдаете.',
   askUnwatch: 'За каким заданием перестать наблюдать?',
   observersTitle: (n: number, title: string) => `Наблюдатели задания #${n} «${title}»:`,
   observerLine: (name: string, channels: string) => `• ${name} — ${channels}`,
@@ -339,7 +334,6 @@ export const ru = {
     n === 1 ? 'каждую минуту' : `${plural(n, 'каждую', 'каждые', 'каждые')} ${n} ${plural(n, 'минуту', 'минуты', 'минут')}`,
   scheduleCron: (v: string) => `по cron «${v}»`,
   scheduleOff: 'выключена (только по /send)',
-  scheduleHelp: 'Изменить: /schedule every 5 min, /schedule 0 9-18 * * 1-5 (cron) или /schedule off',
   scheduleSaved: (v: string) => `Расписание сохранено: ${v}.`,
   scheduleNotApplied: 'Расписание сохранено, но применить его сейчас не удалось; оно вступит в силу при перезапуске.',
   askSchedule: 'Как часто рассылать оповещения? Выберите или напишите (every 10 min, cron-выражение, off):',
@@ -368,6 +362,25 @@ export const ru = {
   queueNextRun: (when: string | undefined): string =>
     when ? `Следующая по расписанию: ${when}.` : 'Расписание выключено: рассылка только по /send.',
   queueFailures: 'Частые ошибки:',
+
+  // admin alerts (the provider's own words appear only quoted, as they came)
+  alert: {
+    waiting: ' Уведомления ждут и уйдут после исправления.',
+    auth: (channel: Channel, detail: string) =>
+      channel === 'email'
+        ? `почтовый сервер отказал во входе (ответ сервера: «${detail}»). Проверьте логин и пароль: /smtp, затем /smtp test.`
+        : `${nameIn(channelNames, channel)}: шлюз отклонил доступ (ответ: «${detail}»). Проверьте настройки: /sms, затем /sms test.`,
+    balance: (detail: string) => `на счёте SMS-шлюза нет денег (ответ шлюза: «${detail}»). Пополните баланс; /sms balance покажет остаток.`,
+    sender: (detail: string) =>
+      `SMS-шлюз не принимает имя отправителя (ответ шлюза: «${detail}»). Согласуйте его на сайте шлюза или очистите: /sms sender=off. /sms senders покажет согласованные имена.`,
+    address: (name: string, channel: Channel, address: string, detail: string) =>
+      `уведомления для ${name} (${nameIn(channelNames, channel)}: ${address}) не доставляются (ответ: «${detail}»). Исправьте адрес: /email или /phone.`,
+    config: {
+      email: 'E-mail-уведомления ждут: почтовый сервер не настроен. Администратор настраивает его командой /smtp.',
+      sms: 'SMS-уведомления ждут: SMS-шлюз не настроен. Администратор настраивает его командой /sms.',
+      telegram: 'Telegram-уведомления ждут: обработчику не задан BOT_TOKEN.',
+    } satisfies Record<Channel, string>,
+  },
 };
 
 function plural(n: number, one: string, few: string, many: string): string {

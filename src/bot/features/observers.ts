@@ -17,6 +17,7 @@ import { channelList, clip } from '../format.js';
 import { userErrorText } from '../../i18n/index.js';
 import { channelMask, channelPicker, maskChannels } from '../keyboards.js';
 import { channelsStep, firstMissing, personStep, rows, taskStep } from '../steps.js';
+import { callbackData, callbackPattern } from '../../domain/callback-data.js';
 
 async function showPicker(ctx: BotContext, n: number): Promise<void> {
   const task = await requireTask(n);
@@ -121,7 +122,7 @@ export function observersFeature(deps: BotDeps): Feature {
     const payload = commandPayload(ctx);
     return payload ? showObservers(ctx, parseTaskNumber(payload)) : startConversation(ctx, 'conv:observers');
   });
-  c.action(/^task:observers:(\d+)$/, async (ctx) => {
+  c.action(callbackPattern.taskObservers, async (ctx) => {
     await ctx.answerCbQuery().catch(() => undefined);
     await showObservers(ctx, Number(ctx.match[1]));
   });
@@ -145,19 +146,19 @@ export function observersFeature(deps: BotDeps): Feature {
   });
 
   // Buttons under notifications (src/delivery/channels/telegram.ts) and under /task.
-  c.action(/^tw:unwatch:(\d+)$/, async (ctx) => {
+  c.action(callbackPattern.unwatch, async (ctx) => {
     const n = Number(ctx.match[1]);
     const was = await unwatch(n, ctx.person._id);
     const text = was ? ctx.t.unwatched(n) : ctx.t.notWatching(n);
     await ctx.answerCbQuery(text).catch(() => undefined);
     await ctx.reply(text);
   });
-  c.action(/^tw:chan:(\d+)$/, async (ctx) => {
+  c.action(callbackPattern.channels, async (ctx) => {
     await ctx.answerCbQuery().catch(() => undefined);
     await showPicker(ctx, Number(ctx.match[1]));
   });
 
-  c.action(/^pick:(\d+):(\d+):(\d|save)$/, async (ctx) => {
+  c.action(callbackPattern.pick, async (ctx) => {
     const n = Number(ctx.match[1]);
     let mask = Number(ctx.match[2]);
     const op = ctx.match[3]!;
@@ -178,7 +179,7 @@ export function observersFeature(deps: BotDeps): Feature {
       await ctx.reply(text);
     }
   });
-  c.action('pick:close', async (ctx) => {
+  c.action(callbackData.pickClose, async (ctx) => {
     await ctx.answerCbQuery().catch(() => undefined);
     await ctx.editMessageText(ctx.t.cancelled);
   });

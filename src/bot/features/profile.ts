@@ -23,6 +23,7 @@ import { conversation, startConversation, type Step } from '../conversation.js';
 import type { Feature } from '../feature.js';
 import { channelList } from '../format.js';
 import { texts } from '../../i18n/index.js';
+import { callbackData, callbackPattern } from '../../domain/callback-data.js';
 
 const ZONES = ['Europe/Kaliningrad', 'Europe/Moscow', 'Europe/Samara', 'Asia/Yekaterinburg', 'Asia/Novosibirsk', 'Asia/Vladivostok'];
 
@@ -199,11 +200,13 @@ export function profileFeature(deps: BotDeps): Feature {
     if (payload) return applyLang(ctx, payload);
     await ctx.reply(
       ctx.t.askLang,
-      Markup.inlineKeyboard([[Markup.button.callback('Русский', 'lang:ru'), Markup.button.callback('English', 'lang:en')]]),
+      Markup.inlineKeyboard([
+        [Markup.button.callback('Русский', callbackData.language('ru')), Markup.button.callback('English', callbackData.language('en'))],
+      ]),
     );
   });
 
-  c.action(/^lang:(ru|en)$/, async (ctx) => {
+  c.action(callbackPattern.language, async (ctx) => {
     await ctx.answerCbQuery().catch(() => undefined);
     await ctx.editMessageReplyMarkup(undefined).catch(() => undefined);
     await applyLang(ctx, ctx.match[1]!);

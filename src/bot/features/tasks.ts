@@ -21,6 +21,7 @@ import { channelList, clip, dateTime } from '../format.js';
 import type { Texts } from '../../i18n/index.js';
 import { taskButtons } from '../keyboards.js';
 import { firstMissing, rows, taskStep } from '../steps.js';
+import { callbackData, callbackPattern } from '../../domain/callback-data.js';
 
 /** A field value as people read it (status and priority keys translated). */
 export function displayValue(t: Texts, field: string, value: string): string {
@@ -33,7 +34,7 @@ async function create(ctx: BotContext, title: string): Promise<void> {
   const n = await createTask({ title, authorId: ctx.person._id });
   await ctx.reply(
     ctx.t.taskCreated(n, title.trim().replace(/\s+/g, ' ')),
-    Markup.inlineKeyboard([[Markup.button.callback(ctx.t.watchButton, `tw:chan:${n}`)]]),
+    Markup.inlineKeyboard([[Markup.button.callback(ctx.t.watchButton, callbackData.channels(n))]]),
   );
 }
 
@@ -83,7 +84,7 @@ async function listTasks(ctx: BotContext): Promise<void> {
     t.taskLine(task.number, task.title, displayValue(t, 'status', task.status), roles.map((r) => t.role[r]).join(', ')),
   );
   const buttons = rows(
-    list.slice(0, 8).map(({ task }) => Markup.button.callback(`#${task.number}`, `task:view:${task.number}`)),
+    list.slice(0, 8).map(({ task }) => Markup.button.callback(`#${task.number}`, callbackData.taskView(task.number))),
     4,
   );
   await ctx.reply(clip([t.tasksTitle, ...lines].join('\n')), Markup.inlineKeyboard(buttons));
@@ -176,7 +177,7 @@ export function tasksFeature(deps: BotDeps): Feature {
     const payload = commandPayload(ctx);
     return payload ? showTask(ctx, parseTaskNumber(payload)) : startConversation(ctx, 'conv:task');
   });
-  c.action(/^task:view:(\d+)$/, async (ctx) => {
+  c.action(callbackPattern.taskView, async (ctx) => {
     await ctx.answerCbQuery().catch(() => undefined);
     await showTask(ctx, Number(ctx.match[1]));
   });
@@ -196,7 +197,7 @@ export function tasksFeature(deps: BotDeps): Feature {
     const payload = commandPayload(ctx);
     return payload ? edit(ctx, parseTaskNumber(payload), 'status', 'done') : startConversation(ctx, 'conv:done');
   });
-  c.action(/^task:done:(\d+)$/, async (ctx) => {
+  c.action(callbackPattern.taskDone, async (ctx) => {
     await ctx.answerCbQuery().catch(() => undefined);
     await edit(ctx, Number(ctx.match[1]), 'status', 'done');
   });

@@ -6,6 +6,7 @@ import { Telegram, TelegramError } from 'telegraf';
 import { scrub, type Logger } from '../../logger.js';
 import { clip, TELEGRAM_MAX_LENGTH } from '../../domain/text.js';
 import { PermanentDeliveryError, TemporaryDeliveryError, type ChannelSender, type OutgoingMessage, type Receipt } from './types.js';
+import { callbackData } from '../../domain/callback-data.js';
 
 export interface TelegramChannelOptions {
   token: string;
@@ -24,10 +25,6 @@ export interface TelegramChannelOptions {
 type ApiSignal = NonNullable<Parameters<Telegram['callApi']>[2]>['signal'];
 
 /** Telegram's limit for one text message. */
-
-/** Callback data of the buttons under a message about task `n`; the bot handles them. */
-export const unwatchCallback = (n: number): string => `tw:unwatch:${n}`;
-export const channelsCallback = (n: number): string => `tw:chan:${n}`;
 
 /**
  * Paces sends: at most `perSecond` in any second overall, and to each chat one at a time, at least
@@ -161,8 +158,8 @@ export function createTelegramChannel(opts: TelegramChannelOptions): ChannelSend
               reply_markup: {
                 inline_keyboard: [
                   [
-                    { text: `🔕 #${n}`, callback_data: unwatchCallback(n) },
-                    { text: `⚙️ #${n}`, callback_data: channelsCallback(n) },
+                    { text: `🔕 #${n}`, callback_data: callbackData.unwatch(n) },
+                    { text: `⚙️ #${n}`, callback_data: callbackData.channels(n) },
                   ],
                 ],
               },
