@@ -1,6 +1,7 @@
 /** Notification templates (admin): `/template <email_subject|email_body|sms> [text|default]`, with a preview. */
 import { Composer } from 'telegraf';
-import { DEFAULT_TEMPLATES, renderPreview, type TemplateKind } from '../../domain/templates.js';
+import { DEFAULT_TEMPLATES, type TemplateKind } from '../../domain/templates.js';
+import { renderPreview } from '../../domain/template-preview.js';
 import { analyzeSms } from '../../domain/sms-segments.js';
 import { TEMPLATE_KINDS, getTemplate, parseTemplateKind, saveTemplate } from '../../services/settings.js';
 import { adminOnly } from '../access.js';
