@@ -47,7 +47,7 @@ export async function measureDbOps(env: BenchEnv, phase: string, backlog: number
       ],
     };
 
-    const all = (await DeliveryModel.find({}).select({ _id: 1 }).lean()).map((d) => d._id as Types.ObjectId);
+    const all = (await DeliveryModel.find({}).select({ _id: 1 }).lean()).map((d) => d._id);
     const b = Math.min(batch, Math.floor(all.length / 5));
     // Five disjoint slices, each spread over the whole collection (every 5th document).
     const slice = (k: number) => all.filter((_, i) => i % 5 === k).slice(0, b);

@@ -53,7 +53,7 @@ export async function startEnv(): Promise<BenchEnv> {
   }
   const runId = randomBytes(4).toString('hex');
   const uriFor = (phase: string) => {
-    const u = new URL(serverUri!);
+    const u = new URL(serverUri);
     u.pathname = `/bench-${runId}-${phase}`;
     return u.toString();
   };
@@ -66,7 +66,7 @@ export async function startEnv(): Promise<BenchEnv> {
   process.env.LOG_LEVEL ??= 'warn';
   process.env.SECRET_KEY = SECRET_KEY;
   return {
-    serverUri: serverUri!,
+    serverUri: serverUri,
     databaseKind: stopEmbedded ? `${databaseKind} (embedded, mongodb-memory-server)` : databaseKind,
     ferret: databaseKind.startsWith('FerretDB'),
     runId,

@@ -52,7 +52,7 @@ export async function measureMemory(env: BenchEnv, phase: string, n: number, win
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => {
+  child.stderr.on('data', (c: Buffer) => {
     stderr = (stderr + c.toString('utf8')).slice(-4000);
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -61,7 +61,7 @@ export async function measureMemory(env: BenchEnv, phase: string, n: number, win
     // Up and idle: the start-up dispatch thread (nothing requested) has come and gone; RSS settles.
     await sleep(4_000);
     if (child.exitCode !== null) throw new Error(`the worker process exited with ${child.exitCode}: ${stderr}`);
-    const idle = procMemory(child.pid!);
+    const idle = procMemory(child.pid);
     const out0 = env.sink.count + env.sms.accepted.length;
     const t0 = Date.now();
     const id = await requestRun({ trigger: 'send' });
@@ -71,7 +71,7 @@ export async function measureMemory(env: BenchEnv, phase: string, n: number, win
     let check: Promise<void> | undefined;
     let lastLog = t0;
     while (!done && Date.now() - t0 < windowMs) {
-      if (child.exitCode !== null) throw new Error(`the worker process exited with ${child.exitCode} during the run: ${stderr}`);
+      if (child.exitCode !== null) throw new Error(`the worker process exited with ${String(child.exitCode)} during the run: ${stderr}`);
       check ??= RunModel.findById(id)
         .select({ status: 1, error: 1 })
         .lean()
@@ -85,13 +85,13 @@ export async function measureMemory(env: BenchEnv, phase: string, n: number, win
       await Promise.race([check, sleep(1_000)]);
       if (Date.now() - lastLog >= 60_000) {
         lastLog = Date.now();
-        const m = procMemory(child.pid!);
+        const m = procMemory(child.pid);
         log(
           `  ${Math.round((Date.now() - t0) / 1000)} s: ${env.sink.count + env.sms.accepted.length - out0} messages out, worker RSS ${Math.round(m?.rssMiB ?? NaN)} MiB, peak ${Math.round(m?.hwmMiB ?? NaN)} MiB`,
         );
       }
     }
-    const peak = procMemory(child.pid!);
+    const peak = procMemory(child.pid);
     const end = Date.now();
     const messagesOut = env.sink.count + env.sms.accepted.length - out0;
     const partial = !done;

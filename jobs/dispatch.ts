@@ -10,7 +10,7 @@ const controller = new AbortController();
 const inbox: Wake[] = [];
 let wakeUp: (() => void) | undefined;
 
-parentPort?.on('message', (message) => {
+parentPort?.on('message', (message: unknown) => {
   if (message === 'cancel') controller.abort();
   else if (message === 'kick' || message === 'reports') inbox.push(message);
   wakeUp?.();

@@ -92,8 +92,12 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     }
     process.exit(code);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  // shutdown handles its own errors and exits; the catch only keeps a rejection from going unhandled.
+  const onSignal = (signal: string) => () => {
+    shutdown(signal).catch((err: unknown) => logger.error({ err }, 'shutdown failed'));
+  };
+  process.on('SIGTERM', onSignal('SIGTERM'));
+  process.on('SIGINT', onSignal('SIGINT'));
 
   try {
     db = await openDatabase({ uri: config.MONGODB_URI, dataDir: config.DATA_DIR }, logger);
@@ -129,16 +133,16 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
         // A path nobody can guess, derived from the token (the token itself never appears in it).
         const path = `/telegram/${createHash('sha256').update(config.BOT_TOKEN!).digest('hex').slice(0, 32)}`;
         const secretToken = webhookSecretToken(secretKey);
-        webhook = { path, handler: bot.webhookCallback(path) as RequestHandler, secretToken };
+        webhook = { path, handler: bot.webhookCallback(path), secretToken };
         await bot.telegram.setWebhook(new URL(path, config.TELEGRAM_WEBHOOK_URL).toString(), { secret_token: secretToken });
         logger.info('bot started (webhook)');
       } else {
         await bot.telegram.deleteWebhook().catch((err: unknown) => logger.warn({ err }, 'deleteWebhook failed'));
-        void bot
+        bot
           .launch({ dropPendingUpdates: false }, () => logger.info({ bot: bot.botInfo?.username }, 'bot started (long polling)'))
           .catch((err: unknown) => {
             logger.fatal({ err }, 'the bot stopped polling');
-            void shutdown('polling stopped', 1);
+            shutdown('polling stopped', 1).catch((e: unknown) => logger.error({ err: e }, 'shutdown failed'));
           });
       }
       stopBot = () => {

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { SecretBox } from '../secrets.js';
 import type { DeliveryPort } from '../delivery/port.js';
 import type { PersonDoc } from '../db/models/index.js';
-import type { Texts } from './i18n/index.js';
+import type { Texts } from '../i18n/index.js';
 
 export interface BotDeps {
   config: Config;

@@ -9,12 +9,13 @@
  */
 import { Scenes, type MiddlewareFn } from 'telegraf';
 import type { SecretBox } from '../secrets.js';
-import { UserError } from '../services/errors.js';
+import { UserError } from '../domain/errors.js';
 import { PersonModel } from '../db/models/index.js';
-import { settingsVersion } from '../services/settings-doc.js';
+import { settingsVersion } from '../db/settings-store.js';
 import type { BotContext } from './context.js';
-import { userErrorText } from './i18n/index.js';
-import { ASK_PREFIX, CANCEL, choices, type Choice } from './keyboards.js';
+import { userErrorText } from '../i18n/index.js';
+import { CANCEL, choices, type Choice } from './keyboards.js';
+import { answerOf } from '../domain/callback-data.js';
 import { clip } from './format.js';
 
 export type Values = Record<string, string>;
@@ -73,7 +74,7 @@ async function ask(ctx: BotContext, step: Step, values: Values): Promise<void> {
 async function finish(ctx: BotContext, def: ConversationDef, secrets: SecretBox): Promise<void> {
   const { values, secret } = state(ctx);
   const plain: Values = { ...values };
-  for (const k of secret) if (plain[k] !== undefined) plain[k] = secrets.decrypt(plain[k]!);
+  for (const k of secret) if (plain[k] !== undefined) plain[k] = secrets.decrypt(plain[k]);
   await ctx.scene.leave();
   if (def.admin) {
     const now = await PersonModel.findById(ctx.person._id, { role: 1 }).lean();
@@ -102,8 +103,8 @@ export function conversation(def: ConversationDef, secrets: SecretBox): Scenes.W
     let raw: string | undefined;
     const data = ctx.callbackQuery && 'data' in ctx.callbackQuery ? ctx.callbackQuery.data : undefined;
     if (data !== undefined) {
-      if (!data.startsWith(ASK_PREFIX)) return next();
-      raw = data.slice(ASK_PREFIX.length);
+      raw = answerOf(data);
+      if (raw === undefined) return next();
       await ctx.answerCbQuery().catch(() => undefined);
       await ctx.editMessageReplyMarkup(undefined).catch(() => undefined);
     } else if (ctx.message && 'text' in ctx.message) {

@@ -6,15 +6,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Composer, Scenes, Telegraf, session } from 'telegraf';
-import { LANGUAGES, type Language } from '../domain/types.js';
+import { LANGUAGES } from '../domain/types.js';
 import { listAdmins } from '../services/people.js';
-import { UserError } from '../services/errors.js';
+import { UserError } from '../domain/errors.js';
 import type { PersonDoc } from '../db/models/index.js';
 import { BOT_TOKEN_HINT } from '../config.js';
 import { botCommands } from './commands.js';
 import type { BotContext, BotDeps, BotSession } from './context.js';
 import type { Feature } from './feature.js';
-import { texts, userErrorText } from './i18n/index.js';
+import { texts, userErrorText } from '../i18n/index.js';
 import { mongooseSessionStore } from './session-store.js';
 import { clip } from './format.js';
 import { adminFeature } from './features/admin.js';
@@ -36,7 +36,7 @@ export type { BotContext, BotDeps } from './context.js';
 export interface CreatedBot {
   bot: Telegraf<BotContext>;
   /** setMyCommands per language, and the admin menu per admin chat; failures are logged, never thrown. */
-  setCommands(): Promise<void>;
+  setCommands: () => Promise<void>;
 }
 
 function newErrorId(): string {
@@ -131,9 +131,7 @@ export function createBot(deps: BotDeps): CreatedBot {
   bot.use(fallback);
 
   const setCommands = async (): Promise<void> => {
-    await safely('setMyCommands (default)', () =>
-      bot.telegram.setMyCommands(botCommands(texts(config.DEFAULT_LANGUAGE as Language), false)),
-    );
+    await safely('setMyCommands (default)', () => bot.telegram.setMyCommands(botCommands(texts(config.DEFAULT_LANGUAGE), false)));
     for (const lang of LANGUAGES) {
       await safely(`setMyCommands (${lang})`, () => bot.telegram.setMyCommands(botCommands(texts(lang), false), { language_code: lang }));
     }

@@ -1,7 +1,8 @@
 /** Small formatting helpers shared by the features. */
 import { DateTime } from 'luxon';
 import type { Channel } from '../domain/types.js';
-import type { Texts } from './i18n/index.js';
+import type { Texts } from '../i18n/index.js';
+import { clip as clipText } from '../domain/text.js';
 
 export function channelList(t: Texts, channels: readonly Channel[] | readonly string[]): string {
   return channels.length ? channels.map((c) => t.channel(c)).join(', ') : t.none;
@@ -25,7 +26,7 @@ export function maskPhone(phone: string | undefined | null): string | undefined 
   return phone.length > 6 ? `${phone.slice(0, 5)}${'*'.repeat(phone.length - 7)}${phone.slice(-2)}` : '***';
 }
 
-/** Telegram refuses messages over 4096 characters. */
+/** A reply clipped below Telegram's limit (4096), leaving room for what telegraf adds. */
 export function clip(text: string, max = 4000): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return clipText(text, max);
 }

@@ -7,6 +7,7 @@
  *    send reaches a feature, a conversation or the session. Their `/start` is how they join: with an
  *    invite code, or (REGISTRATION=request) as a join request the admins are told about once.
  */
+import { callbackData, callbackPattern } from '../domain/callback-data.js';
 import { sendUnprompted } from './unprompted.js';
 import { Markup, type MiddlewareFn } from 'telegraf';
 import type { User } from 'telegraf/types';
@@ -15,11 +16,11 @@ import type { PersonDoc } from '../db/models/index.js';
 import { findPerson, listAdmins, registerPerson, type RegisterDefaults, type RegisterInput } from '../services/people.js';
 import { redeemInvite, requestToJoin } from '../services/membership.js';
 import type { BotContext, BotDeps } from './context.js';
-import { texts } from './i18n/index.js';
+import { texts } from '../i18n/index.js';
 import type { RateLimiter } from './rate-limit.js';
 
 /** Callback data of the buttons under a join request (`join:ok:<person id>`, `join:no:<person id>`). */
-export const JOIN_DECISION = /^join:(ok|no):([0-9a-f]{24})$/;
+export const JOIN_DECISION = callbackPattern.joinDecision;
 
 export function registerInput(from: User): RegisterInput {
   return { telegramId: from.id, name: [from.first_name, from.last_name].filter(Boolean).join(' '), username: from.username };
@@ -112,12 +113,15 @@ export function membersOnly(deps: BotDeps, opts: GateOptions = {}): MiddlewareFn
 
   const tellAdmins = async (ctx: BotContext, person: PersonDoc): Promise<void> => {
     const admins = await listAdmins();
-    const targets = new Map<number, Language>(admins.map((a) => [a.telegramId, a.language as Language]));
+    const targets = new Map<number, Language>(admins.map((a) => [a.telegramId, a.language]));
     for (const id of config.ADMIN_IDS) if (!targets.has(id)) targets.set(id, config.DEFAULT_LANGUAGE);
     for (const [chatId, lang] of targets) {
       const t = texts(lang);
       const keyboard = Markup.inlineKeyboard([
-        [Markup.button.callback(t.approveButton, `join:ok:${person._id}`), Markup.button.callback(t.denyButton, `join:no:${person._id}`)],
+        [
+          Markup.button.callback(t.approveButton, callbackData.joinDecision(true, person._id)),
+          Markup.button.callback(t.denyButton, callbackData.joinDecision(false, person._id)),
+        ],
       ]);
       await sendUnprompted(
         ctx.telegram,

@@ -2,15 +2,15 @@
 import { Markup } from 'telegraf';
 import type { InlineKeyboardButton } from 'telegraf/types';
 import { CHANNELS, type Channel } from '../domain/types.js';
-import type { Texts } from './i18n/index.js';
+import type { Texts } from '../i18n/index.js';
+import { callbackData } from '../domain/callback-data.js';
 
 export interface Choice {
   text: string;
   value: string;
 }
 
-export const ASK_PREFIX = 'ask:';
-export const CANCEL = 'cancel';
+export const CANCEL = callbackData.cancel;
 
 export function cancelButton(t: Texts): InlineKeyboardButton.CallbackButton {
   return Markup.button.callback(`✖ ${t.cancel}`, CANCEL);
@@ -19,7 +19,7 @@ export function cancelButton(t: Texts): InlineKeyboardButton.CallbackButton {
 /** Rows of answers plus a Cancel row. */
 export function choices(t: Texts, rows: Choice[][] = []) {
   return Markup.inlineKeyboard([
-    ...rows.map((row) => row.map((c) => Markup.button.callback(c.text, `${ASK_PREFIX}${c.value}`))),
+    ...rows.map((row) => row.map((c) => Markup.button.callback(c.text, callbackData.answer(c.value)))),
     [cancelButton(t)],
   ]);
 }
@@ -39,8 +39,11 @@ export function maskChannels(mask: number): Channel[] {
  */
 export function channelPicker(t: Texts, n: number, mask: number) {
   return Markup.inlineKeyboard([
-    CHANNELS.map((c, i) => Markup.button.callback(`${mask & (1 << i) ? '✓ ' : ''}${t.channel(c)}`, `pick:${n}:${mask}:${i}`)),
-    [Markup.button.callback(`💾 ${t.save}`, `pick:${n}:${mask}:save`), Markup.button.callback(`✖ ${t.cancel}`, 'pick:close')],
+    CHANNELS.map((c, i) => Markup.button.callback(`${mask & (1 << i) ? '✓ ' : ''}${t.channel(c)}`, callbackData.pick(n, mask, i))),
+    [
+      Markup.button.callback(`💾 ${t.save}`, callbackData.pick(n, mask, 'save')),
+      Markup.button.callback(`✖ ${t.cancel}`, callbackData.pickClose),
+    ],
   ]);
 }
 
@@ -48,9 +51,12 @@ export function channelPicker(t: Texts, n: number, mask: number) {
 export function taskButtons(t: Texts, n: number, watching: boolean) {
   return Markup.inlineKeyboard([
     [
-      Markup.button.callback(t.watchButton, `tw:chan:${n}`),
-      ...(watching ? [Markup.button.callback(t.unwatchButton, `tw:unwatch:${n}`)] : []),
+      Markup.button.callback(t.watchButton, callbackData.channels(n)),
+      ...(watching ? [Markup.button.callback(t.unwatchButton, callbackData.unwatch(n))] : []),
     ],
-    [Markup.button.callback(t.doneButton, `task:done:${n}`), Markup.button.callback(t.observersButton, `task:observers:${n}`)],
+    [
+      Markup.button.callback(t.doneButton, callbackData.taskDone(n)),
+      Markup.button.callback(t.observersButton, callbackData.taskObservers(n)),
+    ],
   ]);
 }

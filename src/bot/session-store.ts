@@ -3,7 +3,7 @@
  * A session with no conversation going on is removed rather than kept, so that the collection holds only
  * conversations in progress.
  */
-import type { SessionStore } from 'telegraf';
+import type { AsyncSessionStore } from 'telegraf/session';
 import { SessionModel } from '../db/models/index.js';
 
 function isIdle(data: unknown): boolean {
@@ -11,7 +11,7 @@ function isIdle(data: unknown): boolean {
   return !d || (Object.keys(d).every((k) => k === '__scenes') && !d.__scenes?.current);
 }
 
-export function mongooseSessionStore<T>(): SessionStore<T> {
+export function mongooseSessionStore<T>(): AsyncSessionStore<T> {
   return {
     async get(key) {
       const doc = await SessionModel.findById(key, { data: 1 }).lean<{ data?: T }>();

@@ -1,6 +1,6 @@
 /** Conversation steps several features ask: a task number, a person, channels. */
 import { CHANNELS } from '../domain/types.js';
-import { UserError } from '../services/errors.js';
+import { UserError } from '../domain/errors.js';
 import { listPeople, requirePerson } from '../services/people.js';
 import { parseChannels } from '../services/observers.js';
 import { requireChangeableTask, requireVisibleTask } from '../services/access.js';

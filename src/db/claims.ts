@@ -1,8 +1,5 @@
-import { ClaimModel } from './models/misc.js';
-
-function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number })?.code === 11000;
-}
+import { duplicateWrites, isDuplicateKey } from './duplicate-key.js';
+import { ClaimModel } from './models/claim.js';
 
 /**
  * Tries to claim each key for `owner` and returns the keys this call won. Several workers may call it
@@ -18,15 +15,9 @@ export async function claimKeys(keys: string[], owner: string, at = new Date()):
       { ordered: false, lean: true },
     );
   } catch (err) {
-    const writeErrors = (err as { writeErrors?: Array<{ index?: number; err?: { index?: number; code?: number }; code?: number }> })
-      .writeErrors;
-    if (!writeErrors) throw err;
-    for (const we of writeErrors) {
-      const index = we.index ?? we.err?.index;
-      const code = we.code ?? we.err?.code;
-      if (code !== 11000 || index === undefined) throw err;
-      won.delete(keys[index]!);
-    }
+    const lost = duplicateWrites(err);
+    if (!lost?.every((w) => w.index !== undefined)) throw err;
+    for (const { index } of lost) won.delete(keys[index!]!);
   }
   return won;
 }
@@ -42,11 +33,6 @@ export async function claimKey(key: string, owner: string, at = new Date()): Pro
   }
 }
 
-/** Gives keys up, so that they can be claimed again (delete is atomic per document). */
-export async function releaseKeys(keys: string[]): Promise<void> {
-  if (keys.length) await ClaimModel.deleteMany({ _id: { $in: keys } });
-}
-
 /**
  * Releases those of `keys` claimed before `before`: a claim whose worker died between the claim and the
  * lease write would otherwise block its delivery until the claim is pruned. Returns how many it released.
@@ -57,10 +43,13 @@ export async function releaseStaleClaims(keys: string[], before: Date): Promise<
   return r.deletedCount;
 }
 
+/** Gives up claims this process holds (e.g. a save that failed after its claim). */
+export async function releaseKeys(keys: string[]): Promise<void> {
+  if (keys.length) await ClaimModel.deleteMany({ _id: { $in: keys } });
+}
+
 /** Removes claims older than `before` (no TTL index on FerretDB: a job cleans up). */
 export async function pruneClaims(before: Date): Promise<number> {
   const r = await ClaimModel.deleteMany({ at: { $lt: before } });
   return r.deletedCount;
 }
-
-export { isDuplicateKey };

@@ -104,7 +104,7 @@ export function redactUri(uri: string): string {
 /** Whether the database answers a ping now. */
 export async function isDatabaseUp(): Promise<boolean> {
   const db = mongoose.connection.db;
-  if (mongoose.connection.readyState !== 1 || !db) return false;
+  if (mongoose.connection.readyState !== mongoose.ConnectionStates.connected || !db) return false;
   try {
     await Promise.race([db.admin().ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('ping timeout')), 2_000).unref())]);
     return true;

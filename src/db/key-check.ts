@@ -1,6 +1,6 @@
 /** Start-up check that SECRET_KEY is the key the database's secrets were stored with. */
 import { KeyCheckModel } from './models/key-check.js';
-import { isDuplicateKey } from './claims.js';
+import { isDuplicateKey } from './duplicate-key.js';
 import { StartupError } from '../startup-errors.js';
 
 const ID = 'secret-key';

@@ -1,5 +1,5 @@
 import { AlertModel, PersonModel } from '../db/models/index.js';
-import { isDuplicateKey } from '../db/claims.js';
+import { isDuplicateKey } from '../db/duplicate-key.js';
 import type { Logger } from '../logger.js';
 import type { ChannelSender } from './channels/types.js';
 

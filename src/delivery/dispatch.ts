@@ -1,22 +1,24 @@
-import { Types, type AnyBulkWriteOperation } from 'mongoose';
-import { ChangeModel, DeliveryModel, PersonModel, TaskModel, type Delivery } from '../db/models/index.js';
-import { claimKeys, releaseStaleClaims } from '../db/claims.js';
-import { BULK_CHUNK, bulkWriteChunked } from '../db/bulk.js';
+/**
+ * One dispatch pass: claims due deliveries in batches (src/delivery/claiming.ts), groups what one person
+ * gets on one channel into one message and composes it (compose.ts), sends it, and records every outcome
+ * (outcomes.ts) through the batch's writer (batch-writer.ts). Ends when nothing due is left in scope.
+ */
+import type { Types } from 'mongoose';
+import { releaseStaleClaims } from '../db/claims.js';
+import type { LeanDelivery } from '../db/documents.js';
+import { DeliveryModel } from '../db/models/index.js';
+import { heldUntil } from '../domain/quiet-hours.js';
 import type { Logger } from '../logger.js';
-import type { Channel, Language } from '../domain/types.js';
-import { quietHoursEnd } from '../domain/quiet-hours.js';
-import { renderEmail, renderSms, renderTelegram } from '../domain/templates.js';
-import { notificationItems, objectIds } from './items.js';
-import { fitSms } from '../domain/sms-segments.js';
-import type { RunResult } from './port.js';
-import type { ChannelSet } from './channels/registry.js';
-import { TemporaryDeliveryError, type FailureCause, type OutgoingMessage } from './channels/types.js';
-import { decideRetry, type RetryPolicy } from './retry.js';
-import { addressOf, insertIgnoringDuplicates } from './planning.js';
 import type { Alerter } from './alerts.js';
-import { alertFor } from './alert-texts.js';
-
-type LeanDelivery = Delivery & { _id: Types.ObjectId };
+import { BatchWriter, byId } from './batch-writer.js';
+import type { ChannelSet } from './channels/registry.js';
+import { TemporaryDeliveryError } from './channels/types.js';
+import { claimDue } from './claiming.js';
+import { composeMessage, groupByRecipient, loadBatchContext, type BatchContext, type MessageGroup } from './compose.js';
+import { addressOf, insertDeliveries, newDelivery, type NewDelivery } from './new-delivery.js';
+import { FailureTally, outcome, raiseAlert, resolveAlerts } from './outcomes.js';
+import type { RunResult } from './port.js';
+import { decideRetry, errorText, type RetryPolicy } from './retry.js';
 
 export interface DispatchDeps {
   channels: ChannelSet;
@@ -38,39 +40,17 @@ export interface DispatchDeps {
 
 export type DispatchOutcome = Omit<RunResult, 'runId' | 'trigger' | 'startedAt' | 'finishedAt'>;
 
-interface Group {
-  person: PersonLean;
-  channel: Channel;
-  deliveries: LeanDelivery[];
-}
-
-interface PersonLean {
-  _id: Types.ObjectId;
-  telegramId: number;
-  name: string;
-  email?: string | null;
-  phone?: string | null;
-  timezone: string;
-  language: string;
-  quietHours?: { start?: string | null; end?: string | null } | null;
-  quietEmail?: boolean | null;
-}
-
-/**
- * One dispatch pass: claims due deliveries in batches (a claim per delivery, so several workers share the
- * work and each delivery goes to one of them), groups what one person gets on one channel into one message,
- * renders and sends it, and records every result in bulk. Ends when nothing due is left in scope.
- */
+/** Dispatches everything due (of one task, with `scope.taskNumber`) and reports what went out. */
 export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number } = {}): Promise<DispatchOutcome> {
   const clock = deps.clock ?? (() => new Date());
-  const outcome: DispatchOutcome = {
+  const result: DispatchOutcome = {
     sent: { email: 0, sms: 0, telegram: 0 },
     failed: [],
     retrying: 0,
     held: 0,
     ...(scope.taskNumber !== undefined ? { taskNumber: scope.taskNumber } : {}),
   };
-  const failures = new Map<string, { channel: Channel; reason: string; count: number }>();
+  const failures = new FailureTally();
   await deps.alerter.load();
 
   // A run takes what was due when it started: a delivery it puts back for a retry waits for a later run,
@@ -78,7 +58,13 @@ export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number 
   const runStart = clock();
   let emptyClaims = 0;
   while (!deps.signal?.aborted) {
-    const claimed = await claimBatch(deps, runStart, clock(), scope.taskNumber);
+    const claimed = await claimDue({
+      owner: deps.owner,
+      limit: deps.batchSize,
+      dueBy: runStart,
+      now: clock(),
+      taskNumber: scope.taskNumber,
+    });
     if (claimed === 'none') break;
     if (claimed.winners.length === 0) {
       // Every candidate is claimed by someone else. A claim whose worker died before writing its lease
@@ -89,279 +75,147 @@ export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number 
       continue;
     }
     emptyClaims = 0;
-    await processBatch(deps, claimed.winners, clock, outcome, failures);
+    await new Batch(deps, clock, result, failures).run(claimed.winners);
   }
 
   const scopeFilter = scope.taskNumber !== undefined ? { taskNumber: scope.taskNumber } : {};
-  outcome.held = await DeliveryModel.countDocuments({ ...scopeFilter, status: 'pending', heldFor: 'quiet' });
-  outcome.failed = [...failures.values()];
-  return outcome;
+  result.held = await DeliveryModel.countDocuments({ ...scopeFilter, status: 'pending', heldFor: 'quiet' });
+  result.failed = failures.list();
+  return result;
 }
 
-/**
- * Claims due deliveries: whoever inserts a delivery's claim `<id>:<claimSeq>` first owns it. Returns the
- * deliveries won, and the keys of pending ones lost (for stale-claim release). The lease itself is written
- * by processBatch, through the batch's writer.
- */
-async function claimBatch(
-  deps: DispatchDeps,
-  dueBy: Date,
-  now: Date,
-  taskNumber?: number,
-): Promise<{ winners: LeanDelivery[]; lostPending: string[] } | 'none'> {
-  const due: Record<string, unknown> = {
-    $or: [
-      { status: 'pending', nextAttemptAt: { $lte: dueBy } },
-      { status: 'sending', leaseUntil: { $lt: now } },
-    ],
-    ...(taskNumber !== undefined ? { taskNumber } : {}),
-  };
-  const candidates = await DeliveryModel.find(due).sort({ nextAttemptAt: 1 }).limit(deps.batchSize).lean<LeanDelivery[]>();
-  if (candidates.length === 0) return 'none';
-  const key = (c: LeanDelivery) => `${String(c._id)}:${c.claimSeq}`;
-  const won = await claimKeys(candidates.map(key), deps.owner, now);
-  return {
-    winners: candidates.filter((c) => won.has(key(c))),
-    lostPending: candidates.filter((c) => !won.has(key(c)) && c.status === 'pending').map(key),
-  };
-}
+/** One claimed batch: its leases, its messages, its outcomes and the fallbacks it plans. */
+class Batch {
+  readonly #writer: BatchWriter;
+  /** Deliveries whose lease is still renewed: those whose outcome is not queued yet. */
+  readonly #inFlight = new Set<Types.ObjectId>();
+  readonly #fallbacks: NewDelivery[] = [];
 
-/**
- * One update of one delivery, by `_id` alone. Exclusivity comes from the claim, not from the filter; and
- * an `_id`-only filter is the one FerretDB 1.x looks up through its index (any other filter scans the
- * whole collection), while on MongoDB it is as cheap as it gets.
- */
-function byId(id: Types.ObjectId, update: Record<string, unknown>): AnyBulkWriteOperation {
-  return { updateOne: { filter: { _id: id }, update } };
-}
-
-/**
- * Every write of a batch goes through one chain, in order: leases, result records, lease renewals.
- * (FerretDB rewrites whole documents, so two writes of ours to one document must never overlap.)
- * An entry is built when its chunk is sent, so a lease counts from when it is written, not from when it
- * was queued.
- */
-class BatchWriter {
-  #entries: Array<() => AnyBulkWriteOperation> = [];
-  #chain: Promise<unknown> = Promise.resolve();
-
-  constructor(private readonly flushAt = 100) {}
-
-  add(build: () => AnyBulkWriteOperation): void {
-    this.#entries.push(build);
-    if (this.#entries.length >= this.flushAt) void this.flush();
+  constructor(
+    private readonly deps: DispatchDeps,
+    private readonly clock: () => Date,
+    private readonly result: DispatchOutcome,
+    private readonly failures: FailureTally,
+  ) {
+    this.#writer = new BatchWriter(deps.logger);
   }
 
-  flush(): Promise<unknown> {
-    const entries = this.#entries;
-    this.#entries = [];
-    if (entries.length) {
-      this.#chain = this.#chain.then(async () => {
-        for (let i = 0; i < entries.length; i += BULK_CHUNK) {
-          await bulkWriteChunked(
-            DeliveryModel,
-            entries.slice(i, i + BULK_CHUNK).map((build) => build()),
-          );
+  async run(batch: LeanDelivery[]): Promise<void> {
+    const { deps } = this;
+    const ctx = await loadBatchContext(batch);
+    // The claims are ours: write the leases (so other workers see them, and take over if we die), each
+    // counted from when it is written, and keep them renewed until each delivery's outcome is queued.
+    for (const d of batch) {
+      this.#inFlight.add(d._id);
+      this.#writer.add(() => byId(d._id, outcome.leased(deps.owner, this.#leaseUntil())));
+    }
+    this.#writer.send();
+    const renew = setInterval(
+      () => {
+        for (const id of this.#inFlight) this.#writer.add(() => byId(id, outcome.renewed(this.#leaseUntil())));
+        this.#writer.send();
+      },
+      Math.max(1_000, Math.floor(deps.leaseMs / 3)),
+    );
+    renew.unref();
+
+    const { groups, orphans } = groupByRecipient(batch, ctx);
+    this.#record(
+      orphans.map((d) => d._id),
+      outcome.skipped('the person, task or change no longer exists'),
+    );
+    try {
+      await runPool(groups, deps.concurrency, async (g) => {
+        try {
+          await this.#send(g, ctx);
+        } catch (err) {
+          // A bug in composing or recording must not stop the batch; the lease hands the group on later.
+          deps.logger.error({ err, channel: g.channel }, 'a delivery group failed unexpectedly');
         }
       });
+    } finally {
+      clearInterval(renew);
+      await this.#writer.flush();
     }
-    return this.#chain;
+    await insertDeliveries(this.#fallbacks);
   }
-}
 
-async function processBatch(
-  deps: DispatchDeps,
-  batch: LeanDelivery[],
-  clock: () => Date,
-  outcome: DispatchOutcome,
-  failures: Map<string, { channel: Channel; reason: string; count: number }>,
-): Promise<void> {
-  const { channels, alerter, logger } = deps;
-  const changes = await ChangeModel.find({ _id: { $in: objectIds(batch.map((d) => d.change)) } }).lean();
-  const [tasks, people] = await Promise.all([
-    TaskModel.find({ _id: { $in: objectIds(batch.map((d) => d.task)) } }).lean(),
-    PersonModel.find({
-      _id: { $in: objectIds([...batch.map((d) => d.person), ...changes.map((c) => c.actor)]) },
-    })
-      .select({ telegramId: 1, name: 1, email: 1, phone: 1, timezone: 1, language: 1, quietHours: 1, quietEmail: 1 })
-      .lean<PersonLean[]>(),
-  ]);
-  const changeById = new Map(changes.map((c) => [String(c._id), c]));
-  const taskById = new Map(tasks.map((t) => [String(t._id), t]));
-  const personById = new Map(people.map((p) => [String(p._id), p]));
-
-  const writer = new BatchWriter();
-  const leaseUntil = () => new Date(clock().getTime() + deps.leaseMs);
-  // The claims are ours: write the leases (so other workers see them, and take over if we die), each
-  // counted from when it is written, and keep them renewed until each delivery's result is queued.
-  const inFlight = new Set(batch.map((d) => d._id));
-  for (const d of batch) {
-    writer.add(() => byId(d._id, { $set: { status: 'sending', leaseOwner: deps.owner, leaseUntil: leaseUntil() }, $inc: { claimSeq: 1 } }));
+  #leaseUntil(): Date {
+    return new Date(this.clock().getTime() + this.deps.leaseMs);
   }
-  void writer.flush();
-  const renew = setInterval(
-    () => {
-      for (const id of inFlight) writer.add(() => byId(id, { $set: { leaseUntil: leaseUntil() } }));
-      void writer.flush();
-    },
-    Math.max(1_000, Math.floor(deps.leaseMs / 3)),
-  );
-  renew.unref();
-  // Writes run in the order queued, so a renewal queued after a result would only land after it: an id
-  // stops being renewed once its result is queued.
-  const record = (ids: Types.ObjectId[], update: Record<string, unknown>) => {
+
+  /** Queues an outcome. Writes run in the order queued, so a renewal queued after it would only land after it: an id stops being renewed here. */
+  #record(ids: Types.ObjectId[], update: Record<string, unknown>): void {
     for (const id of ids) {
-      inFlight.delete(id);
-      writer.add(() => byId(id, update));
+      this.#inFlight.delete(id);
+      this.#writer.add(() => byId(id, update));
     }
-  };
-  const release = { leaseOwner: '', leaseUntil: '' };
-
-  const groups = new Map<string, Group>();
-  const fallbacks: Array<Record<string, unknown>> = [];
-  for (const d of batch) {
-    const person = personById.get(String(d.person));
-    if (!person || !changeById.has(String(d.change)) || !taskById.has(String(d.task))) {
-      record([d._id], { $set: { status: 'skipped', lastError: 'the person, task or change no longer exists' }, $unset: release });
-      continue;
-    }
-    const key = `${String(d.person)}:${d.channel}`;
-    const g = groups.get(key) ?? { person, channel: d.channel as Channel, deliveries: [] };
-    g.deliveries.push(d);
-    groups.set(key, g);
   }
 
-  const sendGroup = async (g: Group): Promise<void> => {
-    const now = clock();
+  async #send(g: MessageGroup<LeanDelivery>, ctx: BatchContext): Promise<void> {
+    const { channels, alerter } = this.deps;
     const ids = g.deliveries.map((d) => d._id);
-    const quietApplies = g.channel === 'sms' || (g.channel === 'email' && g.person.quietEmail);
-    const quietEnd = quietApplies
-      ? quietHoursEnd(now, g.person.quietHours as { start: string; end: string } | undefined, g.person.timezone)
-      : undefined;
+    const quietEnd = heldUntil(g.channel, g.person, this.clock());
     if (quietEnd) {
-      record(ids, { $set: { status: 'pending', nextAttemptAt: quietEnd, heldFor: 'quiet' }, $unset: release });
+      this.#record(ids, outcome.held(quietEnd));
       return;
     }
-
     const sender = channels.senders[g.channel];
     const attempts = Math.max(...g.deliveries.map((d) => d.attempts)) + 1;
-    const messageId = `${String(ids[0])}@${channels.mailDomain}`;
     try {
       if (!sender) throw new TemporaryDeliveryError(channels.missing[g.channel] ?? `${g.channel} is not available`, undefined, 'config');
-      const message = render(g, channels, changeById, taskById, personById, messageId);
+      const { message } = composeMessage(g, ctx, channels);
       const receipt = await sender.send(message);
-      record(ids, {
-        $set: {
-          status: 'sent',
-          sentAt: clock(),
+      this.#record(
+        ids,
+        outcome.sent({
+          at: this.clock(),
           attempts,
           address: message.to,
-          ...(g.channel === 'email' ? { messageId } : {}),
-          ...(receipt.providerMessageId ? { providerMessageId: receipt.providerMessageId } : {}),
-        },
-        $unset: { ...release, heldFor: '', lastError: '' },
-      });
-      outcome.sent[g.channel] += 1;
-      await alerter.resolve(`${g.channel}:`, `address:${String(g.person._id)}:${g.channel}`);
+          messageId: message.messageId,
+          providerMessageId: receipt.providerMessageId,
+        }),
+      );
+      this.result.sent[g.channel] += 1;
+      await resolveAlerts(alerter, g.channel, String(g.person._id));
     } catch (err) {
-      const decision = decideRetry(err, attempts, deps.policy);
-      if (decision.retry) {
-        record(ids, {
-          $set: {
-            status: 'pending',
-            attempts,
-            nextAttemptAt: new Date(clock().getTime() + decision.delayMs),
-            heldFor: 'retry',
-            lastError: decision.reason,
-          },
-          $unset: release,
-        });
-        outcome.retrying += ids.length;
-      } else {
-        let reason = decision.reason;
-        if (g.channel === 'sms' && channels.smsFallback !== 'none' && decision.cause !== 'config') {
-          const fallbackChannel = channels.smsFallback;
-          const address = addressOf(g.person, fallbackChannel);
-          if (address) {
-            reason = `${reason} (sent by ${fallbackChannel} instead)`;
-            for (const d of g.deliveries) {
-              fallbacks.push({
-                _id: new Types.ObjectId(),
-                change: d.change,
-                task: d.task,
-                taskNumber: d.taskNumber,
-                person: d.person,
-                channel: fallbackChannel,
-                address,
-                status: 'pending',
-                attempts: 0,
-                claimSeq: 0,
-                // due as the failed one was, so this run still sends it
-                nextAttemptAt: d.nextAttemptAt,
-                fallbackOf: d._id,
-                createdAt: now,
-                updatedAt: now,
-              });
-            }
-          }
-        }
-        record(ids, { $set: { status: 'failed', attempts, lastError: reason }, $unset: { ...release, heldFor: '' } });
-        const key = `${g.channel}:${decision.reason}`;
-        const f = failures.get(key) ?? { channel: g.channel, reason: decision.reason, count: 0 };
-        f.count += ids.length;
-        failures.set(key, f);
-      }
-      await raiseAlert(alerter, decision.cause, g, decision.reason, decision.retry);
-      logger.debug({ channel: g.channel, person: String(g.person._id), retry: decision.retry, reason: decision.reason }, 'delivery failed');
+      await this.#failed(g, err, attempts);
     }
-  };
-
-  try {
-    await runPool([...groups.values()], deps.concurrency, async (g) => {
-      try {
-        await sendGroup(g);
-      } catch (err) {
-        // A bug in rendering or recording must not stop the batch; the lease hands the group on later.
-        logger.error({ err, channel: g.channel }, 'a delivery group failed unexpectedly');
-      }
-    });
-  } finally {
-    clearInterval(renew);
-    await writer.flush();
   }
-  if (fallbacks.length) await insertIgnoringDuplicates(fallbacks);
-}
 
-function render(
-  g: Group,
-  channels: ChannelSet,
-  changeById: Parameters<typeof notificationItems>[1],
-  taskById: Parameters<typeof notificationItems>[2],
-  personById: Map<string, PersonLean>,
-  messageId: string,
-): OutgoingMessage {
-  const items = notificationItems(g.deliveries, changeById, taskById, (id) => personById.get(id)?.name);
-  const opts = { language: g.person.language as Language, timezone: g.person.timezone, personName: g.person.name };
-  const to = addressOf(g.person, g.channel) ?? g.deliveries[0]!.address;
-  const numbers = new Set(items.map((i) => i.task.number));
-  const taskNumber = numbers.size === 1 ? items[0]!.task.number : undefined;
-  if (g.channel === 'email') {
-    const mail = renderEmail(items, channels.templates, opts);
-    return { channel: 'email', to, subject: mail.subject, text: mail.text, html: mail.html, messageId, taskNumber };
+  async #failed(g: MessageGroup<LeanDelivery>, err: unknown, attempts: number): Promise<void> {
+    const { alerter, logger, policy } = this.deps;
+    const ids = g.deliveries.map((d) => d._id);
+    const decision = decideRetry(err, attempts, policy);
+    if (decision.retry) {
+      this.#record(ids, outcome.retrying({ attempts, at: new Date(this.clock().getTime() + decision.delayMs), reason: decision.reason }));
+      this.result.retrying += ids.length;
+    } else {
+      const fallback = g.channel === 'sms' && decision.cause !== 'config' ? this.#planFallback(g) : undefined;
+      const reason = fallback ? `${decision.reason} (sent by ${fallback} instead)` : decision.reason;
+      this.#record(ids, outcome.failed({ attempts, reason }));
+      this.failures.add(g.channel, decision.reason, ids.length);
+    }
+    const person = { id: String(g.person._id), name: g.person.name, address: addressOf(g.person, g.channel) ?? '' };
+    // The alert quotes the provider's own words, without our "gave up after n attempts" around them.
+    await raiseAlert(alerter, { cause: decision.cause, detail: errorText(err), retrying: decision.retry }, g.channel, person);
+    logger.debug({ channel: g.channel, person: person.id, retry: decision.retry, reason: decision.reason }, 'delivery failed');
   }
-  if (g.channel === 'sms') {
-    const text = fitSms(renderSms(items, channels.templates.sms, opts), channels.smsMaxParts).text;
-    return { channel: 'sms', to, text };
-  }
-  // Buttons act on one task, so a digest of several tasks carries none.
-  return { channel: 'telegram', to, text: renderTelegram(items, opts), ...(taskNumber !== undefined ? { taskNumber } : {}) };
-}
 
-async function raiseAlert(alerter: Alerter, cause: FailureCause, g: Group, reason: string, retrying: boolean): Promise<void> {
-  const alert = alertFor(cause, g.channel, reason, { name: g.person.name, address: addressOf(g.person, g.channel) ?? '' }, retrying);
-  if (!alert) return;
-  const key = cause === 'address' ? `address:${String(g.person._id)}:${g.channel}` : `${g.channel}:${cause}`;
-  await alerter.raise(key, alert);
+  /** An SMS that failed for good goes by the fallback channel, when the person has an address there. */
+  #planFallback(g: MessageGroup<LeanDelivery>): string | undefined {
+    const channel = this.deps.channels.smsFallback;
+    if (channel === 'none') return undefined;
+    const address = addressOf(g.person, channel);
+    if (!address) return undefined;
+    const now = this.clock();
+    for (const d of g.deliveries) {
+      const plan = { change: d.change, task: d.task, taskNumber: d.taskNumber, person: d.person, channel, address };
+      // due as the failed one was, so this run still sends it
+      this.#fallbacks.push(newDelivery({ ...plan, nextAttemptAt: d.nextAttemptAt, fallbackOf: d._id }, now));
+    }
+    return channel;
+  }
 }
 
 async function runPool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {

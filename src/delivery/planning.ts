@@ -1,30 +1,13 @@
 import { Types } from 'mongoose';
 import { bulkWriteChunked } from '../db/bulk.js';
-import { ChangeModel, DeliveryModel, ObserverModel, PersonModel, TaskModel } from '../db/models/index.js';
-import { isMemberRole, type Channel } from '../domain/types.js';
+import { ChangeModel, ObserverModel, PersonModel, TaskModel } from '../db/models/index.js';
+import { DEFAULT_PARTICIPANT_CHANNELS, isMemberRole, type Channel } from '../domain/types.js';
 import { canSee } from '../domain/access.js';
-
-type Id = Types.ObjectId;
-
-interface PlannablePerson {
-  _id: Id;
-  telegramId: number;
-  email?: string | null;
-  phone?: string | null;
-  participantChannels?: string[];
-  notifySelf?: boolean | null;
-  role?: string | null;
-}
-
-/** The address a person has on a channel, or undefined when they have none. */
-export function addressOf(person: Pick<PlannablePerson, 'telegramId' | 'email' | 'phone'>, channel: Channel): string | undefined {
-  if (channel === 'email') return person.email ?? undefined;
-  if (channel === 'sms') return person.phone ?? undefined;
-  return String(person.telegramId);
-}
+import { RECIPIENT_FIELDS, type LeanRecipient } from '../db/documents.js';
+import { addressOf, insertDeliveries, newDelivery, type NewDelivery } from './new-delivery.js';
 
 /** Only members and admins hear about tasks: pending and removed (blocked) people get nothing. */
-function mayHear(person: PlannablePerson): boolean {
+function mayHear(person: Pick<LeanRecipient, 'role'>): boolean {
   return isMemberRole(person.role);
 }
 
@@ -61,8 +44,8 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
     }
     for (const o of observers) personIds.add(String(o.person));
     const people = await PersonModel.find({ _id: { $in: [...personIds].map((id) => new Types.ObjectId(id)) } })
-      .select({ telegramId: 1, email: 1, phone: 1, participantChannels: 1, notifySelf: 1, role: 1 })
-      .lean<PlannablePerson[]>();
+      .select(RECIPIENT_FIELDS)
+      .lean<LeanRecipient[]>();
 
     const personById = new Map(people.map((p) => [String(p._id), p]));
     const taskById = new Map(tasks.map((t) => [String(t._id), t]));
@@ -72,7 +55,7 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
       observersByTask.set(key, [...(observersByTask.get(key) ?? []), o]);
     }
 
-    const docs: Array<Record<string, unknown>> = [];
+    const docs: NewDelivery[] = [];
     for (const change of changes) {
       const task = taskById.get(String(change.task));
       if (!task) continue;
@@ -84,8 +67,8 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
         wanted.set(key, set);
       };
       const author = personById.get(String(task.author));
-      add(task.author, author?.participantChannels ?? ['email']);
-      if (task.assignee) add(task.assignee, personById.get(String(task.assignee))?.participantChannels ?? ['email']);
+      add(task.author, author?.participantChannels ?? DEFAULT_PARTICIPANT_CHANNELS);
+      if (task.assignee) add(task.assignee, personById.get(String(task.assignee))?.participantChannels ?? DEFAULT_PARTICIPANT_CHANNELS);
       const watchers = observersByTask.get(String(task._id)) ?? [];
       for (const o of watchers) add(o.person, o.channels);
       const watcherIds = new Set(watchers.map((o) => String(o.person)));
@@ -100,45 +83,17 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
         for (const channel of channels) {
           const address = addressOf(person, channel);
           if (!address) continue;
-          docs.push({
-            _id: new Types.ObjectId(),
-            change: change._id,
-            task: task._id,
-            taskNumber: change.taskNumber,
-            person: person._id,
-            channel,
-            address,
-            status: 'pending',
-            attempts: 0,
-            claimSeq: 0,
-            nextAttemptAt: change.at ?? now,
-            createdAt: now,
-            updatedAt: now,
-          });
+          const plan = { change: change._id, task: task._id, taskNumber: change.taskNumber, person: person._id, channel, address };
+          docs.push(newDelivery({ ...plan, nextAttemptAt: change.at ?? now }, now));
         }
       }
     }
-    written += await insertIgnoringDuplicates(docs);
-    // One update per change, by _id alone (see byId in dispatch.ts for why).
+    written += await insertDeliveries(docs);
+    // One update per change, by _id alone (see byId in batch-writer.ts for why).
     await bulkWriteChunked(
       ChangeModel,
       changes.map((c) => ({ updateOne: { filter: { _id: c._id }, update: { $set: { plannedAt: now } } } })),
       { ordered: false },
     );
-  }
-}
-
-/** Bulk insert where documents that already exist under a unique key are skipped. Returns how many were new. */
-export async function insertIgnoringDuplicates(docs: Array<Record<string, unknown>>): Promise<number> {
-  if (docs.length === 0) return 0;
-  try {
-    const r = await DeliveryModel.collection.insertMany(docs, { ordered: false });
-    return r.insertedCount;
-  } catch (err) {
-    type WriteError = { code?: number; err?: { code?: number } };
-    const raw = (err as { writeErrors?: WriteError[] | WriteError }).writeErrors;
-    const writeErrors = Array.isArray(raw) ? raw : raw ? [raw] : undefined;
-    if (!writeErrors || !writeErrors.every((w) => (w.code ?? w.err?.code) === 11000)) throw err;
-    return docs.length - writeErrors.length;
   }
 }

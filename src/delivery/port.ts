@@ -1,6 +1,7 @@
 /**
- * What the bot asks of delivery. The bot knows only this interface; src/delivery implements it,
- * and main.ts passes the implementation to createBot().
+ * What the bot asks of delivery. Of src/delivery the bot imports only this file (the lint's dependency
+ * rule holds it to that); src/delivery/service.ts implements it and main.ts passes the implementation to
+ * createBot(). The admin's gateway checks reach the channel clients through src/services/gateways.ts.
  */
 import type { Channel } from '../domain/types.js';
 

@@ -1,11 +1,9 @@
-import { DeliveryModel, PersonModel, RunModel, ChangeModel, TaskModel } from '../db/models/index.js';
-import type { Language } from '../domain/types.js';
-import { quietHoursEnd } from '../domain/quiet-hours.js';
-import { renderSms } from '../domain/templates.js';
-import { notificationItems, objectIds } from './items.js';
-import { fitSms } from '../domain/sms-segments.js';
-import { getSchedule, getSettings, loadTemplates } from '../services/settings.js';
-import { nextRunOf } from '../scheduler/scheduler.js';
+import { DeliveryModel, RunModel } from '../db/models/index.js';
+import { heldUntil } from '../domain/quiet-hours.js';
+import type { LeanDelivery } from '../db/documents.js';
+import { composeMessage, groupByRecipient, loadBatchContext } from './compose.js';
+import { getSchedule, loadSmsMaxParts, loadTemplates } from '../db/settings-store.js';
+import { nextRunOf } from '../domain/schedule.js';
 import type { DeliveryPort, DryRunLine, QueueSummary, RunResult } from './port.js';
 import { planPendingChanges } from './planning.js';
 import { requestRun, waitForRun } from './runs.js';
@@ -41,7 +39,10 @@ export function createDeliveryService(opts: DeliveryServiceOptions = {}): Delive
 
 const DRY_RUN_LIMIT = 200;
 
-/** Who would get what now, on which channel, in how many SMS parts; sends nothing and changes no delivery. */
+/**
+ * Who would get what now, on which channel, in how many SMS parts; sends nothing and changes no delivery.
+ * It groups and composes as dispatch does (src/delivery/compose.ts), so its counts are what would go out.
+ */
 export async function dryRun({ taskNumber }: { taskNumber?: number }, now = new Date()): Promise<DryRunLine[]> {
   await planPendingChanges(now);
   const deliveries = await DeliveryModel.find({
@@ -50,53 +51,27 @@ export async function dryRun({ taskNumber }: { taskNumber?: number }, now = new 
   })
     .sort({ nextAttemptAt: 1 })
     .limit(DRY_RUN_LIMIT)
-    .lean();
+    .lean<LeanDelivery[]>();
   if (deliveries.length === 0) return [];
-  const [people, changes, tasks, templates, settings] = await Promise.all([
-    PersonModel.find({ _id: { $in: objectIds(deliveries.map((d) => d.person)) } }).lean(),
-    ChangeModel.find({ _id: { $in: objectIds(deliveries.map((d) => d.change)) } }).lean(),
-    TaskModel.find({ _id: { $in: objectIds(deliveries.map((d) => d.task)) } }).lean(),
-    loadTemplates(),
-    getSettings(),
-  ]);
-  const actors = await PersonModel.find({ _id: { $in: objectIds(changes.map((c) => c.actor)) } })
-    .select({ name: 1 })
-    .lean();
-  const personById = new Map(people.map((p) => [String(p._id), p]));
-  const changeById = new Map(changes.map((c) => [String(c._id), c]));
-  const taskById = new Map(tasks.map((t) => [String(t._id), t]));
-  const actorName = new Map(actors.map((a) => [String(a._id), a.name]));
-
-  const groups = new Map<string, typeof deliveries>();
-  for (const d of deliveries) {
-    const key = `${String(d.person)}:${d.channel}`;
-    groups.set(key, [...(groups.get(key) ?? []), d]);
-  }
+  const [ctx, templates, smsMaxParts] = await Promise.all([loadBatchContext(deliveries), loadTemplates(), loadSmsMaxParts()]);
   const lines: DryRunLine[] = [];
-  for (const group of groups.values()) {
-    const first = group[0]!;
-    const person = personById.get(String(first.person));
-    if (!person) continue;
+  for (const group of groupByRecipient(deliveries, ctx).groups) {
+    const first = group.deliveries[0]!;
     const line: DryRunLine = {
       taskNumber: first.taskNumber,
-      personName: person.name,
-      channel: first.channel,
+      personName: group.person.name,
+      channel: group.channel,
       address: first.address,
     };
-    if (group.length > 1) line.taskNumbers = [...new Set(group.map((d) => d.taskNumber))];
-    const quiet = first.channel === 'sms' || (first.channel === 'email' && person.quietEmail);
-    const held = quiet ? quietHoursEnd(now, person.quietHours as { start: string; end: string } | undefined, person.timezone) : undefined;
+    if (group.deliveries.length > 1) line.taskNumbers = [...new Set(group.deliveries.map((d) => d.taskNumber))];
+    const held = heldUntil(group.channel, group.person, now);
     if (held) line.heldUntil = held.toISOString();
-    if (first.channel === 'sms') {
-      const items = notificationItems(group, changeById, taskById, (id) => actorName.get(id));
-      const text = renderSms(items, templates.sms, {
-        language: person.language as Language,
-        timezone: person.timezone,
-        personName: person.name,
-      });
-      const fitted = fitSms(text, settings.sms?.maxParts ?? 3);
-      line.smsParts = fitted.analysis.parts;
-      line.smsEncoding = fitted.analysis.encoding;
+    if (group.channel === 'sms') {
+      const { sms } = composeMessage(group, ctx, { templates, smsMaxParts, mailDomain: '' });
+      if (sms) {
+        line.smsParts = sms.parts;
+        line.smsEncoding = sms.encoding;
+      }
     }
     lines.push(line);
   }

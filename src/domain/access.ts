@@ -3,21 +3,26 @@
  * it, and call these; every path (command, button, conversation step, planning) goes through them.
  */
 
-/** The person asking. `id` is the Person's id (any value whose String() is the ObjectId's hex). */
+/** An id as the rules compare it: an ObjectId or its hex string. */
+export type IdLike = { toString(): string } | null | undefined;
+
+/** The person asking. `id` is the Person's id (an ObjectId or its hex string). */
 export interface Viewer {
-  id: unknown;
+  id: IdLike;
   admin: boolean;
 }
 
 /** What the rules read of a task. */
 export interface TaskAccessFacts {
-  author: unknown;
-  assignee?: unknown;
+  author: IdLike;
+  assignee?: IdLike;
   /** Private tasks are visible to their author, assignee, observers and admins only. Absent: false. */
   private?: boolean | null;
 }
 
-const same = (a: unknown, b: unknown): boolean => a !== undefined && a !== null && b !== undefined && b !== null && String(a) === String(b);
+/** Ids compare by their string form (ObjectIds, strings). */
+const same = (a: IdLike, b: IdLike): boolean =>
+  a !== undefined && a !== null && b !== undefined && b !== null && a.toString() === b.toString();
 
 /** Whether the viewer is the task's author or assignee. */
 export function isParticipant(viewer: Pick<Viewer, 'id'>, task: TaskAccessFacts): boolean {
@@ -35,6 +40,6 @@ export function canChange(viewer: Viewer, task: TaskAccessFacts): boolean {
 }
 
 /** Adding or removing someone else as an observer: admins only. Watching oneself: whoever can see the task. */
-export function canSetObserver(viewer: Viewer, personId: unknown): boolean {
+export function canSetObserver(viewer: Viewer, personId: IdLike): boolean {
   return viewer.admin || same(viewer.id, personId);
 }

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { QuietHours } from './types.js';
+import type { Channel, QuietHours } from './types.js';
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
@@ -34,4 +34,18 @@ export function quietHoursEnd(now: Date, quiet: QuietHours | undefined | null, z
   let until = local.set({ hour: Math.floor(end / 60), minute: end % 60, second: 0, millisecond: 0 });
   if (until <= local) until = until.plus({ days: 1 });
   return until.toJSDate();
+}
+
+/**
+ * Until when a message on `channel` to this person waits for their quiet hours to end, or undefined when
+ * it may go now. SMS always wait; e-mail waits when the person chose so; Telegram never waits.
+ */
+export function heldUntil(
+  channel: Channel,
+  person: { quietHours?: { start?: string | null; end?: string | null } | null; quietEmail?: boolean | null; timezone: string },
+  now: Date,
+): Date | undefined {
+  const applies = channel === 'sms' || (channel === 'email' && Boolean(person.quietEmail));
+  if (!applies || !person.quietHours?.start || !person.quietHours.end) return undefined;
+  return quietHoursEnd(now, { start: person.quietHours.start, end: person.quietHours.end }, person.timezone);
 }

@@ -3,6 +3,7 @@
  * e-mail (subject, text, HTML), SMS and Telegram. Pure: no I/O.
  */
 import { LABELS } from './labels.js';
+import { clip, TELEGRAM_MAX_LENGTH } from './text.js';
 import { DateTime } from 'luxon';
 import type { FieldChange, Language } from './types.js';
 
@@ -19,7 +20,8 @@ export const PLACEHOLDERS: readonly string[] = [
   '{person.name}',
 ];
 
-export type TemplateKind = 'email_subject' | 'email_body' | 'sms';
+export const TEMPLATE_KINDS = ['email_subject', 'email_body', 'sms'] as const;
+export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
 
 /** One change of one task, as one person gets it. */
 export interface NotificationItem {
@@ -71,7 +73,6 @@ export const DEFAULT_TEMPLATES: Record<Language, Record<TemplateKind, string>> =
 /** Longest e-mail subject, in characters; longer ones end with "…". */
 export const MAX_SUBJECT_LENGTH = 150;
 /** Telegram's limit for one message. */
-export const TELEGRAM_MAX_LENGTH = 4096;
 /** Longest value of one field change in an SMS. */
 const SMS_VALUE_LENGTH = 40;
 
@@ -137,21 +138,12 @@ function oneLine(s: string): string {
   return s.replace(/[\s\u2028\u2029]+/g, ' ').trim();
 }
 
-function cut(s: string, max: number): string {
-  if (s.length <= max) return s;
-  let end = max - 1;
-  // Do not split a surrogate pair.
-  const c = s.charCodeAt(end - 1);
-  if (c >= 0xd800 && c <= 0xdbff) end -= 1;
-  return `${s.slice(0, end)}…`;
-}
-
 type ChangeStyle = 'list' | 'compact';
 
 function renderChange(c: FieldChange, language: Language, style: ChangeStyle): string {
   const name = fieldName(c.field, language);
   if (style === 'compact') {
-    const v = (s: string) => (s.trim() ? cut(oneLine(translateValue(c.field, s, language)), SMS_VALUE_LENGTH) : NONE);
+    const v = (s: string) => (s.trim() ? clip(oneLine(translateValue(c.field, s, language)), SMS_VALUE_LENGTH) : NONE);
     if (c.field === 'comment') return `${name}: ${v(c.to)}`;
     return `${name}: ${v(c.from)}→${v(c.to)}`;
   }
@@ -200,7 +192,8 @@ export function escapeHtml(s: string): string {
 }
 
 function subjectLine(s: string): string {
-  return cut(oneLine(s.replace(/[\u0000-\u001f\u007f]/g, ' ')), MAX_SUBJECT_LENGTH);
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they must not reach a subject
+  return clip(oneLine(s.replace(/[\u0000-\u001f\u007f]/g, ' ')), MAX_SUBJECT_LENGTH);
 }
 
 function textToHtml(text: string): string {
@@ -262,55 +255,5 @@ export function renderTelegram(items: NotificationItem[], opts: RenderOptions): 
     return lines.filter((l) => l.trim()).join('\n');
   });
   const text = items.length > 1 ? `${w.digest(items.length)}\n\n${blocks.join('\n\n')}` : blocks.join('');
-  return cut(text, TELEGRAM_MAX_LENGTH);
-}
-
-const SAMPLE: Record<Language, { item: NotificationItem; personName: string }> = {
-  ru: {
-    personName: 'Анна Смирнова',
-    item: {
-      task: {
-        number: 12,
-        title: 'Подготовить отчёт за квартал',
-        status: 'in_progress',
-        priority: 'high',
-        due: new Date('2025-03-31T15:00:00Z'),
-        description: 'Свести данные отделов в один отчёт.',
-      },
-      actor: 'Иван Петров',
-      at: new Date('2025-03-20T07:30:00Z'),
-      fields: [
-        { field: 'status', from: 'new', to: 'in_progress' },
-        { field: 'comment', from: '', to: 'Начал работу' },
-      ],
-    },
-  },
-  en: {
-    personName: 'Anna Smith',
-    item: {
-      task: {
-        number: 12,
-        title: 'Prepare the quarterly report',
-        status: 'in_progress',
-        priority: 'high',
-        due: new Date('2025-03-31T15:00:00Z'),
-        description: 'Merge the departments’ figures into one report.',
-      },
-      actor: 'John Peters',
-      at: new Date('2025-03-20T07:30:00Z'),
-      fields: [
-        { field: 'status', from: 'new', to: 'in_progress' },
-        { field: 'comment', from: '', to: 'Started' },
-      ],
-    },
-  },
-};
-
-/** Renders `template` with a sample item (Moscow time), for the bot's template preview. */
-export function renderPreview(kind: TemplateKind, template: string, language: Language): string {
-  const { item, personName } = SAMPLE[language];
-  const opts: RenderOptions = { language, timezone: 'Europe/Moscow', personName };
-  if (kind === 'sms') return renderSms([item], template, opts);
-  const email = renderEmail([item], { [kind]: template }, opts);
-  return kind === 'email_subject' ? email.subject : email.text;
+  return clip(text, TELEGRAM_MAX_LENGTH);
 }

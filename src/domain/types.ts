@@ -2,6 +2,8 @@
 
 export const CHANNELS = ['email', 'sms', 'telegram'] as const;
 export type Channel = (typeof CHANNELS)[number];
+/** The channels a person hears about the tasks they author or are assigned to, until they choose others. */
+export const DEFAULT_PARTICIPANT_CHANNELS: readonly Channel[] = ['email'];
 
 export const LANGUAGES = ['ru', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -32,10 +34,23 @@ export type Priority = (typeof PRIORITIES)[number];
 export const EDITABLE_FIELDS = ['title', 'description', 'status', 'priority', 'due', 'assignee', 'private'] as const;
 export type EditableField = (typeof EDITABLE_FIELDS)[number];
 
-export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
+/** Fields a notification or a task card names: the editable ones and those changed otherwise. */
+export const LABELLED_FIELDS = [...EDITABLE_FIELDS, 'author', 'observers', 'comment'] as const;
+export type LabelledField = (typeof LABELLED_FIELDS)[number];
+
+/** How a person takes part in a task. */
+export const TASK_ROLES = ['author', 'assignee', 'observer'] as const;
+export type TaskRole = (typeof TASK_ROLES)[number];
 
 export const SMS_PROVIDERS = ['smsru', 'smsc', 'smsaero', 'twilio'] as const;
 export type SmsProviderName = (typeof SMS_PROVIDERS)[number];
+
+/**
+ * What went wrong with a delivery, for admin alerts: one alert per cause (not per message).
+ * `auth` SMTP login or gateway credentials refused; `balance` no money; `sender` sender name not approved;
+ * `address` the recipient's address is bad or bouncing; `config` the channel is not configured.
+ */
+export type FailureCause = 'auth' | 'balance' | 'sender' | 'address' | 'config' | 'other';
 
 /** Quiet hours as local wall-clock times `HH:MM`; `start > end` spans midnight. */
 export interface QuietHours {

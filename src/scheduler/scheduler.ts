@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Bree from 'bree';
-import { CronExpressionParser } from 'cron-parser';
 import type { Logger } from '../logger.js';
 import type { Config } from '../config.js';
 import { RunModel, SettingsModel, SETTINGS_ID } from '../db/models/index.js';
@@ -9,6 +8,7 @@ import type { JobData } from './dispatch-job.js';
 import { requestRun } from '../delivery/runs.js';
 import { runMaintenance } from './maintenance.js';
 import { setAlarm, type Alarm } from './alarm.js';
+import { nextRunOf, scheduleOf, type Schedule } from '../domain/schedule.js';
 
 /** The compiled job files (dist/jobs) beside this module's compiled folder (dist/src/scheduler). */
 export const DEFAULT_JOBS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../jobs');
@@ -31,8 +31,6 @@ export interface SchedulerOptions {
   retentionDays?: number;
 }
 
-export type ScheduleSetting = { kind: 'interval'; everyMinutes: number } | { kind: 'cron'; cron: string } | { kind: 'off' };
-
 /**
  * Bree runs the work in worker threads: `dispatch`, a resident thread woken by messages, and `sms-reports`
  * when no dispatch thread is there to poll them. All state is in MongoDB; this class only wakes the work
@@ -45,7 +43,7 @@ export class Scheduler {
   readonly #timers = new Set<NodeJS.Timeout>();
   #scheduleTimer?: Alarm;
   #settingsVersion = -1;
-  #schedule: ScheduleSetting = { kind: 'off' };
+  #schedule: Schedule = { kind: 'off' };
   #stopping = false;
   #idleWaiters: Array<() => void> = [];
 
@@ -76,7 +74,7 @@ export class Scheduler {
     });
   }
 
-  get schedule(): ScheduleSetting {
+  get schedule(): Schedule {
     return this.#schedule;
   }
 
@@ -107,7 +105,7 @@ export class Scheduler {
     if (this.#stopping) return;
     const worker = this.#bree.workers.get('dispatch');
     if (worker) worker.postMessage('kick');
-    else void this.#bree.run('dispatch');
+    else this.#bree.run('dispatch').catch((err: unknown) => this.#opts.logger.error({ err }, 'the dispatch thread failed to start'));
   }
 
   #pollReports(): void {
@@ -115,20 +113,16 @@ export class Scheduler {
     const worker = this.#bree.workers.get('dispatch');
     // Never a second job thread beside a resident dispatch thread: it polls the reports itself.
     if (worker) worker.postMessage('reports');
-    else if (!this.#bree.workers.has('sms-reports')) void this.#bree.run('sms-reports');
+    else if (!this.#bree.workers.has('sms-reports')) {
+      this.#bree.run('sms-reports').catch((err: unknown) => this.#opts.logger.error({ err }, 'the sms-reports job failed to start'));
+    }
   }
 
   /** Reads the schedule from Settings and re-arms the timer of scheduled runs when it changed. */
   async applySchedule(): Promise<void> {
     const settings = await SettingsModel.findById(SETTINGS_ID).select({ schedule: 1, version: 1 }).lean();
     this.#settingsVersion = settings?.version ?? 0;
-    const s = settings?.schedule;
-    const next: ScheduleSetting =
-      s?.kind === 'off'
-        ? { kind: 'off' }
-        : s?.kind === 'cron' && s.cron
-          ? { kind: 'cron', cron: s.cron }
-          : { kind: 'interval', everyMinutes: s?.everyMinutes ?? 1 };
+    const next = scheduleOf(settings?.schedule);
     if (JSON.stringify(next) === JSON.stringify(this.#schedule) && (this.#scheduleTimer || next.kind === 'off')) return;
     this.#scheduleTimer?.cancel();
     this.#scheduleTimer = undefined;
@@ -182,16 +176,4 @@ export class Scheduler {
     }
     await this.#bree.stop();
   }
-}
-
-/**
- * The next time a schedule fires after `from`: a cron schedule's next match; an interval schedule counts
- * from its last run (`last`), or from `from` when there was none or it is overdue.
- */
-export function nextRunOf(schedule: ScheduleSetting, from: Date, last?: Date): Date | undefined {
-  if (schedule.kind === 'off') return undefined;
-  if (schedule.kind === 'cron') return CronExpressionParser.parse(schedule.cron, { currentDate: from }).next().toDate();
-  const every = schedule.everyMinutes * 60_000;
-  const fromLast = last ? last.getTime() + every : 0;
-  return new Date(fromLast > from.getTime() ? fromLast : from.getTime() + every);
 }

@@ -4,7 +4,7 @@
  */
 import { ObserverModel, PersonModel, TaskModel, type TaskDoc } from '../db/models/index.js';
 import { canChange, canSee, isParticipant, type Viewer } from '../domain/access.js';
-import { UserError } from './errors.js';
+import { UserError } from '../domain/errors.js';
 import type { PersonId } from './people.js';
 
 export type { Viewer };

@@ -15,10 +15,10 @@ import {
   nextSequence,
   type PersonDoc,
 } from '../db/models/index.js';
-import { isDuplicateKey } from '../db/claims.js';
+import { isDuplicateKey } from '../db/duplicate-key.js';
 import { isMemberRole, type RegistrationMode } from '../domain/types.js';
 import { ensurePerson, findPerson, type RegisterDefaults, type RegisterInput } from './people.js';
-import { UserError } from './errors.js';
+import { UserError } from '../domain/errors.js';
 
 /** Random bytes of an invite code: 192 bits, 32 base64url characters (Telegram allows 64 in `start`). */
 const CODE_BYTES = 24;
@@ -168,7 +168,7 @@ export async function decideJoin(personId: string, approve: boolean, by: Types.O
   if (!person) return { kind: 'gone' };
   if (person.role !== 'pending') return { kind: 'already' };
   try {
-    await DecisionModel.create({ _id: `join:${person._id}`, outcome: approve ? 'approved' : 'denied', by, at: now });
+    await DecisionModel.create({ _id: `join:${String(person._id)}`, outcome: approve ? 'approved' : 'denied', by, at: now });
   } catch (err) {
     if (isDuplicateKey(err)) return { kind: 'already' };
     throw err;

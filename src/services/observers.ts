@@ -1,9 +1,9 @@
 /** Observers ("Наблюдатели"): who watches which task on which channels. */
 import { ObserverModel, PersonModel, type ObserverDoc, type PersonDoc } from '../db/models/index.js';
-import { isDuplicateKey } from '../db/claims.js';
+import { isDuplicateKey } from '../db/duplicate-key.js';
 import { CHANNELS, type Channel } from '../domain/types.js';
 import { canSetObserver } from '../domain/access.js';
-import { UserError } from './errors.js';
+import { UserError } from '../domain/errors.js';
 import type { PersonId } from './people.js';
 import { requireVisibleTask, resolveViewer, type Actor } from './access.js';
 
@@ -111,7 +111,7 @@ export async function listObservers(taskNumber: number, actor: Actor): Promise<A
   return observers
     .flatMap((o) => {
       const person = byId.get(String(o.person));
-      return person ? [{ person, channels: o.channels as Channel[] }] : [];
+      return person ? [{ person, channels: o.channels }] : [];
     })
     .sort((a, b) => a.person.name.localeCompare(b.person.name));
 }
@@ -119,5 +119,5 @@ export async function listObservers(taskNumber: number, actor: Actor): Promise<A
 /** Tasks the person watches, with channels, by task number. */
 export async function listWatched(personId: PersonId): Promise<Array<{ taskNumber: number; channels: Channel[] }>> {
   const list = await ObserverModel.find({ person: personId }).sort({ taskNumber: 1 }).lean();
-  return list.map((o) => ({ taskNumber: o.taskNumber, channels: o.channels as Channel[] }));
+  return list.map((o) => ({ taskNumber: o.taskNumber, channels: o.channels }));
 }

@@ -2,11 +2,12 @@
 import { IANAZone } from 'luxon';
 import type { Types } from 'mongoose';
 import { PersonModel, type PersonDoc } from '../db/models/index.js';
-import { isDuplicateKey } from '../db/claims.js';
+import { isDuplicateKey } from '../db/duplicate-key.js';
 import { LANGUAGES, type Language, type Role } from '../domain/types.js';
 import { checkSmsPhone } from '../domain/phones.js';
-import { UserError } from './errors.js';
-import { getSettings } from './settings-doc.js';
+import { isOff } from '../domain/off-words.js';
+import { UserError } from '../domain/errors.js';
+import { getSettings } from '../db/settings-store.js';
 import { parseQuietHours } from '../domain/quiet-hours.js';
 
 export type PersonId = Types.ObjectId | string;
@@ -41,9 +42,18 @@ function displayName(input: RegisterInput): { name: string; username: string | u
 async function sync(existing: PersonDoc, input: RegisterInput, adminIds: readonly number[]): Promise<PersonDoc> {
   const { name, username } = displayName(input);
   let dirty = false;
-  if (existing.name !== name) ((existing.name = name), (dirty = true));
-  if ((existing.username ?? undefined) !== username) ((existing.username = username), (dirty = true));
-  if (adminIds.includes(input.telegramId) && existing.role !== 'admin') ((existing.role = 'admin'), (dirty = true));
+  if (existing.name !== name) {
+    existing.name = name;
+    dirty = true;
+  }
+  if ((existing.username ?? undefined) !== username) {
+    existing.username = username;
+    dirty = true;
+  }
+  if (adminIds.includes(input.telegramId) && existing.role !== 'admin') {
+    existing.role = 'admin';
+    dirty = true;
+  }
   if (dirty) await existing.save();
   return existing;
 }
@@ -206,7 +216,7 @@ export { parseQuietHours };
 export async function setQuietHours(personId: PersonId, raw: string): Promise<PersonDoc> {
   const value = raw.trim().toLowerCase();
   const p = await load(personId);
-  if (['off', 'нет', 'выкл', '-'].includes(value)) {
+  if (isOff(value)) {
     p.quietHours = undefined;
   } else {
     const q = parseQuietHours(value);

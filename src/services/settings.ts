@@ -1,30 +1,50 @@
 /**
- * Settings: SMTP and the SMS gateway here; templates and schedule in settings-content.ts. Secrets are stored
- * encrypted with SecretBox and come back decrypted only through the loaders the delivery engine uses.
+ * Settings as the bot changes them: SMTP and the SMS gateway here, templates and schedule in
+ * templates-and-schedule.ts; each value checked before it is saved. Secrets are stored encrypted with
+ * SecretBox; reading (decrypted, defaulted) is in src/db/settings-store.ts, re-exported here so that the bot
+ * has one door to settings.
  */
-import type { Config } from '../config.js';
 import type { SecretBox } from '../secrets.js';
 import { SMS_PROVIDERS, type SmsProviderName } from '../domain/types.js';
-import type { SmtpSettings } from '../delivery/channels/email.js';
-import type { SmsProviderOptions } from '../delivery/channels/sms/provider.js';
+import {
+  DEFAULT_SMS_FALLBACK,
+  DEFAULT_SMS_MAX_PARTS,
+  SMS_MAX_PARTS_LIMIT,
+  SMS_SECRET_KINDS,
+  SMTP_SECURITIES,
+  smtpPortFor,
+  smtpSecurityFor,
+  type SmsFallback,
+  type SmsSecretKind,
+  type SmtpSecurity,
+} from '../domain/gateways.js';
 import { parseCountryList } from '../domain/phones.js';
-import { UserError } from './errors.js';
-import { getSettings, saveBumped, type SettingsDoc } from './settings-doc.js';
-
+import { UserError } from '../domain/errors.js';
+import { getSettings, saveBumped, type SettingsDoc } from '../db/settings-store.js';
 import { isEmail } from './people.js';
 
-export * from './settings-doc.js';
-export * from './settings-content.js';
-
-export type SmsSecretKind = SmsProviderOptions['secretKind'];
-export type SmsFallback = 'none' | 'telegram' | 'email';
+export {
+  getSettings,
+  saveBumped,
+  loadSmtpSettings,
+  loadSmsSettings,
+  loadSmsMaxParts,
+  getTemplate,
+  loadTemplates,
+  getSchedule,
+  type SettingsDoc,
+} from '../db/settings-store.js';
+export { parseSchedule, type Schedule } from '../domain/schedule.js';
+export { TEMPLATE_KINDS } from '../domain/templates.js';
+export { SMS_SECRET_KINDS, type SmsFallback, type SmsSecretKind } from '../domain/gateways.js';
+export * from './templates-and-schedule.js';
 
 // ---- SMTP -------------------------------------------------------------------------------------------
 
 export interface SmtpInput {
   host?: string;
   port?: number;
-  security?: SmtpSettings['security'];
+  security?: SmtpSecurity;
   /** null clears. */
   user?: string | null;
   /** Plain; stored encrypted. null clears. */
@@ -57,9 +77,9 @@ export function checkSmtpPort(raw: string | number): number {
   return port;
 }
 
-export function checkSmtpSecurity(raw: string): SmtpSettings['security'] {
+export function checkSmtpSecurity(raw: string): SmtpSecurity {
   const s = raw.trim().toLowerCase().replace('ssl', 'tls');
-  if (s === 'tls' || s === 'starttls' || s === 'none') return s;
+  if ((SMTP_SECURITIES as readonly string[]).includes(s)) return s as SmtpSecurity;
   throw new UserError('smtp_security_invalid', { value: raw.trim() });
 }
 
@@ -89,8 +109,8 @@ export async function saveSmtp(input: SmtpInput, secrets: SecretBox, opts: SaveO
   };
   if (!next.host) throw new UserError('smtp_host_invalid', { value: '' });
   if (!next.from) throw new UserError('smtp_from_missing');
-  next.security ??= next.port === 465 ? 'tls' : next.port === 587 ? 'starttls' : 'none';
-  next.port ??= next.security === 'tls' ? 465 : next.security === 'starttls' ? 587 : 25;
+  next.security ??= next.port != null ? smtpSecurityFor(next.port) : 'none';
+  next.port ??= smtpPortFor(next.security);
   const sameLogin = next.security === cur?.security && next.user === cur?.user;
   const insecureLogin = next.security === 'none' && !!next.user && (input.insecure ?? (sameLogin && !!cur?.insecureLogin));
   if (next.security === 'none' && next.user && !insecureLogin) throw new UserError('smtp_insecure_login');
@@ -102,22 +122,6 @@ export async function clearSmtp(): Promise<SettingsDoc> {
   const doc = await getSettings();
   doc.set('smtp', undefined);
   return saveBumped(doc);
-}
-
-/** Decrypted SMTP settings for the e-mail channel; undefined when not configured. */
-export async function loadSmtpSettings(secrets: SecretBox): Promise<SmtpSettings | undefined> {
-  const smtp = (await getSettings()).smtp;
-  if (!smtp?.host || !smtp.from) return undefined;
-  const security = smtp.security ?? 'starttls';
-  return {
-    host: smtp.host,
-    port: smtp.port ?? (security === 'tls' ? 465 : security === 'starttls' ? 587 : 25),
-    security,
-    ...(smtp.user ? { user: smtp.user } : {}),
-    ...(smtp.passwordEnc ? { password: secrets.decrypt(smtp.passwordEnc) } : {}),
-    ...(smtp.insecureLogin ? { insecureLogin: true } : {}),
-    from: smtp.from,
-  };
 }
 
 // ---- SMS --------------------------------------------------------------------------------------------
@@ -136,14 +140,6 @@ export interface SmsInput {
   fallback?: SmsFallback;
   testMode?: boolean;
 }
-
-/** Which secret each provider takes; the first is the default. */
-export const SMS_SECRET_KINDS: Record<SmsProviderName, readonly SmsSecretKind[]> = {
-  smsru: ['api_id', 'password'],
-  smsc: ['password'],
-  smsaero: ['api_key'],
-  twilio: ['auth_token'],
-};
 
 export function parseSmsProvider(raw: string): SmsProviderName {
   const p = raw
@@ -193,12 +189,12 @@ export async function saveSms(input: SmsInput, secrets: SecretBox, opts: SaveOpt
             ? undefined
             : cur?.sender,
     translit: input.translit ?? cur?.translit ?? false,
-    maxParts: input.maxParts ?? cur?.maxParts ?? 3,
-    fallback: input.fallback ?? cur?.fallback ?? 'telegram',
+    maxParts: input.maxParts ?? cur?.maxParts ?? DEFAULT_SMS_MAX_PARTS,
+    fallback: input.fallback ?? cur?.fallback ?? DEFAULT_SMS_FALLBACK,
     testMode: input.testMode ?? cur?.testMode ?? false,
     countries: cur?.countries?.length ? [...cur.countries] : undefined,
   };
-  if (!Number.isInteger(next.maxParts) || next.maxParts < 1 || next.maxParts > 8) {
+  if (!Number.isInteger(next.maxParts) || next.maxParts < 1 || next.maxParts > SMS_MAX_PARTS_LIMIT) {
     throw new UserError('sms_value_invalid', { key: 'parts', value: String(next.maxParts) });
   }
   if (!next.secretEnc) throw new UserError('sms_incomplete', { missing: secretKind });
@@ -234,36 +230,4 @@ export async function saveSmsCountries(raw: string): Promise<string[]> {
 /** The countries SMS phones must belong to; empty: any. */
 export async function smsCountries(): Promise<string[]> {
   return [...((await getSettings()).sms?.countries ?? [])];
-}
-
-export interface LoadedSmsSettings {
-  provider: SmsProviderName;
-  options: SmsProviderOptions;
-  maxParts: number;
-  fallback: SmsFallback;
-}
-
-const BASE_URL_KEY = {
-  smsru: 'SMSRU_BASE_URL',
-  smsc: 'SMSC_BASE_URL',
-  smsaero: 'SMSAERO_BASE_URL',
-  twilio: 'TWILIO_BASE_URL',
-} as const satisfies Record<SmsProviderName, keyof Config>;
-
-/** Decrypted SMS settings for the provider client; undefined when not configured. */
-export async function loadSmsSettings(secrets: SecretBox, config: Config): Promise<LoadedSmsSettings | undefined> {
-  const sms = (await getSettings()).sms;
-  if (!sms?.provider || !sms.secretEnc) return undefined;
-  const provider = sms.provider as SmsProviderName;
-  const options: SmsProviderOptions = {
-    baseUrl: config[BASE_URL_KEY[provider]],
-    secret: secrets.decrypt(sms.secretEnc),
-    secretKind: (sms.secretKind as SmsSecretKind | undefined) ?? SMS_SECRET_KINDS[provider][0]!,
-    translit: sms.translit ?? false,
-    testMode: sms.testMode ?? false,
-    timeoutMs: config.HTTP_TIMEOUT_MS,
-    ...(sms.login ? { login: sms.login } : {}),
-    ...(sms.sender ? { sender: sms.sender } : {}),
-  };
-  return { provider, options, maxParts: sms.maxParts ?? 3, fallback: (sms.fallback as SmsFallback | undefined) ?? 'telegram' };
 }

@@ -10,16 +10,17 @@ import {
   type PersonDoc,
   type TaskDoc,
 } from '../db/models/index.js';
-import { isDuplicateKey } from '../db/claims.js';
+import { isDuplicateKey } from '../db/duplicate-key.js';
 import type { EditableField, FieldChange } from '../domain/types.js';
-import { UserError } from './errors.js';
+import { UserError } from '../domain/errors.js';
 import { requireChangeableTask, requireVisibleTask, resolveViewer, type Actor, type Viewer } from './access.js';
-import type { ChangeDocument as ChangeDoc } from './docs.js';
+import type { ChangeDocument as ChangeDoc } from '../db/documents.js';
 import type { PersonId } from './people.js';
 import { requirePerson } from './people.js';
-import { TEXT_MAX, TITLE_MAX, formatDue, isOff, parseDue, parseOnOff, parsePriority, parseStatus } from './task-values.js';
+import { TEXT_MAX, TITLE_MAX, formatDue, parseDue, parseOnOff, parsePriority, parseStatus } from '../domain/task-values.js';
+import { isOff } from '../domain/off-words.js';
 
-export * from './task-values.js';
+export * from '../domain/task-values.js';
 
 function checkTitle(raw: string): string {
   const title = raw.trim().replace(/\s+/g, ' ');
@@ -192,10 +193,13 @@ export async function addComment(number: number, actor: Actor, text: string): Pr
   const viewer = await resolveViewer(actor);
   await requireVisibleTask(number, viewer);
   const body = checkText(text);
-  return recordChange(number, viewer, 'see', async () => ({ fields: [{ field: 'comment', from: '', to: body }], set: {}, unset: [] }));
+  return recordChange(number, viewer, 'see', () =>
+    Promise.resolve({ fields: [{ field: 'comment', from: '', to: body }], set: {}, unset: [] }),
+  );
 }
 
-export type TaskRole = 'author' | 'assignee' | 'observer';
+export type { TaskRole } from '../domain/types.js';
+import type { TaskRole } from '../domain/types.js';
 
 /**
  * Tasks the person authored, is assigned to or watches, newest first, with the person's roles. Each is

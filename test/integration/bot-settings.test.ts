@@ -214,7 +214,7 @@ describe('SMS gateway', () => {
 describe('templates', () => {
   it('saves an SMS template and previews its encoding, length and parts', async () => {
     expect(await boss.say('/template sms Задание изменено')).toContain('UCS-2, 16 символов, 1 SMS');
-    expect((await settings())!.templates!.sms).toBe('Задание изменено');
+    expect((await settings())!.templates.sms).toBe('Задание изменено');
     const long = 'Ж'.repeat(96);
     expect(await boss.say(`/template sms ${long}`)).toContain('UCS-2, 96 символов, 2 SMS');
     expect(await boss.say('/template sms Task changed')).toContain('GSM-7, 12 символов, 1 SMS');
@@ -233,14 +233,14 @@ describe('templates', () => {
   it('shows a template, and goes back to the default', async () => {
     expect(await boss.say('/template email_subject')).toContain('по умолчанию');
     expect(await boss.say('/template sms default')).toContain('возвращён к исходному');
-    expect((await settings())!.templates!.sms).toBeUndefined();
+    expect((await settings())!.templates.sms).toBeUndefined();
   });
 
   it('edits a template step by step', async () => {
     await boss.say('/template');
     expect(await boss.press('тема письма')).toContain('Новый текст шаблона email_subject');
     expect(await boss.say('#{task.number}: {task.title}')).toContain('Шаблон email_subject сохранён');
-    expect((await settings())!.templates!.emailSubject).toBe('#{task.number}: {task.title}');
+    expect((await settings())!.templates.emailSubject).toBe('#{task.number}: {task.title}');
   });
 });
 

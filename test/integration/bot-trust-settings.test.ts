@@ -154,16 +154,16 @@ describe('two admins', () => {
   });
 
   it('racing saves of the same version: exactly one wins, the others are told', async () => {
-    const startVersion = (await settings())!.version!;
+    const startVersion = (await settings())!.version;
     const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => saveTemplate('sms', `Text ${i} {task.number}`)));
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r) => r.status === 'rejected');
     expect(won.length).toBeGreaterThanOrEqual(1);
-    for (const r of lost) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'settings_conflict' });
+    for (const r of lost) expect(r.reason).toMatchObject({ code: 'settings_conflict' });
     // Each reported success is a version of its own: two saves from one version would share one.
     expect((await settings())!.version).toBe(startVersion + won.length);
-    const stored = (await settings())!.templates!.sms;
-    const texts = won.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof saveTemplate>>>).value.templates!.sms);
+    const stored = (await settings())!.templates.sms;
+    const texts = won.map((r) => r.value.templates.sms);
     expect(texts).toContain(stored);
   });
 });

@@ -151,7 +151,7 @@ describe('failures', () => {
     expect(first.retrying).toBe(1);
     const waiting = await DeliveryModel.findOne({ channel: 'telegram' }).lean();
     expect(waiting).toMatchObject({ status: 'pending', heldFor: 'retry' });
-    expect(waiting!.nextAttemptAt!.getTime()).toBe(t0 + 30_000); // not cut to RETRY_MAX_MS (5 ms here)
+    expect(waiting!.nextAttemptAt.getTime()).toBe(t0 + 30_000); // not cut to RETRY_MAX_MS (5 ms here)
 
     expect((await sendNow(world, { clock: at(29_000) })).sent.telegram).toBe(0);
     expect((await sendNow(world, { clock: at(30_000) })).sent.telegram).toBe(1);
@@ -171,7 +171,7 @@ describe('failures', () => {
     expect((await sendNow(world, { clock: () => new Date(t0) })).retrying).toBe(1);
     world.sms.setMode('ok');
     const waiting = await DeliveryModel.findOne({ channel: 'sms' }).lean();
-    expect(waiting!.nextAttemptAt!.getTime()).toBe(t0 + 2_000);
+    expect(waiting!.nextAttemptAt.getTime()).toBe(t0 + 2_000);
     expect((await sendNow(world, { clock: () => new Date(t0 + 1_999) })).sent.sms).toBe(0);
     expect((await sendNow(world, { clock: () => new Date(t0 + 2_000) })).sent.sms).toBe(1);
   });
@@ -193,7 +193,7 @@ describe('failures', () => {
     for (const d of held) {
       expect(d.status).toBe('pending');
       // sms.ru's day ends at midnight in Moscow (UTC+3): the wait ends at 21:01 UTC, the same day or the next.
-      const t = d.nextAttemptAt!;
+      const t = d.nextAttemptAt;
       expect([t.getUTCHours(), t.getUTCMinutes()]).toEqual([21, 1]);
     }
     const alerts = world.telegramTo(ADMIN_ID);

@@ -1,5 +1,6 @@
 /** Each SMS provider against its loopback double: the request it makes and how it reads every answer. */
-import { createSmsProvider, normalizePhone, smsChannel } from '../../src/delivery/channels/sms/index.js';
+import { createSmsProvider, smsChannel } from '../../src/delivery/channels/sms/index.js';
+import { normalizePhone } from '../../src/domain/phone.js';
 import type { SmsProvider, SmsProviderOptions } from '../../src/delivery/channels/sms/provider.js';
 import { PermanentDeliveryError, TemporaryDeliveryError } from '../../src/delivery/channels/types.js';
 import type { SmsProviderName } from '../../src/domain/types.js';
@@ -179,9 +180,9 @@ describe('sms.ru', () => {
     double.failureRatio(0.25);
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => provider().send({ to: PHONE, text: 'Hi' })));
     const failed = results.filter((r) => r.status === 'rejected');
-    failed.forEach((r) => thrown.push({ error: (r as PromiseRejectedResult).reason, secret: API_ID }));
+    failed.forEach((r) => thrown.push({ error: r.reason, secret: API_ID }));
     expect(failed).toHaveLength(2);
-    expect(failed.every((r) => (r as PromiseRejectedResult).reason instanceof TemporaryDeliveryError)).toBe(true);
+    expect(failed.every((r) => r.reason instanceof TemporaryDeliveryError)).toBe(true);
     expect(double.accepted).toHaveLength(6);
   });
 
@@ -409,7 +410,8 @@ describe('Twilio', () => {
     expect(req.path).toBe(`/2010-04-01/Accounts/${SID}/Messages.json`);
     expect(req.headers.authorization).toBe(`Basic ${Buffer.from(`${SID}:${TOKEN}`).toString('base64')}`);
     expect(req.fields).toEqual({ To: PHONE, From: '+15005550006', Body: RU_TEXT });
-    expect(receipt).toMatchObject({ providerMessageId: expect.stringMatching(/^SM/), response: 'queued', parts: 1 });
+    expect(receipt).toMatchObject({ response: 'queued', parts: 1 });
+    expect(receipt.providerMessageId).toMatch(/^SM/);
   });
 
   it('maps refused credentials, a bad To, a bad From and a missing sender', async () => {

@@ -1,5 +1,5 @@
 /** Notifications of a private task reach only those who may see it (real SMTP sink, planning and dispatch). */
-import { UserError } from '../../src/services/errors.js';
+import { UserError } from '../../src/domain/errors.js';
 import { createTask } from '../../src/services/tasks.js';
 import { watch } from '../../src/services/observers.js';
 import { clearDatabase, useTestDatabase } from '../support/db.js';

@@ -9,6 +9,14 @@ import { thrown } from '../support/thrown.js';
 
 const TOKEN = '1234567890:AAH-test-token-for-the-emulator-xyz';
 
+/** What the emulator stored of a sendMessage call (its own typings leave the message untyped). */
+interface SentMessage {
+  chat_id: string | number;
+  text: string;
+  parse_mode?: string;
+  reply_markup?: { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> };
+}
+
 function msg(over: Partial<OutgoingMessage> = {}): OutgoingMessage {
   return { channel: 'telegram', to: '1001', text: '#12 «Отчёт»\n• статус: новое → выполнено', ...over };
 }
@@ -36,19 +44,23 @@ describe('Telegram channel against the strict Bot API double', () => {
   afterEach(() => {
     expect(strict.refusals).toEqual([]);
   });
+  const sentMessages = () =>
+    server.storage.botMessages.map((m) => {
+      const message: unknown = m.message;
+      return { botToken: m.botToken, message: message as SentMessage };
+    });
 
   it('sends plain text with the stop-watching and channels buttons', async () => {
     const channel = createTelegramChannel({ token: TOKEN, apiRoot });
     const receipt = await channel.send(msg({ taskNumber: 12 }));
 
     expect(server.storage.botMessages).toHaveLength(1);
-    const sent = server.storage.botMessages[0]!;
+    const sent = sentMessages()[0]!;
     expect(sent.botToken).toBe(TOKEN);
     expect(String(sent.message.chat_id)).toBe('1001');
     expect(sent.message.text).toBe('#12 «Отчёт»\n• статус: новое → выполнено');
     expect(sent.message.parse_mode).toBeUndefined();
-    const keyboard = (sent.message.reply_markup as { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> })
-      .inline_keyboard;
+    const keyboard = sent.message.reply_markup!.inline_keyboard;
     expect(keyboard.flat().map((b) => b.callback_data)).toEqual(['tw:unwatch:12', 'tw:chan:12']);
     expect(keyboard.flat().every((b) => b.text.includes('#12'))).toBe(true);
     expect(receipt.providerMessageId).toMatch(/^\d+$/);
@@ -57,7 +69,7 @@ describe('Telegram channel against the strict Bot API double', () => {
   it('sends no keyboard when the message is not about one task', async () => {
     const channel = createTelegramChannel({ token: TOKEN, apiRoot });
     await channel.send(msg({ text: '3 изменения в заданиях' }));
-    expect(server.storage.botMessages[0]!.message.reply_markup).toBeUndefined();
+    expect(sentMessages()[0]!.message.reply_markup).toBeUndefined();
   });
 
   it("paces a burst within Telegram's limits, without dropping anything, keeping each chat in order", async () => {
@@ -69,7 +81,9 @@ describe('Telegram channel against the strict Bot API double', () => {
 
     expect(server.storage.botMessages).toHaveLength(15);
     for (const chat of chats) {
-      const texts = server.storage.botMessages.filter((m) => String(m.message.chat_id) === chat).map((m) => m.message.text);
+      const texts = sentMessages()
+        .filter((m) => String(m.message.chat_id) === chat)
+        .map((m) => m.message.text);
       expect(texts).toEqual([1, 2, 3, 4, 5].map((i) => `${chat}/${i}`));
     }
   });
@@ -106,7 +120,7 @@ describe('Telegram channel against the strict Bot API double', () => {
   it('cuts a text longer than Telegram allows', async () => {
     const channel = createTelegramChannel({ token: TOKEN, apiRoot });
     await channel.send(msg({ text: 'я'.repeat(5000) }));
-    const text = server.storage.botMessages[0]!.message.text;
+    const text = sentMessages()[0]!.message.text;
     expect(text).toHaveLength(4096);
     expect(text.endsWith('…')).toBe(true);
   });

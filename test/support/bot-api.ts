@@ -196,7 +196,7 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
       firstName: name,
       userName: username ?? '',
       ...(chat ? { type: chat.type, chatTitle: 'Team chat' } : {}),
-    } as Parameters<typeof server.getClient>[1]);
+    });
 
     /** Runs `act`, delivers the updates, and returns the bot's messages that are new or changed. */
     async function exchange(act: () => Promise<unknown>): Promise<BotMessage[]> {

@@ -44,6 +44,28 @@ import {
   type RateLimit,
 } from './strict-bot-rules.js';
 
+/** What an update or a stored user message holds that tells whose chat it is. */
+interface ChatRef {
+  chat?: { id?: number | string };
+  from?: { id?: number | string };
+}
+interface UpdateShape {
+  message?: ChatRef;
+  callback_query?: { from?: { id?: number | string }; message?: ChatRef };
+}
+interface StoredUserMessage {
+  message?: ChatRef;
+  callbackQuery?: { from?: { id?: number | string }; message?: ChatRef };
+}
+
+/** A chat id or text parameter as Telegram reads it (a number or a string; anything else is no id). */
+function idText(v: unknown): string {
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? '');
+}
+function textOf(v: unknown): string {
+  return v === undefined || v === null ? '' : idText(v);
+}
+
 export * from './strict-bot-rules.js';
 
 export interface StrictBotApiOptions {
@@ -109,7 +131,7 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
   const updatesFetched = new Map<string, number>();
   const updatesSeen = new Map<string, number>();
   const noteUpdates = (body: Buffer) => {
-    const updates = (JSON.parse(body.toString('utf8')) as { result?: Array<Record<string, any>> }).result ?? [];
+    const updates = (JSON.parse(body.toString('utf8')) as { result?: UpdateShape[] }).result ?? [];
     for (const u of updates) {
       const from = u.message?.chat?.id ?? u.callback_query?.message?.chat?.id ?? u.callback_query?.from?.id;
       if (from !== undefined) updatesFetched.set(String(from), (updatesFetched.get(String(from)) ?? 0) + 1);
@@ -118,7 +140,7 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
 
   const wroteToBot = (chat: string): boolean => {
     if (known.has(chat) || opts.knownChat?.(chat)) return true;
-    for (const u of upstream.storage.userMessages as unknown as Array<Record<string, any>>) {
+    for (const u of upstream.storage.userMessages as unknown as StoredUserMessage[]) {
       const ids = [u.message?.chat?.id, u.message?.from?.id, u.callbackQuery?.from?.id, u.callbackQuery?.message?.chat?.id];
       if (ids.some((id) => id !== undefined && String(id) === chat)) {
         known.add(chat);
@@ -136,16 +158,16 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
   function check(method: string, p: Record<string, unknown>): { status: number; description: string; retryAfter?: number } | undefined {
     const bad = (description: string) => ({ status: 400, description });
     if (forced.has(method)) return forced.get(method);
-    const chat = p.chat_id === undefined ? undefined : String(p.chat_id);
+    const chat = p.chat_id === undefined ? undefined : idText(p.chat_id);
     const scope = (typeof p.scope === 'string' ? JSON.parse(p.scope) : p.scope) as { type?: string; chat_id?: unknown } | undefined;
-    if (scope?.chat_id !== undefined && !wroteToBot(String(scope.chat_id))) return bad('Bad Request: chat not found');
+    if (scope?.chat_id !== undefined && !wroteToBot(idText(scope.chat_id))) return bad('Bad Request: chat not found');
     if (TO_A_CHAT.has(method)) {
       if (chat === undefined || chat === '') return bad('Bad Request: chat_id is empty');
       if (!wroteToBot(chat)) return bad('Bad Request: chat not found');
       if (blocked.has(chat)) return { status: 403, description: 'Forbidden: bot was blocked by the user' };
     }
     if (method === 'sendMessage' || method === 'editMessageText') {
-      const text = visibleText(String(p.text ?? ''), p.parse_mode as string | undefined);
+      const text = visibleText(textOf(p.text), p.parse_mode as string | undefined);
       if (text.trim() === '') return bad('Bad Request: message text is empty');
       if (text.length > MAX_TEXT)
         return bad(method === 'sendMessage' ? 'Bad Request: message is too long' : 'Bad Request: MESSAGE_TOO_LONG');
@@ -165,7 +187,7 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
       const users = upstream.storage.userMessages as unknown as Array<{ messageId: number }>;
       if (!users.some((u) => String(u.messageId) === String(p.message_id))) return bad('Bad Request: message to delete not found');
     }
-    if (method === 'answerCallbackQuery' && String(p.text ?? '').length > MAX_CALLBACK_ANSWER) return bad('Bad Request: MESSAGE_TOO_LONG');
+    if (method === 'answerCallbackQuery' && textOf(p.text).length > MAX_CALLBACK_ANSWER) return bad('Bad Request: MESSAGE_TOO_LONG');
     if (COUNTED.has(method) && chat !== undefined) {
       const t = now();
       let bucket = chats.get(chat);
@@ -185,7 +207,7 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
 
   function local(method: string, p: Record<string, unknown>): unknown {
     const scope = (typeof p.scope === 'string' ? JSON.parse(p.scope) : p.scope) as { type?: string; chat_id?: unknown } | undefined;
-    const key = `${scope?.chat_id !== undefined ? `chat:${String(scope.chat_id)}` : (scope?.type ?? 'default')}/${String(p.language_code ?? '')}`;
+    const key = `${scope?.chat_id !== undefined ? `chat:${idText(scope.chat_id)}` : (scope?.type ?? 'default')}/${textOf(p.language_code)}`;
     if (method === 'sendChatAction') return true;
     if (method === 'deleteMyCommands') {
       commands.delete(key);

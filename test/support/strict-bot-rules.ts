@@ -74,7 +74,7 @@ export function keyboardProblem(markup: unknown): string | undefined {
   for (const b of rows.flat()) {
     if (typeof b.text !== 'string' || b.text === '') return 'Bad Request: BUTTON_TEXT_INVALID';
     if (b.callback_data !== undefined) {
-      const bytes = Buffer.byteLength(String(b.callback_data), 'utf8');
+      const bytes = Buffer.byteLength(typeof b.callback_data === 'string' ? b.callback_data : JSON.stringify(b.callback_data), 'utf8');
       if (bytes < 1 || bytes > MAX_CALLBACK_DATA_BYTES) return 'Bad Request: BUTTON_DATA_INVALID';
     }
   }

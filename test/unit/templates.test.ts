@@ -3,13 +3,13 @@ import {
   MAX_SUBJECT_LENGTH,
   PLACEHOLDERS,
   renderEmail,
-  renderPreview,
   renderSms,
   renderTelegram,
   unknownPlaceholders,
   type NotificationItem,
   type RenderOptions,
 } from '../../src/domain/templates.js';
+import { renderPreview } from '../../src/domain/template-preview.js';
 
 const ru: RenderOptions = { language: 'ru', timezone: 'Europe/Moscow', personName: 'Анна' };
 const en: RenderOptions = { language: 'en', timezone: 'America/New_York', personName: 'Anna' };

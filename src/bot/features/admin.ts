@@ -1,7 +1,7 @@
 /** People and roles: /people (names for members; contacts for admins only), /admin (promote, demote). */
 import { Composer } from 'telegraf';
 import { listAdmins, listPeople, requirePerson, setRole } from '../../services/people.js';
-import { isOff } from '../../services/task-values.js';
+import { isOff } from '../../domain/off-words.js';
 import { adminOnly, isAdmin } from '../access.js';
 import { commandPayload, tokenize } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';

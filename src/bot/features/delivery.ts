@@ -4,12 +4,11 @@
  * `/send dry [n]` and `/queue` for admins (they show other people's addresses).
  */
 import { Composer } from 'telegraf';
-import type { Channel } from '../../domain/types.js';
 import type { RunResult } from '../../delivery/port.js';
 import { scrubContacts } from '../../domain/scrub-contacts.js';
 import { scrub } from '../../logger.js';
 import { requireChangeableTask } from '../../services/access.js';
-import { UserError } from '../../services/errors.js';
+import { UserError } from '../../domain/errors.js';
 import { parseTaskNumber, requireTask } from '../../services/tasks.js';
 import { adminOnly, isAdmin } from '../access.js';
 import { createCooldown, type Cooldown } from '../cooldown.js';
@@ -83,7 +82,7 @@ async function dry(ctx: BotContext, deps: BotDeps, taskNumber?: number): Promise
     const extra =
       (l.smsParts !== undefined ? t.drySms(l.smsParts, l.smsEncoding ?? '') : '') +
       (l.heldUntil ? t.dryHeld(dateTime(l.heldUntil, ctx.person.timezone)) : '');
-    out.push(t.dryLine(l.taskNumber, l.personName, t.channel(l.channel as Channel), l.address, extra));
+    out.push(t.dryLine(l.taskNumber, l.personName, t.channel(l.channel), l.address, extra));
   }
   if (lines.length > DRY_LINES) out.push(`… +${lines.length - DRY_LINES}`);
   await ctx.reply(clip(out.join('\n')));
@@ -96,7 +95,7 @@ export function deliveryFeature(deps: BotDeps): Feature {
   c.command('send', async (ctx) => {
     const [first, second] = tokenize(commandPayload(ctx));
     if (first?.toLowerCase() === 'dry') {
-      if (!isAdmin(ctx)) return adminOnly(ctx, async () => undefined);
+      if (!isAdmin(ctx)) return adminOnly(ctx, () => Promise.resolve());
       return dry(ctx, deps, second !== undefined ? parseTaskNumber(second) : undefined);
     }
     return send(ctx, deps, cooldown, first !== undefined ? parseTaskNumber(first) : undefined);

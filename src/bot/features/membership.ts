@@ -5,7 +5,6 @@
 import { sendUnprompted } from '../unprompted.js';
 import { Composer } from 'telegraf';
 import type { PersonDoc } from '../../db/models/index.js';
-import type { Language } from '../../domain/types.js';
 import {
   createInvite,
   decideJoin,
@@ -22,7 +21,7 @@ import type { BotContext, BotDeps } from '../context.js';
 import type { Feature } from '../feature.js';
 import { clip } from '../format.js';
 import { JOIN_DECISION } from '../gate.js';
-import { texts } from '../i18n/index.js';
+import { texts } from '../../i18n/index.js';
 
 export interface MembershipFeatureOptions {
   /** Called after someone's role changed, to update their command menu. */
@@ -120,7 +119,7 @@ export function membershipFeature(deps: BotDeps, opts: MembershipFeatureOptions 
     await ctx.answerCbQuery().catch(() => undefined);
     const p = r.person;
     await ctx.reply(approve ? ctx.t.joinApproved(p.name) : ctx.t.joinDenied(p.name));
-    const pt = texts(p.language as Language);
+    const pt = texts(p.language);
     await sendUnprompted(
       ctx.telegram,
       p.telegramId,

@@ -3,7 +3,7 @@
  * Also the buttons under notifications: `tw:unwatch:<n>` (stop watching) and `tw:chan:<n>` (channel picker).
  */
 import { Composer } from 'telegraf';
-import { UserError } from '../../services/errors.js';
+import { UserError } from '../../domain/errors.js';
 import { requirePerson } from '../../services/people.js';
 import { getObserver, listObservers, listWatched, parseChannels, unwatch, watch } from '../../services/observers.js';
 import { parseTaskNumber } from '../../services/tasks.js';
@@ -15,22 +15,23 @@ import type { BotContext, BotDeps } from '../context.js';
 import { conversation, startConversation, type Step } from '../conversation.js';
 import type { Feature } from '../feature.js';
 import { channelList, clip } from '../format.js';
-import { userErrorText } from '../i18n/index.js';
+import { userErrorText } from '../../i18n/index.js';
 import { channelMask, channelPicker, maskChannels } from '../keyboards.js';
 import { channelsStep, firstMissing, personStep, rows, taskStep } from '../steps.js';
 import { viewerOf } from '../viewer.js';
+import { callbackData, callbackPattern } from '../../domain/callback-data.js';
 
 async function showPicker(ctx: BotContext, n: number): Promise<void> {
   const task = await requireVisibleTask(n, viewerOf(ctx));
   const current = await getObserver(n, ctx.person._id);
-  const mask = channelMask(current ? (current.channels as Channel[]) : ['telegram']);
+  const mask = channelMask(current ? current.channels : ['telegram']);
   await ctx.reply(ctx.t.pickChannels(n, task.title), channelPicker(ctx.t, n, mask));
 }
 
 async function watchSelf(ctx: BotContext, n: number, channels: Channel[]): Promise<string> {
   const { observer } = await watch(n, ctx.person._id, channels, viewerOf(ctx));
   const task = await requireVisibleTask(n, viewerOf(ctx));
-  return ctx.t.watching(n, task.title, channelList(ctx.t, observer.channels as Channel[]));
+  return ctx.t.watching(n, task.title, channelList(ctx.t, observer.channels));
 }
 
 async function unwatchSelf(ctx: BotContext, n: number): Promise<void> {
@@ -55,7 +56,7 @@ async function showObservers(ctx: BotContext, n: number): Promise<void> {
 async function observe(ctx: BotContext, n: number, ref: string, channels: Channel[]): Promise<void> {
   const person = await requirePerson(ref);
   const { observer } = await watch(n, person._id, channels, viewerOf(ctx));
-  await ctx.reply(ctx.t.observeDone(person.name, n, channelList(ctx.t, observer.channels as Channel[])));
+  await ctx.reply(ctx.t.observeDone(person.name, n, channelList(ctx.t, observer.channels)));
 }
 
 async function unobserve(ctx: BotContext, n: number, ref: string): Promise<void> {
@@ -126,7 +127,7 @@ export function observersFeature(deps: BotDeps): Feature {
     const payload = commandPayload(ctx);
     return payload ? showObservers(ctx, parseTaskNumber(payload)) : startConversation(ctx, 'conv:observers');
   });
-  c.action(/^task:observers:(\d+)$/, async (ctx) => {
+  c.action(callbackPattern.taskObservers, async (ctx) => {
     await ctx.answerCbQuery().catch(() => undefined);
     await showObservers(ctx, Number(ctx.match[1]));
   });
@@ -150,19 +151,19 @@ export function observersFeature(deps: BotDeps): Feature {
   });
 
   // Buttons under notifications (src/delivery/channels/telegram.ts) and under /task.
-  c.action(/^tw:unwatch:(\d+)$/, async (ctx) => {
+  c.action(callbackPattern.unwatch, async (ctx) => {
     const n = Number(ctx.match[1]);
     const was = await unwatch(n, ctx.person._id, viewerOf(ctx));
     const text = was ? ctx.t.unwatched(n) : ctx.t.notWatching(n);
     await ctx.answerCbQuery(text).catch(() => undefined);
     await ctx.reply(text);
   });
-  c.action(/^tw:chan:(\d+)$/, async (ctx) => {
+  c.action(callbackPattern.channels, async (ctx) => {
     await ctx.answerCbQuery().catch(() => undefined);
     await showPicker(ctx, Number(ctx.match[1]));
   });
 
-  c.action(/^pick:(\d+):(\d+):(\d|save)$/, async (ctx) => {
+  c.action(callbackPattern.pick, async (ctx) => {
     const n = Number(ctx.match[1]);
     let mask = Number(ctx.match[2]);
     const op = ctx.match[3]!;
@@ -183,7 +184,7 @@ export function observersFeature(deps: BotDeps): Feature {
       await ctx.reply(text);
     }
   });
-  c.action('pick:close', async (ctx) => {
+  c.action(callbackData.pickClose, async (ctx) => {
     await ctx.answerCbQuery().catch(() => undefined);
     await ctx.editMessageText(ctx.t.cancelled);
   });

@@ -1,7 +1,7 @@
 /** The person's own profile: /me, /email, /phone, /tz, /quiet, /lang (admins: /email and /phone of others). */
 import { Composer, Markup } from 'telegraf';
 import type { SecretBox } from '../../secrets.js';
-import { UserError } from '../../services/errors.js';
+import { UserError } from '../../domain/errors.js';
 import {
   canonicalZone,
   checkPhoneForSms,
@@ -15,14 +15,15 @@ import {
   setTimezone,
 } from '../../services/people.js';
 import { listWatched } from '../../services/observers.js';
-import { isOff } from '../../services/task-values.js';
+import { isOff } from '../../domain/off-words.js';
 import { adminOnly } from '../access.js';
 import { commandPayload, splitFirst, tokenize } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';
 import { conversation, startConversation, type Step } from '../conversation.js';
 import type { Feature } from '../feature.js';
 import { channelList, clip } from '../format.js';
-import { texts } from '../i18n/index.js';
+import { texts } from '../../i18n/index.js';
+import { callbackData, callbackPattern } from '../../domain/callback-data.js';
 
 const ZONES = ['Europe/Kaliningrad', 'Europe/Moscow', 'Europe/Samara', 'Asia/Yekaterinburg', 'Asia/Novosibirsk', 'Asia/Vladivostok'];
 
@@ -171,7 +172,7 @@ export function profileFeature(deps: BotDeps): Feature {
     if (words.length === 0) return startConversation(ctx, 'conv:email');
     if (words.length === 1) return applyEmail(ctx, words[0]!);
     if (words.length > 2) throw new UserError('email_invalid', { value: commandPayload(ctx) });
-    return adminOnly(ctx, () => applyEmail(ctx, words[1]!, words[0]!));
+    return adminOnly(ctx, () => applyEmail(ctx, words[1]!, words[0]));
   });
 
   c.command('phone', async (ctx) => {
@@ -200,11 +201,13 @@ export function profileFeature(deps: BotDeps): Feature {
     if (payload) return applyLang(ctx, payload);
     await ctx.reply(
       ctx.t.askLang,
-      Markup.inlineKeyboard([[Markup.button.callback('Русский', 'lang:ru'), Markup.button.callback('English', 'lang:en')]]),
+      Markup.inlineKeyboard([
+        [Markup.button.callback('Русский', callbackData.language('ru')), Markup.button.callback('English', callbackData.language('en'))],
+      ]),
     );
   });
 
-  c.action(/^lang:(ru|en)$/, async (ctx) => {
+  c.action(callbackPattern.language, async (ctx) => {
     await ctx.answerCbQuery().catch(() => undefined);
     await ctx.editMessageReplyMarkup(undefined).catch(() => undefined);
     await applyLang(ctx, ctx.match[1]!);

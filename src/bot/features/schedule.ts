@@ -5,9 +5,9 @@ import { adminOnly } from '../access.js';
 import { commandPayload } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';
 import { conversation, seenVersion, startConversation, type Step } from '../conversation.js';
-import { UserError } from '../../services/errors.js';
+import { UserError } from '../../domain/errors.js';
 import type { Feature } from '../feature.js';
-import type { Texts } from '../i18n/index.js';
+import type { Texts } from '../../i18n/index.js';
 import { firstMissing } from '../steps.js';
 
 export function describeSchedule(t: Texts, s: Schedule): string {

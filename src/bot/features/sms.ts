@@ -4,11 +4,11 @@
  * the gateway's approved list where it has one (a warning, the setting is saved anyway).
  */
 import { Composer } from 'telegraf';
-import { createSmsProvider, type SmsProvider } from '../../delivery/channels/sms/index.js';
+import { createSmsProvider, type SmsProvider } from '../../services/gateways.js';
 import { SMS_PROVIDERS, type SmsProviderName } from '../../domain/types.js';
 import { scrub } from '../../logger.js';
 import { mask } from '../../secrets.js';
-import { UserError } from '../../services/errors.js';
+import { UserError } from '../../domain/errors.js';
 import {
   SMS_SECRET_KINDS,
   checkSmsSender,
@@ -22,7 +22,7 @@ import {
   type SmsFallback,
   type SmsInput,
 } from '../../services/settings.js';
-import { isOff } from '../../services/task-values.js';
+import { isOff } from '../../domain/off-words.js';
 import { adminOnly } from '../access.js';
 import { commandPayload, tokenize } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';

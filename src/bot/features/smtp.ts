@@ -4,10 +4,10 @@
  * A message that carried a password is deleted from the chat.
  */
 import { Composer } from 'telegraf';
-import { createEmailChannel, parseSmtpUrl } from '../../delivery/channels/email.js';
+import { createEmailChannel, parseSmtpUrl } from '../../services/gateways.js';
 import { scrub } from '../../logger.js';
 import { mask } from '../../secrets.js';
-import { UserError } from '../../services/errors.js';
+import { UserError } from '../../domain/errors.js';
 import { isEmail } from '../../services/people.js';
 import {
   checkSmtpFrom,
@@ -24,6 +24,7 @@ import type { BotContext, BotDeps } from '../context.js';
 import { conversation, seenVersion, startConversation, type Step, type Values } from '../conversation.js';
 import type { Feature } from '../feature.js';
 import { firstMissing } from '../steps.js';
+import { smtpSecurityFor } from '../../domain/gateways.js';
 
 const NO_LOGIN = '-';
 /** The word that allows a login over an unencrypted connection. */
@@ -174,7 +175,7 @@ function steps(): Step[] {
           { text: 'none', value: 'none' },
         ];
         // The usual choice for the chosen port first.
-        const first = v.port === '465' ? 'tls' : v.port === '587' ? 'starttls' : 'none';
+        const first = smtpSecurityFor(Number(v.port));
         return [all.sort((a, b) => Number(b.value === first) - Number(a.value === first))];
       },
       parse: (raw) => checkSmtpSecurity(raw),

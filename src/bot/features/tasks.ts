@@ -18,11 +18,12 @@ import type { BotContext, BotDeps } from '../context.js';
 import { conversation, startConversation, type Step } from '../conversation.js';
 import type { Feature } from '../feature.js';
 import { channelList, clip, dateTime } from '../format.js';
-import type { Texts } from '../i18n/index.js';
+import type { Texts } from '../../i18n/index.js';
 import { taskButtons } from '../keyboards.js';
 import { firstMissing, rows, taskStep } from '../steps.js';
 import { viewerOf } from '../viewer.js';
 import { canChange } from '../../domain/access.js';
+import { callbackData, callbackPattern } from '../../domain/callback-data.js';
 
 /** A field value as people read it (status and priority keys translated). */
 export function displayValue(t: Texts, field: string, value: string): string {
@@ -39,7 +40,7 @@ async function create(ctx: BotContext, title: string, isPrivate: boolean): Promi
   const n = await createTask({ title, authorId: ctx.person._id, private: isPrivate });
   await ctx.reply(
     ctx.t.taskCreated(n, title.trim().replace(/\s+/g, ' ')) + (isPrivate ? `\n${ctx.t.taskPrivateCreated(n)}` : ''),
-    Markup.inlineKeyboard([[Markup.button.callback(ctx.t.watchButton, `tw:chan:${n}`)]]),
+    Markup.inlineKeyboard([[Markup.button.callback(ctx.t.watchButton, callbackData.channels(n))]]),
   );
 }
 
@@ -56,7 +57,7 @@ async function showTask(ctx: BotContext, n: number): Promise<void> {
     t.taskDue(task.due ? formatDue(task.due, zone) : undefined),
     t.taskAuthor(author?.name ?? '—'),
     t.taskAssignee(assignee?.name),
-    t.taskObservers(observerCount, mine ? channelList(t, mine.channels as string[]) : undefined),
+    t.taskObservers(observerCount, mine ? channelList(t, mine.channels) : undefined),
   ];
   if (task.description) lines.push(t.taskDescription(task.description));
   if (changes.length) {
@@ -90,7 +91,7 @@ async function listTasks(ctx: BotContext): Promise<void> {
     t.taskLine(task.number, task.title, displayValue(t, 'status', task.status), roles.map((r) => t.role[r]).join(', ')),
   );
   const buttons = rows(
-    list.slice(0, 8).map(({ task }) => Markup.button.callback(`#${task.number}`, `task:view:${task.number}`)),
+    list.slice(0, 8).map(({ task }) => Markup.button.callback(`#${task.number}`, callbackData.taskView(task.number))),
     4,
   );
   await ctx.reply(clip([t.tasksTitle, ...lines].join('\n')), Markup.inlineKeyboard(buttons));
@@ -199,7 +200,7 @@ export function tasksFeature(deps: BotDeps): Feature {
     const payload = commandPayload(ctx);
     return payload ? showTask(ctx, parseTaskNumber(payload)) : startConversation(ctx, 'conv:task');
   });
-  c.action(/^task:view:(\d+)$/, async (ctx) => {
+  c.action(callbackPattern.taskView, async (ctx) => {
     await ctx.answerCbQuery().catch(() => undefined);
     await showTask(ctx, Number(ctx.match[1]));
   });
@@ -219,7 +220,7 @@ export function tasksFeature(deps: BotDeps): Feature {
     const payload = commandPayload(ctx);
     return payload ? edit(ctx, parseTaskNumber(payload), 'status', 'done') : startConversation(ctx, 'conv:done');
   });
-  c.action(/^task:done:(\d+)$/, async (ctx) => {
+  c.action(callbackPattern.taskDone, async (ctx) => {
     await ctx.answerCbQuery().catch(() => undefined);
     await edit(ctx, Number(ctx.match[1]), 'status', 'done');
   });

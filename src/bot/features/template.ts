@@ -1,14 +1,14 @@
 /** Notification templates (admin): `/template <email_subject|email_body|sms> [text|default]`, with a preview. */
 import { Composer } from 'telegraf';
-import { DEFAULT_TEMPLATES, renderPreview, type TemplateKind } from '../../domain/templates.js';
+import { DEFAULT_TEMPLATES, type TemplateKind } from '../../domain/templates.js';
+import { renderPreview } from '../../domain/template-preview.js';
 import { analyzeSms } from '../../domain/sms-segments.js';
-import type { Language } from '../../domain/types.js';
 import { TEMPLATE_KINDS, getTemplate, parseTemplateKind, saveTemplate } from '../../services/settings.js';
 import { adminOnly } from '../access.js';
 import { commandPayload, splitFirst } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';
 import { conversation, seenVersion, startConversation, type Step } from '../conversation.js';
-import { UserError } from '../../services/errors.js';
+import { UserError } from '../../domain/errors.js';
 import type { Feature } from '../feature.js';
 import { clip } from '../format.js';
 import { firstMissing } from '../steps.js';
@@ -16,7 +16,7 @@ import { firstMissing } from '../steps.js';
 const RESET_WORDS = ['default', 'reset', 'по умолчанию', 'сброс'];
 
 function preview(ctx: BotContext, kind: TemplateKind, template: string): string {
-  const text = renderPreview(kind, template, ctx.person.language as Language);
+  const text = renderPreview(kind, template, ctx.person.language);
   const lines = [ctx.t.templatePreview(text)];
   if (kind === 'sms') {
     const a = analyzeSms(text);
@@ -27,7 +27,7 @@ function preview(ctx: BotContext, kind: TemplateKind, template: string): string 
 
 async function current(ctx: BotContext, kind: TemplateKind): Promise<{ text: string; isDefault: boolean }> {
   const saved = await getTemplate(kind);
-  return saved ? { text: saved, isDefault: false } : { text: DEFAULT_TEMPLATES[ctx.person.language as Language][kind], isDefault: true };
+  return saved ? { text: saved, isDefault: false } : { text: DEFAULT_TEMPLATES[ctx.person.language][kind], isDefault: true };
 }
 
 async function show(ctx: BotContext, kind: TemplateKind): Promise<void> {

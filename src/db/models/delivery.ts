@@ -47,7 +47,6 @@ deliverySchema.index({ change: 1, person: 1, channel: 1 }, { unique: true });
 /** The due-delivery query: pending and due, or sending with an expired lease. */
 deliverySchema.index({ status: 1, nextAttemptAt: 1 });
 deliverySchema.index({ status: 1, leaseUntil: 1 });
-deliverySchema.index({ leaseOwner: 1 });
 deliverySchema.index({ taskNumber: 1, status: 1 });
 
 export type Delivery = InferSchemaType<typeof deliverySchema>;

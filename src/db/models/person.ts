@@ -1,5 +1,5 @@
 import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
-import { CHANNELS, LANGUAGES, ROLES } from '../../domain/types.js';
+import { CHANNELS, DEFAULT_PARTICIPANT_CHANNELS, LANGUAGES, ROLES } from '../../domain/types.js';
 
 const personSchema = new Schema(
   {
@@ -20,7 +20,7 @@ const personSchema = new Schema(
     /** Whether e-mail is held in quiet hours too (SMS always is). */
     quietEmail: { type: Boolean, default: false },
     /** Channels used for tasks the person authored or is assigned to. */
-    participantChannels: { type: [String], enum: CHANNELS, default: ['email'] },
+    participantChannels: { type: [String], enum: CHANNELS, default: () => [...DEFAULT_PARTICIPANT_CHANNELS] },
     /** Whether the person also hears about their own edits. */
     notifySelf: { type: Boolean, default: false },
   },

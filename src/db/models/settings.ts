@@ -1,5 +1,7 @@
 import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
 import { SMS_PROVIDERS } from '../../domain/types.js';
+import { DEFAULT_SMS_FALLBACK, DEFAULT_SMS_MAX_PARTS, SMS_FALLBACKS, SMTP_SECURITIES } from '../../domain/gateways.js';
+import { DEFAULT_SCHEDULE } from '../../domain/schedule.js';
 
 /** The one settings document has this `_id`. */
 export const SETTINGS_ID = 'global';
@@ -13,7 +15,7 @@ const settingsSchema = new Schema(
           host: String,
           port: Number,
           /** `tls`: TLS from the start (465); `starttls`: upgrade (587); `none`: plain. */
-          security: { type: String, enum: ['tls', 'starttls', 'none'] },
+          security: { type: String, enum: SMTP_SECURITIES },
           user: String,
           /** AES-256-GCM, see src/secrets.ts. */
           passwordEnc: String,
@@ -40,9 +42,9 @@ const settingsSchema = new Schema(
           sender: String,
           translit: { type: Boolean, default: false },
           /** Longer texts are cut to this many parts with an ellipsis. */
-          maxParts: { type: Number, default: 3 },
+          maxParts: { type: Number, default: DEFAULT_SMS_MAX_PARTS },
           /** Where a notification goes when its SMS fails for good. */
-          fallback: { type: String, enum: ['none', 'telegram', 'email'], default: 'telegram' },
+          fallback: { type: String, enum: SMS_FALLBACKS, default: DEFAULT_SMS_FALLBACK },
           /** Send through the gateway's test mode (sms.ru `test=1`): nothing is sent or charged. */
           testMode: { type: Boolean, default: false },
           /** ISO 3166 codes SMS phones must belong to (`/sms countries=RU,KZ`); absent or empty: any. */
@@ -59,13 +61,13 @@ const settingsSchema = new Schema(
     schedule: {
       type: new Schema(
         {
-          kind: { type: String, enum: ['interval', 'cron', 'off'], default: 'interval' },
-          everyMinutes: { type: Number, default: 1 },
+          kind: { type: String, enum: ['interval', 'cron', 'off'], default: DEFAULT_SCHEDULE.kind },
+          everyMinutes: Number,
           cron: String,
         },
         { _id: false },
       ),
-      default: () => ({ kind: 'interval', everyMinutes: 1 }),
+      default: () => ({ ...DEFAULT_SCHEDULE }),
     },
     /** Bumped on every change, so that workers rebuild transports only when it moved. */
     version: { type: Number, default: 0 },

@@ -6,23 +6,9 @@ import addressparser from 'nodemailer/lib/addressparser';
 import type { NodemailerError } from 'nodemailer';
 import { scrub, type Logger } from '../../logger.js';
 import { PermanentDeliveryError, TemporaryDeliveryError, type ChannelSender, type OutgoingMessage, type Receipt } from './types.js';
+import { smtpPortFor, smtpSecurityFor, SMTP_SECURITIES, type SmtpSecurity, type SmtpSettings } from '../../domain/gateways.js';
 
-export interface SmtpSettings {
-  host: string;
-  port: number;
-  /** `tls`: TLS from the start (465); `starttls`: upgrade required (587); `none`: plain, STARTTLS never tried. */
-  security: 'tls' | 'starttls' | 'none';
-  user?: string;
-  /** Decrypted; never logged, never in an error message. */
-  password?: string;
-  /**
-   * With `security: 'none'` and a login: the admin allowed the login to go unencrypted. Without it the
-   * transport insists on STARTTLS before logging in, so a server without it never sees the password.
-   */
-  insecureLogin?: boolean;
-  /** Sender, `Name <address>` or a bare address. */
-  from: string;
-}
+export type { SmtpSettings } from '../../domain/gateways.js';
 
 export interface EmailChannelOptions {
   /** Connection, greeting and socket inactivity timeout, in ms. @defaultValue 10_000 */
@@ -46,6 +32,7 @@ const CRLF = /[\r\n]/;
 
 /** Removes line breaks (and other control characters) from a header value. */
 function headerValue(s: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they must not reach a header
   return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
 }
 
@@ -60,7 +47,7 @@ function checkRecipient(to: string): string {
   return to.trim();
 }
 
-function describeSecurity(s: SmtpSettings['security']): string {
+function describeSecurity(s: SmtpSecurity): string {
   return s === 'tls' ? 'TLS' : s === 'starttls' ? 'STARTTLS' : 'no encryption';
 }
 
@@ -230,16 +217,17 @@ export function parseSmtpUrl(url: string): Omit<SmtpSettings, 'from'> {
   if (!host) fail('the host is missing');
   if (u.pathname && u.pathname !== '/') fail('unexpected path after the host');
   if (u.hash) fail('unexpected "#" part');
-  let port = scheme === 'smtps' ? 465 : 587;
+  let port = smtpPortFor(scheme === 'smtps' ? 'tls' : 'starttls');
   if (u.port) {
     port = Number(u.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) fail('bad port');
   }
-  let security: SmtpSettings['security'] = scheme === 'smtps' ? 'tls' : port === 587 ? 'starttls' : 'none';
+  // smtp:// never means TLS from the start, whatever the port: plain, or STARTTLS on its port.
+  let security: SmtpSecurity = scheme === 'smtps' ? 'tls' : smtpSecurityFor(port) === 'starttls' ? 'starttls' : 'none';
   for (const [key, value] of u.searchParams) {
     if (key !== 'security') fail(`unknown parameter "${key}"`);
-    if (value !== 'none' && value !== 'starttls' && value !== 'tls') fail('security must be none, starttls or tls');
-    security = value as SmtpSettings['security'];
+    if (!(SMTP_SECURITIES as readonly string[]).includes(value)) fail(`security must be ${SMTP_SECURITIES.join(', ')}`);
+    security = value as SmtpSecurity;
   }
   const decode = (s: string, what: string): string => {
     try {

@@ -2,7 +2,8 @@ import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { SecretBox } from '../../secrets.js';
 import type { TemplateKind } from '../../domain/templates.js';
-import { loadSmsSettings, loadSmtpSettings, loadTemplates } from '../../services/settings.js';
+import { loadSmsSettings, loadSmtpSettings, loadTemplates } from '../../db/settings-store.js';
+import { DEFAULT_SMS_FALLBACK, DEFAULT_SMS_MAX_PARTS, type SmsFallback } from '../../domain/gateways.js';
 import { createEmailChannel } from './email.js';
 import { createSmsProvider, smsChannel } from './sms/index.js';
 import type { SmsProvider } from './sms/provider.js';
@@ -15,7 +16,7 @@ export interface ChannelSet {
   senders: Readonly<Partial<Record<Channel, ChannelSender>>>;
   smsProvider?: SmsProvider;
   smsMaxParts: number;
-  smsFallback: 'none' | 'telegram' | 'email';
+  smsFallback: SmsFallback;
   templates: Partial<Record<TemplateKind, string>>;
   /** Domain of the sender address, for Message-IDs. */
   mailDomain: string;
@@ -58,13 +59,13 @@ export async function buildChannels(deps: { config: Config; secrets: SecretBox; 
   return {
     senders: Object.freeze(senders),
     smsProvider,
-    smsMaxParts: sms?.maxParts ?? 3,
-    smsFallback: sms?.fallback ?? 'telegram',
+    smsMaxParts: sms?.maxParts ?? DEFAULT_SMS_MAX_PARTS,
+    smsFallback: sms?.fallback ?? DEFAULT_SMS_FALLBACK,
     templates,
     mailDomain,
     missing,
     async close() {
-      await Promise.all(Object.values(senders).map((s) => s.close?.()));
+      await Promise.all(Object.values(senders).map(async (s) => s.close?.()));
     },
   };
 }

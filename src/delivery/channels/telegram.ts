@@ -4,7 +4,9 @@
  */
 import { Telegram, TelegramError } from 'telegraf';
 import { scrub, type Logger } from '../../logger.js';
+import { clip, TELEGRAM_MAX_LENGTH } from '../../domain/text.js';
 import { PermanentDeliveryError, TemporaryDeliveryError, type ChannelSender, type OutgoingMessage, type Receipt } from './types.js';
+import { callbackData } from '../../domain/callback-data.js';
 
 export interface TelegramChannelOptions {
   token: string;
@@ -23,11 +25,6 @@ export interface TelegramChannelOptions {
 type ApiSignal = NonNullable<Parameters<Telegram['callApi']>[2]>['signal'];
 
 /** Telegram's limit for one text message. */
-const MAX_TEXT = 4096;
-
-/** Callback data of the buttons under a message about task `n`; the bot handles them. */
-export const unwatchCallback = (n: number): string => `tw:unwatch:${n}`;
-export const channelsCallback = (n: number): string => `tw:chan:${n}`;
 
 /**
  * Paces sends: at most `perSecond` in any second overall, and to each chat one at a time, at least
@@ -141,14 +138,6 @@ export function classifyTelegramError(err: unknown): TemporaryDeliveryError | Pe
   return new TemporaryDeliveryError(`Telegram API unreachable: ${what}`);
 }
 
-function cutText(text: string): string {
-  if (text.length <= MAX_TEXT) return text;
-  let end = MAX_TEXT - 1;
-  const c = text.charCodeAt(end - 1);
-  if (c >= 0xd800 && c <= 0xdbff) end -= 1;
-  return `${text.slice(0, end)}…`;
-}
-
 export function createTelegramChannel(opts: TelegramChannelOptions): ChannelSender {
   const telegram = new Telegram(opts.token, opts.apiRoot ? { apiRoot: opts.apiRoot } : {});
   const pacer = new SendPacer(Math.max(1, opts.perSecond ?? 30), Math.max(0, opts.perChatIntervalMs ?? 1000));
@@ -160,7 +149,7 @@ export function createTelegramChannel(opts: TelegramChannelOptions): ChannelSend
     async send(msg: OutgoingMessage): Promise<Receipt> {
       if (closed) throw new TemporaryDeliveryError('Telegram channel is closed');
       const chat = chatId(msg.to);
-      const text = cutText(msg.text);
+      const text = clip(msg.text, TELEGRAM_MAX_LENGTH);
       if (!text.trim()) throw new PermanentDeliveryError('Telegram message is empty', 'other');
       const n = msg.taskNumber;
       const buttons =
@@ -169,8 +158,8 @@ export function createTelegramChannel(opts: TelegramChannelOptions): ChannelSend
               reply_markup: {
                 inline_keyboard: [
                   [
-                    { text: `🔕 #${n}`, callback_data: unwatchCallback(n) },
-                    { text: `⚙️ #${n}`, callback_data: channelsCallback(n) },
+                    { text: `🔕 #${n}`, callback_data: callbackData.unwatch(n) },
+                    { text: `⚙️ #${n}`, callback_data: callbackData.channels(n) },
                   ],
                 ],
               },

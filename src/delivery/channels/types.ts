@@ -2,7 +2,7 @@
  * The contract every channel keeps. A channel knows its own protocol and nothing of tasks:
  * it gets an address and rendered text, sends, and says what happened.
  */
-import type { Channel } from '../../domain/types.js';
+import type { Channel, FailureCause } from '../../domain/types.js';
 
 /** One message to one address, rendered. */
 export interface OutgoingMessage {
@@ -38,12 +38,7 @@ export interface ChannelSender {
   close?(): Promise<void> | void;
 }
 
-/**
- * What went wrong, for admin alerts: one alert per cause (not per message).
- * `auth` SMTP login or gateway credentials refused; `balance` no money; `sender` sender name not approved;
- * `address` the recipient's address is bad or bouncing; `config` the channel is not configured.
- */
-export type FailureCause = 'auth' | 'balance' | 'sender' | 'address' | 'config' | 'other';
+export type { FailureCause } from '../../domain/types.js';
 
 /** Worth trying again later: SMTP 4xx, connection errors, timeouts, HTTP 5xx, gateway "retry later". */
 export class TemporaryDeliveryError extends Error {

@@ -1,5 +1,4 @@
-/** The SMS channel: picks the gateway client, adapts it to ChannelSender, and normalises phone numbers. */
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+/** The SMS channel: picks the gateway client and adapts it to ChannelSender. */
 import type { SmsProviderName } from '../../../domain/types.js';
 import type { ChannelSender, OutgoingMessage, Receipt } from '../types.js';
 import type { SmsProvider, SmsProviderOptions } from './provider.js';
@@ -32,13 +31,4 @@ export function smsChannel(provider: SmsProvider): ChannelSender {
   return {
     send: (message: OutgoingMessage): Promise<Receipt> => provider.send({ to: message.to, text: message.text }),
   };
-}
-
-/**
- * A phone as people type it (`+7 912 345-67-89`, `89123456789`, `8 (912) 345 67 89`) in E.164 (`+79123456789`),
- * or undefined when it is not a valid number. Numbers without `+` are read as numbers of `defaultCountry`.
- */
-export function normalizePhone(input: string, defaultCountry: CountryCode = 'RU'): string | undefined {
-  const phone = parsePhoneNumberFromString(input.trim(), defaultCountry);
-  return phone?.isValid() ? phone.number : undefined;
 }

@@ -2,24 +2,7 @@
 import type { SmsProviderName } from '../../../domain/types.js';
 import type { Receipt } from '../types.js';
 
-export interface SmsProviderOptions {
-  /** Gateway base URL, from configuration (SMSRU_BASE_URL …); tests point it at a double on loopback. */
-  baseUrl: string;
-  /** sms.ru login, SMSC login, SMS Aero e-mail, Twilio Account SID. Absent for sms.ru with api_id. */
-  login?: string;
-  /** Password, api_id, API key or auth token, decrypted. Never logged. */
-  secret: string;
-  /** Which kind of secret: `api_id` or `password` (sms.ru), `password` (SMSC), `api_key` (SMS Aero), `auth_token` (Twilio). */
-  secretKind: 'api_id' | 'password' | 'api_key' | 'auth_token';
-  /** Approved sender name (Twilio: the From number); absent: the account's default number sends. */
-  sender?: string;
-  /** Ask the gateway to transliterate Cyrillic (sms.ru `translit=1`). */
-  translit?: boolean;
-  /** Gateway test mode (sms.ru `test=1`): nothing is sent or charged. */
-  testMode?: boolean;
-  /** Timeout of every request, in ms. @defaultValue 10_000 */
-  timeoutMs?: number;
-}
+export type { SmsProviderOptions } from '../../../domain/gateways.js';
 
 export interface SmsMessage {
   /** E.164, with the +. */

@@ -1,6 +1,8 @@
 /** English texts; typed by the Russian ones, so that every key is here too. */
-import { LABELS } from '../../domain/labels.js';
-import type { UserErrorCode, UserErrorParams } from '../../services/errors.js';
+import { LABELS } from '../domain/labels.js';
+import type { UserErrorCode, UserErrorParams } from '../domain/errors.js';
+import type { Channel } from '../domain/types.js';
+import { nameIn } from './lookup.js';
 import type { Texts } from './ru.js';
 
 type P = UserErrorParams;
@@ -102,7 +104,7 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
     'This server has no encryption: the login and password would go in clear. Choose TLS (465) or STARTTLS (587), or, if there is no other way, add the word insecure at the end: /smtp smtp://login:password@host:25 "Name <from@example.org>" insecure',
 };
 
-const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } as Record<string, string>;
+const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } satisfies Record<Channel, string>;
 
 export const en: Texts = {
   langName: 'English',
@@ -115,15 +117,11 @@ export const en: Texts = {
   unknownCommand: (cmd: string) => `I do not know the command ${cmd}. The commands: /help`,
   notACommand: 'Send a command, e.g. /help — the list of everything I can do.',
   typeOrPress: 'Type the answer or press a button. To cancel: /cancel',
-  yes: 'yes',
-  no: 'no',
   none: '—',
-  notSet: 'not set',
-  skip: 'Skip',
   save: 'Save',
   on: 'on',
   off: 'off',
-  channel: (c: string) => channelNames[c] ?? c,
+  channel: (c: string) => nameIn(channelNames, c),
   status: LABELS.en.status,
   priority: LABELS.en.priority,
   field: LABELS.en.field,
@@ -248,7 +246,6 @@ export const en: Texts = {
   watching: (n, title, channels) => `You watch task #${n} "${title}": ${channels}.`,
   unwatched: (n) => `You no longer watch task #${n}.`,
   notWatching: (n) => `You were not watching task #${n}.`,
-  noWatched: 'You watch nothing.',
   askUnwatch: 'Stop watching which task?',
   observersTitle: (n, title) => `Observers of task #${n} "${title}":`,
   observerLine: (name, channels) => `• ${name} — ${channels}`,
@@ -351,7 +348,6 @@ export const en: Texts = {
   scheduleEvery: (n) => `every ${n} ${n === 1 ? 'minute' : 'minutes'}`,
   scheduleCron: (v) => `by cron "${v}"`,
   scheduleOff: 'off (only by /send)',
-  scheduleHelp: 'Change: /schedule every 5 min, /schedule 0 9-18 * * 1-5 (cron) or /schedule off',
   scheduleSaved: (v) => `Schedule saved: ${v}.`,
   scheduleNotApplied: 'The schedule is saved but could not be applied now; it takes effect on restart.',
   askSchedule: 'How often to send notifications? Pick or type (every 10 min, a cron expression, off):',
@@ -379,6 +375,24 @@ export const en: Texts = {
   queueNextRun: (when) => (when ? `Next scheduled run: ${when}.` : 'The schedule is off: dispatch only by /send.'),
   queueFailures: 'Frequent failures:',
 
+  // admin alerts (the provider's own words appear only quoted, as they came)
+  alert: {
+    waiting: ' Notifications wait and go out once it is fixed.',
+    auth: (channel, detail) =>
+      channel === 'email'
+        ? `the mail server refused the login (it said: "${detail}"). Check the login and password with /smtp, then /smtp test.`
+        : `${nameIn(channelNames, channel)}: the gateway refused access (it said: "${detail}"). Check the settings with /sms, then /sms test.`,
+    balance: (detail) => `the SMS gateway account has no money (it said: "${detail}"). Top it up; /sms balance shows what is left.`,
+    sender: (detail) =>
+      `the SMS gateway does not accept the sender name (it said: "${detail}"). Get it approved on the gateway's site or clear it: /sms sender=off. /sms senders lists approved names.`,
+    address: (name, channel, address, detail) =>
+      `notifications to ${name} (${nameIn(channelNames, channel)}: ${address}) fail (it said: "${detail}"). Fix the address with /email or /phone.`,
+    config: {
+      email: 'E-mail notifications are waiting: the mail server is not configured. An admin sets it with /smtp.',
+      sms: 'SMS notifications are waiting: the SMS gateway is not configured. An admin sets it with /sms.',
+      telegram: 'Telegram notifications are waiting: BOT_TOKEN is not set for the worker.',
+    },
+  },
   // task access
   taskPrivateCreated: (n) =>
     `The task is private: only its author, assignee, observers and admins see it. Open it to all: /edit ${n} private off`,

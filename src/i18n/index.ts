@@ -1,5 +1,5 @@
-import type { Language } from '../../domain/types.js';
-import { UserError } from '../../services/errors.js';
+import type { Language } from '../domain/types.js';
+import { UserError } from '../domain/errors.js';
 import { en } from './en.js';
 import { ru, type Texts } from './ru.js';
 

@@ -1,6 +1,11 @@
 /** Russian texts (the default). The words are the ones users of the original know: «Наблюдатели», «SMS-шлюз»… */
-import { LABELS } from '../../domain/labels.js';
-import type { UserErrorCode, UserErrorParams } from '../../services/errors.js';
+import { LABELS } from '../domain/labels.js';
+import type { UserErrorCode, UserErrorParams } from '../domain/errors.js';
+import type { CommandName } from '../domain/commands.js';
+import type { SmsFallback } from '../domain/gateways.js';
+import type { TemplateKind } from '../domain/templates.js';
+import type { Channel, TaskRole } from '../domain/types.js';
+import { nameIn } from './lookup.js';
 
 type P = UserErrorParams;
 const s = (v: string | number | undefined) => String(v ?? '');
@@ -103,7 +108,7 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
     'Этот сервер без шифрования: логин и пароль ушли бы открытым текстом. Выберите TLS (465) или STARTTLS (587), или, если иначе нельзя, добавьте в конце слово insecure: /smtp smtp://логин:пароль@host:25 "Имя <from@example.org>" insecure',
 };
 
-const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } as Record<string, string>;
+const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } satisfies Record<Channel, string>;
 
 export const ru = {
   langName: 'русский',
@@ -117,19 +122,15 @@ export const ru = {
   unknownCommand: (cmd: string) => `Не знаю команды ${cmd}. Список команд: /help`,
   notACommand: 'Напишите команду, например /help — список всего, что я умею.',
   typeOrPress: 'Напишите ответ или нажмите кнопку. Отменить: /cancel',
-  yes: 'да',
-  no: 'нет',
   none: '—',
-  notSet: 'не задан',
-  skip: 'Пропустить',
   save: 'Сохранить',
   on: 'вкл.',
   off: 'выкл.',
-  channel: (c: string) => channelNames[c] ?? c,
+  channel: (c: string) => nameIn(channelNames, c),
   status: LABELS.ru.status,
   priority: LABELS.ru.priority,
   field: LABELS.ru.field,
-  role: { author: 'автор', assignee: 'исполнитель', observer: 'наблюдатель' } as Record<string, string>,
+  role: { author: 'автор', assignee: 'исполнитель', observer: 'наблюдатель' } satisfies Record<TaskRole, string>,
 
   // start / help
   welcome: (name: string) =>
@@ -177,7 +178,7 @@ export const ru = {
     invite: { desc: 'ссылка-приглашение; list — список, revoke — отозвать', example: '/invite 5 7 (на 5 человек, 7 дней)' },
     members: { desc: 'участники, заявки, исключённые', example: '/members' },
     remove: { desc: 'исключить человека', example: '/remove @ivan' },
-  } as Record<string, { desc: string; example: string }>,
+  } satisfies Record<CommandName, { desc: string; example: string }>,
 
   // profile
   profileTitle: (name: string, username: string | undefined, admin: boolean) =>
@@ -253,7 +254,6 @@ export const ru = {
   watching: (n: number, title: string, channels: string) => `Вы наблюдаете за заданием #${n} «${title}»: ${channels}.`,
   unwatched: (n: number) => `Вы больше не наблюдаете за заданием #${n}.`,
   notWatching: (n: number) => `Вы и не наблюдали за заданием #${n}.`,
-  noWatched: 'Вы ни за чем не наблюдаете.',
   askUnwatch: 'За каким заданием перестать наблюдать?',
   observersTitle: (n: number, title: string) => `Наблюдатели задания #${n} «${title}»:`,
   observerLine: (name: string, channels: string) => `• ${name} — ${channels}`,
@@ -322,7 +322,7 @@ export const ru = {
     `Шлюз: ${o.provider}\nЛогин: ${o.login}\n${o.secretKind}: ${o.secret}\nИмя отправителя: ${o.sender}\n` +
     `Транслит: ${o.translit}; тестовый режим: ${o.testMode}\nНе больше ${o.maxParts} SMS в сообщении; если SMS не дошло — ${o.fallback}`,
   smsSenderNone: 'нет (отправляет номер учётной записи)',
-  smsFallback: { none: 'ничего', telegram: 'в Telegram', email: 'на e-mail' } as Record<string, string>,
+  smsFallback: { none: 'ничего', telegram: 'в Telegram', email: 'на e-mail' } satisfies Record<SmsFallback, string>,
   smsHelp:
     'Изменить: /sms smsru api_id=XXXX sender=MyCompany (или /sms smsru login=… password=…), /sms setup — по шагам\n' +
     'Ещё параметры: translit=on, test=on, parts=3, fallback=telegram|email|none\nПроверить: /sms test · баланс: /sms balance · имена отправителей: /sms senders · удалить: /sms off',
@@ -355,7 +355,7 @@ export const ru = {
   smsNoSenders: (provider: string) => `У шлюза ${provider} нет списка имён отправителей.`,
 
   // templates
-  templateKindName: { email_subject: 'тема письма', email_body: 'текст письма', sms: 'текст SMS' } as Record<string, string>,
+  templateKindName: { email_subject: 'тема письма', email_body: 'текст письма', sms: 'текст SMS' } satisfies Record<TemplateKind, string>,
   templateShow: (kind: string, name: string, text: string, isDefault: boolean) =>
     `Шаблон ${kind} (${name})${isDefault ? ', по умолчанию' : ''}:\n${text}`,
   templateHelp: (kind: string) =>
@@ -377,7 +377,6 @@ export const ru = {
     n === 1 ? 'каждую минуту' : `${plural(n, 'каждую', 'каждые', 'каждые')} ${n} ${plural(n, 'минуту', 'минуты', 'минут')}`,
   scheduleCron: (v: string) => `по cron «${v}»`,
   scheduleOff: 'выключена (только по /send)',
-  scheduleHelp: 'Изменить: /schedule every 5 min, /schedule 0 9-18 * * 1-5 (cron) или /schedule off',
   scheduleSaved: (v: string) => `Расписание сохранено: ${v}.`,
   scheduleNotApplied: 'Расписание сохранено, но применить его сейчас не удалось; оно вступит в силу при перезапуске.',
   askSchedule: 'Как часто рассылать оповещения? Выберите или напишите (every 10 min, cron-выражение, off):',
@@ -407,6 +406,24 @@ export const ru = {
     when ? `Следующая по расписанию: ${when}.` : 'Расписание выключено: рассылка только по /send.',
   queueFailures: 'Частые ошибки:',
 
+  // admin alerts (the provider's own words appear only quoted, as they came)
+  alert: {
+    waiting: ' Уведомления ждут и уйдут после исправления.',
+    auth: (channel: Channel, detail: string) =>
+      channel === 'email'
+        ? `почтовый сервер отказал во входе (ответ сервера: «${detail}»). Проверьте логин и пароль: /smtp, затем /smtp test.`
+        : `${nameIn(channelNames, channel)}: шлюз отклонил доступ (ответ: «${detail}»). Проверьте настройки: /sms, затем /sms test.`,
+    balance: (detail: string) => `на счёте SMS-шлюза нет денег (ответ шлюза: «${detail}»). Пополните баланс; /sms balance покажет остаток.`,
+    sender: (detail: string) =>
+      `SMS-шлюз не принимает имя отправителя (ответ шлюза: «${detail}»). Согласуйте его на сайте шлюза или очистите: /sms sender=off. /sms senders покажет согласованные имена.`,
+    address: (name: string, channel: Channel, address: string, detail: string) =>
+      `уведомления для ${name} (${nameIn(channelNames, channel)}: ${address}) не доставляются (ответ: «${detail}»). Исправьте адрес: /email или /phone.`,
+    config: {
+      email: 'E-mail-уведомления ждут: почтовый сервер не настроен. Администратор настраивает его командой /smtp.',
+      sms: 'SMS-уведомления ждут: SMS-шлюз не настроен. Администратор настраивает его командой /sms.',
+      telegram: 'Telegram-уведомления ждут: обработчику не задан BOT_TOKEN.',
+    } satisfies Record<Channel, string>,
+  },
   // task access
   taskPrivateCreated: (n: number) =>
     `Задание приватное: его видят только автор, исполнитель, наблюдатели и администраторы. Открыть всем: /edit ${n} private off`,

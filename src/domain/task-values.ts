@@ -1,6 +1,7 @@
 /** Parsing what people type for task fields: field names, statuses, priorities, due dates. No I/O. */
 import { DateTime } from 'luxon';
-import { EDITABLE_FIELDS, PRIORITIES, TASK_STATUSES, type EditableField, type Priority, type TaskStatus } from '../domain/types.js';
+import { EDITABLE_FIELDS, PRIORITIES, TASK_STATUSES, type EditableField, type Priority, type TaskStatus } from './types.js';
+import { isOff } from './off-words.js';
 import { UserError } from './errors.js';
 
 export const TITLE_MAX = 200;
@@ -71,12 +72,6 @@ export function parsePriority(raw: string): Priority {
   const alias = PRIORITY_ALIASES[s];
   if (alias) return alias;
   throw new UserError('priority_invalid', { value: raw.trim(), values: PRIORITIES.join(', ') });
-}
-
-export const OFF_WORDS = ['off', 'нет', 'none', '-', 'убрать'];
-
-export function isOff(raw: string): boolean {
-  return OFF_WORDS.includes(raw.trim().toLowerCase());
 }
 
 const ON_WORDS = ['on', 'yes', 'true', '1', 'да', 'вкл'];

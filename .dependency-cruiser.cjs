@@ -1,0 +1,80 @@
+/**
+ * The direction of imports in src/ (low to high):
+ *   domain → i18n, core (config, logger, secrets) → db → delivery → services → bot → scheduler → http → main, jobs
+ * A module may import its own layer and the layers below it, never one above, and never in a circle.
+ * `npm run lint` runs this after ESLint; any violation fails it.
+ */
+const layers = [
+  ['domain', '^src/domain/'],
+  ['i18n', '^src/i18n/'],
+  ['core', '^(src/(config|logger|secrets)\\.ts|config/)'],
+  ['db', '^src/db/'],
+  ['delivery', '^src/delivery/'],
+  ['services', '^src/services/'],
+  ['bot', '^src/bot/'],
+  ['scheduler', '^src/scheduler/'],
+  ['http', '^src/http/'],
+  ['main', '^(src/main\\.ts|jobs/)'],
+];
+
+/** i18n and core sit side by side just above domain: neither may import the other. */
+const peers = { i18n: ['core'], core: ['i18n'] };
+
+const upward = layers.slice(0, -1).map(([name, path], i) => ({
+  name: `no-upward-from-${name}`,
+  comment: `${name} may import only its own layer and those below it`,
+  severity: 'error',
+  from: { path },
+  to: { path: [...layers.slice(i + 1).map(([, p]) => p), ...(peers[name] ?? []).map((n) => layers.find(([m]) => m === n)[1])] },
+}));
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'a cycle makes two modules one: break it by moving the shared part down a layer',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    ...upward,
+    {
+      name: 'bot-knows-delivery-by-its-port',
+      comment: 'the bot reaches delivery only through src/delivery/port.ts (gateway checks go through services)',
+      severity: 'error',
+      from: { path: '^src/bot/' },
+      to: { path: '^src/delivery/', pathNot: '^src/delivery/port\\.ts$' },
+    },
+    {
+      name: 'channels-know-no-engine',
+      comment: 'a channel knows its own protocol, not the dispatch engine around it',
+      severity: 'error',
+      from: { path: '^src/delivery/channels/' },
+      to: { path: '^src/delivery/', pathNot: '^src/delivery/channels/' },
+    },
+    {
+      name: 'domain-is-pure',
+      comment: 'domain code does no I/O: no mongoose, telegraf, nodemailer, node-fetch, bree, pino',
+      severity: 'error',
+      from: { path: '^src/domain/' },
+      to: { path: 'node_modules/(mongoose|mongodb|telegraf|nodemailer|node-fetch|bree|pino)/' },
+    },
+    {
+      name: 'not-to-test',
+      comment: 'production code never imports test code',
+      severity: 'error',
+      from: { path: '^(src|jobs|config)/' },
+      to: { path: '^test/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js'],
+    },
+  },
+};

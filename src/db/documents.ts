@@ -1,0 +1,48 @@
+/**
+ * Document types as the models return them. `HydratedDocument<InferSchemaType<…>>` in src/db/models differs
+ * from what `Model.create()`/`findById()` return for Change and Settings (versionKey: false), so the services
+ * use these; and the lean shapes the delivery engine reads, defined once.
+ */
+import type { Types } from 'mongoose';
+import type { ChangeModel, Delivery, SettingsModel } from './models/index.js';
+
+export type SettingsDoc = ReturnType<(typeof SettingsModel)['hydrate']>;
+export type ChangeDocument = ReturnType<(typeof ChangeModel)['hydrate']>;
+
+/** A Delivery as `.lean()` returns it. */
+export type LeanDelivery = Delivery & { _id: Types.ObjectId };
+
+/**
+ * The fields of a Person the delivery engine reads (planning, dispatch, the dry run), as `.lean()` returns
+ * them after a `.select(RECIPIENT_FIELDS)`.
+ */
+export interface LeanRecipient {
+  _id: Types.ObjectId;
+  telegramId: number;
+  name: string;
+  email?: string | null;
+  phone?: string | null;
+  timezone: string;
+  language: string;
+  quietHours?: { start?: string | null; end?: string | null } | null;
+  quietEmail?: boolean | null;
+  participantChannels?: string[];
+  notifySelf?: boolean | null;
+  /** admin, member, pending or blocked: only members and admins hear of anything. */
+  role?: string | null;
+}
+
+/** The projection that gives a {@link LeanRecipient}. */
+export const RECIPIENT_FIELDS = {
+  telegramId: 1,
+  name: 1,
+  email: 1,
+  phone: 1,
+  timezone: 1,
+  language: 1,
+  quietHours: 1,
+  quietEmail: 1,
+  participantChannels: 1,
+  notifySelf: 1,
+  role: 1,
+} as const satisfies Partial<Record<keyof LeanRecipient, 1>>;

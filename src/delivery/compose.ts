@@ -1,0 +1,116 @@
+/**
+ * Composing messages: what one person gets on one channel in one run is one message. Dispatch sends what
+ * these functions compose, and `/send dry` counts the SMS parts of the very same composition, so the
+ * preview and the message agree.
+ */
+import type { LeanRecipient } from '../db/documents.js';
+import { RECIPIENT_FIELDS } from '../db/documents.js';
+import { ChangeModel, PersonModel, TaskModel } from '../db/models/index.js';
+import { fitSms, type SmsAnalysis } from '../domain/sms-segments.js';
+import { renderEmail, renderSms, renderTelegram, type TemplateKind } from '../domain/templates.js';
+import type { Channel, Language } from '../domain/types.js';
+import type { OutgoingMessage } from './channels/types.js';
+import { addressOf } from './new-delivery.js';
+import { notificationItems, objectIds } from './notification-items.js';
+
+/** The least of a delivery that composing needs. */
+export interface DeliveryRef {
+  _id: unknown;
+  change: unknown;
+  task: unknown;
+  person: unknown;
+  channel: string;
+  address: string;
+}
+
+/** The changes, tasks and people (recipients and actors) a set of deliveries refers to, by id string. */
+export interface BatchContext {
+  changeById: Parameters<typeof notificationItems>[1];
+  taskById: Parameters<typeof notificationItems>[2];
+  personById: Map<string, LeanRecipient>;
+}
+
+/** What one person gets on one channel: one message about one or more deliveries. */
+export interface MessageGroup<D extends DeliveryRef> {
+  person: LeanRecipient;
+  channel: Channel;
+  deliveries: D[];
+}
+
+/** What composing needs of the settings. */
+export interface ComposeSettings {
+  templates: Partial<Record<TemplateKind, string>>;
+  smsMaxParts: number;
+  /** Domain of the sender address, for e-mail Message-IDs. */
+  mailDomain: string;
+}
+
+/** Loads what `deliveries` refer to: three queries, whatever their number. */
+export async function loadBatchContext(deliveries: DeliveryRef[]): Promise<BatchContext> {
+  const changes = await ChangeModel.find({ _id: { $in: objectIds(deliveries.map((d) => d.change)) } }).lean();
+  const [tasks, people] = await Promise.all([
+    TaskModel.find({ _id: { $in: objectIds(deliveries.map((d) => d.task)) } }).lean(),
+    PersonModel.find({ _id: { $in: objectIds([...deliveries.map((d) => d.person), ...changes.map((c) => c.actor)]) } })
+      .select(RECIPIENT_FIELDS)
+      .lean<LeanRecipient[]>(),
+  ]);
+  return {
+    changeById: new Map(changes.map((c) => [String(c._id), c])),
+    taskById: new Map(tasks.map((t) => [String(t._id), t])),
+    personById: new Map(people.map((p) => [String(p._id), p])),
+  };
+}
+
+/**
+ * Groups deliveries by person and channel, in their order. Those whose person, change or task no longer
+ * exists are `orphans`: they cannot be composed.
+ */
+export function groupByRecipient<D extends DeliveryRef>(deliveries: D[], ctx: BatchContext): { groups: MessageGroup<D>[]; orphans: D[] } {
+  const groups = new Map<string, MessageGroup<D>>();
+  const orphans: D[] = [];
+  for (const d of deliveries) {
+    const person = ctx.personById.get(String(d.person));
+    if (!person || !ctx.changeById.has(String(d.change)) || !ctx.taskById.has(String(d.task))) {
+      orphans.push(d);
+      continue;
+    }
+    const key = `${String(d.person)}:${d.channel}`;
+    const g = groups.get(key) ?? { person, channel: d.channel as Channel, deliveries: [] };
+    g.deliveries.push(d);
+    groups.set(key, g);
+  }
+  return { groups: [...groups.values()], orphans };
+}
+
+/** The stable Message-ID of a group's e-mail: its first delivery's id at the sender's domain. */
+export function messageIdOf(group: MessageGroup<DeliveryRef>, mailDomain: string): string {
+  return `${String(group.deliveries[0]!._id)}@${mailDomain}`;
+}
+
+/** The message of one group, rendered from the templates; for SMS, cut to the part limit, with its analysis. */
+export function composeMessage(
+  group: MessageGroup<DeliveryRef>,
+  ctx: BatchContext,
+  settings: ComposeSettings,
+): { message: OutgoingMessage; sms?: SmsAnalysis } {
+  const items = notificationItems(group.deliveries, ctx.changeById, ctx.taskById, (id) => ctx.personById.get(id)?.name);
+  const { person, channel } = group;
+  const opts = { language: person.language as Language, timezone: person.timezone, personName: person.name };
+  const to = addressOf(person, channel) ?? group.deliveries[0]!.address;
+  const numbers = new Set(items.map((i) => i.task.number));
+  const taskNumber = numbers.size === 1 ? items[0]!.task.number : undefined;
+  switch (channel) {
+    case 'email': {
+      const mail = renderEmail(items, settings.templates, opts);
+      const messageId = messageIdOf(group, settings.mailDomain);
+      return { message: { channel, to, subject: mail.subject, text: mail.text, html: mail.html, messageId, taskNumber } };
+    }
+    case 'sms': {
+      const fitted = fitSms(renderSms(items, settings.templates.sms, opts), settings.smsMaxParts);
+      return { message: { channel, to, text: fitted.text }, sms: fitted.analysis };
+    }
+    case 'telegram':
+      // Buttons act on one task, so a digest of several tasks carries none.
+      return { message: { channel, to, text: renderTelegram(items, opts), ...(taskNumber !== undefined ? { taskNumber } : {}) } };
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * What becomes of a delivery after an attempt: the update of each outcome (one place for the state machine
+ * pending → sending → sent | pending (retry, quiet hours) | failed | skipped), the tally of failures a run
+ * reports, and the admin alert a failure raises.
+ */
+import type { Channel } from '../domain/types.js';
+import type { Alerter } from './alerts.js';
+import { alertFor } from '../i18n/alerts.js';
+import type { FailureCause } from '../domain/types.js';
+
+/** Clears the lease: the delivery is no longer this worker's. */
+const RELEASE = { leaseOwner: '', leaseUntil: '' };
+
+/** The update of each outcome, for {@link BatchWriter} (src/delivery/batch-writer.ts). */
+export const outcome = {
+  /** Claimed: the lease is written (and counted from when it is written). */
+  leased: (owner: string, leaseUntil: Date) => ({ $set: { status: 'sending', leaseOwner: owner, leaseUntil }, $inc: { claimSeq: 1 } }),
+  /** Still ours: the lease is pushed on. */
+  renewed: (leaseUntil: Date) => ({ $set: { leaseUntil } }),
+  skipped: (reason: string) => ({ $set: { status: 'skipped', lastError: reason }, $unset: RELEASE }),
+  /** Held until the person's quiet hours end. */
+  held: (until: Date) => ({ $set: { status: 'pending', nextAttemptAt: until, heldFor: 'quiet' }, $unset: RELEASE }),
+  sent: (r: { at: Date; attempts: number; address: string; messageId?: string | undefined; providerMessageId?: string | undefined }) => ({
+    $set: {
+      status: 'sent',
+      sentAt: r.at,
+      attempts: r.attempts,
+      address: r.address,
+      ...(r.messageId ? { messageId: r.messageId } : {}),
+      ...(r.providerMessageId ? { providerMessageId: r.providerMessageId } : {}),
+    },
+    $unset: { ...RELEASE, heldFor: '', lastError: '' },
+  }),
+  retrying: (r: { attempts: number; at: Date; reason: string }) => ({
+    $set: { status: 'pending', attempts: r.attempts, nextAttemptAt: r.at, heldFor: 'retry', lastError: r.reason },
+    $unset: RELEASE,
+  }),
+  failed: (r: { attempts: number; reason: string }) => ({
+    $set: { status: 'failed', attempts: r.attempts, lastError: r.reason },
+    $unset: { ...RELEASE, heldFor: '' },
+  }),
+} as const;
+
+/** Deliveries that failed for good in a run, grouped by channel and reason. */
+export class FailureTally {
+  readonly #byKey = new Map<string, { channel: Channel; reason: string; count: number }>();
+
+  add(channel: Channel, reason: string, count: number): void {
+    const key = `${channel}:${reason}`;
+    const f = this.#byKey.get(key) ?? { channel, reason, count: 0 };
+    f.count += count;
+    this.#byKey.set(key, f);
+  }
+
+  list(): Array<{ channel: Channel; reason: string; count: number }> {
+    return [...this.#byKey.values()];
+  }
+}
+
+/** The alert key of a cause: a bad address is one person's, any other cause the channel's. */
+export function alertKey(cause: FailureCause, channel: Channel, personId: string): string {
+  return cause === 'address' ? `address:${personId}:${channel}` : `${channel}:${cause}`;
+}
+
+/** Tells admins about a failure, once per cause (causes not worth an alert raise nothing). */
+export async function raiseAlert(
+  alerter: Alerter,
+  failure: { cause: FailureCause; detail: string; retrying: boolean },
+  channel: Channel,
+  person: { id: string; name: string; address: string },
+): Promise<void> {
+  const alert = alertFor(failure.cause, channel, failure.detail, person, failure.retrying);
+  if (alert) await alerter.raise(alertKey(failure.cause, channel, person.id), alert);
+}
+
+/** Clears the alerts a success proves wrong: the channel's, and this person's address on it. */
+export async function resolveAlerts(alerter: Alerter, channel: Channel, personId: string): Promise<void> {
+  await alerter.resolve(`${channel}:`, alertKey('address', channel, personId));
+}

@@ -1,0 +1,44 @@
+/**
+ * The callback data of every inline button, and the pattern that recognises it: the notifications the
+ * worker sends carry buttons the bot handles, so both sides build and match them here. Telegram allows
+ * 64 bytes of callback data.
+ */
+import type { Language } from './types.js';
+
+/** Builders: what a button carries. */
+export const callbackData = {
+  /** Stop watching task `n` (under a notification and a task card). */
+  unwatch: (n: number) => `tw:unwatch:${n}`,
+  /** Open the channel picker of task `n` (under a notification and a task card). */
+  channels: (n: number) => `tw:chan:${n}`,
+  taskView: (n: number) => `task:view:${n}`,
+  taskDone: (n: number) => `task:done:${n}`,
+  taskObservers: (n: number) => `task:observers:${n}`,
+  /** The channel picker of task `n`: `mask` the channels chosen so far, `what` a channel index or `save`. */
+  pick: (n: number, mask: number, what: number | 'save') => `pick:${n}:${mask}:${what}`,
+  pickClose: 'pick:close',
+  language: (language: Language) => `lang:${language}`,
+  /** An answer button of a conversation step. */
+  answer: (value: string) => `ask:${value}`,
+  cancel: 'cancel',
+  /** An admin's decision on a join request of the person with this id. */
+  joinDecision: (approve: boolean, personId: { toString(): string }) => `join:${approve ? 'ok' : 'no'}:${personId.toString()}`,
+} as const;
+
+/** Patterns: the groups are the builders' arguments, in order. */
+export const callbackPattern = {
+  unwatch: /^tw:unwatch:(\d+)$/,
+  channels: /^tw:chan:(\d+)$/,
+  taskView: /^task:view:(\d+)$/,
+  taskDone: /^task:done:(\d+)$/,
+  taskObservers: /^task:observers:(\d+)$/,
+  pick: /^pick:(\d+):(\d+):(\d|save)$/,
+  language: /^lang:(ru|en)$/,
+  answer: /^ask:(.*)$/s,
+  joinDecision: /^join:(ok|no):([0-9a-f]{24})$/,
+} as const;
+
+/** The value of an answer button's data, or undefined when the data is not an answer. */
+export function answerOf(data: string): string | undefined {
+  return callbackPattern.answer.exec(data)?.[1];
+}

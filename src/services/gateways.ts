@@ -1,0 +1,7 @@
+/**
+ * The clients of the mail server and the SMS gateways, for the admin commands that talk to them directly:
+ * `/smtp test`, `/sms test|balance|senders`. The bot reaches delivery through src/delivery/port.ts and,
+ * for these checks, through here; the dispatch engine builds its own clients (src/delivery/channels/registry.ts).
+ */
+export { createEmailChannel, parseSmtpUrl } from '../delivery/channels/email.js';
+export { createSmsProvider, type SmsProvider } from '../delivery/channels/sms/index.js';

@@ -1,0 +1,75 @@
+import { callbackData, callbackPattern, answerOf } from '../../src/domain/callback-data.js';
+import { smtpPortFor, smtpSecurityFor, SMTP_SECURITIES } from '../../src/domain/gateways.js';
+import { isOff, OFF_WORDS } from '../../src/domain/off-words.js';
+import { DEFAULT_SCHEDULE, parseSchedule, scheduleOf } from '../../src/domain/schedule.js';
+import { clip } from '../../src/domain/text.js';
+import { heldUntil } from '../../src/domain/quiet-hours.js';
+
+describe('the words that mean "off"', () => {
+  it.each(['off', 'OFF', ' none ', 'нет', 'выкл', 'убрать', '-', 'stop'])('%p is off', (word) => {
+    expect(isOff(word)).toBe(true);
+  });
+  it.each(['on', '22:00-08:00', 'nothing', ''])('%p is not', (word) => {
+    expect(isOff(word)).toBe(false);
+  });
+  it('turns a schedule off with every one of them', () => {
+    for (const word of OFF_WORDS) expect(parseSchedule(word)).toEqual({ kind: 'off' });
+  });
+});
+
+describe('clip', () => {
+  it('leaves a text that fits alone', () => {
+    expect(clip('short', 5)).toBe('short');
+  });
+  it('cuts to the limit with an ellipsis', () => {
+    expect(clip('я'.repeat(10), 5)).toBe('яяяя…');
+  });
+  it('never cuts an emoji or a flag in half', () => {
+    const text = `ab${'👍🏽'.repeat(3)}`; // each thumb: 4 UTF-16 units
+    const out = clip(text, 8);
+    expect(out).toBe('ab👍🏽…');
+    expect(out.length).toBeLessThanOrEqual(8);
+    expect(clip('🇷🇺🇷🇺', 6)).toBe('🇷🇺…');
+  });
+});
+
+describe('SMTP port and security', () => {
+  it('pairs 465 with TLS, 587 with STARTTLS and 25 with plain, both ways', () => {
+    for (const security of SMTP_SECURITIES) expect(smtpSecurityFor(smtpPortFor(security))).toBe(security);
+    expect(smtpSecurityFor(2525)).toBe('none');
+  });
+});
+
+describe('schedule as stored', () => {
+  it('applies the default where nothing usable was saved', () => {
+    expect(scheduleOf(undefined)).toEqual(DEFAULT_SCHEDULE);
+    expect(scheduleOf({ kind: 'cron', cron: null })).toEqual(DEFAULT_SCHEDULE);
+    expect(scheduleOf({ kind: 'interval', everyMinutes: 5 })).toEqual({ kind: 'interval', everyMinutes: 5 });
+    expect(scheduleOf({ kind: 'off' })).toEqual({ kind: 'off' });
+  });
+});
+
+describe('callback data', () => {
+  it('is recognised by its pattern, with the task number back', () => {
+    expect(callbackPattern.unwatch.exec(callbackData.unwatch(12))?.[1]).toBe('12');
+    expect(callbackPattern.channels.exec(callbackData.channels(7))?.[1]).toBe('7');
+    expect(callbackPattern.pick.exec(callbackData.pick(3, 5, 'save'))?.slice(1)).toEqual(['3', '5', 'save']);
+    expect(callbackPattern.unwatch.test(callbackData.channels(12))).toBe(false);
+    expect(answerOf(callbackData.answer('Europe/Moscow'))).toBe('Europe/Moscow');
+    expect(answerOf(callbackData.cancel)).toBeUndefined();
+  });
+  it('fits the 64 bytes Telegram allows', () => {
+    expect(Buffer.byteLength(callbackData.pick(999_999_999, 7, 'save'))).toBeLessThanOrEqual(64);
+  });
+});
+
+describe('which channel waits for quiet hours', () => {
+  const night = new Date('2026-01-10T20:00:00Z'); // 23:00 in Moscow
+  const person = { quietHours: { start: '22:00', end: '08:00' }, timezone: 'Europe/Moscow', quietEmail: false };
+  it('holds SMS always, e-mail only when chosen, Telegram never', () => {
+    expect(heldUntil('sms', person, night)?.toISOString()).toBe('2026-01-11T05:00:00.000Z');
+    expect(heldUntil('email', person, night)).toBeUndefined();
+    expect(heldUntil('email', { ...person, quietEmail: true }, night)).toBeDefined();
+    expect(heldUntil('telegram', person, night)).toBeUndefined();
+  });
+});
