@@ -50,7 +50,12 @@ export type SmsProviderName = (typeof SMS_PROVIDERS)[number];
  * `auth` SMTP login or gateway credentials refused; `balance` no money; `sender` sender name not approved;
  * `address` the recipient's address is bad or bouncing; `config` the channel is not configured.
  */
-export type FailureCause = 'auth' | 'balance' | 'sender' | 'address' | 'config' | 'other';
+/**
+ * Why a delivery failed, as far as an admin can act on it: the gateway refused the login (`auth`), has no
+ * money (`balance`), refuses the sender name (`sender`), the person's address is bad (`address`), the
+ * channel is not set up (`config`), the account's own sending limit is reached (`limit`), or anything else.
+ */
+export type FailureCause = 'auth' | 'balance' | 'sender' | 'address' | 'config' | 'limit' | 'other';
 
 /** Quiet hours as local wall-clock times `HH:MM`; `start > end` spans midnight. */
 export interface QuietHours {

@@ -27,6 +27,8 @@ export function alertFor(
         return t.alert.address(person.name, channel, person.address, detail);
       case 'config':
         return t.alert.config[channel];
+      case 'limit':
+        return t.alert.limit(detail);
       case 'other':
         return undefined;
     }

@@ -378,6 +378,8 @@ export const en: Texts = {
   // admin alerts (the provider's own words appear only quoted, as they came)
   alert: {
     waiting: ' Notifications wait and go out once it is fixed.',
+    limit: (detail) =>
+      `the SMS gateway account reached its daily sending limit (it said: "${detail}"). SMS wait until midnight Moscow time and then go out by themselves; the limit is set in the gateway's account.`,
     auth: (channel, detail) =>
       channel === 'email'
         ? `the mail server refused the login (it said: "${detail}"). Check the login and password with /smtp, then /smtp test.`

@@ -409,6 +409,8 @@ export const ru = {
   // admin alerts (the provider's own words appear only quoted, as they came)
   alert: {
     waiting: ' Уведомления ждут и уйдут после исправления.',
+    limit: (detail: string) =>
+      `SMS-шлюз: исчерпан дневной лимит отправки аккаунта (ответ шлюза: «${detail}»). SMS подождут до полуночи по Москве и уйдут сами; лимит меняется в личном кабинете шлюза.`,
     auth: (channel: Channel, detail: string) =>
       channel === 'email'
         ? `почтовый сервер отказал во входе (ответ сервера: «${detail}»). Проверьте логин и пароль: /smtp, затем /smtp test.`

@@ -198,6 +198,7 @@ describe('failures', () => {
     }
     const alerts = world.telegramTo(ADMIN_ID);
     expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.text).toContain('исчерпан дневной лимит отправки');
     expect(alerts[0]!.text).toContain('206');
   });
 

@@ -21,7 +21,7 @@ const TEMPORARY = new Set([220, 500]);
  * day ends (Moscow midnight); 231 the same text within a minute, 233 repeats within a short time — a minute.
  */
 const LIMITS: Record<number, { until: 'day' | 'minute'; cause: FailureCause }> = {
-  206: { until: 'day', cause: 'config' },
+  206: { until: 'day', cause: 'limit' },
   230: { until: 'day', cause: 'other' },
   231: { until: 'minute', cause: 'other' },
   232: { until: 'day', cause: 'other' },
