@@ -62,6 +62,16 @@ interface StoredUserMessage {
 function idText(v: unknown): string {
   return typeof v === 'string' || typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? '');
 }
+/** Whether a Bot API answer is `{ ok: true, result: [] }`. */
+function isEmptyResult(body: Buffer): boolean {
+  try {
+    const r = (JSON.parse(body.toString('utf8')) as { result?: unknown }).result;
+    return Array.isArray(r) && r.length === 0;
+  } catch {
+    return false;
+  }
+}
+
 function textOf(v: unknown): string {
   return v === undefined || v === null ? '' : idText(v);
 }
@@ -116,6 +126,7 @@ interface Stored {
 
 /** Starts the strict proxy in front of a started `telegram-test-api` server. */
 export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBotApiOptions = {}): Promise<StrictBotApi> {
+  let closing = false;
   const now = opts.now ?? Date.now;
   let limits = { overall: opts.overall ?? { perSecond: 30, burst: 35 }, perChat: opts.perChat ?? { perSecond: 1, burst: 3 } };
   let overall = new Bucket(limits.overall, now());
@@ -269,12 +280,23 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
           refusals.push({ method, params, status: 400, description });
           return answer(400, { ok: false, error_code: 400, description });
         }
-        const forwarded = await fetch(`${upstreamRoot}${url.pathname}${url.search}`, {
-          method: req.method ?? 'POST',
-          headers: type ? { 'content-type': type } : {},
-          ...(body.length ? { body } : {}),
-        });
-        const answered = Buffer.from(await forwarded.arrayBuffer());
+        const forward = async () => {
+          const r = await fetch(`${upstreamRoot}${url.pathname}${url.search}`, {
+            method: req.method ?? 'POST',
+            headers: type ? { 'content-type': type } : {},
+            ...(body.length ? { body } : {}),
+          });
+          return { r, bytes: Buffer.from(await r.arrayBuffer()) };
+        };
+        let { r: forwarded, bytes: answered } = await forward();
+        // Long polling as Telegram does it: with `timeout`, getUpdates waits (here up to 25 s) until an update
+        // comes. telegram-test-api answers at once, which makes a polling bot spin.
+        const waitS = method === 'getUpdates' ? Math.min(Number(params.timeout ?? 0) || 0, 25) : 0;
+        const until = Date.now() + waitS * 1000;
+        while (waitS > 0 && forwarded.ok && !closing && Date.now() < until && isEmptyResult(answered)) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          ({ r: forwarded, bytes: answered } = await forward());
+        }
         if (method === 'getUpdates' && forwarded.ok) noteUpdates(answered);
         // A 429 answered as Telegram asks (the same request again once retry_after has passed, which is
         // the only way past the limiter) is no refusal: only an unanswered 429 stays one.
@@ -317,6 +339,7 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
       chats = new Map();
     },
     close: async () => {
+      closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
