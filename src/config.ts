@@ -68,6 +68,7 @@ const schema = z.object({
     error: 'REGISTRATION must be request (people ask, an admin approves), invite (invite links only) or open (anyone)',
   }),
   RATE_LIMIT_PER_MINUTE: positiveInt('RATE_LIMIT_PER_MINUTE must be a positive whole number of messages a minute'),
+  API_RATE_LIMIT_PER_MINUTE: positiveInt('API_RATE_LIMIT_PER_MINUTE must be a positive whole number of requests a minute'),
 });
 
 export type Config = z.infer<typeof schema>;

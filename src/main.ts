@@ -153,6 +153,13 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
       port: config.HTTP_PORT,
       logger,
       ...(webhook ? { webhook } : {}),
+      api: {
+        logger,
+        delivery,
+        ratePerMinute: config.API_RATE_LIMIT_PER_MINUTE,
+        defaultTimezone: config.DEFAULT_TIMEZONE,
+        defaultLanguage: config.DEFAULT_LANGUAGE,
+      },
       metrics: async () => {
         const [pending, failed, sent] = await Promise.all([
           DeliveryModel.countDocuments({ status: 'pending' }),

@@ -40,6 +40,9 @@ export const ADMIN_COMMANDS = [
   'invite',
   'members',
   'remove',
+  // issue 12
+  'api',
+  'person',
 ] as const;
 
 export function botCommands(t: Texts, admin: boolean): BotCommand[] {

@@ -20,7 +20,8 @@ interface PlannablePerson {
 export function addressOf(person: Pick<PlannablePerson, 'telegramId' | 'email' | 'phone'>, channel: Channel): string | undefined {
   if (channel === 'email') return person.email ?? undefined;
   if (channel === 'sms') return person.phone ?? undefined;
-  return String(person.telegramId);
+  // A person without Telegram has a placeholder id below zero (src/services/offline-people.ts).
+  return person.telegramId > 0 ? String(person.telegramId) : undefined;
 }
 
 /** Only members and admins hear about tasks: pending and removed (blocked) people get nothing. */

@@ -6,3 +6,4 @@ export * from './settings.js';
 export * from './misc.js';
 export * from './key-check.js';
 export * from './membership.js';
+export * from './api.js';

@@ -1,0 +1,55 @@
+/**
+ * The integration API under `/api/v1`: bearer tokens, a per-token rate limit, Idempotency-Key, RFC 9457
+ * problems, and the OpenAPI 3.1 document at `/api/v1/openapi.json` generated from the same schemas.
+ */
+import type { FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { DeliveryPort } from '../../delivery/port.js';
+import type { Logger } from '../../logger.js';
+import { authenticate, TokenRateLimiter } from './auth.js';
+import { registerIdempotency } from './idempotency.js';
+import { ApiProblem, apiErrorHandler, sendProblem } from './problem.js';
+import { registerRoutes } from './routes.js';
+import { SHARED_SCHEMAS } from './schemas.js';
+
+export interface ApiOptions {
+  logger: Logger;
+  delivery: DeliveryPort;
+  /** Requests a minute per token (API_RATE_LIMIT_PER_MINUTE). @defaultValue 120 */
+  ratePerMinute?: number;
+  defaultTimezone: string;
+  defaultLanguage: 'ru' | 'en';
+}
+
+export async function registerApi(app: FastifyInstance, opts: ApiOptions): Promise<void> {
+  for (const s of SHARED_SCHEMAS) app.addSchema(s);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'taskwatch API',
+        version: '1.0.0',
+        description: 'Tasks, observers and people of taskwatch; every change notifies observers by e-mail, SMS and Telegram.',
+      },
+      servers: [{ url: '/' }],
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from /api new in the bot' } } },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+
+  await app.register(
+    async (api) => {
+      api.setErrorHandler(apiErrorHandler(opts.logger));
+      api.setNotFoundHandler((req, reply) =>
+        sendProblem(reply, new ApiProblem(404, 'not_found', `There is no ${req.method} ${req.url.split('?')[0]}.`)),
+      );
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      await api.register(async (secured) => {
+        secured.addHook('onRequest', authenticate(new TokenRateLimiter(opts.ratePerMinute ?? 120)));
+        registerIdempotency(secured);
+        registerRoutes(secured, { delivery: opts.delivery, defaultTimezone: opts.defaultTimezone, defaultLanguage: opts.defaultLanguage });
+      });
+    },
+    { prefix: '/api/v1' },
+  );
+}
