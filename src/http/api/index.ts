@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import { Ajv } from 'ajv';
 import type { DeliveryPort } from '../../delivery/port.js';
 import type { Logger } from '../../logger.js';
 import { authenticate, TokenRateLimiter } from './auth.js';
@@ -40,6 +41,17 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions): Promi
   await app.register(
     async (api) => {
       api.setErrorHandler(apiErrorHandler(opts.logger));
+      // JSON only: a text/plain body is 415, not a string that fails validation.
+      api.removeContentTypeParser('text/plain');
+      // Bodies are validated as sent (no type coercion, unknown fields refused, null stays null); path and
+      // query strings are coerced to the numbers their schemas ask for.
+      const strict = new Ajv({ allErrors: true, removeAdditional: false, coerceTypes: false, useDefaults: true, strict: false });
+      const coercing = new Ajv({ allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true, strict: false });
+      for (const s of SHARED_SCHEMAS) {
+        strict.addSchema(s);
+        coercing.addSchema(s);
+      }
+      api.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
       api.setNotFoundHandler((req, reply) =>
         sendProblem(reply, new ApiProblem(404, 'not_found', `There is no ${req.method} ${req.url.split('?')[0]}.`)),
       );
