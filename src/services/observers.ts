@@ -4,7 +4,7 @@ import { isDuplicateKey } from '../db/claims.js';
 import { CHANNELS, type Channel } from '../domain/types.js';
 import { canSetObserver } from '../domain/access.js';
 import { UserError } from './errors.js';
-import type { PersonId } from './people.js';
+import { personRef, type PersonId } from './people.js';
 import { requireVisibleTask, resolveViewer, type Actor } from './access.js';
 
 const CHANNEL_ALIASES: Record<string, Channel> = {
@@ -36,7 +36,10 @@ export function parseChannels(raw: string | readonly string[]): Channel[] {
 }
 
 /** The first channel the person has no address for, or undefined. Telegram works once they have joined it. */
-export function missingAddress(person: Pick<PersonDoc, 'email' | 'phone' | 'telegramId'>, channels: readonly Channel[]): Channel | undefined {
+export function missingAddress(
+  person: Pick<PersonDoc, 'email' | 'phone' | 'telegramId'>,
+  channels: readonly Channel[],
+): Channel | undefined {
   return channels.find(
     (c) => (c === 'email' && !person.email) || (c === 'sms' && !person.phone) || (c === 'telegram' && !(person.telegramId > 0)),
   );
@@ -67,7 +70,7 @@ export async function watch(
       channel: missing,
       name: person.name,
       command: `${missing === 'email' ? '/email' : missing === 'sms' ? '/phone' : '/person invite'}${
-        String(person._id) === String(addedBy) ? '' : ` @${person.username ?? person.telegramId}`
+        String(person._id) === String(addedBy) ? '' : ` ${personRef(person)}`
       }`,
     });
   }
