@@ -60,6 +60,10 @@ describe('OpenAPI', () => {
     expect((await validate(broken)).valid).toBe(false);
     expect(Object.keys(res.body.paths).sort()).toEqual(
       [
+        '/api/v1/hooks/generic',
+        '/api/v1/hooks/github',
+        '/api/v1/hooks/gitlab',
+        '/api/v1/hooks/jira',
         '/api/v1/people',
         '/api/v1/people/{ref}',
         '/api/v1/queue',

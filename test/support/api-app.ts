@@ -8,6 +8,7 @@ import { startHttpServer, type HttpServer } from '../../src/http/server.js';
 import { createDeliveryService } from '../../src/delivery/service.js';
 import type { DeliveryPort } from '../../src/delivery/port.js';
 import { sendNow, type World } from './world.js';
+import type { HookSecrets } from '../../src/http/api/hooks.js';
 
 export interface ApiApp {
   server: HttpServer;
@@ -20,7 +21,7 @@ export interface ApiApp {
   ): Promise<{ status: number; headers: Headers; body: any }>;
 }
 
-export async function startApiApp(world: World, opts: { ratePerMinute?: number } = {}): Promise<ApiApp> {
+export async function startApiApp(world: World, opts: { ratePerMinute?: number; hooks?: HookSecrets } = {}): Promise<ApiApp> {
   const service = createDeliveryService();
   const delivery: DeliveryPort = {
     ...service,
@@ -36,6 +37,7 @@ export async function startApiApp(world: World, opts: { ratePerMinute?: number }
       ratePerMinute: opts.ratePerMinute ?? 1000,
       defaultTimezone: 'Europe/Moscow',
       defaultLanguage: 'en',
+      ...(opts.hooks ? { hooks: opts.hooks } : {}),
     },
   });
   const base = `http://127.0.0.1:${server.port}`;

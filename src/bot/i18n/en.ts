@@ -103,7 +103,8 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   smtp_insecure_login: () =>
     'This server has no encryption: the login and password would go in clear. Choose TLS (465) or STARTTLS (587), or, if there is no other way, add the word insecure at the end: /smtp smtp://login:password@host:25 "Name <from@example.org>" insecure',
   // people without Telegram (issue 12)
-  person_name_invalid: (p) => `A name of 1 to ${s(p.max)} characters is needed, in quotes: /person add "Ivan Petrov" email=ivan@example.org`,
+  person_name_invalid: (p) =>
+    `A name of 1 to ${s(p.max)} characters is needed, in quotes: /person add "Ivan Petrov" email=ivan@example.org`,
   person_contact_missing: () => 'Give an e-mail or a phone (or both): /person add "Ivan Petrov" email=ivan@example.org phone=+79123456789',
   person_has_telegram: (p) => `${s(p.name)} is on Telegram already: no invite needed`,
   url_without_source: () => 'A url is kept only for a task from another tracker: give both source and externalId',
@@ -186,7 +187,10 @@ export const en: Texts = {
     remove: { desc: 'remove someone from the team', example: '/remove @ivan' },
     // issue 12
     api: { desc: 'HTTP API tokens: new, list, revoke', example: '/api new erp write' },
-    person: { desc: 'a person without Telegram: add, invite', example: '/person add "Ivan Petrov" email=ivan@example.org phone=+79123456789' },
+    person: {
+      desc: 'a person without Telegram: add, invite',
+      example: '/person add "Ivan Petrov" email=ivan@example.org phone=+79123456789',
+    },
   },
 
   profileTitle: (name, username, admin) => `Profile: ${name}${username ? ` (@${username})` : ''}${admin ? ', admin' : ''}`,

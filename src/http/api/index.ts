@@ -11,6 +11,7 @@ import { authenticate, TokenRateLimiter } from './auth.js';
 import { registerIdempotency } from './idempotency.js';
 import { ApiProblem, apiErrorHandler, sendProblem } from './problem.js';
 import { registerRoutes } from './routes.js';
+import { registerHooks, type HookSecrets } from './hooks.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 
 export interface ApiOptions {
@@ -20,6 +21,8 @@ export interface ApiOptions {
   ratePerMinute?: number;
   defaultTimezone: string;
   defaultLanguage: 'ru' | 'en';
+  /** Secrets of the tracker webhooks; a receiver without one is off (404). */
+  hooks?: HookSecrets;
 }
 
 export async function registerApi(app: FastifyInstance, opts: ApiOptions): Promise<void> {
@@ -56,8 +59,12 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions): Promi
         sendProblem(reply, new ApiProblem(404, 'not_found', `There is no ${req.method} ${req.url.split('?')[0]}.`)),
       );
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      const limiter = new TokenRateLimiter(opts.ratePerMinute ?? 120);
+      await api.register(async (hooks) => registerHooks(hooks, { secrets: opts.hooks ?? {}, timezone: opts.defaultTimezone, limiter }), {
+        prefix: '/hooks',
+      });
       await api.register(async (secured) => {
-        secured.addHook('onRequest', authenticate(new TokenRateLimiter(opts.ratePerMinute ?? 120)));
+        secured.addHook('onRequest', authenticate(limiter));
         registerIdempotency(secured);
         registerRoutes(secured, { delivery: opts.delivery, defaultTimezone: opts.defaultTimezone, defaultLanguage: opts.defaultLanguage });
       });
