@@ -3,7 +3,8 @@
  * the sms.ru double: tokens and scopes, tasks, observers, people without Telegram, send, queue, problems.
  */
 import { validate } from '@readme/openapi-parser';
-import { ChangeModel, PersonModel, TaskModel } from '../../src/db/models/index.js';
+import { ChangeModel, IdempotencyModel, PersonModel, TaskModel } from '../../src/db/models/index.js';
+import { runMaintenance } from '../../src/scheduler/maintenance.js';
 import { createApiToken, revokeApiToken } from '../../src/services/api-tokens.js';
 import { setRole } from '../../src/services/people.js';
 import { clearDatabase, useTestDatabase } from '../support/db.js';
@@ -279,6 +280,16 @@ describe('idempotency', () => {
     const other = await createApiToken('other', 'write', admin._id);
     const c = await app.call('POST', '/api/v1/tasks', { token: (other as { token: string }).token, body: { title: 'Once' }, headers });
     expect(c.headers.get('idempotency-replayed')).toBeNull();
+    expect(await TaskModel.countDocuments()).toBe(2);
+  });
+
+  it('forgets keys after a day (maintenance), so that a later request with the key is a new one', async () => {
+    const headers = { 'idempotency-key': 'old-key' };
+    await app.call('POST', '/api/v1/tasks', { token: write, body: { title: 'Day one' }, headers });
+    await IdempotencyModel.updateMany({}, { $set: { at: new Date(Date.now() - 25 * 3600_000) } });
+    expect((await runMaintenance(new Date(), 0)).idempotencyKeys).toBe(1);
+    const again = await app.call('POST', '/api/v1/tasks', { token: write, body: { title: 'Day one' }, headers });
+    expect(again.headers.get('idempotency-replayed')).toBeNull();
     expect(await TaskModel.countDocuments()).toBe(2);
   });
 
