@@ -10,7 +10,8 @@ import type { Logger } from '../../logger.js';
 import { authenticate, TokenRateLimiter } from './auth.js';
 import { registerIdempotency } from './idempotency.js';
 import { ApiProblem, apiErrorHandler, sendProblem } from './problem.js';
-import { registerRoutes } from './routes.js';
+import { registerTaskRoutes } from './task-routes.js';
+import { registerPeopleRoutes } from './people-routes.js';
 import { registerHooks, type HookSecrets } from './hooks.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 
@@ -66,7 +67,9 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions): Promi
       await api.register(async (secured) => {
         secured.addHook('onRequest', authenticate(limiter));
         registerIdempotency(secured);
-        registerRoutes(secured, { delivery: opts.delivery, defaultTimezone: opts.defaultTimezone, defaultLanguage: opts.defaultLanguage });
+        const deps = { delivery: opts.delivery, defaultTimezone: opts.defaultTimezone, defaultLanguage: opts.defaultLanguage };
+        registerTaskRoutes(secured, deps);
+        registerPeopleRoutes(secured, deps);
       });
     },
     { prefix: '/api/v1' },
