@@ -108,6 +108,12 @@ describe('tokens', () => {
     problem(await app.call('GET', '/api/v1/queue', { token: read }), 403, 'token_owner_not_admin');
   });
 
+  it('answers an unknown API path with a 404 problem, and health and metrics as before', async () => {
+    problem(await app.call('GET', '/api/v1/nothing', { token: read }), 404, 'not_found');
+    expect((await app.call('GET', '/healthz')).body).toEqual({ status: 'ok', db: 'up' });
+    expect((await app.call('GET', '/nothing')).body).toEqual({ status: 'error', error: 'not found' });
+  });
+
   it('stores only a hash of a token', async () => {
     const raw = JSON.stringify(await (await import('../../src/db/models/index.js')).ApiTokenModel.find().lean());
     expect(raw).not.toContain(write);
