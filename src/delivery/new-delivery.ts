@@ -42,7 +42,7 @@ export function addressOf(person: Pick<LeanRecipient, 'telegramId' | 'email' | '
     case 'sms':
       return person.phone ?? undefined;
     case 'telegram':
-      // A person without Telegram has a placeholder id below zero (src/services/offline-people.ts).
+      // A person without Telegram has a placeholder id below zero (src/services/offline-people.ts, telegram-link.ts).
       return person.telegramId > 0 ? String(person.telegramId) : undefined;
   }
 }

@@ -85,7 +85,7 @@ export async function buildHttpApp(opts: HttpServerOptions): Promise<FastifyInst
 
   if (opts.webhook) {
     const hook = opts.webhook;
-    await app.register(async (scope) => {
+    await app.register((scope) => {
       // The body goes to telegraf as the bytes Telegram sent.
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));

@@ -50,7 +50,7 @@ export async function listApiTokens(): Promise<TokenSummary[]> {
   const names = new Map(people.map((p) => [String(p._id), p.name]));
   return tokens.map((t) => ({
     name: t.name,
-    scope: t.scope as ApiScope,
+    scope: t.scope,
     createdByName: names.get(String(t.createdBy)) ?? '?',
     createdAt: t.createdAt,
     ...(t.lastUsedAt ? { lastUsedAt: t.lastUsedAt } : {}),
@@ -83,5 +83,5 @@ export async function checkApiToken(token: string): Promise<TokenCheck> {
   if (!t.lastUsedAt || Date.now() - t.lastUsedAt.getTime() > 60_000) {
     await ApiTokenModel.updateOne({ _id: t._id }, { $set: { lastUsedAt: new Date() } });
   }
-  return { ok: true, token: { id: String(t._id), name: t.name, scope: t.scope as ApiScope }, admin };
+  return { ok: true, token: { id: String(t._id), name: t.name, scope: t.scope }, admin };
 }

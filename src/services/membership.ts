@@ -19,7 +19,7 @@ import { isDuplicateKey } from '../db/duplicate-key.js';
 import { isMemberRole, type RegistrationMode } from '../domain/types.js';
 import { ensurePerson, findPerson, type RegisterDefaults, type RegisterInput } from './people.js';
 import { UserError } from '../domain/errors.js';
-import { linkPerson } from './offline-people.js';
+import { linkPerson } from './telegram-link.js';
 
 /** Random bytes of an invite code: 192 bits, 32 base64url characters (Telegram allows 64 in `start`). */
 const CODE_BYTES = 24;

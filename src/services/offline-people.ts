@@ -3,22 +3,18 @@
  * on e-mail and SMS and count as members. Their `telegramId` is a placeholder below zero (`-1`, `-2`, …
  * from the `offline-person` counter): the unique index on `telegramId` then still works on FerretDB (no
  * partial indexes there, `sparse` is ignored) and every id above zero stays a real Telegram account. An
- * invite link made for such a person joins the Telegram account that opens it to them (see linkPerson).
+ * invite link made for such a person joins the Telegram account that opens it to them (see linkPerson in telegram-link.ts).
  */
 import type { Types } from 'mongoose';
 import { InviteModel, PersonModel, nextSequence, type PersonDoc } from '../db/models/index.js';
 import { isDuplicateKey } from '../db/duplicate-key.js';
 import { LANGUAGES, type Language } from '../domain/types.js';
 import { UserError } from '../domain/errors.js';
-import { canonicalZone, checkPhoneForSms, isEmail, type RegisterInput } from './people.js';
+import { canonicalZone, checkPhoneForSms, isEmail } from './people.js';
 import { createInvite, type NewInvite } from './membership.js';
+import { hasTelegram } from './telegram-link.js';
 
 export const NAME_MAX = 100;
-
-/** Whether the person has a Telegram account joined (a placeholder id is below zero). */
-export function hasTelegram(p: Pick<PersonDoc, 'telegramId'>): boolean {
-  return p.telegramId > 0;
-}
 
 export interface OfflinePersonInput {
   name: string;
@@ -66,29 +62,4 @@ export async function invitePerson(person: PersonDoc, by: Types.ObjectId): Promi
   const invite = await createInvite(by, 1, 7);
   await InviteModel.updateOne({ number: invite.number }, { $set: { person: person._id } });
   return invite;
-}
-
-/**
- * Joins the Telegram account of `input` to the person an invite was made for. A Telegram account that is
- * already somebody (a member, or blocked) is not moved: `taken`. A pending request by the same account is
- * dropped in favour of the invited person. The unique `telegramId` is the arbiter of two accounts racing.
- */
-export async function linkPerson(personId: Types.ObjectId, input: RegisterInput): Promise<{ ok: true; person: PersonDoc } | { ok: false }> {
-  const person = await PersonModel.findById(personId);
-  if (!person || hasTelegram(person) || person.role === 'blocked') return { ok: false };
-  const existing = await PersonModel.findOne({ telegramId: input.telegramId });
-  if (existing) {
-    if (existing.role !== 'pending') return { ok: false };
-    await PersonModel.deleteOne({ _id: existing._id, role: 'pending' });
-  }
-  person.telegramId = input.telegramId;
-  const username = input.username?.replace(/^@/, '').toLowerCase();
-  if (username) person.username = username;
-  try {
-    await person.save();
-  } catch (err) {
-    if (isDuplicateKey(err)) return { ok: false };
-    throw err;
-  }
-  return { ok: true, person };
 }

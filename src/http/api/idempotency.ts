@@ -19,6 +19,14 @@ declare module 'fastify' {
   }
 }
 
+/** The reply body as stored for a replay: text as sent, a buffer as UTF-8, anything else (no body, a stream) empty. */
+function payloadText(payload: unknown): string {
+  if (typeof payload === 'string') return payload;
+  if (Buffer.isBuffer(payload)) return payload.toString('utf8');
+  if (typeof payload === 'number' || typeof payload === 'boolean') return String(payload);
+  return '';
+}
+
 function fingerprint(req: FastifyRequest): string {
   return createHash('sha256')
     .update(`${req.method} ${req.url}\n${JSON.stringify(req.body ?? null)}`)
@@ -70,11 +78,7 @@ export function registerIdempotency(app: FastifyInstance): void {
     if (!id) return payload;
     req.idempotencyId = undefined;
     if (reply.statusCode >= 500) await IdempotencyModel.deleteOne({ _id: id });
-    else
-      await IdempotencyModel.updateOne(
-        { _id: id },
-        { $set: { state: 'done', status: reply.statusCode, body: typeof payload === 'string' ? payload : String(payload ?? '') } },
-      );
+    else await IdempotencyModel.updateOne({ _id: id }, { $set: { state: 'done', status: reply.statusCode, body: payloadText(payload) } });
     return payload;
   });
 }

@@ -39,7 +39,7 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions): Promi
       servers: [{ url: '/' }],
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from /api new in the bot' } } },
     },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
 
   await app.register(
@@ -59,12 +59,12 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions): Promi
       api.setNotFoundHandler((req, reply) =>
         sendProblem(reply, new ApiProblem(404, 'not_found', `There is no ${req.method} ${req.url.split('?')[0]}.`)),
       );
-      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      api.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
       const limiter = new TokenRateLimiter(opts.ratePerMinute ?? 120);
-      await api.register(async (hooks) => registerHooks(hooks, { secrets: opts.hooks ?? {}, timezone: opts.defaultTimezone, limiter }), {
+      await api.register((hooks) => registerHooks(hooks, { secrets: opts.hooks ?? {}, timezone: opts.defaultTimezone, limiter }), {
         prefix: '/hooks',
       });
-      await api.register(async (secured) => {
+      await api.register((secured) => {
         secured.addHook('onRequest', authenticate(limiter));
         registerIdempotency(secured);
         const deps = { delivery: opts.delivery, defaultTimezone: opts.defaultTimezone, defaultLanguage: opts.defaultLanguage };

@@ -23,7 +23,7 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: RouteDeps): voi
     const byId = new Map(people.map((p) => [String(p._id), p]));
     return obs
       .filter((o) => byId.has(String(o.person)))
-      .map((o) => ({ person: personRefJson(byId.get(String(o.person))!), channels: o.channels as Channel[] }));
+      .map((o) => ({ person: personRefJson(byId.get(String(o.person))!), channels: o.channels }));
   };
 
   app.get(

@@ -125,7 +125,7 @@ export function apiErrorHandler(logger: Logger) {
   return (err: FastifyError | ApiProblem | UserError, req: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof ApiProblem) return sendProblem(reply, err);
     if (err instanceof UserError) return sendProblem(reply, fromUserError(err, languageOf(req)));
-    const fe = err as FastifyError;
+    const fe = err;
     if (fe.validation) {
       const errors = validationProblems(fe);
       const status = fe.validationContext === 'body' ? 422 : 400;

@@ -4,7 +4,7 @@ import type { PersonDoc } from '../../db/models/index.js';
 import type { DeliveryPort } from '../../delivery/port.js';
 import { FieldError, type AppliedChange } from '../../services/api-tasks.js';
 import { UserError } from '../../domain/errors.js';
-import { hasTelegram } from '../../services/offline-people.js';
+import { hasTelegram } from '../../services/telegram-link.js';
 import { fromUserError, languageOf } from './problem.js';
 
 export interface RouteDeps {
