@@ -9,12 +9,16 @@ import { ChangeModel, PersonModel, TaskModel } from '../../src/db/models/index.j
 import { createApiToken } from '../../src/services/api-tokens.js';
 import { clearDatabase, useTestDatabase } from '../support/db.js';
 import { makePerson, saveWorldSettings, sendNow, startWorld, type World } from '../support/world.js';
-import { startApiApp, type ApiApp } from '../support/api-app.js';
+import { startApiApp, type ApiApp, type HookBody, type PersonBody, type ProblemBody, type TaskBody } from '../support/api-app.js';
 
 useTestDatabase();
 
 const SECRETS = { gitlabToken: 'gitlab-token-0123456789', githubSecret: 'github-secret-0123456789', jiraSecret: 'jira-secret-0123456789' };
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/trackers/${name}`, import.meta.url), 'utf8'));
+/** A recorded tracker payload, typed as far as a test changes it. */
+const fixture = <T = unknown>(name: string) =>
+  JSON.parse(readFileSync(new URL(`../fixtures/trackers/${name}`, import.meta.url), 'utf8')) as T;
+type GitlabFixture = { object_attributes: Record<string, unknown> };
+type JiraFixture = { issue: { fields: Record<string, unknown> }; changelog: unknown };
 const sign = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
 let world: World;
@@ -41,7 +45,7 @@ beforeEach(async () => {
 
 /** An observer without Telegram, on e-mail and SMS, added through the API. */
 async function observe(taskNumber: number): Promise<void> {
-  const p = await app.call('POST', '/api/v1/people', {
+  const p = await app.call<PersonBody>('POST', '/api/v1/people', {
     token: write,
     body: { name: 'Ivan Petrov', email: 'ivan@example.org', phone: '+79123456789' },
   });
@@ -63,7 +67,7 @@ async function delivered() {
 }
 
 const post = (path: string, body: string, headers: Record<string, string>) =>
-  app.call('POST', path, { raw: body, headers: { 'content-type': 'application/json', ...headers } });
+  app.call<HookBody>('POST', path, { raw: body, headers: { 'content-type': 'application/json', ...headers } });
 
 describe('GitLab', () => {
   it('refuses a missing or wrong X-Gitlab-Token, writing nothing', async () => {
@@ -74,12 +78,12 @@ describe('GitLab', () => {
   });
 
   it('turns an issue event into a task, and closing it into a Change its observers hear about', async () => {
-    const opened = fixture('gitlab-issue-hook.json');
+    const opened = fixture<GitlabFixture>('gitlab-issue-hook.json');
     const h = { 'x-gitlab-token': SECRETS.gitlabToken, 'x-gitlab-event': 'Issue Hook' };
     const a = await post('/api/v1/hooks/gitlab', JSON.stringify(opened), h);
     expect(a.status).toBe(200);
     expect(a.body).toMatchObject({ created: true });
-    const task = (await app.call('GET', `/api/v1/tasks/${a.body.task}`, { token: read })).body;
+    const task = (await app.call<TaskBody>('GET', `/api/v1/tasks/${a.body.task}`, { token: read })).body;
     expect(task).toMatchObject({
       title: 'New API: create/update/delete file',
       description: 'Create new API for manipulations with repository',
@@ -130,7 +134,7 @@ describe('GitHub', () => {
     const opened = JSON.stringify(fixture('github-issues-opened.json'));
     const a = await post('/api/v1/hooks/github', opened, h('issues', opened));
     expect(a.status).toBe(200);
-    const task = (await app.call('GET', `/api/v1/tasks/${a.body.task}`, { token: read })).body;
+    const task = (await app.call<TaskBody>('GET', `/api/v1/tasks/${a.body.task}`, { token: read })).body;
     expect(task).toMatchObject({
       title: 'Spelling error in the README file',
       source: 'github',
@@ -165,7 +169,7 @@ describe('GitHub', () => {
 
 describe('Jira', () => {
   it('applies jira:issue_updated with its changelog as Changes (from → to) its observers hear about', async () => {
-    const after = fixture('jira-issue-updated.json');
+    const after = fixture<JiraFixture>('jira-issue-updated.json');
     // The issue as it was before that update: its first event here creates the task.
     const before = structuredClone(after);
     before.issue.fields.summary = 'What is going on here?????';
@@ -187,7 +191,7 @@ describe('Jira', () => {
       { field: 'title', from: 'What is going on here?????', to: 'A new summary.' },
       { field: 'status', from: 'new', to: 'in_progress' },
     ]);
-    expect((await app.call('GET', `/api/v1/tasks/${a.body.task}`, { token: read })).body).toMatchObject({
+    expect((await app.call<TaskBody>('GET', `/api/v1/tasks/${a.body.task}`, { token: read })).body).toMatchObject({
       externalId: 'TEST-2',
       url: 'https://example.atlassian.net/browse/TEST-2',
     });
@@ -209,14 +213,14 @@ describe('generic', () => {
       url: 'https://erp.example.org/task/123',
       comment: { author: 'Иванов', text: 'Отправил на подпись' },
     };
-    const a = await app.call('POST', '/api/v1/hooks/generic', { token: write, body: event });
+    const a = await app.call<HookBody>('POST', '/api/v1/hooks/generic', { token: write, body: event });
     expect(a.status).toBe(200);
     expect(a.body).toMatchObject({ created: true, changes: 2 });
     const fields = (await ChangeModel.find({ taskNumber: a.body.task }).sort({ revision: 1 }).lean()).map((c) => c.fields[0]!.field);
     expect(fields).toEqual(['status', 'comment']);
     expect((await app.call('POST', '/api/v1/hooks/generic', { token: read, body: event })).status).toBe(403);
     expect((await app.call('POST', '/api/v1/hooks/generic', { body: event })).status).toBe(401);
-    const bad = await app.call('POST', '/api/v1/hooks/generic', { token: write, body: { source: '1c', title: 'x' } });
+    const bad = await app.call<ProblemBody>('POST', '/api/v1/hooks/generic', { token: write, body: { source: '1c', title: 'x' } });
     expect([bad.status, bad.body.code]).toEqual([422, 'validation_failed']);
     expect(await TaskModel.countDocuments()).toBe(1);
   });
@@ -224,7 +228,7 @@ describe('generic', () => {
   it('answers 404 for a receiver whose secret is not set', async () => {
     const off = await startApiApp(world);
     try {
-      const r = await off.call('POST', '/api/v1/hooks/gitlab', {
+      const r = await off.call<ProblemBody>('POST', '/api/v1/hooks/gitlab', {
         body: fixture('gitlab-issue-hook.json'),
         headers: { 'x-gitlab-token': 'anything-at-all-123' },
       });

@@ -9,7 +9,35 @@ import { createApiToken, revokeApiToken } from '../../src/services/api-tokens.js
 import { setRole } from '../../src/services/people.js';
 import { clearDatabase, useTestDatabase } from '../support/db.js';
 import { makePerson, saveWorldSettings, startWorld, type World } from '../support/world.js';
-import { startApiApp, type ApiApp } from '../support/api-app.js';
+import {
+  startApiApp,
+  type ApiApp,
+  type ApiReply,
+  type ChangeBody,
+  type ObserverListBody,
+  type PersonBody,
+  type ProblemBody,
+  type RunResultBody,
+  type TaskBody,
+  type TaskListBody,
+  type TaskWithChangesBody,
+} from '../support/api-app.js';
+
+/** What these tests read of the OpenAPI document. */
+interface OpenApiDoc {
+  openapi: string;
+  paths: Record<
+    string,
+    Record<string, { requestBody: { content: Record<string, { schema: { $ref?: string; properties: Record<string, unknown> } }> } }>
+  >;
+}
+/** The served document as the validator takes it: checking its shape is the validator's job, not TypeScript's. */
+const toValidate = (doc: OpenApiDoc) => structuredClone(doc) as unknown as Parameters<typeof validate>[0];
+/** The body schema of POST /api/v1/tasks in the document. */
+const taskCreateSchema = (doc: OpenApiDoc) => doc.paths['/api/v1/tasks']!.post!.requestBody.content['application/json']!;
+interface ChangeListBody {
+  items: ChangeBody[];
+}
 
 useTestDatabase();
 
@@ -40,25 +68,25 @@ beforeEach(async () => {
   read = r.token;
 });
 
-const problem = (res: { status: number; headers: Headers; body: any }, status: number, code: string) => {
+const problem = (res: ApiReply, status: number, code: string) => {
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   expect(res.body).toMatchObject({ status, code, type: `/api/v1/problems/${code}` });
-  expect(typeof res.body.detail).toBe('string');
+  expect(typeof (res.body as ProblemBody).detail).toBe('string');
 };
 
 describe('OpenAPI', () => {
   it('serves an OpenAPI 3.1 document that a validator accepts, listing every route', async () => {
-    const res = await app.call('GET', '/api/v1/openapi.json');
+    const res = await app.call<OpenApiDoc>('GET', '/api/v1/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
-    const result = await validate(structuredClone(res.body));
+    const result = await validate(toValidate(res.body));
     expect('errors' in result ? result.errors : []).toEqual([]);
     expect(result.valid).toBe(true);
     // the validator does look: a document with a dangling $ref fails
     const broken = structuredClone(res.body);
-    broken.paths['/api/v1/tasks'].post.requestBody.content['application/json'].schema = { $ref: '#/components/schemas/Nope' };
-    expect((await validate(broken)).valid).toBe(false);
+    taskCreateSchema(broken).schema = { $ref: '#/components/schemas/Nope', properties: {} };
+    expect((await validate(toValidate(broken))).valid).toBe(false);
     expect(Object.keys(res.body.paths).sort()).toEqual(
       [
         '/api/v1/hooks/generic',
@@ -78,7 +106,7 @@ describe('OpenAPI', () => {
         '/api/v1/tasks/{number}/observers/{person}',
       ].sort(),
     );
-    expect(res.body.paths['/api/v1/tasks'].post.requestBody.content['application/json'].schema.properties.title).toMatchObject({
+    expect(taskCreateSchema(res.body).schema.properties.title).toMatchObject({
       maxLength: 200,
     });
   });
@@ -124,7 +152,7 @@ describe('tokens', () => {
 describe('tasks', () => {
   it('creates a task; each further field is a Change by the token’s admin', async () => {
     const anna = await makePerson({ name: 'Anna', email: 'anna@example.org' });
-    const res = await app.call('POST', '/api/v1/tasks', {
+    const res = await app.call<TaskWithChangesBody>('POST', '/api/v1/tasks', {
       token: write,
       body: { title: 'Quarterly report', status: 'in_progress', priority: 'high', assignee: '@anna', due: '2026-12-25' },
     });
@@ -137,12 +165,12 @@ describe('tasks', () => {
       assignee: { id: String(anna._id), name: 'Anna' },
       author: { id: String(admin._id) },
     });
-    expect(res.body.changes.map((c: any) => c.fields[0].field)).toEqual(['status', 'priority', 'due', 'assignee']);
-    expect(res.body.changes[0].fields[0]).toEqual({ field: 'status', from: 'new', to: 'in_progress' });
+    expect(res.body.changes.map((c) => c.fields[0]?.field)).toEqual(['status', 'priority', 'due', 'assignee']);
+    expect(res.body.changes[0]?.fields[0]).toEqual({ field: 'status', from: 'new', to: 'in_progress' });
     const stored = await ChangeModel.find({ taskNumber: res.body.task.number }).lean();
     expect(stored.map((c) => String(c.actor))).toEqual(Array(4).fill(String(admin._id)));
 
-    const got = await app.call('GET', `/api/v1/tasks/${res.body.task.number}`, { token: read });
+    const got = await app.call<TaskBody>('GET', `/api/v1/tasks/${res.body.task.number}`, { token: read });
     expect(got.status).toBe(200);
     expect(got.body.revision).toBe(4);
   });
@@ -158,7 +186,7 @@ describe('tasks', () => {
       [{ title: 'x', source: 'jira' }, '/externalId'],
     ];
     for (const [body, pointer] of cases) {
-      const r = await app.call('POST', '/api/v1/tasks', { token: write, body });
+      const r = await app.call<ProblemBody>('POST', '/api/v1/tasks', { token: write, body });
       expect([r.status, r.body.errors?.[0]?.pointer ?? r.body.code]).toEqual([
         pointer === '/assignee' ? 404 : 422,
         pointer === '/assignee' ? 'person_not_found' : pointer,
@@ -185,13 +213,16 @@ describe('tasks', () => {
   });
 
   it('updates only what differs; the same PATCH again changes nothing', async () => {
-    const { body } = await app.call('POST', '/api/v1/tasks', { token: write, body: { title: 'Fix the roof' } });
+    const { body } = await app.call<TaskWithChangesBody>('POST', '/api/v1/tasks', { token: write, body: { title: 'Fix the roof' } });
     const n = body.task.number;
-    const first = await app.call('PATCH', `/api/v1/tasks/${n}`, { token: write, body: { status: 'done', title: 'Fix the roof' } });
+    const first = await app.call<TaskWithChangesBody>('PATCH', `/api/v1/tasks/${n}`, {
+      token: write,
+      body: { status: 'done', title: 'Fix the roof' },
+    });
     expect(first.status).toBe(200);
     expect(first.body.changes).toHaveLength(1);
-    expect(first.body.changes[0].fields).toEqual([{ field: 'status', from: 'new', to: 'done' }]);
-    const again = await app.call('PATCH', `/api/v1/tasks/${n}`, { token: write, body: { status: 'done' } });
+    expect(first.body.changes[0]?.fields).toEqual([{ field: 'status', from: 'new', to: 'done' }]);
+    const again = await app.call<TaskWithChangesBody>('PATCH', `/api/v1/tasks/${n}`, { token: write, body: { status: 'done' } });
     expect(again.body.changes).toEqual([]);
     problem(await app.call('PATCH', `/api/v1/tasks/${n}`, { token: write, body: {} }), 422, 'validation_failed');
     problem(await app.call('PATCH', '/api/v1/tasks/999', { token: write, body: { status: 'done' } }), 404, 'task_not_found');
@@ -200,18 +231,18 @@ describe('tasks', () => {
 
   it('upserts by (source, externalId): one task, a repeat changes nothing, a new value is a Change', async () => {
     const body = { title: 'Login page broken', source: 'jira', externalId: 'WEB-7', url: 'https://jira.example.org/browse/WEB-7' };
-    const a = await app.call('POST', '/api/v1/tasks', { token: write, body });
+    const a = await app.call<TaskWithChangesBody>('POST', '/api/v1/tasks', { token: write, body });
     expect(a.status).toBe(201);
-    const b = await app.call('POST', '/api/v1/tasks', { token: write, body });
+    const b = await app.call<TaskWithChangesBody>('POST', '/api/v1/tasks', { token: write, body });
     expect(b.status).toBe(200);
     expect(b.body.changes).toEqual([]);
     expect(b.body.task.number).toBe(a.body.task.number);
-    const c = await app.call('PUT', '/api/v1/tasks/external/jira/WEB-7', {
+    const c = await app.call<TaskWithChangesBody>('PUT', '/api/v1/tasks/external/jira/WEB-7', {
       token: write,
       body: { title: 'Login page broken', status: 'review' },
     });
     expect(c.status).toBe(200);
-    expect(c.body.changes[0].fields).toEqual([{ field: 'status', from: 'new', to: 'review' }]);
+    expect(c.body.changes[0]?.fields).toEqual([{ field: 'status', from: 'new', to: 'review' }]);
     expect(c.body.task).toMatchObject({ source: 'jira', externalId: 'WEB-7', url: 'https://jira.example.org/browse/WEB-7' });
     const d = await app.call('PUT', '/api/v1/tasks/external/jira/WEB-8', { token: write, body: { title: 'Another' } });
     expect(d.status).toBe(201);
@@ -239,25 +270,25 @@ describe('tasks', () => {
         },
       });
     }
-    const page1 = await app.call('GET', '/api/v1/tasks?limit=2', { token: read });
-    expect(page1.body.items.map((t: any) => t.title)).toEqual(['T5', 'T4']);
-    const page2 = await app.call('GET', `/api/v1/tasks?limit=2&cursor=${page1.body.nextCursor}`, { token: read });
-    expect(page2.body.items.map((t: any) => t.title)).toEqual(['T3', 'T2']);
-    const page3 = await app.call('GET', `/api/v1/tasks?limit=2&cursor=${page2.body.nextCursor}`, { token: read });
+    const page1 = await app.call<TaskListBody>('GET', '/api/v1/tasks?limit=2', { token: read });
+    expect(page1.body.items.map((t) => t.title)).toEqual(['T5', 'T4']);
+    const page2 = await app.call<TaskListBody>('GET', `/api/v1/tasks?limit=2&cursor=${page1.body.nextCursor}`, { token: read });
+    expect(page2.body.items.map((t) => t.title)).toEqual(['T3', 'T2']);
+    const page3 = await app.call<TaskListBody>('GET', `/api/v1/tasks?limit=2&cursor=${page2.body.nextCursor}`, { token: read });
     expect(page3.body).toMatchObject({ nextCursor: null });
-    expect(page3.body.items.map((t: any) => t.title)).toEqual(['T1']);
-    const review = await app.call('GET', '/api/v1/tasks?status=review', { token: read });
-    expect(review.body.items.map((t: any) => t.title)).toEqual(['T5', 'T3', 'T1']);
-    const annas = await app.call('GET', '/api/v1/tasks?assignee=anna@example.org', { token: read });
-    expect(annas.body.items.map((t: any) => t.title)).toEqual(['T2']);
-    const gh = await app.call('GET', '/api/v1/tasks?source=gh', { token: read });
-    expect(gh.body.items.map((t: any) => t.externalId)).toEqual(['5', '4']);
+    expect(page3.body.items.map((t) => t.title)).toEqual(['T1']);
+    const review = await app.call<TaskListBody>('GET', '/api/v1/tasks?status=review', { token: read });
+    expect(review.body.items.map((t) => t.title)).toEqual(['T5', 'T3', 'T1']);
+    const annas = await app.call<TaskListBody>('GET', '/api/v1/tasks?assignee=anna@example.org', { token: read });
+    expect(annas.body.items.map((t) => t.title)).toEqual(['T2']);
+    const gh = await app.call<TaskListBody>('GET', '/api/v1/tasks?source=gh', { token: read });
+    expect(gh.body.items.map((t) => t.externalId)).toEqual(['5', '4']);
     problem(await app.call('GET', '/api/v1/tasks?status=zzz', { token: read }), 400, 'validation_failed');
   });
 
   it('adds a comment as a Change, and lists the changes', async () => {
-    const { body } = await app.call('POST', '/api/v1/tasks', { token: write, body: { title: 'Talk' } });
-    const c = await app.call('POST', `/api/v1/tasks/${body.task.number}/comments`, { token: write, body: { text: 'Started' } });
+    const { body } = await app.call<TaskWithChangesBody>('POST', '/api/v1/tasks', { token: write, body: { title: 'Talk' } });
+    const c = await app.call<ChangeBody>('POST', `/api/v1/tasks/${body.task.number}/comments`, { token: write, body: { text: 'Started' } });
     expect(c.status).toBe(201);
     expect(c.body.fields).toEqual([{ field: 'comment', from: '', to: 'Started' }]);
     problem(
@@ -265,7 +296,7 @@ describe('tasks', () => {
       422,
       'validation_failed',
     );
-    const list = await app.call('GET', `/api/v1/tasks/${body.task.number}/changes`, { token: read });
+    const list = await app.call<ChangeListBody>('GET', `/api/v1/tasks/${body.task.number}/changes`, { token: read });
     expect(list.body.items).toHaveLength(1);
   });
 });
@@ -300,7 +331,7 @@ describe('idempotency', () => {
   });
 
   it('replays a PATCH without a second Change', async () => {
-    const { body } = await app.call('POST', '/api/v1/tasks', { token: write, body: { title: 'P' } });
+    const { body } = await app.call<TaskWithChangesBody>('POST', '/api/v1/tasks', { token: write, body: { title: 'P' } });
     const headers = { 'idempotency-key': 'patch-1' };
     await app.call('PATCH', `/api/v1/tasks/${body.task.number}`, { token: write, body: { description: 'd1' }, headers });
     await app.call('PATCH', `/api/v1/tasks/${body.task.number}`, { token: write, body: { description: 'd1' }, headers });
@@ -310,7 +341,7 @@ describe('idempotency', () => {
 
 describe('people without Telegram, observers, send', () => {
   it('adds a person by e-mail and phone who gets the change by e-mail and SMS', async () => {
-    const p = await app.call('POST', '/api/v1/people', {
+    const p = await app.call<PersonBody>('POST', '/api/v1/people', {
       token: write,
       body: { name: 'Ivan Petrov', email: 'ivan@example.org', phone: '+7 912 345-67-89' },
     });
@@ -323,9 +354,9 @@ describe('people without Telegram, observers, send', () => {
       phone: '+79123456789',
     });
     expect((await PersonModel.findById(p.body.id).lean())!.telegramId).toBeLessThan(0);
-    expect((await app.call('GET', '/api/v1/people/+79123456789', { token: read })).body.id).toBe(p.body.id);
+    expect((await app.call<PersonBody>('GET', '/api/v1/people/+79123456789', { token: read })).body.id).toBe(p.body.id);
 
-    const { body } = await app.call('POST', '/api/v1/tasks', { token: write, body: { title: 'Pump station' } });
+    const { body } = await app.call<TaskWithChangesBody>('POST', '/api/v1/tasks', { token: write, body: { title: 'Pump station' } });
     const n = body.task.number;
     problem(
       await app.call('POST', `/api/v1/tasks/${n}/observers`, {
@@ -340,12 +371,12 @@ describe('people without Telegram, observers, send', () => {
       body: { person: 'ivan@example.org', channels: ['email', 'sms'] },
     });
     expect(o.status).toBe(201);
-    expect((await app.call('GET', `/api/v1/tasks/${n}/observers`, { token: read })).body.items).toEqual([
+    expect((await app.call<ObserverListBody>('GET', `/api/v1/tasks/${n}/observers`, { token: read })).body.items).toEqual([
       { person: { id: p.body.id, name: 'Ivan Petrov' }, channels: ['email', 'sms'] },
     ]);
 
     await app.call('PATCH', `/api/v1/tasks/${n}`, { token: write, body: { status: 'in_progress' } });
-    const sent = await app.call('POST', '/api/v1/send', { token: write, body: {} });
+    const sent = await app.call<RunResultBody>('POST', '/api/v1/send', { token: write, body: {} });
     expect(sent.status).toBe(200);
     expect(sent.body.sent).toMatchObject({ email: 1, sms: 1 });
     expect(world.sink.messages.flatMap((m) => m.to)).toEqual(['ivan@example.org']);
@@ -361,21 +392,24 @@ describe('people without Telegram, observers, send', () => {
 
   it('refuses a person with bad contacts naming the field, creating nobody', async () => {
     const before = await PersonModel.countDocuments();
-    const a = await app.call('POST', '/api/v1/people', { token: write, body: { name: 'X', email: 'not-mail' } });
-    expect([a.status, a.body.errors[0].pointer]).toEqual([422, '/email']);
-    const b = await app.call('POST', '/api/v1/people', { token: write, body: { name: 'X', phone: '+7 800 555-35-35' } });
-    expect([b.status, b.body.errors[0].pointer, b.body.code]).toEqual([422, '/phone', 'phone_not_mobile']);
-    const c = await app.call('POST', '/api/v1/people', { token: write, body: { name: 'X' } });
+    const a = await app.call<ProblemBody>('POST', '/api/v1/people', { token: write, body: { name: 'X', email: 'not-mail' } });
+    expect([a.status, a.body.errors?.[0]?.pointer]).toEqual([422, '/email']);
+    const b = await app.call<ProblemBody>('POST', '/api/v1/people', { token: write, body: { name: 'X', phone: '+7 800 555-35-35' } });
+    expect([b.status, b.body.errors?.[0]?.pointer, b.body.code]).toEqual([422, '/phone', 'phone_not_mobile']);
+    const c = await app.call<ProblemBody>('POST', '/api/v1/people', { token: write, body: { name: 'X' } });
     expect([c.status, c.body.code]).toEqual([422, 'person_contact_missing']);
     expect(await PersonModel.countDocuments()).toBe(before);
   });
 
   it('updates contacts: both checked before either is saved', async () => {
     const anna = await makePerson({ name: 'Anna', email: 'anna@example.org' });
-    const bad = await app.call('PATCH', `/api/v1/people/@anna`, { token: write, body: { email: 'new@example.org', phone: '12' } });
-    expect([bad.status, bad.body.errors[0].pointer]).toEqual([422, '/phone']);
+    const bad = await app.call<ProblemBody>('PATCH', `/api/v1/people/@anna`, {
+      token: write,
+      body: { email: 'new@example.org', phone: '12' },
+    });
+    expect([bad.status, bad.body.errors?.[0]?.pointer]).toEqual([422, '/phone']);
     expect((await PersonModel.findById(anna._id).lean())!.email).toBe('anna@example.org');
-    const ok = await app.call('PATCH', `/api/v1/people/${anna._id}`, { token: write, body: { email: 'new@example.org', phone: null } });
+    const ok = await app.call('PATCH', `/api/v1/people/${String(anna._id)}`, { token: write, body: { email: 'new@example.org', phone: null } });
     expect(ok.body).toMatchObject({ email: 'new@example.org', telegram: true });
     problem(await app.call('GET', '/api/v1/people/@ghost', { token: read }), 404, 'person_not_found');
   });
