@@ -45,4 +45,6 @@ export const defaults = {
   REGISTRATION: 'request',
   /** Messages and button presses one person may send a minute; past it one polite line, then silence. */
   RATE_LIMIT_PER_MINUTE: '30',
+  /** Requests one HTTP API token may make a minute (per process); past it 429 with Retry-After. */
+  API_RATE_LIMIT_PER_MINUTE: '120',
 } as const;

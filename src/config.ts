@@ -68,6 +68,20 @@ const schema = z.object({
     error: 'REGISTRATION must be request (people ask, an admin approves), invite (invite links only) or open (anyone)',
   }),
   RATE_LIMIT_PER_MINUTE: positiveInt('RATE_LIMIT_PER_MINUTE must be a positive whole number of messages a minute'),
+  API_RATE_LIMIT_PER_MINUTE: positiveInt('API_RATE_LIMIT_PER_MINUTE must be a positive whole number of requests a minute'),
+  // Tracker webhooks (issue 12): each receiver is off until its secret is set.
+  GITLAB_WEBHOOK_TOKEN: z
+    .string()
+    .min(16, 'GITLAB_WEBHOOK_TOKEN must be at least 16 characters; generate one with: openssl rand -hex 20')
+    .optional(),
+  GITHUB_WEBHOOK_SECRET: z
+    .string()
+    .min(16, 'GITHUB_WEBHOOK_SECRET must be at least 16 characters; generate one with: openssl rand -hex 20')
+    .optional(),
+  JIRA_WEBHOOK_SECRET: z
+    .string()
+    .min(16, 'JIRA_WEBHOOK_SECRET must be at least 16 characters; generate one with: openssl rand -hex 20')
+    .optional(),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -158,6 +158,18 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
       port: config.HTTP_PORT,
       logger,
       ...(webhook ? { webhook } : {}),
+      api: {
+        logger,
+        delivery,
+        ratePerMinute: config.API_RATE_LIMIT_PER_MINUTE,
+        defaultTimezone: config.DEFAULT_TIMEZONE,
+        defaultLanguage: config.DEFAULT_LANGUAGE,
+        hooks: {
+          ...(config.GITLAB_WEBHOOK_TOKEN ? { gitlabToken: config.GITLAB_WEBHOOK_TOKEN } : {}),
+          ...(config.GITHUB_WEBHOOK_SECRET ? { githubSecret: config.GITHUB_WEBHOOK_SECRET } : {}),
+          ...(config.JIRA_WEBHOOK_SECRET ? { jiraSecret: config.JIRA_WEBHOOK_SECRET } : {}),
+        },
+      },
       metrics: async () => {
         const [pending, failed, sent] = await Promise.all([
           DeliveryModel.countDocuments({ status: 'pending' }),

@@ -22,6 +22,7 @@ import { membershipFeature } from './features/membership.js';
 import { identify, membersOnly, privateChatsOnly, rateLimited } from './gate.js';
 import { RateLimiter } from './rate-limit.js';
 import { deliveryFeature } from './features/delivery.js';
+import { apiFeature } from './features/api.js';
 import { observersFeature } from './features/observers.js';
 import { profileFeature } from './features/profile.js';
 import { scheduleFeature } from './features/schedule.js';
@@ -115,6 +116,7 @@ export function createBot(deps: BotDeps): CreatedBot {
     templateFeature(deps),
     scheduleFeature(deps),
     deliveryFeature(deps),
+    apiFeature(deps),
   ];
   const stage = new Scenes.Stage<BotContext>(features.flatMap((f) => f.scenes));
   bot.use(stage.middleware());

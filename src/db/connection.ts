@@ -27,6 +27,9 @@ const ALL_MODELS = [
   models.InviteModel,
   models.InviteUseModel,
   models.DecisionModel,
+  models.ApiTokenModel,
+  models.IdempotencyModel,
+  models.ExternalRefModel,
 ];
 
 /**

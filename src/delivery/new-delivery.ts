@@ -42,7 +42,8 @@ export function addressOf(person: Pick<LeanRecipient, 'telegramId' | 'email' | '
     case 'sms':
       return person.phone ?? undefined;
     case 'telegram':
-      return String(person.telegramId);
+      // A person without Telegram has a placeholder id below zero (src/services/offline-people.ts, telegram-link.ts).
+      return person.telegramId > 0 ? String(person.telegramId) : undefined;
   }
 }
 

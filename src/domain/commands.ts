@@ -37,6 +37,8 @@ export const ADMIN_COMMANDS = [
   'invite',
   'members',
   'remove',
+  'api',
+  'person',
 ] as const;
 
 export type CommandName = (typeof USER_COMMANDS)[number] | (typeof ADMIN_COMMANDS)[number];

@@ -58,7 +58,12 @@ export type UserErrorCode =
   // membership
   | 'invite_args_invalid'
   | 'settings_conflict'
-  | 'smtp_insecure_login';
+  | 'smtp_insecure_login'
+  // people without Telegram (issue 12)
+  | 'person_name_invalid'
+  | 'person_contact_missing'
+  | 'person_has_telegram'
+  | 'url_without_source';
 
 export type UserErrorParams = Record<string, string | number>;
 

@@ -1,8 +1,13 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+/**
+ * The HTTP side of taskwatch on fastify: `/healthz`, `/metrics`, the Telegram webhook, and (when given its
+ * deps) the integration API under `/api/v1` with its OpenAPI document (src/http/api/).
+ */
 import { timingSafeEqual } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { isDatabaseUp } from '../db/connection.js';
 import type { Logger } from '../logger.js';
+import { registerApi, type ApiOptions } from './api/index.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -23,6 +28,8 @@ export interface HttpServerOptions {
    * gets 401 and is not handled. A body over `maxBodyBytes` (default 1 MB) gets 413.
    */
   webhook?: { path: string; handler: RequestHandler; secretToken?: string; maxBodyBytes?: number };
+  /** The integration API (`/api/v1`, tracker webhooks); absent: not served. */
+  api?: ApiOptions;
 }
 
 export interface HttpServer {
@@ -34,108 +41,100 @@ export interface HttpServer {
 
 const PREFIX = 'taskwatch_';
 
-/** Serves `/healthz`, `/metrics` and the webhook on node:http. Resolves once listening. */
-export function startHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
-  const { logger } = opts;
-  const server = http.createServer((req, res) => {
-    route(req, res, opts).catch((err: unknown) => {
-      logger.error({ err }, 'HTTP request failed');
-      if (!res.headersSent) sendJson(res, 500, { status: 'error', error: 'internal error' });
-      else res.destroy();
-    });
-  });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
-
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      server.on('error', (err) => logger.error({ err }, 'HTTP server error'));
-      const port = (server.address() as AddressInfo).port;
-      logger.info({ port, host: opts.host ?? '*' }, 'HTTP server listening');
-      let closing: Promise<void> | undefined;
-      resolve({
-        port,
-        close: () =>
-          (closing ??= new Promise<void>((done, fail) => {
-            server.close((err) => (err ? fail(err) : done()));
-            server.closeAllConnections();
-          })),
-      });
-    });
-  });
-}
-
-async function route(req: IncomingMessage, res: ServerResponse, opts: HttpServerOptions): Promise<void> {
-  const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
-  const method = req.method ?? 'GET';
-
-  if (opts.webhook && path === opts.webhook.path) {
-    if (method !== 'POST') return methodNotAllowed(res, 'POST');
-    const { secretToken, maxBodyBytes = WEBHOOK_MAX_BODY } = opts.webhook;
-    if (secretToken !== undefined && !sameSecret(req.headers['x-telegram-bot-api-secret-token'], secretToken)) {
-      req.resume();
-      return sendJson(res, 401, { status: 'error', error: 'unauthorized' });
-    }
-    const body = await readBody(req, maxBodyBytes);
-    if (!body) {
-      res.setHeader('connection', 'close');
-      return sendJson(res, 413, { status: 'error', error: 'body too large' });
-    }
-    (req as IncomingMessage & { body?: Buffer }).body = body;
-    await opts.webhook.handler(req, res);
-    return;
-  }
-  if (path === '/healthz') {
-    if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
-    const up = await isDatabaseUp();
-    return sendJson(res, up ? 200 : 503, up ? { status: 'ok', db: 'up' } : { status: 'error', db: 'down' });
-  }
-  if (path === '/metrics') {
-    if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
-    const values = opts.metrics ? await opts.metrics() : {};
-    res.writeHead(200, {
-      'content-type': 'text/plain; version=0.0.4; charset=utf-8',
-      'cache-control': 'no-store',
-    });
-    res.end(formatPrometheus(values));
-    return;
-  }
-  sendJson(res, 404, { status: 'error', error: 'not found' });
-}
-
-/** Telegram sends updates far below this; anything bigger is not from it. */
+/** Telegram sends updates far below this; anything bigger is not from it. Also the API's body cap. */
 export const WEBHOOK_MAX_BODY = 1024 * 1024;
 
+function sendJson(reply: import('fastify').FastifyReply, status: number, body: unknown) {
+  return reply.code(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(body);
+}
+
+/** The fastify app with every route, not listening (tests may `inject`, main listens). */
+export async function buildHttpApp(opts: HttpServerOptions): Promise<FastifyInstance> {
+  const { logger } = opts;
+  const app = Fastify({ logger: false, bodyLimit: WEBHOOK_MAX_BODY, forceCloseConnections: true, return503OnClosing: true });
+
+  app.setErrorHandler((err: { statusCode?: number }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) logger.error({ err, url: req.url }, 'HTTP request failed');
+    const error = status === 413 ? 'body too large' : status === 500 ? 'internal error' : 'bad request';
+    if (status === 413) reply.header('connection', 'close');
+    return sendJson(reply, status, { status: 'error', error });
+  });
+  app.setNotFoundHandler((_req, reply) => sendJson(reply, 404, { status: 'error', error: 'not found' }));
+
+  const methodNotAllowed = (allow: string) => async (_req: unknown, reply: import('fastify').FastifyReply) => {
+    reply.header('allow', allow);
+    return sendJson(reply, 405, { status: 'error', error: 'method not allowed' });
+  };
+
+  app.get('/healthz', async (_req, reply) => {
+    const up = await isDatabaseUp();
+    return sendJson(reply, up ? 200 : 503, up ? { status: 'ok', db: 'up' } : { status: 'error', db: 'down' });
+  });
+  app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: '/healthz', handler: methodNotAllowed('GET, HEAD') });
+
+  app.get('/metrics', async (_req, reply) => {
+    const values = opts.metrics ? await opts.metrics() : {};
+    return reply
+      .code(200)
+      .header('cache-control', 'no-store')
+      .type('text/plain; version=0.0.4; charset=utf-8')
+      .send(formatPrometheus(values));
+  });
+  app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: '/metrics', handler: methodNotAllowed('GET, HEAD') });
+
+  if (opts.webhook) {
+    const hook = opts.webhook;
+    await app.register((scope) => {
+      // The body goes to telegraf as the bytes Telegram sent.
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+      scope.route({
+        method: 'POST',
+        url: hook.path,
+        bodyLimit: hook.maxBodyBytes ?? WEBHOOK_MAX_BODY,
+        // Before the body is read: a request without the secret is refused unread.
+        onRequest: async (req, reply) => {
+          if (hook.secretToken !== undefined && !sameSecret(req.headers['x-telegram-bot-api-secret-token'], hook.secretToken)) {
+            reply.header('connection', 'close');
+            return sendJson(reply, 401, { status: 'error', error: 'unauthorized' });
+          }
+        },
+        handler: async (req, reply) => {
+          (req.raw as IncomingMessage & { body?: Buffer }).body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
+          reply.hijack();
+          await hook.handler(req.raw, reply.raw);
+        },
+      });
+      scope.route({ method: ['GET', 'PUT', 'PATCH', 'DELETE'], url: hook.path, handler: methodNotAllowed('POST') });
+    });
+  }
+
+  if (opts.api) await app.register(async (scope) => registerApi(scope, opts.api!));
+  return app;
+}
+
+/** Serves `/healthz`, `/metrics`, the webhook and the API. Resolves once listening. */
+export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
+  const app = await buildHttpApp(opts);
+  await app.listen({ port: opts.port, host: opts.host ?? '::' }).catch(async (err: { code?: string }) => {
+    // No IPv6 on this machine: every IPv4 interface.
+    if (opts.host === undefined && err.code === 'EAFNOSUPPORT') return app.listen({ port: opts.port, host: '0.0.0.0' });
+    throw err;
+  });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  opts.logger.info({ port, host: opts.host ?? '*' }, 'HTTP server listening');
+  let closing: Promise<void> | undefined;
+  return { port, close: () => (closing ??= app.close()) };
+}
+
 /** Constant-time comparison of the header with the expected secret. */
-function sameSecret(header: string | string[] | undefined, expected: string): boolean {
+export function sameSecret(header: string | string[] | undefined, expected: string): boolean {
   if (typeof header !== 'string') return false;
   const a = Buffer.from(header);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** The whole body, or undefined (and the rest discarded) once it passes `max` bytes. */
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > max) {
-    req.resume();
-    return undefined;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > max) {
-      req.resume();
-      return undefined;
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** Prometheus text exposition format (0.0.4): one `# TYPE` line and one sample per metric. */
@@ -162,19 +161,4 @@ function sampleValue(v: number): string {
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
   return String(v);
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-  });
-  res.end(text);
-}
-
-function methodNotAllowed(res: ServerResponse, allow: string): void {
-  res.setHeader('allow', allow);
-  sendJson(res, 405, { status: 'error', error: 'method not allowed' });
 }

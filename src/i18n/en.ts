@@ -49,7 +49,9 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   channel_no_address: (p) =>
     p.channel === 'email'
       ? `${s(p.name)} has no e-mail address for e-mail notifications. Add one: ${s(p.command)} ivan@example.org — then try again`
-      : `${s(p.name)} has no phone for SMS notifications. Add one: ${s(p.command)} +79123456789 — then try again`,
+      : p.channel === 'sms'
+        ? `${s(p.name)} has no phone for SMS notifications. Add one: ${s(p.command)} +79123456789 — then try again`
+        : `${s(p.name)} is not on Telegram yet. Invite them: ${s(p.command)} — or choose email, sms`,
   not_watching: (p) => `You do not watch task #${s(p.number)}`,
   template_kind_unknown: () => 'No such template. Use: email_subject, email_body, sms. E.g. /template sms',
   template_unknown_placeholders: (p) =>
@@ -102,6 +104,12 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
     'Another admin has just changed the settings; your change was not saved. Look at the current ones and try again: /smtp, /sms, /template, /schedule',
   smtp_insecure_login: () =>
     'This server has no encryption: the login and password would go in clear. Choose TLS (465) or STARTTLS (587), or, if there is no other way, add the word insecure at the end: /smtp smtp://login:password@host:25 "Name <from@example.org>" insecure',
+  // people without Telegram (issue 12)
+  person_name_invalid: (p) =>
+    `A name of 1 to ${s(p.max)} characters is needed, in quotes: /person add "Ivan Petrov" email=ivan@example.org`,
+  person_contact_missing: () => 'Give an e-mail or a phone (or both): /person add "Ivan Petrov" email=ivan@example.org phone=+79123456789',
+  person_has_telegram: (p) => `${s(p.name)} is on Telegram already: no invite needed`,
+  url_without_source: () => 'A url is kept only for a task from another tracker: give both source and externalId',
 };
 
 const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } satisfies Record<Channel, string>;
@@ -175,6 +183,12 @@ export const en: Texts = {
     invite: { desc: 'an invite link; list shows them, revoke withdraws one', example: '/invite 5 7 (5 people, 7 days)' },
     members: { desc: 'members, join requests, removed people', example: '/members' },
     remove: { desc: 'remove someone from the team', example: '/remove @ivan' },
+    // issue 12
+    api: { desc: 'HTTP API tokens: new, list, revoke', example: '/api new erp write' },
+    person: {
+      desc: 'a person without Telegram: add, invite',
+      example: '/person add "Ivan Petrov" email=ivan@example.org phone=+79123456789',
+    },
   },
 
   profileTitle: (name, username, admin) => `Profile: ${name}${username ? ` (@${username})` : ''}${admin ? ', admin' : ''}`,

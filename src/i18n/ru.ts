@@ -52,7 +52,9 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   channel_no_address: (p) =>
     p.channel === 'email'
       ? `Для оповещений по e-mail у ${s(p.name)} нет адреса. Добавьте его: ${s(p.command)} ivan@example.org — и повторите`
-      : `Для оповещений по SMS у ${s(p.name)} нет телефона. Добавьте его: ${s(p.command)} +79123456789 — и повторите`,
+      : p.channel === 'sms'
+        ? `Для оповещений по SMS у ${s(p.name)} нет телефона. Добавьте его: ${s(p.command)} +79123456789 — и повторите`
+        : `${s(p.name)} ещё не в Telegram. Пригласите: ${s(p.command)} — или выберите email, sms`,
   not_watching: (p) => `Вы не наблюдаете за заданием #${s(p.number)}`,
   template_kind_unknown: () => 'Шаблона такого вида нет. Можно: email_subject, email_body, sms. Например: /template sms',
   template_unknown_placeholders: (p) =>
@@ -106,6 +108,11 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
     'Другой администратор только что изменил настройки; ваши изменения не сохранены. Посмотрите текущие и повторите: /smtp, /sms, /template, /schedule',
   smtp_insecure_login: () =>
     'Этот сервер без шифрования: логин и пароль ушли бы открытым текстом. Выберите TLS (465) или STARTTLS (587), или, если иначе нельзя, добавьте в конце слово insecure: /smtp smtp://логин:пароль@host:25 "Имя <from@example.org>" insecure',
+  // people without Telegram (issue 12)
+  person_name_invalid: (p) => `Нужно имя длиной от 1 до ${s(p.max)} символов, в кавычках: /person add "Иван Петров" email=ivan@example.org`,
+  person_contact_missing: () => 'Укажите e-mail или телефон (или оба): /person add "Иван Петров" email=ivan@example.org phone=+79123456789',
+  person_has_telegram: (p) => `${s(p.name)} уже в Telegram: приглашение не нужно`,
+  url_without_source: () => 'Ссылка (url) хранится только у задания из другого трекера: укажите и source, и externalId',
 };
 
 const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } satisfies Record<Channel, string>;
@@ -178,6 +185,9 @@ export const ru = {
     invite: { desc: 'ссылка-приглашение; list — список, revoke — отозвать', example: '/invite 5 7 (на 5 человек, 7 дней)' },
     members: { desc: 'участники, заявки, исключённые', example: '/members' },
     remove: { desc: 'исключить человека', example: '/remove @ivan' },
+    // issue 12
+    api: { desc: 'токены HTTP API: new, list, revoke', example: '/api new erp write' },
+    person: { desc: 'человек без Telegram: add, invite', example: '/person add "Иван Петров" email=ivan@example.org phone=+79123456789' },
   } satisfies Record<CommandName, { desc: string; example: string }>,
 
   // profile

@@ -1,4 +1,4 @@
-import { ChangeModel, DeliveryModel, RunModel } from '../db/models/index.js';
+import { ChangeModel, DeliveryModel, IdempotencyModel, RunModel } from '../db/models/index.js';
 import { pruneClaims } from '../db/claims.js';
 import { failStaleRuns } from '../delivery/runs.js';
 
@@ -8,6 +8,8 @@ export interface MaintenanceResult {
   deliveries: number;
   changes: number;
   runs: number;
+  /** API Idempotency-Keys older than a day (a replay after that is a new request). */
+  idempotencyKeys: number;
 }
 
 /**
@@ -19,7 +21,8 @@ export interface MaintenanceResult {
 export async function runMaintenance(now: Date, retentionDays: number): Promise<MaintenanceResult> {
   const claims = await pruneClaims(new Date(now.getTime() - 24 * 3600_000));
   const staleRuns = await failStaleRuns(15 * 60_000, now);
-  const result: MaintenanceResult = { claims, staleRuns, deliveries: 0, changes: 0, runs: 0 };
+  const idempotencyKeys = (await IdempotencyModel.deleteMany({ at: { $lt: new Date(now.getTime() - 24 * 3600_000) } })).deletedCount;
+  const result: MaintenanceResult = { claims, staleRuns, deliveries: 0, changes: 0, runs: 0, idempotencyKeys };
   if (retentionDays > 0) {
     const cutoff = new Date(now.getTime() - retentionDays * 24 * 3600_000);
     result.deliveries = (

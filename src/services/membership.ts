@@ -19,6 +19,7 @@ import { isDuplicateKey } from '../db/duplicate-key.js';
 import { isMemberRole, type RegistrationMode } from '../domain/types.js';
 import { ensurePerson, findPerson, type RegisterDefaults, type RegisterInput } from './people.js';
 import { UserError } from '../domain/errors.js';
+import { linkPerson } from './telegram-link.js';
 
 /** Random bytes of an invite code: 192 bits, 32 base64url characters (Telegram allows 64 in `start`). */
 const CODE_BYTES = 24;
@@ -128,6 +129,11 @@ export async function redeemInvite(
     } catch (err) {
       if (isDuplicateKey(err)) continue;
       throw err;
+    }
+    if (inv.person) {
+      const linked = await linkPerson(inv.person, input);
+      if (!linked.ok) await InviteUseModel.deleteOne({ _id: `${inv.number}:${slot}` });
+      return linked;
     }
     const { person } = await ensurePerson(input, { ...defaults, role: 'member' });
     if (!isMemberRole(person.role)) {

@@ -4,7 +4,7 @@ import { isDuplicateKey } from '../db/duplicate-key.js';
 import { CHANNELS, type Channel } from '../domain/types.js';
 import { canSetObserver } from '../domain/access.js';
 import { UserError } from '../domain/errors.js';
-import type { PersonId } from './people.js';
+import { personRef, type PersonId } from './people.js';
 import { requireVisibleTask, resolveViewer, type Actor } from './access.js';
 
 const CHANNEL_ALIASES: Record<string, Channel> = {
@@ -35,9 +35,14 @@ export function parseChannels(raw: string | readonly string[]): Channel[] {
   return CHANNELS.filter((c) => found.has(c));
 }
 
-/** The first channel the person has no address for, or undefined. Telegram always works. */
-export function missingAddress(person: Pick<PersonDoc, 'email' | 'phone'>, channels: readonly Channel[]): Channel | undefined {
-  return channels.find((c) => (c === 'email' && !person.email) || (c === 'sms' && !person.phone));
+/** The first channel the person has no address for, or undefined. Telegram works once they have joined it. */
+export function missingAddress(
+  person: Pick<PersonDoc, 'email' | 'phone' | 'telegramId'>,
+  channels: readonly Channel[],
+): Channel | undefined {
+  return channels.find(
+    (c) => (c === 'email' && !person.email) || (c === 'sms' && !person.phone) || (c === 'telegram' && !(person.telegramId > 0)),
+  );
 }
 
 /**
@@ -64,8 +69,8 @@ export async function watch(
     throw new UserError('channel_no_address', {
       channel: missing,
       name: person.name,
-      command: `${missing === 'email' ? '/email' : '/phone'}${
-        String(person._id) === String(addedBy) ? '' : ` @${person.username ?? person.telegramId}`
+      command: `${missing === 'email' ? '/email' : missing === 'sms' ? '/phone' : '/person invite'}${
+        String(person._id) === String(addedBy) ? '' : ` ${personRef(person)}`
       }`,
     });
   }

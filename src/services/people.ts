@@ -120,7 +120,7 @@ export async function findPersonByRef(ref: string): Promise<PersonDoc | undefine
   if (/^@[A-Za-z0-9_]{1,64}$/.test(r)) {
     return (await PersonModel.findOne({ username: cleanUsername(r) })) ?? undefined;
   }
-  if (/^\d{1,15}$/.test(r)) {
+  if (/^-?\d{1,15}$/.test(r)) {
     return (await PersonModel.findOne({ telegramId: Number(r) })) ?? undefined;
   }
   const candidates = await PersonModel.find({

@@ -150,7 +150,7 @@ describe('HTTP server', () => {
 
 describe('HTTP server edge cases', () => {
   it('serves an empty exposition when no metrics callback is given', async () => {
-    const s = await startHttpServer({ port: 0, logger });
+    const s = await startHttpServer({ port: 0, host: '127.0.0.1', logger });
     try {
       const res = await fetch(`http://127.0.0.1:${s.port}/metrics`);
       expect(res.status).toBe(200);
@@ -164,6 +164,7 @@ describe('HTTP server edge cases', () => {
     const lines: string[] = [];
     const s = await startHttpServer({
       port: 0,
+      host: '127.0.0.1',
       logger: createLogger('error', { write: (l: string) => void lines.push(l) }),
       metrics: async () => {
         throw new Error('count failed');
@@ -180,7 +181,7 @@ describe('HTTP server edge cases', () => {
   });
 
   it('closes with keep-alive connections open, and stops accepting', async () => {
-    const s = await startHttpServer({ port: 0, logger });
+    const s = await startHttpServer({ port: 0, host: '127.0.0.1', logger });
     const url = `http://127.0.0.1:${s.port}/nope`;
     const first = await fetch(url, { headers: { connection: 'keep-alive' } });
     await first.text();

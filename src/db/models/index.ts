@@ -10,3 +10,4 @@ export * from './session.js';
 export * from './claim.js';
 export * from './key-check.js';
 export * from './membership.js';
+export * from './api.js';

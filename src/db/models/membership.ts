@@ -15,6 +15,8 @@ const inviteSchema = new Schema(
     createdBy: { type: Schema.Types.ObjectId, ref: 'Person', required: true },
     createdAt: { type: Date, required: true },
     revokedAt: { type: Date },
+    /** Made by `/person invite`: whoever opens it becomes this person (who had no Telegram). */
+    person: { type: Schema.Types.ObjectId, ref: 'Person' },
   },
   { versionKey: false },
 );

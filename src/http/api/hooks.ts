@@ -1,0 +1,160 @@
+/**
+ * Tracker webhooks under `/api/v1/hooks`: GitLab (`X-Gitlab-Token`), GitHub (`X-Hub-Signature-256`, HMAC
+ * of the body), Jira (`X-Hub-Signature`, HMAC of the body, as Jira Cloud sends with a secret) and a generic
+ * JSON format (a write token). A receiver whose secret is not set answers 404. Secrets are compared in
+ * constant time; the body (at most 1 MB) is checked before it is parsed.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { readGeneric, readGithub, readGitlab, readJira, type ReadEvent } from '../../domain/tracker-events.js';
+import { FieldError } from '../../services/api-tasks.js';
+import { UserError } from '../../domain/errors.js';
+import { applyTrackerEvent } from '../../services/tracker-sync.js';
+import { authenticate, type TokenRateLimiter } from './auth.js';
+import { ApiProblem, fromUserError, languageOf } from './problem.js';
+import { problems } from './schemas.js';
+
+export interface HookSecrets {
+  /** GITLAB_WEBHOOK_TOKEN: the "Secret token" of the GitLab webhook. */
+  gitlabToken?: string;
+  /** GITHUB_WEBHOOK_SECRET: the "Secret" of the GitHub webhook. */
+  githubSecret?: string;
+  /** JIRA_WEBHOOK_SECRET: the "Secret" of the Jira (Cloud) webhook. */
+  jiraSecret?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: Buffer;
+  }
+}
+
+function equal(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function signatureOk(header: unknown, secret: string, body: Buffer): boolean {
+  if (typeof header !== 'string') return false;
+  return equal(header, `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`);
+}
+
+const HookResult = Type.Object({
+  task: Type.Optional(Type.Integer()),
+  created: Type.Optional(Type.Boolean()),
+  changes: Type.Optional(Type.Integer({ description: 'How many Changes the event made' })),
+  ignored: Type.Optional(Type.String({ description: 'Why the event changed nothing' })),
+});
+
+export function registerHooks(app: FastifyInstance, opts: { secrets: HookSecrets; timezone: string; limiter: TokenRateLimiter }): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], { parseAs: 'buffer' }, (req, body, done) => {
+    req.rawBody = body as Buffer;
+    try {
+      const text = (body as Buffer).toString('utf8');
+      // GitHub may send its JSON form-encoded (`payload=…`); Jira and GitLab send JSON.
+      const json = /^application\/x-www-form-urlencoded/.test(String(req.headers['content-type']))
+        ? (new URLSearchParams(text).get('payload') ?? '')
+        : text;
+      done(null, JSON.parse(json));
+    } catch {
+      done(new ApiProblem(400, 'json_invalid', 'The body is not valid JSON.'), undefined);
+    }
+  });
+
+  const run = async (req: FastifyRequest, read: ReadEvent) => {
+    if (!read.ok) return { ignored: read.ignored };
+    try {
+      const r = await applyTrackerEvent(read.event, opts.timezone);
+      return { task: r.task, created: r.created, changes: r.changes.length };
+    } catch (err) {
+      if (err instanceof FieldError) throw fromUserError(err.error, languageOf(req), `/${err.field}`);
+      if (err instanceof UserError) throw fromUserError(err, languageOf(req));
+      throw err;
+    }
+  };
+  const notConfigured = (name: string, env: string) =>
+    new ApiProblem(404, 'hook_not_configured', `The ${name} receiver is off: set ${env} to the webhook's secret and restart.`);
+  const schema = (summary: string, description: string) => ({
+    summary,
+    description,
+    tags: ['webhooks'],
+    response: { 200: HookResult, ...problems(400, 401, 404, 413, 415, 422) },
+  });
+
+  app.post(
+    '/gitlab',
+    {
+      schema: schema(
+        'GitLab issue and comment events',
+        'Set the webhook\'s "Secret token" to GITLAB_WEBHOOK_TOKEN; it comes back as X-Gitlab-Token.',
+      ),
+    },
+    async (req) => {
+      const secret = opts.secrets.gitlabToken;
+      if (!secret) throw notConfigured('GitLab', 'GITLAB_WEBHOOK_TOKEN');
+      const token = req.headers['x-gitlab-token'];
+      if (typeof token !== 'string' || !equal(token, secret))
+        throw new ApiProblem(401, 'unauthorized', 'X-Gitlab-Token is missing or wrong.');
+      return run(req, readGitlab(req.headers['x-gitlab-event'] as string | undefined, req.body));
+    },
+  );
+
+  app.post(
+    '/github',
+    {
+      schema: schema(
+        'GitHub issues and issue_comment events',
+        'Set the webhook\'s "Secret" to GITHUB_WEBHOOK_SECRET; X-Hub-Signature-256 is checked.',
+      ),
+    },
+    async (req) => {
+      const secret = opts.secrets.githubSecret;
+      if (!secret) throw notConfigured('GitHub', 'GITHUB_WEBHOOK_SECRET');
+      if (!signatureOk(req.headers['x-hub-signature-256'], secret, req.rawBody ?? Buffer.alloc(0))) {
+        throw new ApiProblem(401, 'unauthorized', 'X-Hub-Signature-256 is missing or does not match the body.');
+      }
+      const event = req.headers['x-github-event'] as string | undefined;
+      if (event === 'ping') return { ignored: 'ping' };
+      return run(req, readGithub(event, req.body));
+    },
+  );
+
+  app.post(
+    '/jira',
+    {
+      schema: schema(
+        'Jira issue events (jira:issue_updated with its changelog)',
+        'Set the webhook\'s "Secret" to JIRA_WEBHOOK_SECRET; X-Hub-Signature is checked.',
+      ),
+    },
+    async (req) => {
+      const secret = opts.secrets.jiraSecret;
+      if (!secret) throw notConfigured('Jira', 'JIRA_WEBHOOK_SECRET');
+      if (!signatureOk(req.headers['x-hub-signature'], secret, req.rawBody ?? Buffer.alloc(0))) {
+        throw new ApiProblem(401, 'unauthorized', 'X-Hub-Signature is missing or does not match the body.');
+      }
+      return run(req, readJira(req.body));
+    },
+  );
+
+  app.register((generic) => {
+    generic.addHook('onRequest', authenticate(opts.limiter));
+    generic.post(
+      '/generic',
+      {
+        schema: {
+          ...schema("Any tracker, in taskwatch's generic format", 'A write token (Bearer). See the README for the format.'),
+          security: [{ bearerAuth: [] }],
+        },
+      },
+      async (req) => {
+        const read = readGeneric(req.body);
+        if (!read.ok) throw new ApiProblem(422, 'validation_failed', read.ignored, [{ pointer: '/', detail: read.ignored }]);
+        return run(req, read);
+      },
+    );
+  });
+}

@@ -1,0 +1,45 @@
+/** What the route files share: the caller's deps, problems naming the field, JSON shapes. */
+import type { FastifyRequest } from 'fastify';
+import type { PersonDoc } from '../../db/models/index.js';
+import type { DeliveryPort } from '../../delivery/port.js';
+import { FieldError, type AppliedChange } from '../../services/api-tasks.js';
+import { UserError } from '../../domain/errors.js';
+import { hasTelegram } from '../../services/telegram-link.js';
+import { fromUserError, languageOf } from './problem.js';
+
+export interface RouteDeps {
+  delivery: DeliveryPort;
+  defaultTimezone: string;
+  defaultLanguage: 'ru' | 'en';
+}
+
+export const secured = [{ bearerAuth: [] }];
+
+/** Service errors about an input field name it. */
+export async function guard<T>(req: FastifyRequest, fn: () => Promise<T>, pointers: Record<string, string> = {}): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof FieldError) throw fromUserError(err.error, languageOf(req), `/${err.field}`);
+    if (err instanceof UserError) throw fromUserError(err, languageOf(req), pointers[err.code]);
+    throw err;
+  }
+}
+
+export function changesJson(changes: AppliedChange[]) {
+  return changes.map((c) => ({ revision: c.revision, actor: c.actor, at: c.at.toISOString(), fields: c.fields }));
+}
+
+export function personJson(p: PersonDoc) {
+  return {
+    id: String(p._id),
+    name: p.name,
+    ...(p.username ? { username: p.username } : {}),
+    telegram: hasTelegram(p),
+    role: p.role,
+    ...(p.email ? { email: p.email } : {}),
+    ...(p.phone ? { phone: p.phone } : {}),
+    timezone: p.timezone,
+    language: p.language,
+  };
+}
