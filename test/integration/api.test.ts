@@ -409,7 +409,10 @@ describe('people without Telegram, observers, send', () => {
     });
     expect([bad.status, bad.body.errors?.[0]?.pointer]).toEqual([422, '/phone']);
     expect((await PersonModel.findById(anna._id).lean())!.email).toBe('anna@example.org');
-    const ok = await app.call('PATCH', `/api/v1/people/${String(anna._id)}`, { token: write, body: { email: 'new@example.org', phone: null } });
+    const ok = await app.call('PATCH', `/api/v1/people/${String(anna._id)}`, {
+      token: write,
+      body: { email: 'new@example.org', phone: null },
+    });
     expect(ok.body).toMatchObject({ email: 'new@example.org', telegram: true });
     problem(await app.call('GET', '/api/v1/people/@ghost', { token: read }), 404, 'person_not_found');
   });
