@@ -24,6 +24,12 @@ function isLoopback(host) {
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\.\d+\.\d+\.\d+$/.test(h);
 }
 
+/** `::` and `0.0.0.0`: the addresses a server listens on for every interface; looking one up never leaves the machine. */
+function isWildcard(host) {
+  const h = String(host ?? '').replace(/^\[|\]$/g, '');
+  return h === '::' || h === '0.0.0.0';
+}
+
 function logFile() {
   const dir = process.env.LOOPBACK_GUARD_DIR;
   if (!dir) return undefined;
@@ -74,7 +80,7 @@ function install() {
   const lookup = dns.lookup;
   dns.lookup = function guardedLookup(hostname, options, callback) {
     const cb = typeof options === 'function' ? options : callback;
-    if (!isLoopback(hostname)) {
+    if (!isLoopback(hostname) && !isWildcard(hostname)) {
       const err = violation(`to look up ${hostname}`);
       process.nextTick(() => cb(err));
       return {};
@@ -83,7 +89,7 @@ function install() {
   };
   const lookupPromise = dns.promises.lookup;
   dns.promises.lookup = async function guardedLookupPromise(hostname, options) {
-    if (!isLoopback(hostname)) throw violation(`to look up ${hostname}`);
+    if (!isLoopback(hostname) && !isWildcard(hostname)) throw violation(`to look up ${hostname}`);
     return lookupPromise.call(this, hostname, options);
   };
 
