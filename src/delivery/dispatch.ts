@@ -5,6 +5,7 @@
  */
 import type { Types } from 'mongoose';
 import { releaseStaleClaims } from '../db/claims.js';
+import { runPool } from './pool.js';
 import type { LeanDelivery } from '../db/documents.js';
 import { DeliveryModel, PersonModel } from '../db/models/index.js';
 import { heldUntil } from '../domain/quiet-hours.js';
@@ -43,7 +44,7 @@ export interface DispatchDeps {
   /** Names the claims and leases of this run. */
   owner: string;
   clock?: () => Date;
-  /** Stops between batches. */
+  /** Stops: no new message is started; those not started are given back (see Batch.run). */
   signal?: AbortSignal;
 }
 
@@ -131,14 +132,24 @@ class Batch {
     const { groups, orphans } = groupByRecipient(batch, ctx);
     for (const d of orphans) this.#poison(d, d.channel as Channel, orphanReason(d, ctx));
     try {
-      await runPool(groups, deps.concurrency, async (g) => {
-        try {
-          await this.#send(g, ctx);
-        } catch (err) {
-          // A bug in composing or recording must not stop the batch; the lease hands the group on later.
-          deps.logger.error({ err, channel: g.channel }, 'a delivery group failed unexpectedly');
-        }
-      });
+      const notStarted = await runPool(
+        groups,
+        deps.concurrency,
+        async (g) => {
+          try {
+            await this.#send(g, ctx);
+          } catch (err) {
+            // A bug in composing or recording must not stop the batch; the lease hands the group on later.
+            deps.logger.error({ err, channel: g.channel }, 'a delivery group failed unexpectedly');
+          }
+        },
+        deps.signal,
+      );
+      // Stopping: what was not started goes back at once (not when the lease runs out), so another worker
+      // takes it now. The lease write before it bumped claimSeq, so the next claim key is free.
+      const back = notStarted.flatMap((g) => g.deliveries.map((d) => d._id));
+      this.#record(back, outcome.released());
+      if (back.length) deps.logger.info({ deliveries: back.length }, 'stopping: gave back deliveries not yet sent');
     } finally {
       clearInterval(renew);
       await this.#writer.flush();
@@ -293,12 +304,4 @@ function orphanReason(d: LeanDelivery, ctx: BatchContext): string {
   if (!ctx.taskById.has(String(d.task))) return 'the task no longer exists';
   if (!ctx.personById.has(String(d.person))) return 'the person no longer exists';
   return 'the change no longer exists';
-}
-
-async function runPool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(size, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
 }
