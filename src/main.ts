@@ -15,6 +15,9 @@ import { createDeliveryService } from './delivery/service.js';
 import { explainStartupError } from './startup-errors.js';
 import { checkSecretKey } from './db/key-check.js';
 
+/** How long stopping waits for the bot's unfinished work (the /send result edits), in ms. */
+const BACKGROUND_DRAIN_MS = 15_000;
+
 export type Role = 'all' | 'bot' | 'worker';
 
 export function parseRole(argv: string[]): Role {
@@ -73,7 +76,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   let db: Database | undefined;
   let http: HttpServer | undefined;
   let scheduler: Scheduler | undefined;
-  let stopBot: (() => void) | undefined;
+  let stopBot: (() => Promise<void>) | undefined;
   let stopping = false;
 
   const shutdown = async (signal: string, code = 0) => {
@@ -81,8 +84,9 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     stopping = true;
     logger.info({ signal }, 'stopping: no new work, letting the running dispatch finish');
     try {
-      stopBot?.();
+      const botStopped = stopBot?.();
       await scheduler?.stop();
+      await botStopped;
       await http?.close();
       await db?.close();
       logger.info('stopped');
@@ -125,7 +129,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     if (role !== 'worker') {
       // Loaded only where the bot runs: a worker process never loads telegraf's bot side.
       const { createBot } = await import('./bot/create-bot.js');
-      const { bot, setCommands } = createBot({ config, logger, secrets, delivery });
+      const { bot, setCommands, background } = createBot({ config, logger, secrets, delivery });
       // Fails at once, explained, when Telegram refuses the token (revoked or mistyped).
       bot.botInfo = await bot.telegram.getMe();
       await setCommands();
@@ -145,12 +149,15 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
             shutdown('polling stopped', 1).catch((e: unknown) => logger.error({ err: e }, 'shutdown failed'));
           });
       }
-      stopBot = () => {
+      stopBot = async () => {
         try {
           bot.stop('shutdown');
         } catch {
           // not running (webhook mode)
         }
+        // The "sending…" messages of runs still going get their result (the worker finishes its run first).
+        const left = await background.drain(BACKGROUND_DRAIN_MS);
+        if (left > 0) logger.warn({ left }, 'stopped without editing the result of some /send messages');
       };
     }
 

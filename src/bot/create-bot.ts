@@ -11,6 +11,7 @@ import { listAdmins } from '../services/people.js';
 import { UserError } from '../domain/errors.js';
 import type { PersonDoc } from '../db/models/index.js';
 import { BOT_TOKEN_HINT } from '../config.js';
+import { createBackground, type Background } from './background.js';
 import { botCommands } from './commands.js';
 import type { BotContext, BotDeps, BotSession } from './context.js';
 import type { Feature } from './feature.js';
@@ -38,6 +39,8 @@ export interface CreatedBot {
   bot: Telegraf<BotContext>;
   /** setMyCommands per language, and the admin menu per admin chat; failures are logged, never thrown. */
   setCommands: () => Promise<void>;
+  /** Work handlers left running (the `/send` result edits): stopping waits for it, see {@link Background.drain}. */
+  background: Background;
 }
 
 function newErrorId(): string {
@@ -46,6 +49,7 @@ function newErrorId(): string {
 
 export function createBot(deps: BotDeps): CreatedBot {
   const { config, logger } = deps;
+  const background = createBackground(logger);
   if (!config.BOT_TOKEN) throw new Error(BOT_TOKEN_HINT);
   const bot = new Telegraf<BotContext>(config.BOT_TOKEN, {
     // webhookReply off: replies must return the sent message (its id is edited later, e.g. by /send).
@@ -115,7 +119,7 @@ export function createBot(deps: BotDeps): CreatedBot {
     smsFeature(deps),
     templateFeature(deps),
     scheduleFeature(deps),
-    deliveryFeature(deps),
+    deliveryFeature(deps, background),
     apiFeature(deps),
   ];
   const stage = new Scenes.Stage<BotContext>(features.flatMap((f) => f.scenes));
@@ -150,5 +154,5 @@ export function createBot(deps: BotDeps): CreatedBot {
     }
   };
 
-  return { bot, setCommands };
+  return { bot, setCommands, background };
 }

@@ -30,6 +30,8 @@ export interface LeanRecipient {
   notifySelf?: boolean | null;
   /** admin, member, pending or blocked: only members and admins hear of anything. */
   role?: string | null;
+  /** Set while the person has blocked the bot (see the Person model). */
+  telegramUnreachableAt?: Date | null;
 }
 
 /** The projection that gives a {@link LeanRecipient}. */
@@ -45,4 +47,5 @@ export const RECIPIENT_FIELDS = {
   participantChannels: 1,
   notifySelf: 1,
   role: 1,
+  telegramUnreachableAt: 1,
 } as const satisfies Partial<Record<keyof LeanRecipient, 1>>;

@@ -5,16 +5,26 @@
  */
 import type { Types } from 'mongoose';
 import { releaseStaleClaims } from '../db/claims.js';
+import { runPool } from './pool.js';
 import type { LeanDelivery } from '../db/documents.js';
-import { DeliveryModel } from '../db/models/index.js';
+import { DeliveryModel, PersonModel } from '../db/models/index.js';
 import { heldUntil } from '../domain/quiet-hours.js';
 import type { Logger } from '../logger.js';
 import type { Alerter } from './alerts.js';
 import { BatchWriter, byId } from './batch-writer.js';
 import type { ChannelSet } from './channels/registry.js';
-import { TemporaryDeliveryError } from './channels/types.js';
+import { PermanentDeliveryError, TemporaryDeliveryError } from './channels/types.js';
 import { claimDue } from './claiming.js';
-import { composeMessage, groupByRecipient, loadBatchContext, type BatchContext, type MessageGroup } from './compose.js';
+import {
+  composeMessage,
+  groupByRecipient,
+  loadBatchContext,
+  type BatchContext,
+  type ComposeSettings,
+  type MessageGroup,
+} from './compose.js';
+import type { Channel } from '../domain/types.js';
+import type { OutgoingMessage } from './channels/types.js';
 import { addressOf, insertDeliveries, newDelivery, type NewDelivery } from './new-delivery.js';
 import { FailureTally, outcome, raiseAlert, resolveAlerts } from './outcomes.js';
 import type { RunResult } from './port.js';
@@ -34,7 +44,7 @@ export interface DispatchDeps {
   /** Names the claims and leases of this run. */
   owner: string;
   clock?: () => Date;
-  /** Stops between batches. */
+  /** Stops: no new message is started; those not started are given back (see Batch.run). */
   signal?: AbortSignal;
 }
 
@@ -120,19 +130,26 @@ class Batch {
     renew.unref();
 
     const { groups, orphans } = groupByRecipient(batch, ctx);
-    this.#record(
-      orphans.map((d) => d._id),
-      outcome.skipped('the person, task or change no longer exists'),
-    );
+    for (const d of orphans) this.#poison(d, d.channel as Channel, orphanReason(d, ctx));
     try {
-      await runPool(groups, deps.concurrency, async (g) => {
-        try {
-          await this.#send(g, ctx);
-        } catch (err) {
-          // A bug in composing or recording must not stop the batch; the lease hands the group on later.
-          deps.logger.error({ err, channel: g.channel }, 'a delivery group failed unexpectedly');
-        }
-      });
+      const notStarted = await runPool(
+        groups,
+        deps.concurrency,
+        async (g) => {
+          try {
+            await this.#send(g, ctx);
+          } catch (err) {
+            // A bug in composing or recording must not stop the batch; the lease hands the group on later.
+            deps.logger.error({ err, channel: g.channel }, 'a delivery group failed unexpectedly');
+          }
+        },
+        deps.signal,
+      );
+      // Stopping: what was not started goes back at once (not when the lease runs out), so another worker
+      // takes it now. The lease write before it bumped claimSeq, so the next claim key is free.
+      const back = notStarted.flatMap((g) => g.deliveries.map((d) => d._id));
+      this.#record(back, outcome.released());
+      if (back.length) deps.logger.info({ deliveries: back.length }, 'stopping: gave back deliveries not yet sent');
     } finally {
       clearInterval(renew);
       await this.#writer.flush();
@@ -154,20 +171,30 @@ class Batch {
 
   async #send(g: MessageGroup<LeanDelivery>, ctx: BatchContext): Promise<void> {
     const { channels, alerter } = this.deps;
-    const ids = g.deliveries.map((d) => d._id);
     const quietEnd = heldUntil(g.channel, g.person, this.clock());
     if (quietEnd) {
-      this.#record(ids, outcome.held(quietEnd));
+      this.#record(
+        g.deliveries.map((d) => d._id),
+        outcome.held(quietEnd),
+      );
+      return;
+    }
+    if (!addressOf(g.person, g.channel)) {
+      for (const d of g.deliveries) this.#poison(d, g.channel, `${g.person.name} has no ${g.channel} address any more`);
       return;
     }
     const sender = channels.senders[g.channel];
     const attempts = Math.max(...g.deliveries.map((d) => d.attempts)) + 1;
+    let sending = g;
     try {
       if (!sender) throw new TemporaryDeliveryError(channels.missing[g.channel] ?? `${g.channel} is not available`, undefined, 'config');
-      const { message } = composeMessage(g, ctx, channels);
+      const composed = this.#compose(g, ctx);
+      if (!composed) return;
+      sending = composed.group;
+      const { message } = composed;
       const receipt = await sender.send(message);
       this.#record(
-        ids,
+        sending.deliveries.map((d) => d._id),
         outcome.sent({
           at: this.clock(),
           attempts,
@@ -177,10 +204,48 @@ class Batch {
         }),
       );
       this.result.sent[g.channel] += 1;
-      await resolveAlerts(alerter, g.channel, String(g.person._id));
     } catch (err) {
-      await this.#failed(g, err, attempts);
+      await this.#failed(sending, err, attempts);
+      return;
     }
+    // Outside the send's try: a database error here must not turn a letter that went out into a retry.
+    await resolveAlerts(alerter, g.channel, String(g.person._id)).catch((err: unknown) =>
+      this.deps.logger.warn({ err, channel: g.channel }, 'could not clear the alerts a delivery proved wrong'),
+    );
+  }
+
+  /**
+   * The group's message. A delivery that cannot be rendered (its data breaks the template) fails alone:
+   * the group is composed again without it. Undefined when nothing of the group is left to send.
+   */
+  #compose(g: MessageGroup<LeanDelivery>, ctx: BatchContext): { group: MessageGroup<LeanDelivery>; message: OutgoingMessage } | undefined {
+    const settings = this.deps.channels;
+    let failure: unknown;
+    try {
+      return { group: g, message: composeMessage(g, ctx, settings).message };
+    } catch (err) {
+      failure = err;
+    }
+    const good = g.deliveries.length > 1 ? g.deliveries.filter((d) => renders({ ...g, deliveries: [d] }, ctx, settings)) : [];
+    for (const d of g.deliveries) {
+      if (!good.includes(d)) this.#poison(d, g.channel, `the message could not be rendered: ${errorText(failure)}`);
+    }
+    if (good.length === 0) return undefined;
+    const group = { ...g, deliveries: good };
+    try {
+      return { group, message: composeMessage(group, ctx, settings).message };
+    } catch (err) {
+      // Each renders alone but not together: none can be told apart from the others.
+      for (const d of good) this.#poison(d, g.channel, `the message could not be rendered: ${errorText(err)}`);
+      return undefined;
+    }
+  }
+
+  /** A delivery that can never go out as it is: it fails at once, alone, with `reason`. */
+  #poison(d: LeanDelivery, channel: Channel, reason: string): void {
+    this.#record([d._id], outcome.failed({ attempts: d.attempts, reason }));
+    this.failures.add(channel, reason.replace(/:.*$/s, ''), 1);
+    this.deps.logger.warn({ delivery: String(d._id), channel, reason }, 'delivery cannot be sent');
   }
 
   async #failed(g: MessageGroup<LeanDelivery>, err: unknown, attempts: number): Promise<void> {
@@ -195,6 +260,13 @@ class Batch {
       const reason = fallback ? `${decision.reason} (sent by ${fallback} instead)` : decision.reason;
       this.#record(ids, outcome.failed({ attempts, reason }));
       this.failures.add(g.channel, decision.reason, ids.length);
+    }
+    if (g.channel === 'telegram' && err instanceof PermanentDeliveryError && err.code === '403') {
+      // Blocked by the person: planning leaves their Telegram out until they write to the bot again.
+      await PersonModel.updateOne(
+        { _id: g.person._id, telegramUnreachableAt: { $exists: false } },
+        { $set: { telegramUnreachableAt: this.clock() } },
+      ).catch((e: unknown) => logger.warn({ err: e, person: String(g.person._id) }, 'could not mark Telegram unreachable'));
     }
     const person = { id: String(g.person._id), name: g.person.name, address: addressOf(g.person, g.channel) ?? '' };
     // The alert quotes the provider's own words, without our "gave up after n attempts" around them.
@@ -218,10 +290,18 @@ class Batch {
   }
 }
 
-async function runPool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(size, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
+function renders(g: MessageGroup<LeanDelivery>, ctx: BatchContext, settings: ComposeSettings): boolean {
+  try {
+    composeMessage(g, ctx, settings);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why a delivery whose person, task or change is gone cannot be sent. */
+function orphanReason(d: LeanDelivery, ctx: BatchContext): string {
+  if (!ctx.taskById.has(String(d.task))) return 'the task no longer exists';
+  if (!ctx.personById.has(String(d.person))) return 'the person no longer exists';
+  return 'the change no longer exists';
 }

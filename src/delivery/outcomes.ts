@@ -17,6 +17,8 @@ export const outcome = {
   leased: (owner: string, leaseUntil: Date) => ({ $set: { status: 'sending', leaseOwner: owner, leaseUntil }, $inc: { claimSeq: 1 } }),
   /** Still ours: the lease is pushed on. */
   renewed: (leaseUntil: Date) => ({ $set: { leaseUntil } }),
+  /** Given back unsent (the worker is stopping): due as before, claimable by anyone at once. */
+  released: () => ({ $set: { status: 'pending' }, $unset: RELEASE }),
   skipped: (reason: string) => ({ $set: { status: 'skipped', lastError: reason }, $unset: RELEASE }),
   /** Held until the person's quiet hours end. */
   held: (until: Date) => ({ $set: { status: 'pending', nextAttemptAt: until, heldFor: 'quiet' }, $unset: RELEASE }),

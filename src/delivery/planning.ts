@@ -82,7 +82,7 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
         if (personId === String(change.actor) && !person.notifySelf) continue;
         for (const channel of channels) {
           const address = addressOf(person, channel);
-          if (!address) continue;
+          if (!address || (channel === 'telegram' && person.telegramUnreachableAt)) continue;
           const plan = { change: change._id, task: task._id, taskNumber: change.taskNumber, person: person._id, channel, address };
           docs.push(newDelivery({ ...plan, nextAttemptAt: change.at ?? now }, now));
         }

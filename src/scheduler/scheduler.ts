@@ -160,8 +160,11 @@ export class Scheduler {
     if ((settings?.version ?? 0) !== this.#settingsVersion) await this.applySchedule();
   }
 
-  /** Stops scheduling, lets the running dispatch finish its batch (up to `graceMs`), then stops the rest. Safe to call twice. */
-  async stop(graceMs = 30_000): Promise<void> {
+  /**
+   * Stops scheduling; the running dispatch finishes the messages in hand and gives back those not started
+   * (src/delivery/dispatch.ts), for up to `graceMs` (10 s by default), then the rest is stopped. Safe to call twice.
+   */
+  async stop(graceMs = 10_000): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
     for (const t of this.#timers) clearInterval(t);

@@ -1,7 +1,8 @@
 /** People: registration, contacts, preferences and roles. Plain functions over the models, no telegraf. */
 import { IANAZone } from 'luxon';
 import type { Types } from 'mongoose';
-import { PersonModel, type PersonDoc } from '../db/models/index.js';
+import { AlertModel, PersonModel, type PersonDoc } from '../db/models/index.js';
+import { alertKey } from '../delivery/outcomes.js';
 import { isDuplicateKey } from '../db/duplicate-key.js';
 import { LANGUAGES, type Language, type Role } from '../domain/types.js';
 import { checkSmsPhone } from '../domain/phones.js';
@@ -53,6 +54,12 @@ async function sync(existing: PersonDoc, input: RegisterInput, adminIds: readonl
   if (adminIds.includes(input.telegramId) && existing.role !== 'admin') {
     existing.role = 'admin';
     dirty = true;
+  }
+  if (existing.telegramUnreachableAt) {
+    // They wrote to the bot: it is not blocked any more. A later block is reported again.
+    existing.telegramUnreachableAt = undefined;
+    dirty = true;
+    await AlertModel.deleteOne({ cause: alertKey('address', 'telegram', String(existing._id)) });
   }
   if (dirty) await existing.save();
   return existing;

@@ -121,6 +121,11 @@ export interface TestBotOptions {
   delivery?: DeliveryPort;
   /** Flood limits of the Bot API double (Telegram's by default). */
   limits?: Pick<StrictBotApiOptions, 'overall' | 'perChat'>;
+  /**
+   * Whether `say`/`send`/`press` also wait for the work handlers left running (the `/send` result edit).
+   * Off to see what a person sees before that work ends. @defaultValue true
+   */
+  waitForBackground?: boolean;
 }
 
 export interface TestBot {
@@ -170,7 +175,8 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
   const logger = createLogger('info', sink);
   const secrets = new SecretBox(TEST_SECRET_KEY);
   const delivery = opts.delivery ?? recordingDelivery();
-  const { bot, setCommands } = createBot({ config, logger, secrets, delivery });
+  const { bot, setCommands, background } = createBot({ config, logger, secrets, delivery });
+  const waitForBackground = opts.waitForBackground ?? true;
   const updatesUrl = `${api.apiRoot}/bot${TEST_BOT_TOKEN}/getUpdates`;
 
   async function pump(): Promise<void> {
@@ -203,6 +209,7 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
       const before = new Map(chatMessages(chatId).map((m) => [m.messageId, JSON.stringify(m.message)]));
       await act();
       await pump();
+      if (waitForBackground && (await background.drain(60_000)) > 0) throw new Error("the bot's background work did not end in 60 s");
       return chatMessages(chatId)
         .filter((m) => before.get(m.messageId) !== JSON.stringify(m.message))
         .map(toMessage);

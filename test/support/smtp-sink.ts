@@ -44,6 +44,8 @@ export interface SmtpSinkOptions {
   countOnly?: boolean;
   /** TLS from the first byte, with smtp-server's built-in self-signed certificate for localhost. */
   secure?: boolean;
+  /** A slow server: each message is answered this many ms after its DATA ends. @defaultValue 0 */
+  delayMs?: number;
 }
 
 export interface SmtpSink {
@@ -62,6 +64,11 @@ export interface SmtpSink {
   /** Failed AUTH attempts. */
   readonly authFailures: number;
   setFailRatio(ratio: number): void;
+  /** Holds every message's answer (after its DATA) until {@link resume}: a server that hangs. */
+  pause(): void;
+  resume(): void;
+  /** Messages whose DATA arrived and whose answer is held by {@link pause} or `delayMs`. */
+  readonly waiting: number;
   /** Forgets the messages and zeroes the counters. */
   reset(): void;
   /** Stops listening; connections still open are cut after a short grace period. */
@@ -180,6 +187,17 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
   let failCredit = 0;
   const state = { count: 0, failed: 0, rejected: 0, connections: 0, authFailures: 0 };
   const messages: ReceivedMail[] = [];
+  let gate: { promise: Promise<void>; open: () => void } | undefined;
+  let waiting = 0;
+  const held = async (): Promise<void> => {
+    waiting += 1;
+    try {
+      if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+      while (gate) await gate.promise;
+    } finally {
+      waiting -= 1;
+    }
+  };
 
   const options: SMTPServerOptions = {
     secure: opts.secure ?? false,
@@ -214,6 +232,13 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
       if (!opts.countOnly) stream.on('data', (c: Buffer) => chunks.push(c));
       else stream.resume();
       stream.on('end', () => {
+        if (opts.delayMs || gate) {
+          held().then(finish, finish);
+          return;
+        }
+        finish();
+      });
+      function finish(): void {
         failCredit += failRatio;
         if (failCredit >= 1 - 1e-9) {
           failCredit -= 1;
@@ -232,7 +257,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
           );
         }
         return callback();
-      });
+      }
     },
   };
   const server = new SMTPServer(options);
@@ -256,6 +281,20 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     },
     get failed() {
       return state.failed;
+    },
+    get waiting() {
+      return waiting;
+    },
+    pause() {
+      if (gate) return;
+      let open!: () => void;
+      const promise = new Promise<void>((r) => (open = r));
+      gate = { promise, open };
+    },
+    resume() {
+      const g = gate;
+      gate = undefined;
+      g?.open();
     },
     get rejected() {
       return state.rejected;

@@ -11,6 +11,7 @@ import { requireChangeableTask } from '../../services/access.js';
 import { UserError } from '../../domain/errors.js';
 import { parseTaskNumber, requireTask } from '../../services/tasks.js';
 import { adminOnly, isAdmin } from '../access.js';
+import type { Background } from '../background.js';
 import { createCooldown, type Cooldown } from '../cooldown.js';
 import { viewerOf } from '../viewer.js';
 import { commandPayload, tokenize } from '../args.js';
@@ -47,7 +48,13 @@ function formatRun(ctx: BotContext, r: RunResult): string {
   return lines.join('\n');
 }
 
-async function send(ctx: BotContext, deps: BotDeps, cooldown: Cooldown, taskNumber?: number): Promise<void> {
+/** Whether Telegram refused an edit that changes nothing or whose message is gone: neither is a failure. */
+export function isHarmlessEditError(err: unknown): boolean {
+  const d = (err as { response?: { description?: unknown } }).response?.description;
+  return typeof d === 'string' && /message is not modified|message to edit not found/i.test(d);
+}
+
+async function send(ctx: BotContext, deps: BotDeps, background: Background, cooldown: Cooldown, taskNumber?: number): Promise<void> {
   if (taskNumber === undefined) {
     if (!isAdmin(ctx)) throw new UserError('send_all_denied');
   } else {
@@ -58,15 +65,23 @@ async function send(ctx: BotContext, deps: BotDeps, cooldown: Cooldown, taskNumb
     if (waitMs > 0) throw new UserError('send_cooldown', { seconds: Math.ceil(waitMs / 1000), every: deps.config.SEND_COOLDOWN_SECONDS });
   }
   const status = await ctx.reply(ctx.t.sending);
-  let text: string;
-  try {
-    const result = await deps.delivery.sendNow({ ...(taskNumber !== undefined ? { taskNumber } : {}), requestedBy: ctx.person.telegramId });
-    text = formatRun(ctx, result);
-  } catch (err) {
-    deps.logger.error({ err, taskNumber }, '/send failed');
-    text = ctx.t.sendError(readable(ctx, scrub((err as Error).message ?? String(err))));
-  }
-  await ctx.telegram.editMessageText(status.chat.id, status.message_id, undefined, clip(text));
+  const run = deps.delivery.sendNow({ ...(taskNumber !== undefined ? { taskNumber } : {}), requestedBy: ctx.person.telegramId });
+  // The run may take minutes: the handler returns now (telegraf serves the next update), and the result
+  // is edited into the "sending…" message when it comes.
+  background.run('editing the /send result', async () => {
+    let text: string;
+    try {
+      text = formatRun(ctx, await run);
+    } catch (err) {
+      deps.logger.error({ err, taskNumber }, '/send failed');
+      text = ctx.t.sendError(readable(ctx, scrub((err as Error).message ?? String(err))));
+    }
+    try {
+      await ctx.telegram.editMessageText(status.chat.id, status.message_id, undefined, clip(text));
+    } catch (err) {
+      if (!isHarmlessEditError(err)) throw err;
+    }
+  });
 }
 
 async function dry(ctx: BotContext, deps: BotDeps, taskNumber?: number): Promise<void> {
@@ -88,7 +103,7 @@ async function dry(ctx: BotContext, deps: BotDeps, taskNumber?: number): Promise
   await ctx.reply(clip(out.join('\n')));
 }
 
-export function deliveryFeature(deps: BotDeps): Feature {
+export function deliveryFeature(deps: BotDeps, background: Background): Feature {
   const c = new Composer<BotContext>();
   const cooldown = createCooldown(deps.config.SEND_COOLDOWN_SECONDS * 1000);
 
@@ -98,7 +113,7 @@ export function deliveryFeature(deps: BotDeps): Feature {
       if (!isAdmin(ctx)) return adminOnly(ctx, () => Promise.resolve());
       return dry(ctx, deps, second !== undefined ? parseTaskNumber(second) : undefined);
     }
-    return send(ctx, deps, cooldown, first !== undefined ? parseTaskNumber(first) : undefined);
+    return send(ctx, deps, background, cooldown, first !== undefined ? parseTaskNumber(first) : undefined);
   });
 
   c.command('queue', adminOnly, async (ctx) => {

@@ -23,6 +23,11 @@ const personSchema = new Schema(
     participantChannels: { type: [String], enum: CHANNELS, default: () => [...DEFAULT_PARTICIPANT_CHANNELS] },
     /** Whether the person also hears about their own edits. */
     notifySelf: { type: Boolean, default: false },
+    /**
+     * When Telegram first answered 403 (the person blocked the bot); absent while the bot can write to them.
+     * Planning makes no Telegram deliveries for them; cleared when they write to the bot again.
+     */
+    telegramUnreachableAt: { type: Date },
   },
   { timestamps: true },
 );

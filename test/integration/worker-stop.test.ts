@@ -1,0 +1,106 @@
+/**
+ * Graceful stop of a real worker process: SIGTERM in the middle of a run against a slow SMTP server ends the
+ * process within 10 s; the letters in hand are finished and recorded, the rest is given back at once, so a
+ * second worker sends it without waiting for any lease to run out, and nobody gets a letter twice.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { Types } from 'mongoose';
+import { DeliveryModel, ObserverModel, PersonModel, TaskModel } from '../../src/db/models/index.js';
+import { planPendingChanges } from '../../src/delivery/planning.js';
+import { requestRun } from '../../src/delivery/runs.js';
+import { useTestDatabase } from '../support/db.js';
+import { until } from '../support/wait.js';
+import { guardedEnv } from '../support/guard-env.js';
+import { edit, makePerson, makeTask, startWorld, type World } from '../support/world.js';
+
+const db = useTestDatabase();
+let world: World;
+const children: ChildProcess[] = [];
+const PEOPLE = 60;
+
+beforeAll(async () => {
+  // A slow server: 500 ms a letter, two at a time: a claimed batch of 50 takes 12.5 s, longer than a stop may.
+  world = await startWorld({ smtp: { delayMs: 500 } });
+});
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await world.close();
+});
+
+function startWorker(): ChildProcess {
+  const child = spawn(process.execPath, [path.resolve('dist/src/main.js'), '--role=worker'], {
+    env: {
+      PATH: process.env.PATH,
+      ...guardedEnv(),
+      MONGODB_URI: db.uri,
+      SECRET_KEY: world.config.SECRET_KEY,
+      SMSRU_BASE_URL: world.config.SMSRU_BASE_URL,
+      TELEGRAM_API_ROOT: world.config.TELEGRAM_API_ROOT,
+      BOT_TOKEN: world.config.BOT_TOKEN!,
+      LOG_LEVEL: 'warn',
+      HTTP_PORT: '0',
+      RUN_POLL_MS: '100',
+      // Leases far longer than the test: only a give-back lets the second worker take anything over.
+      LEASE_MS: '600000',
+      DISPATCH_CONCURRENCY: '2',
+      DISPATCH_BATCH: '50',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.push(child);
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+it('SIGTERM mid-run: exits within 10 s, gives back what it had not sent, and a second worker sends it at once', async () => {
+  const author = await makePerson({ name: 'Stopper' });
+  const task = await makeTask(author, 'Stop test');
+  const people = Array.from({ length: PEOPLE }, (_, i) => ({
+    _id: new Types.ObjectId(),
+    telegramId: 700_000 + i,
+    name: `Person ${i}`,
+    email: `s${i}@example.org`,
+    timezone: 'Europe/Moscow',
+    language: 'ru',
+    role: 'member',
+    participantChannels: ['email'],
+  }));
+  await PersonModel.insertMany(people);
+  const taskDoc = (await TaskModel.findOne({ number: task }).lean())!;
+  await ObserverModel.insertMany(
+    people.map((p) => ({ task: taskDoc._id, taskNumber: task, person: p._id, channels: ['email'], addedBy: p._id })),
+  );
+  await edit(task, author, 'status', 'in_progress');
+  expect(await planPendingChanges()).toBe(PEOPLE);
+
+  const first = startWorker();
+  await requestRun({ trigger: 'send' });
+  await until(() => world.sink.count >= 4, 60_000, 'the first worker to send 4 letters');
+  const t0 = Date.now();
+  first.kill('SIGTERM');
+  expect(await exited(first)).toEqual({ code: 0, signal: null });
+  expect(Date.now() - t0).toBeLessThan(10_000);
+
+  // Nothing is left leased to the stopped worker: each delivery is sent (and recorded) or pending again.
+  const byStatus = async (status: 'pending' | 'sending' | 'sent') => DeliveryModel.countDocuments({ taskNumber: task, status });
+  expect(await byStatus('sending')).toBe(0);
+  const sentByFirst = await byStatus('sent');
+  expect(sentByFirst).toBe(world.sink.count);
+  expect(await byStatus('pending')).toBe(PEOPLE - sentByFirst);
+  expect(sentByFirst).toBeLessThan(PEOPLE);
+
+  const second = startWorker();
+  await requestRun({ trigger: 'send' });
+  await until(async () => (await byStatus('sent')) === PEOPLE, 60_000, 'the second worker to send the rest', 200);
+  second.kill('SIGTERM');
+  expect((await exited(second)).code).toBe(0);
+
+  const recipients = world.sink.messages.flatMap((m) => m.to);
+  expect(recipients).toHaveLength(PEOPLE);
+  expect(new Set(recipients).size).toBe(PEOPLE);
+}, 180_000);
