@@ -61,3 +61,25 @@ it("another person's /me is answered while a /send waits for a hanging SMTP serv
   );
   expect(world.sink.messages.map((m) => m.to)).toEqual([['vera@example.org']]);
 }, 90_000);
+
+it('a /send message deleted before its run ends is no error: the edit that finds it gone is let go', async () => {
+  const admin = tb.user(1, 'Admin', 'admin');
+  const author = await makePerson({ name: 'Boris' });
+  const olga = await makePerson({ name: 'Olga', email: 'olga@example.org' });
+  const n = await makeTask(author, 'Смета', [[olga, ['email']]]);
+  await edit(n, author, 'status', 'done');
+
+  world.sink.pause();
+  const { replies } = await admin.send('/send');
+  await until(() => world.sink.waiting > 0, 20_000, 'the letter to reach the SMTP server');
+  const stored = tb.server.storage.botMessages as unknown as Array<{ messageId: number }>;
+  stored.splice(
+    stored.findIndex((m) => m.messageId === replies[0]!.id),
+    1,
+  );
+  world.sink.resume();
+  expect(await tb.background.drain(30_000)).toBe(0);
+
+  expect(tb.api.refusals.splice(0).map((r) => r.description)).toEqual(['Bad Request: message to edit not found']);
+  expect(tb.logs.filter((l) => String(l.msg).includes('/send result'))).toEqual([]);
+}, 90_000);

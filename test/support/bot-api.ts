@@ -24,6 +24,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { SecretBox } from '../../src/secrets.js';
 import type { DeliveryPort, QueueSummary, RunResult } from '../../src/delivery/port.js';
 import { createBot, type BotContext } from '../../src/bot/create-bot.js';
+import type { Background } from '../../src/bot/background.js';
 
 export const TEST_BOT_TOKEN = '123456789:TEST-token-for-the-bot-api-double';
 export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdef';
@@ -135,6 +136,8 @@ export interface TestBot {
   /** Throws, listing them, when the double refused any of the bot's requests since the last call; then forgets them. */
   expectNoRefusals(): void;
   bot: Telegraf<BotContext>;
+  /** Work the bot's handlers left running (the `/send` result edits). */
+  background: Background;
   config: Config;
   secrets: SecretBox;
   logger: Logger;
@@ -261,6 +264,7 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
       }
     },
     bot,
+    background,
     config,
     secrets,
     logger,
