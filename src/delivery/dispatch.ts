@@ -130,7 +130,7 @@ class Batch {
     renew.unref();
 
     const { groups, orphans } = groupByRecipient(batch, ctx);
-    for (const d of orphans) this.#poison(d, d.channel as Channel, orphanReason(d, ctx));
+    for (const d of orphans) this.#poison(d, d.channel, orphanReason(d, ctx));
     try {
       const notStarted = await runPool(
         groups,
