@@ -354,11 +354,11 @@ export const en: Texts = {
 
   sending: 'Sending notifications…',
   sendResult: (o) =>
-    `Done${o.task !== undefined ? ` (task #${o.task})` : ''}. Sent: e-mail — ${o.email}, SMS — ${o.sms}, Telegram — ${o.telegram}.` +
-    (o.retrying ? `\nWill retry later: ${o.retrying}.` : '') +
-    (o.held ? `\nHeld by quiet hours: ${o.held}.` : ''),
+    `Done${o.task !== undefined ? ` (task #${o.task})` : ''}. Messages sent: e-mail — ${o.email}, SMS — ${o.sms}, Telegram — ${o.telegram}.` +
+    (o.retrying ? `\nMessages to retry later: ${o.retrying}.` : '') +
+    (o.held ? `\nMessages held by quiet hours: ${o.held}.` : ''),
   sendNothing: 'Nothing to send: no new notifications.',
-  sendFailedTitle: (n) => `Not sent: ${n}.`,
+  sendFailedTitle: (n) => `Messages not sent: ${n}.`,
   failureLine: (channel, count, reason) => `• ${channel} ×${count}: ${reason}`,
   sendError: (reason) => `The dispatch failed: ${reason}`,
   dryTitle: (n) => `Sending now would send ${n} ${n === 1 ? 'message' : 'messages'} (nothing was sent):`,
@@ -366,6 +366,7 @@ export const en: Texts = {
   dryLine: (n, name, channel, address, extra) => `• #${n} ${name} — ${channel} ${address}${extra}`,
   drySms: (parts, encoding) => `, ${parts} SMS (${encoding})`,
   dryHeld: (until) => `, held by quiet hours until ${until}`,
+  dryFallback: (channel) => `, by ${channel} if the gateway refuses it`,
   queueShow: (q) =>
     `Queue: waiting — ${q.pending} (retry — ${q.retrying}, quiet hours — ${q.held}), sending — ${q.sending}, ` +
     `sent — ${q.sent}, failed — ${q.failed}.`,

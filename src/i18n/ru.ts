@@ -384,11 +384,11 @@ export const ru = {
   // delivery
   sending: 'Отправляю оповещения…',
   sendResult: (o: { email: number; sms: number; telegram: number; retrying: number; held: number; task?: number }) =>
-    `Готово${o.task !== undefined ? ` (задание #${o.task})` : ''}. Отправлено: e-mail — ${o.email}, SMS — ${o.sms}, Telegram — ${o.telegram}.` +
-    (o.retrying ? `\nПовторим позже: ${o.retrying}.` : '') +
-    (o.held ? `\nЖдут конца тихих часов: ${o.held}.` : ''),
+    `Готово${o.task !== undefined ? ` (задание #${o.task})` : ''}. Отправлено сообщений: e-mail — ${o.email}, SMS — ${o.sms}, Telegram — ${o.telegram}.` +
+    (o.retrying ? `\nСообщений повторим позже: ${o.retrying}.` : '') +
+    (o.held ? `\nСообщений ждут конца тихих часов: ${o.held}.` : ''),
   sendNothing: 'Отправлять нечего: новых оповещений нет.',
-  sendFailedTitle: (n: number) => `Не отправлено: ${n}.`,
+  sendFailedTitle: (n: number) => `Не отправлено сообщений: ${n}.`,
   failureLine: (channel: string, count: number, reason: string) => `• ${channel} ×${count}: ${reason}`,
   sendError: (reason: string) => `Рассылка не удалась: ${reason}`,
   dryTitle: (n: number) => `Если отправить сейчас — ${n} ${plural(n, 'сообщение', 'сообщения', 'сообщений')} (ничего не отправлено):`,
@@ -396,6 +396,7 @@ export const ru = {
   dryLine: (n: number, name: string, channel: string, address: string, extra: string) => `• #${n} ${name} — ${channel} ${address}${extra}`,
   drySms: (parts: number, encoding: string) => `, ${parts} SMS (${encoding})`,
   dryHeld: (until: string) => `, ждёт тихих часов до ${until}`,
+  dryFallback: (channel: string) => `, если шлюз откажет — ${channel}`,
   queueShow: (q: { pending: number; retrying: number; held: number; sending: number; failed: number; sent: number }) =>
     `Очередь: ждут отправки — ${q.pending} (из них повтор — ${q.retrying}, тихие часы — ${q.held}), отправляются — ${q.sending}, ` +
     `отправлено — ${q.sent}, не отправлено — ${q.failed}.`,

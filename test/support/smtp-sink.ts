@@ -62,7 +62,16 @@ export interface SmtpSink {
   /** Failed AUTH attempts. */
   readonly authFailures: number;
   setFailRatio(ratio: number): void;
-  /** Forgets the messages and zeroes the counters. */
+  /**
+   * Holds every message's answer until {@link release}: senders wait at the end of DATA, as on a slow
+   * server. A test uses it to keep several senders busy at the same time.
+   */
+  hold(): void;
+  /** Answers the held messages and stops holding. */
+  release(): void;
+  /** Messages whose answer is being held. */
+  readonly waiting: number;
+  /** Answers held messages, forgets the messages and zeroes the counters. */
   reset(): void;
   /** Stops listening; connections still open are cut after a short grace period. */
   close(): Promise<void>;
@@ -180,6 +189,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
   let failCredit = 0;
   const state = { count: 0, failed: 0, rejected: 0, connections: 0, authFailures: 0 };
   const messages: ReceivedMail[] = [];
+  let held: Array<() => void> | undefined;
 
   const options: SMTPServerOptions = {
     secure: opts.secure ?? false,
@@ -214,6 +224,10 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
       if (!opts.countOnly) stream.on('data', (c: Buffer) => chunks.push(c));
       else stream.resume();
       stream.on('end', () => {
+        if (held) held.push(answer);
+        else answer();
+      });
+      const answer = () => {
         failCredit += failRatio;
         if (failCredit >= 1 - 1e-9) {
           failCredit -= 1;
@@ -232,7 +246,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
           );
         }
         return callback();
-      });
+      };
     },
   };
   const server = new SMTPServer(options);
@@ -266,11 +280,25 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     get authFailures() {
       return state.authFailures;
     },
+    hold() {
+      held ??= [];
+    },
+    release() {
+      const waiting = held ?? [];
+      held = undefined;
+      for (const answer of waiting) answer();
+    },
+    get waiting() {
+      return held?.length ?? 0;
+    },
     setFailRatio(ratio: number) {
       failRatio = Math.min(1, Math.max(0, ratio));
       failCredit = 0;
     },
     reset() {
+      const waiting = held ?? [];
+      held = undefined;
+      for (const answer of waiting) answer();
       messages.length = 0;
       Object.assign(state, { count: 0, failed: 0, rejected: 0, connections: 0, authFailures: 0 });
       failCredit = 0;
