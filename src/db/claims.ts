@@ -48,6 +48,11 @@ export async function releaseKeys(keys: string[]): Promise<void> {
   if (keys.length) await ClaimModel.deleteMany({ _id: { $in: keys } });
 }
 
+/** Gives up those of `keys` that `owner` still holds (one a stale-claim release handed to someone else stays theirs). */
+export async function releaseOwnKeys(keys: string[], owner: string): Promise<void> {
+  if (keys.length) await ClaimModel.deleteMany({ _id: { $in: keys }, owner });
+}
+
 /** Removes claims older than `before` (no TTL index on FerretDB: a job cleans up). */
 export async function pruneClaims(before: Date): Promise<number> {
   const r = await ClaimModel.deleteMany({ at: { $lt: before } });

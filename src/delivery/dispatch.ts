@@ -1,6 +1,6 @@
 /**
- * One dispatch pass: claims due deliveries in batches (src/delivery/claiming.ts), groups what one person
- * gets on one channel into one message and composes it (compose.ts), sends it, and records every outcome
+ * One dispatch pass: claims due deliveries in batches (src/delivery/claiming.ts) — all that one person has
+ * due on one channel in the same batch —, groups what one person gets on one channel into one message and composes it (compose.ts), sends it, and records every outcome
  * (outcomes.ts) through the batch's writer (batch-writer.ts). Ends when nothing due is left in scope.
  */
 import type { Types } from 'mongoose';
@@ -14,7 +14,7 @@ import type { Alerter } from './alerts.js';
 import { BatchWriter, byId } from './batch-writer.js';
 import type { ChannelSet } from './channels/registry.js';
 import { PermanentDeliveryError, TemporaryDeliveryError } from './channels/types.js';
-import { claimDue } from './claiming.js';
+import { claimDue, releaseGroups } from './claiming.js';
 import {
   composeMessage,
   groupByRecipient,
@@ -35,7 +35,7 @@ export interface DispatchDeps {
   alerter: Alerter;
   logger: Logger;
   policy: RetryPolicy;
-  /** Deliveries one claim takes. */
+  /** Due deliveries one claim looks at; it takes every due delivery of their (person, channel) groups. */
   batchSize: number;
   /** Messages sent at the same time. */
   concurrency: number;
@@ -85,11 +85,20 @@ export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number 
       continue;
     }
     emptyClaims = 0;
-    await new Batch(deps, clock, result, failures).run(claimed.winners);
+    try {
+      await new Batch(deps, clock, result, failures).run(claimed.winners);
+    } finally {
+      // The outcomes are written: whoever takes these groups next reads them.
+      await releaseGroups(claimed.groups, deps.owner);
+    }
   }
 
   const scopeFilter = scope.taskNumber !== undefined ? { taskNumber: scope.taskNumber } : {};
-  result.held = await DeliveryModel.countDocuments({ ...scopeFilter, status: 'pending', heldFor: 'quiet' });
+  // Messages, as everything a run reports: one per person and channel, however many changes it carries.
+  const held = await DeliveryModel.find({ ...scopeFilter, status: 'pending', heldFor: 'quiet' })
+    .select({ person: 1, channel: 1 })
+    .lean();
+  result.held = new Set(held.map((d) => `${String(d.person)}:${d.channel}`)).size;
   result.failed = failures.list();
   return result;
 }
@@ -254,12 +263,12 @@ class Batch {
     const decision = decideRetry(err, attempts, policy);
     if (decision.retry) {
       this.#record(ids, outcome.retrying({ attempts, at: new Date(this.clock().getTime() + decision.delayMs), reason: decision.reason }));
-      this.result.retrying += ids.length;
+      this.result.retrying += 1;
     } else {
       const fallback = g.channel === 'sms' && decision.cause !== 'config' ? this.#planFallback(g) : undefined;
       const reason = fallback ? `${decision.reason} (sent by ${fallback} instead)` : decision.reason;
       this.#record(ids, outcome.failed({ attempts, reason }));
-      this.failures.add(g.channel, decision.reason, ids.length);
+      this.failures.add(g.channel, decision.reason, 1);
     }
     if (g.channel === 'telegram' && err instanceof PermanentDeliveryError && err.code === '403') {
       // Blocked by the person: planning leaves their Telegram out until they write to the bot again.

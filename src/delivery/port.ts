@@ -12,11 +12,11 @@ export interface RunResult {
   taskNumber?: number;
   /** Messages that went out per channel (a digest counts once). */
   sent: Record<Channel, number>;
-  /** Deliveries that failed for good in this run, with their reasons (grouped). */
+  /** Messages that failed for good in this run, with their reasons (grouped). */
   failed: Array<{ channel: Channel; reason: string; count: number }>;
-  /** Deliveries that will be tried again later (temporary failures). */
+  /** Messages that will be tried again later (temporary failures). Every count of a run is of messages. */
   retrying: number;
-  /** Deliveries held until the person's quiet hours end. */
+  /** Messages held until their person's quiet hours end (one per person and channel, of any number of changes). */
   held: number;
   startedAt: string;
   finishedAt: string;
@@ -32,6 +32,8 @@ export interface DryRunLine {
   /** For SMS: parts and encoding of the rendered text. */
   smsParts?: number;
   smsEncoding?: 'GSM-7' | 'UCS-2';
+  /** For SMS: the channel it goes by instead if the gateway refuses it for good (the person has an address there). */
+  fallback?: Channel;
   /** Held by quiet hours until this time (ISO), if it would be. */
   heldUntil?: string;
 }

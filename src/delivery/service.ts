@@ -2,7 +2,10 @@ import { DeliveryModel, RunModel } from '../db/models/index.js';
 import { heldUntil } from '../domain/quiet-hours.js';
 import type { LeanDelivery } from '../db/documents.js';
 import { composeMessage, groupByRecipient, loadBatchContext } from './compose.js';
-import { getSchedule, loadSmsMaxParts, loadTemplates } from '../db/settings-store.js';
+import { getSchedule, getSettings, loadTemplates } from '../db/settings-store.js';
+import { DEFAULT_SMS_FALLBACK, DEFAULT_SMS_MAX_PARTS } from '../domain/gateways.js';
+import { dueFilter } from './claiming.js';
+import { addressOf } from './new-delivery.js';
 import { nextRunOf } from '../domain/schedule.js';
 import type { DeliveryPort, DryRunLine, QueueSummary, RunResult } from './port.js';
 import { planPendingChanges } from './planning.js';
@@ -41,37 +44,37 @@ const DRY_RUN_LIMIT = 200;
 
 /**
  * Who would get what now, on which channel, in how many SMS parts; sends nothing and changes no delivery.
- * It groups and composes as dispatch does (src/delivery/compose.ts), so its counts are what would go out.
+ * It is built from what the run would do: the same due filter (src/delivery/claiming.ts: no retry before it
+ * is due), the same grouping and composition (src/delivery/compose.ts), the person's current address, and
+ * the channel an SMS goes by instead when it fails for good.
  */
 export async function dryRun({ taskNumber }: { taskNumber?: number }, now = new Date()): Promise<DryRunLine[]> {
   await planPendingChanges(now);
-  const deliveries = await DeliveryModel.find({
-    status: 'pending',
-    ...(taskNumber !== undefined ? { taskNumber } : {}),
-  })
+  const deliveries = await DeliveryModel.find(dueFilter({ dueBy: now, now, taskNumber }))
     .sort({ nextAttemptAt: 1 })
     .limit(DRY_RUN_LIMIT)
     .lean<LeanDelivery[]>();
   if (deliveries.length === 0) return [];
-  const [ctx, templates, smsMaxParts] = await Promise.all([loadBatchContext(deliveries), loadTemplates(), loadSmsMaxParts()]);
+  const [ctx, templates, settings] = await Promise.all([loadBatchContext(deliveries), loadTemplates(), getSettings()]);
+  const smsMaxParts = settings.sms?.maxParts ?? DEFAULT_SMS_MAX_PARTS;
+  const smsFallback = settings.sms?.fallback ?? DEFAULT_SMS_FALLBACK;
   const lines: DryRunLine[] = [];
   for (const group of groupByRecipient(deliveries, ctx).groups) {
     const first = group.deliveries[0]!;
+    const { message, sms } = composeMessage(group, ctx, { templates, smsMaxParts, mailDomain: '' });
     const line: DryRunLine = {
       taskNumber: first.taskNumber,
       personName: group.person.name,
       channel: group.channel,
-      address: first.address,
+      address: message.to,
     };
     if (group.deliveries.length > 1) line.taskNumbers = [...new Set(group.deliveries.map((d) => d.taskNumber))];
     const held = heldUntil(group.channel, group.person, now);
     if (held) line.heldUntil = held.toISOString();
-    if (group.channel === 'sms') {
-      const { sms } = composeMessage(group, ctx, { templates, smsMaxParts, mailDomain: '' });
-      if (sms) {
-        line.smsParts = sms.parts;
-        line.smsEncoding = sms.encoding;
-      }
+    if (sms) {
+      line.smsParts = sms.parts;
+      line.smsEncoding = sms.encoding;
+      if (smsFallback !== 'none' && addressOf(group.person, smsFallback)) line.fallback = smsFallback;
     }
     lines.push(line);
   }

@@ -26,7 +26,8 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   email_invalid: (p) => `"${s(p.value)}" does not look like an e-mail address. Write it like this: /email ivan@example.org`,
   phone_invalid: (p) => `"${s(p.value)}" does not look like a phone number. Write it like this: /phone +7 912 345-67-89`,
   tz_invalid: (p) => `"${s(p.value)}" is not a known time zone. Use an IANA name, e.g. /tz Europe/London`,
-  quiet_invalid: (p) => `"${s(p.value)}" is not a time range. Write it like this: /quiet 22:00-08:00 (or /quiet off)`,
+  quiet_invalid: (p) =>
+    `"${s(p.value)}" is not a time range. Write it like this: /quiet 22:00-08:00 (or /quiet 22:00-08:00 email for e-mails to wait too, or /quiet off)`,
   lang_invalid: (p) => `There is no language "${s(p.value)}". Use /lang ru or /lang en`,
   person_not_found: (p) => `Nobody called "${s(p.ref)}" here. See /people (use an @username or id)`,
   person_ambiguous: (p) => `Several people are called "${s(p.ref)}". Use their @username or id from /people`,
@@ -153,7 +154,7 @@ export const en: Texts = {
     email: { desc: 'e-mail for notifications (off clears)', example: '/email ivan@example.org' },
     phone: { desc: 'phone for SMS (off clears)', example: '/phone +7 912 345-67-89' },
     tz: { desc: 'time zone', example: '/tz Europe/London' },
-    quiet: { desc: 'quiet hours: SMS wait till morning', example: '/quiet 22:00-08:00' },
+    quiet: { desc: 'quiet hours: SMS (and e-mail, with the word email) wait till morning', example: '/quiet 22:00-08:00 email' },
     lang: { desc: 'language: ru or en', example: '/lang ru' },
     newtask: { desc: 'a new task', example: '/newtask Prepare the report' },
     tasks: { desc: 'my tasks', example: '/tasks' },
@@ -197,7 +198,7 @@ export const en: Texts = {
   profileChannels: (v) => `Channels for my own tasks (author, assignee): ${v}`,
   profileLang: (v) => `Language: ${v}`,
   profileTz: (v) => `Time zone: ${v}`,
-  profileQuiet: (v) => `Quiet hours: ${v ?? 'none'}`,
+  profileQuiet: (v, email) => `Quiet hours: ${v ?? 'none'}${v ? (email ? ' (SMS and e-mail wait)' : ' (SMS wait)') : ''}`,
   profileWatching: (v) => `Watching: ${v ?? 'nothing — /watch 12'}`,
   emailSaved: (v) => `E-mail saved: ${v}. E-mail notifications will go there.`,
   emailCleared: 'E-mail removed.',
@@ -211,7 +212,9 @@ export const en: Texts = {
   askPhone: 'Send the phone for SMS, e.g. +7 912 345-67-89 (or off to remove it):',
   tzSaved: (v) => `Time zone: ${v}. I read and show due dates in it.`,
   askTz: 'Pick a time zone or type its name (e.g. Asia/Yekaterinburg):',
-  quietSaved: (v) => `Quiet hours: ${v}. SMS wait until they end.`,
+  quietSaved: (v, email) =>
+    `Quiet hours: ${v}. ${email ? 'SMS and e-mails wait' : 'SMS wait'} until they end.` +
+    (email ? '' : ' For e-mails to wait too: /quiet 22:00-08:00 email'),
   quietCleared: 'Quiet hours are off.',
   askQuiet: 'Type quiet hours, e.g. 22:00-08:00, or pick:',
   quietOff: 'No quiet hours',
@@ -368,11 +371,11 @@ export const en: Texts = {
 
   sending: 'Sending notifications…',
   sendResult: (o) =>
-    `Done${o.task !== undefined ? ` (task #${o.task})` : ''}. Sent: e-mail — ${o.email}, SMS — ${o.sms}, Telegram — ${o.telegram}.` +
-    (o.retrying ? `\nWill retry later: ${o.retrying}.` : '') +
-    (o.held ? `\nHeld by quiet hours: ${o.held}.` : ''),
+    `Done${o.task !== undefined ? ` (task #${o.task})` : ''}. Messages sent: e-mail — ${o.email}, SMS — ${o.sms}, Telegram — ${o.telegram}.` +
+    (o.retrying ? `\nMessages to retry later: ${o.retrying}.` : '') +
+    (o.held ? `\nMessages held by quiet hours: ${o.held}.` : ''),
   sendNothing: 'Nothing to send: no new notifications.',
-  sendFailedTitle: (n) => `Not sent: ${n}.`,
+  sendFailedTitle: (n) => `Messages not sent: ${n}.`,
   failureLine: (channel, count, reason) => `• ${channel} ×${count}: ${reason}`,
   sendError: (reason) => `The dispatch failed: ${reason}`,
   dryTitle: (n) => `Sending now would send ${n} ${n === 1 ? 'message' : 'messages'} (nothing was sent):`,
@@ -380,6 +383,7 @@ export const en: Texts = {
   dryLine: (n, name, channel, address, extra) => `• #${n} ${name} — ${channel} ${address}${extra}`,
   drySms: (parts, encoding) => `, ${parts} SMS (${encoding})`,
   dryHeld: (until) => `, held by quiet hours until ${until}`,
+  dryFallback: (channel) => `, by ${channel} if the gateway refuses it`,
   queueShow: (q) =>
     `Queue: waiting — ${q.pending} (retry — ${q.retrying}, quiet hours — ${q.held}), sending — ${q.sending}, ` +
     `sent — ${q.sent}, failed — ${q.failed}.`,

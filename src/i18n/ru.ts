@@ -28,7 +28,8 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   email_invalid: (p) => `«${s(p.value)}» не похоже на адрес e-mail. Напишите так: /email ivan@example.org`,
   phone_invalid: (p) => `«${s(p.value)}» не похоже на номер телефона. Напишите так: /phone +7 912 345-67-89 (или 89123456789)`,
   tz_invalid: (p) => `«${s(p.value)}» — неизвестный часовой пояс. Напишите название из базы IANA, например: /tz Europe/Moscow`,
-  quiet_invalid: (p) => `«${s(p.value)}» — не интервал времени. Напишите так: /quiet 22:00-08:00 (или /quiet off, чтобы убрать тихие часы)`,
+  quiet_invalid: (p) =>
+    `«${s(p.value)}» — не интервал времени. Напишите так: /quiet 22:00-08:00 (или /quiet 22:00-08:00 email, чтобы ждали и письма; /quiet off, чтобы убрать тихие часы)`,
   lang_invalid: (p) => `Языка «${s(p.value)}» нет. Можно: /lang ru или /lang en`,
   person_not_found: (p) => `Не нашёл человека «${s(p.ref)}». Список людей: /people (укажите @username или id)`,
   person_ambiguous: (p) => `Имя «${s(p.ref)}» носят несколько человек. Укажите @username или id из /people`,
@@ -158,7 +159,7 @@ export const ru = {
     email: { desc: 'e-mail для оповещений (off — убрать)', example: '/email ivan@example.org' },
     phone: { desc: 'телефон для SMS (off — убрать)', example: '/phone +7 912 345-67-89' },
     tz: { desc: 'часовой пояс', example: '/tz Europe/Moscow' },
-    quiet: { desc: 'тихие часы: SMS ждут до утра', example: '/quiet 22:00-08:00' },
+    quiet: { desc: 'тихие часы: SMS (и письма, со словом email) ждут до утра', example: '/quiet 22:00-08:00 email' },
     lang: { desc: 'язык: ru или en', example: '/lang en' },
     newtask: { desc: 'новое задание', example: '/newtask Подготовить отчёт' },
     tasks: { desc: 'мои задания', example: '/tasks' },
@@ -198,7 +199,8 @@ export const ru = {
   profileChannels: (v: string) => `Каналы для своих заданий (автор, исполнитель): ${v}`,
   profileLang: (v: string) => `Язык: ${v}`,
   profileTz: (v: string) => `Часовой пояс: ${v}`,
-  profileQuiet: (v: string | undefined) => `Тихие часы: ${v ?? 'нет'}`,
+  profileQuiet: (v: string | undefined, email: boolean) =>
+    `Тихие часы: ${v ?? 'нет'}${v ? (email ? ' (ждут SMS и e-mail)' : ' (ждут SMS)') : ''}`,
   profileWatching: (v: string | undefined) => `Наблюдаю за: ${v ?? 'ничем — /watch 12'}`,
   emailSaved: (v: string) => `E-mail сохранён: ${v}. Оповещения по e-mail придут на него.`,
   emailCleared: 'E-mail удалён.',
@@ -212,7 +214,9 @@ export const ru = {
   askPhone: 'Напишите телефон для SMS, например +7 912 345-67-89 (или off, чтобы убрать):',
   tzSaved: (v: string) => `Часовой пояс: ${v}. Сроки заданий читаю и показываю в нём.`,
   askTz: 'Выберите часовой пояс или напишите его название (например Asia/Yekaterinburg):',
-  quietSaved: (v: string) => `Тихие часы: ${v}. SMS в это время подождут до конца тихих часов.`,
+  quietSaved: (v: string, email: boolean) =>
+    `Тихие часы: ${v}. ${email ? 'SMS и письма' : 'SMS'} в это время подождут до конца тихих часов.` +
+    (email ? '' : ' Чтобы ждали и письма: /quiet 22:00-08:00 email'),
   quietCleared: 'Тихие часы выключены.',
   askQuiet: 'Напишите тихие часы, например 22:00-08:00, или выберите:',
   quietOff: 'Без тихих часов',
@@ -394,11 +398,11 @@ export const ru = {
   // delivery
   sending: 'Отправляю оповещения…',
   sendResult: (o: { email: number; sms: number; telegram: number; retrying: number; held: number; task?: number }) =>
-    `Готово${o.task !== undefined ? ` (задание #${o.task})` : ''}. Отправлено: e-mail — ${o.email}, SMS — ${o.sms}, Telegram — ${o.telegram}.` +
-    (o.retrying ? `\nПовторим позже: ${o.retrying}.` : '') +
-    (o.held ? `\nЖдут конца тихих часов: ${o.held}.` : ''),
+    `Готово${o.task !== undefined ? ` (задание #${o.task})` : ''}. Отправлено сообщений: e-mail — ${o.email}, SMS — ${o.sms}, Telegram — ${o.telegram}.` +
+    (o.retrying ? `\nСообщений повторим позже: ${o.retrying}.` : '') +
+    (o.held ? `\nСообщений ждут конца тихих часов: ${o.held}.` : ''),
   sendNothing: 'Отправлять нечего: новых оповещений нет.',
-  sendFailedTitle: (n: number) => `Не отправлено: ${n}.`,
+  sendFailedTitle: (n: number) => `Не отправлено сообщений: ${n}.`,
   failureLine: (channel: string, count: number, reason: string) => `• ${channel} ×${count}: ${reason}`,
   sendError: (reason: string) => `Рассылка не удалась: ${reason}`,
   dryTitle: (n: number) => `Если отправить сейчас — ${n} ${plural(n, 'сообщение', 'сообщения', 'сообщений')} (ничего не отправлено):`,
@@ -406,6 +410,7 @@ export const ru = {
   dryLine: (n: number, name: string, channel: string, address: string, extra: string) => `• #${n} ${name} — ${channel} ${address}${extra}`,
   drySms: (parts: number, encoding: string) => `, ${parts} SMS (${encoding})`,
   dryHeld: (until: string) => `, ждёт тихих часов до ${until}`,
+  dryFallback: (channel: string) => `, если шлюз откажет — ${channel}`,
   queueShow: (q: { pending: number; retrying: number; held: number; sending: number; failed: number; sent: number }) =>
     `Очередь: ждут отправки — ${q.pending} (из них повтор — ${q.retrying}, тихие часы — ${q.held}), отправляются — ${q.sending}, ` +
     `отправлено — ${q.sent}, не отправлено — ${q.failed}.`,

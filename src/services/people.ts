@@ -219,16 +219,26 @@ export async function setTimezone(personId: PersonId, raw: string): Promise<Pers
 /** Parses `HH:MM-HH:MM` into zero-padded times; undefined when malformed or empty (start = end). */
 export { parseQuietHours };
 
-/** Sets quiet hours from `HH:MM-HH:MM`, or clears them with `off`. */
+/** Words after the range that make e-mail wait for quiet hours too. */
+const EMAIL_WORDS = ['email', 'e-mail', 'mail', 'почта', 'почту'];
+
+/**
+ * Sets quiet hours from `HH:MM-HH:MM` (SMS wait), `HH:MM-HH:MM email` (e-mail waits too), or clears them
+ * with `off`.
+ */
 export async function setQuietHours(personId: PersonId, raw: string): Promise<PersonDoc> {
-  const value = raw.trim().toLowerCase();
+  let value = raw.trim().toLowerCase();
+  const word = EMAIL_WORDS.find((w) => value.endsWith(` ${w}`));
+  if (word) value = value.slice(0, -word.length).trim();
   const p = await load(personId);
   if (isOff(value)) {
     p.quietHours = undefined;
+    p.quietEmail = false;
   } else {
     const q = parseQuietHours(value);
     if (!q) throw new UserError('quiet_invalid', { value: raw.trim() });
     p.set('quietHours', q);
+    p.quietEmail = Boolean(word);
   }
   await p.save();
   return p;

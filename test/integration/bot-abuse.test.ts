@@ -83,7 +83,7 @@ describe('/send', () => {
     expect(await bob().say(`/send ${n}`)).toContain(`Менять задание #${n} могут только`);
     expect(sendCalls()).toHaveLength(before);
 
-    expect(await ann().say(`/send ${n}`)).toContain('Отправлено: e-mail — 1');
+    expect(await ann().say(`/send ${n}`)).toContain('Отправлено сообщений: e-mail — 1');
     expect(sendCalls().at(-1)).toEqual({ method: 'sendNow', args: { taskNumber: n, requestedBy: 1 } });
     const again = await ann().say(`/send ${n}`);
     expect(again).toMatch(/не чаще раза в 30 с\. Попробуйте снова через (\d+) с/);

@@ -125,6 +125,23 @@ describe('profile', () => {
     expect((await person(4))?.quietHours).toBeUndefined();
   });
 
+  it('lets e-mail wait for quiet hours too, and shows which channels wait in /me', async () => {
+    const saved = await dan().say('/quiet 23:00-07:30 email');
+    expect(saved).toContain('23:00–07:30');
+    expect(saved).toContain('SMS и письма');
+    expect(await person(4)).toMatchObject({ quietHours: { start: '23:00', end: '07:30' }, quietEmail: true });
+    expect(await dan().say('/me')).toContain('Тихие часы: 23:00–07:30 (ждут SMS и e-mail)');
+    // A range alone: SMS wait, e-mail no longer does.
+    await dan().say('/quiet 22:00-08:00');
+    expect(await person(4)).toMatchObject({ quietHours: { start: '22:00', end: '08:00' }, quietEmail: false });
+    expect(await dan().say('/me')).toContain('Тихие часы: 22:00–08:00 (ждут SMS)');
+    // Bad input changes nothing.
+    expect(await dan().say('/quiet 25:00-08:00 email')).toContain('/quiet 22:00-08:00 email');
+    expect(await person(4)).toMatchObject({ quietHours: { start: '22:00', end: '08:00' }, quietEmail: false });
+    await dan().say('/quiet off');
+    expect(await person(4)).toMatchObject({ quietEmail: false });
+  });
+
   it('shows the profile with /me', async () => {
     await dan().say('/email dan@example.org');
     await dan().say('/phone +79123456789');

@@ -286,10 +286,10 @@ describe('delivery commands', () => {
     const { replies } = await boss.send('/send');
     expect(replies).toHaveLength(1);
     const text = replies[0]!.text;
-    expect(text).toContain('Отправлено: e-mail — 3, SMS — 2, Telegram — 1');
-    expect(text).toContain('Не отправлено: 1');
+    expect(text).toContain('Отправлено сообщений: e-mail — 3, SMS — 2, Telegram — 1');
+    expect(text).toContain('Не отправлено сообщений: 1');
     expect(text).toContain('SMS ×1: sender not approved');
-    expect(text).toContain('Ждут конца тихих часов: 2');
+    expect(text).toContain('Сообщений ждут конца тихих часов: 2');
     expect(delivery.calls.at(-1)).toEqual({ method: 'sendNow', args: { requestedBy: ADMIN } });
     expect(await user.say('/send 9999')).toContain('Задания #9999 нет');
     expect(await boss.say('/send 9999')).toContain('Задания #9999 нет');

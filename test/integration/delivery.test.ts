@@ -7,6 +7,10 @@ import { ADMIN_ID, edit, makePerson, makeTask, saveWorldSettings, sendNow, start
 import { saveSms, saveTemplate } from '../../src/services/settings.js';
 import { dryRun } from '../../src/delivery/service.js';
 import { analyzeSms } from '../../src/domain/sms-segments.js';
+import { executeRequestedRuns } from '../../src/scheduler/dispatch-job.js';
+import { requestRun, waitForRun } from '../../src/delivery/runs.js';
+import { createLogger } from '../../src/logger.js';
+import { until } from '../support/wait.js';
 
 useTestDatabase();
 
@@ -99,6 +103,32 @@ describe('a change travels to the people it concerns', () => {
     expect(text).toContain('First task');
     expect(text).toContain('Second task, renamed');
     expect(await DeliveryModel.countDocuments({ status: 'sent' })).toBe(3);
+  });
+
+  it('sends one digest per person and channel even when a claim takes fewer deliveries than one person has', async () => {
+    const author = await makePerson({ name: 'Anna', email: 'anna@example.org' });
+    const boris = await makePerson({ name: 'Boris', email: 'boris@example.org', phone: '+79120000077' });
+    const vera = await makePerson({ name: 'Vera', email: 'vera@example.org' });
+    const tasks = [];
+    for (const title of ['One', 'Two', 'Three']) {
+      tasks.push(
+        await makeTask(author, `Task ${title}`, [
+          [boris, ['email', 'sms']],
+          [vera, ['email']],
+        ]),
+      );
+    }
+    for (const n of tasks) await edit(n, author, 'status', 'done');
+
+    // A claim looks at two deliveries; Boris has six due (three by e-mail, three by SMS), Vera three.
+    const result = await sendNow({ ...world, config: { ...world.config, DISPATCH_BATCH: 2 } });
+
+    expect(result.sent).toEqual({ email: 2, sms: 1, telegram: 0 });
+    const to = world.sink.messages.map((m) => m.to[0]).sort();
+    expect(to).toEqual(['boris@example.org', 'vera@example.org']);
+    for (const m of world.sink.messages) for (const title of ['One', 'Two', 'Three']) expect(m.text).toContain(`Task ${title}`);
+    expect(world.sms.accepted).toHaveLength(1);
+    expect(await DeliveryModel.countDocuments({ status: 'sent' })).toBe(9);
   });
 
   it('sends only the given task on /send n', async () => {
@@ -225,6 +255,37 @@ describe('failures', () => {
     expect(retried.length).toBeGreaterThan(0);
   });
 
+  it('counts messages, not changes, in what a run reports: sent, retrying and held alike', async () => {
+    const author = await makePerson({ name: 'Anna' });
+    const gleb = await makePerson({ name: 'Gleb', phone: '+79120000111', email: 'gleb@example.org' });
+    // Quiet hours around the present hour in Moscow (UTC+3), whatever the time the test runs.
+    const hour = (new Date().getUTCHours() + 3) % 24;
+    const hh = (h: number) => String((h + 24) % 24).padStart(2, '0');
+    const owl = await makePerson({
+      name: 'Owl',
+      email: 'owl@example.org',
+      phone: '+79120000112',
+      quiet: `${hh(hour - 1)}:00-${hh(hour + 2)}:00`,
+    });
+    for (const title of ['Units one', 'Units two']) {
+      const n = await makeTask(author, title, [
+        [gleb, ['sms', 'email']],
+        [owl, ['sms']],
+      ]);
+      await edit(n, author, 'status', 'done');
+    }
+    world.sms.setMode('down');
+
+    const run = await sendNow(world);
+
+    // Gleb: one letter about both tasks, one SMS to retry; Owl: one SMS held by quiet hours.
+    expect(run.sent).toEqual({ email: 1, sms: 0, telegram: 0 });
+    expect(run.retrying).toBe(1);
+    expect(run.held).toBe(1);
+    expect(await DeliveryModel.countDocuments({ heldFor: 'retry' })).toBe(2);
+    expect(await DeliveryModel.countDocuments({ heldFor: 'quiet' })).toBe(2);
+  });
+
   it('loses nothing while the SMS gateway is down, and sends it all when it is back', async () => {
     const author = await makePerson({ name: 'Anna' });
     const p = await Promise.all(Array.from({ length: 5 }, (_, i) => makePerson({ name: `S${i}`, phone: `+7912000010${i}` })));
@@ -301,7 +362,7 @@ describe('failures', () => {
     expect(adminMessages[0]!.text).toMatch(/отправител|sender/);
   });
 
-  it('sends nothing twice when two /send runs start at the same moment', async () => {
+  it('sends nothing twice when two /send runs are carried out at the same moment, and both take part', async () => {
     const author = await makePerson({ name: 'Anna' });
     const people = await Promise.all(Array.from({ length: 60 }, (_, i) => makePerson({ name: `C${i}`, email: `c${i}@example.org` })));
     const n = await makeTask(
@@ -311,13 +372,30 @@ describe('failures', () => {
     );
     await edit(n, author, 'status', 'done');
     await planPendingChanges();
+    // Claims of five, one letter at a time: neither executor can take everything in one claim.
+    const config = { ...world.config, DISPATCH_BATCH: 5, DISPATCH_CONCURRENCY: 1 };
+    const execute = () => executeRequestedRuns({ config, logger: createLogger('silent'), secrets: world.secrets });
 
-    const [a, b] = await Promise.all([sendNow(world), sendNow(world)]);
+    // The mail server holds its answers: the first executor is still sending its first letter when the
+    // second run is requested and the second executor starts, so both runs go through the same due deliveries.
+    world.sink.hold();
+    const first = await requestRun({ trigger: 'send' });
+    const executors = [execute()];
+    await until(() => world.sink.waiting >= 1, 30_000, 'the first executor to be sending');
+    const second = await requestRun({ trigger: 'send' });
+    executors.push(execute());
+    await until(() => world.sink.waiting >= 2, 30_000, 'the second executor to be sending too');
+    world.sink.release();
+    expect(await Promise.all(executors)).toEqual([1, 1]);
+    const [a, b] = [await waitForRun(first, { timeoutMs: 30_000 }), await waitForRun(second, { timeoutMs: 30_000 })];
 
+    expect(a.sent.email).toBeGreaterThan(0);
+    expect(b.sent.email).toBeGreaterThan(0);
     expect(a.sent.email + b.sent.email).toBe(60);
     const ids = world.sink.messages.map((m) => m.messageId);
     expect(ids).toHaveLength(60);
     expect(new Set(ids).size).toBe(60);
+    expect(new Set(world.sink.messages.map((m) => m.to[0])).size).toBe(60);
   });
 });
 

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Types } from 'mongoose';
-import { DeliveryModel, ObserverModel, PersonModel } from '../../src/db/models/index.js';
+import { DeliveryModel, ObserverModel, PersonModel, RunModel } from '../../src/db/models/index.js';
 import { planPendingChanges } from '../../src/delivery/planning.js';
 import { requestRun, waitForRun } from '../../src/delivery/runs.js';
 import { useTestDatabase } from '../support/db.js';
@@ -71,6 +71,52 @@ it('answers /send from another process with the result of the run, and stops cle
   worker.kill('SIGTERM');
   expect(await exited(worker)).toEqual({ code: 0, signal: null });
 });
+
+it('sends each person one digest per channel when two worker processes carry out runs at the same time', async () => {
+  world.sink.reset();
+  const author = await makePerson({ name: 'Lead' });
+  const people = [];
+  for (let i = 0; i < 6; i++) people.push(await makePerson({ name: `Racer ${i}`, email: `racer${i}@example.org` }));
+  const titles = ['Red', 'Green', 'Blue'];
+  for (const title of titles) {
+    const n = await makeTask(
+      author,
+      `Race ${title}`,
+      people.map((p) => [p, ['email', 'telegram']] as [typeof p, ['email', 'telegram']]),
+    );
+    await edit(n, author, 'status', 'review');
+  }
+  // Claims of two deliveries, one message at a time: each person's six deliveries span several claims.
+  const small = { DISPATCH_BATCH: '2', DISPATCH_CONCURRENCY: '1' };
+  const workers = [startWorker(small), startWorker(small)];
+
+  // The mail server holds its answers, so whichever worker takes the first run is still sending when the
+  // second run is requested: the other worker takes that one, and both share the same due deliveries.
+  world.sink.hold();
+  const first = await requestRun({ trigger: 'send' });
+  await until(() => world.sink.waiting >= 1, 30_000, 'the first worker to be sending');
+  const second = await requestRun({ trigger: 'send' });
+  await until(() => world.sink.waiting >= 2, 30_000, 'the second worker to be sending too');
+  world.sink.release();
+  const results = [await waitForRun(first, { timeoutMs: 60_000 }), await waitForRun(second, { timeoutMs: 60_000 })];
+
+  const runs = await RunModel.find({ _id: { $in: [first, second] } }).lean();
+  expect(new Set(runs.map((r) => r.worker?.split(':')[1])).size).toBe(2); // two processes (pids)
+  for (const r of results) expect(r.sent.email).toBeGreaterThan(0);
+  expect(results[0]!.sent.email + results[1]!.sent.email).toBe(people.length);
+  expect(results[0]!.sent.telegram + results[1]!.sent.telegram).toBe(people.length);
+  for (const p of people) {
+    const letters = world.sink.messages.filter((m) => m.to.includes(p.email!));
+    expect(letters).toHaveLength(1);
+    for (const title of titles) expect(letters[0]!.text).toContain(`Race ${title}`);
+    const chats = world.telegramTo(p.telegramId);
+    expect(chats).toHaveLength(1);
+    for (const title of titles) expect(chats[0]!.text).toContain(`Race ${title}`);
+  }
+  expect(await DeliveryModel.countDocuments({ status: { $ne: 'sent' } })).toBe(0);
+  for (const w of workers) w.kill('SIGTERM');
+  for (const w of workers) expect((await exited(w)).code).toBe(0);
+}, 120_000);
 
 it('delivers every one of 1,000 due deliveries after a worker is killed with SIGKILL mid-run', async () => {
   world.sink.reset();

@@ -67,6 +67,9 @@ export interface SmtpSink {
   /** Holds every message's answer (after its DATA) until {@link resume}: a server that hangs. */
   pause(): void;
   resume(): void;
+  /** The same as {@link pause} and {@link resume}: keep several senders busy at the same time. */
+  hold(): void;
+  release(): void;
   /** Messages whose DATA arrived and whose answer is held by {@link pause} or `delayMs`. */
   readonly waiting: number;
   /** Forgets the messages and zeroes the counters. */
@@ -272,7 +275,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
   });
   const port = (server.server.address() as AddressInfo).port;
 
-  return {
+  const sink: SmtpSink = {
     host: '127.0.0.1',
     port,
     messages,
@@ -305,11 +308,18 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     get authFailures() {
       return state.authFailures;
     },
+    hold() {
+      sink.pause();
+    },
+    release() {
+      sink.resume();
+    },
     setFailRatio(ratio: number) {
       failRatio = Math.min(1, Math.max(0, ratio));
       failCredit = 0;
     },
     reset() {
+      sink.resume();
       messages.length = 0;
       Object.assign(state, { count: 0, failed: 0, rejected: 0, connections: 0, authFailures: 0 });
       failCredit = 0;
@@ -318,4 +328,5 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return sink;
 }

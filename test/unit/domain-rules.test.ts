@@ -58,8 +58,24 @@ describe('callback data', () => {
     expect(answerOf(callbackData.answer('Europe/Moscow'))).toBe('Europe/Moscow');
     expect(answerOf(callbackData.cancel)).toBeUndefined();
   });
-  it('fits the 64 bytes Telegram allows', () => {
-    expect(Buffer.byteLength(callbackData.pick(999_999_999, 7, 'save'))).toBeLessThanOrEqual(64);
+  it('fits the 64 bytes Telegram allows, every builder at its largest arguments', () => {
+    const n = 999_999_999;
+    const largest = [
+      callbackData.unwatch(n),
+      callbackData.channels(n),
+      callbackData.taskView(n),
+      callbackData.taskDone(n),
+      callbackData.taskObservers(n),
+      callbackData.pick(n, 7, 'save'),
+      callbackData.pick(n, 7, 2),
+      callbackData.pickClose,
+      callbackData.language('ru'),
+      callbackData.language('en'),
+      callbackData.cancel,
+      callbackData.joinDecision(true, 'f'.repeat(24)),
+      callbackData.joinDecision(false, 'f'.repeat(24)),
+    ];
+    for (const data of largest) expect({ data, bytes: Buffer.byteLength(data) <= 64 }).toEqual({ data, bytes: true });
   });
 });
 

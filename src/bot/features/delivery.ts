@@ -96,6 +96,7 @@ async function dry(ctx: BotContext, deps: BotDeps, taskNumber?: number): Promise
   for (const l of lines.slice(0, DRY_LINES)) {
     const extra =
       (l.smsParts !== undefined ? t.drySms(l.smsParts, l.smsEncoding ?? '') : '') +
+      (l.fallback ? t.dryFallback(t.channel(l.fallback)) : '') +
       (l.heldUntil ? t.dryHeld(dateTime(l.heldUntil, ctx.person.timezone)) : '');
     out.push(t.dryLine(l.taskNumber, l.personName, t.channel(l.channel), l.address, extra));
   }

@@ -38,7 +38,7 @@ async function showProfile(ctx: BotContext): Promise<void> {
     t.profileChannels(channelList(t, p.participantChannels ?? [])),
     t.profileLang(t.langName),
     t.profileTz(p.timezone),
-    t.profileQuiet(p.quietHours?.start ? `${p.quietHours.start}–${p.quietHours.end}` : undefined),
+    t.profileQuiet(p.quietHours?.start ? `${p.quietHours.start}–${p.quietHours.end}` : undefined, Boolean(p.quietEmail)),
     t.profileWatching(watched.length ? watched.map((w) => `#${w.taskNumber} (${channelList(t, w.channels)})`).join(', ') : undefined),
   ];
   // Many watched tasks make the list longer than Telegram takes (4096 characters).
@@ -79,7 +79,9 @@ async function applyTz(ctx: BotContext, raw: string): Promise<void> {
 async function applyQuiet(ctx: BotContext, raw: string): Promise<void> {
   const p = await setQuietHours(ctx.person._id, raw);
   ctx.person = p;
-  await ctx.reply(p.quietHours?.start ? ctx.t.quietSaved(`${p.quietHours.start}–${p.quietHours.end}`) : ctx.t.quietCleared);
+  await ctx.reply(
+    p.quietHours?.start ? ctx.t.quietSaved(`${p.quietHours.start}–${p.quietHours.end}`, Boolean(p.quietEmail)) : ctx.t.quietCleared,
+  );
 }
 
 async function applyLang(ctx: BotContext, raw: string): Promise<void> {
