@@ -1,9 +1,15 @@
 import { Types } from 'mongoose';
 import type { NotificationItem } from '../domain/templates.js';
+import type { TaskRole } from '../domain/types.js';
 
 /** The distinct ObjectIds among `values` (ids or their strings), for one `$in` query. */
 export function objectIds(values: unknown[]): Types.ObjectId[] {
   return [...new Set(values.map(String))].map((id) => new Types.ObjectId(id));
+}
+
+/** The id string of a reference, or undefined when there is none. */
+function idOf(ref: unknown): string | undefined {
+  return ref === undefined || ref === null ? undefined : [ref].map(String)[0];
 }
 
 interface ChangeLike {
@@ -13,6 +19,8 @@ interface ChangeLike {
 }
 
 interface TaskLike {
+  author?: unknown;
+  assignee?: unknown;
   number: number;
   title: string;
   status: string;
@@ -27,7 +35,7 @@ interface TaskLike {
  * counts the SMS parts of the same items, so the preview and the message agree.
  */
 export function notificationItems(
-  deliveries: Array<{ change: unknown; task: unknown }>,
+  deliveries: Array<{ change: unknown; task: unknown; person?: unknown }>,
   changeById: Map<string, ChangeLike>,
   taskById: Map<string, TaskLike>,
   actorName: (actorId: string) => string | undefined,
@@ -37,6 +45,15 @@ export function notificationItems(
       const change = changeById.get(String(d.change));
       const task = taskById.get(String(d.task));
       if (!change || !task) return [];
+      const person = idOf(d.person);
+      const role: TaskRole | undefined =
+        person === undefined
+          ? undefined
+          : String(task.author) === person
+            ? 'author'
+            : String(task.assignee) === person
+              ? 'assignee'
+              : 'observer';
       return [
         {
           task: {
@@ -50,6 +67,7 @@ export function notificationItems(
           actor: actorName(String(change.actor)) ?? '?',
           at: change.at,
           fields: (change.fields ?? []).map((f) => ({ field: f.field ?? '', from: f.from ?? '', to: f.to ?? '' })),
+          ...(role ? { role } : {}),
         },
       ];
     })

@@ -52,6 +52,9 @@ describe('placeholders', () => {
   });
 });
 
+/** The text part above the signature separator: what the body template rendered. */
+const body = (text: string) => text.split('\n\n-- \n')[0];
+
 describe('renderEmail', () => {
   it("renders one item with the default templates, in the person's language and time zone", () => {
     const { subject, text, html } = renderEmail([item()], {}, ru);
@@ -66,17 +69,17 @@ describe('renderEmail', () => {
   });
 
   it('uses the admin templates, with every placeholder', () => {
-    const body = PLACEHOLDERS.join('|');
-    const { subject, text } = renderEmail([item()], { email_subject: '[{task.number}] {person.name}', email_body: body }, en);
+    const template = PLACEHOLDERS.join('|');
+    const { subject, text } = renderEmail([item()], { email_subject: '[{task.number}] {person.name}', email_body: template }, en);
     expect(subject).toBe('[12] Anna');
-    expect(text).toBe(
-      '12|Отчёт за квартал|in progress|high|31.03.2025 11:00|Свести данные|• status: new → done|Иван Петров|20.03.2025 03:30|Anna',
+    expect(body(text)).toBe(
+      '12|Отчёт за квартал|in progress|high|31.03.2025 11:00|Свести данные|Иван Петров, 20.03.2025 03:30\n• status: new → done|Иван Петров|20.03.2025 03:30|Anna',
     );
   });
 
   it('does not expand placeholders found inside user values', () => {
     const { text } = renderEmail([item({ title: '{actor} {person.name}' })], { email_body: '{task.title}' }, ru);
-    expect(text).toBe('{actor} {person.name}');
+    expect(body(text)).toBe('{actor} {person.name}');
   });
 
   it('escapes user values in the HTML part', () => {
@@ -113,14 +116,14 @@ describe('renderEmail', () => {
 
   it('falls back to UTC for an unknown time zone', () => {
     const { text } = renderEmail([item()], { email_body: '{date}' }, { ...ru, timezone: 'Mars/Olympus' });
-    expect(text).toBe('20.03.2025 07:30');
+    expect(body(text)).toBe('20.03.2025 07:30');
   });
 });
 
 describe('renderSms', () => {
   it('renders one item with the default template, compact', () => {
-    expect(renderSms([item()], undefined, ru)).toBe('#12 Отчёт за квартал: статус: новое→выполнено');
-    expect(renderSms([item()], undefined, en)).toBe('#12 Отчёт за квартал: status: new→done');
+    expect(renderSms([item()], undefined, ru)).toBe('#12 Отчёт за квартал: статус новое→выполнено');
+    expect(renderSms([item()], undefined, en)).toBe('#12 Отчёт за квартал: status new→done');
   });
 
   it("uses the admin template and the person's time zone", () => {
@@ -129,21 +132,23 @@ describe('renderSms', () => {
 
   it('joins several items compactly', () => {
     const two = [item({ number: 12, title: 'A' }), item({ number: 14, title: 'B', fields: [{ field: 'comment', from: '', to: 'ok' }] })];
-    expect(renderSms(two, undefined, ru)).toBe('#12 A: статус: новое→выполнено; #14 B: комментарий: ok');
+    expect(renderSms(two, undefined, ru)).toBe('#12 A: статус новое→выполнено; #14 B: комментарий: ok');
   });
 
   it('keeps long values short and on one line', () => {
     const s = renderSms([item({ title: 'T', fields: [{ field: 'description', from: '', to: 'слово\n'.repeat(50) }] })], undefined, ru);
     expect(s).not.toContain('\n');
     expect(s.length).toBeLessThan(80);
-    expect(s).toContain('описание: —→слово слово');
+    expect(s).toContain('описание —→слово слово');
   });
 });
 
 describe('renderTelegram', () => {
   it('renders readable plain text', () => {
     const t = renderTelegram([item()], ru);
-    expect(t).toBe('#12 «Отчёт за квартал»\nИван Петров, 20.03.2025 10:30\n• статус: новое → выполнено');
+    expect(t).toBe(
+      '#12 «Отчёт за квартал»\nИван Петров, 20.03.2025 10:30\n• статус: новое → выполнено\nСейчас: статус в работе, приоритет высокий, срок 31.03.2025 18:00',
+    );
   });
 
   it('heads a digest with the count', () => {
@@ -152,21 +157,42 @@ describe('renderTelegram', () => {
     expect(t).toContain('\n\n#2 ');
   });
 
-  it('stays within 4096 characters', () => {
-    const many = Array.from({ length: 200 }, (_, i) => item({ number: i, title: 'Длинное название задания '.repeat(3) }));
+  it('keeps a digest over 4096 characters within the limit and says how many changes are left out, never cutting silently', () => {
+    const many = Array.from({ length: 200 }, (_, i) =>
+      item({ number: i + 1, title: 'Длинное название задания '.repeat(3), at: new Date(Date.UTC(2025, 2, 20, 7, i)) }),
+    );
     const t = renderTelegram(many, ru);
-    expect(t.length).toBe(4096);
-    expect(t.endsWith('…')).toBe(true);
+    expect(t.length).toBeLessThanOrEqual(4096);
+    const tail = /…и ещё (\d+) изменени[йея]: \/task (\d+)$/.exec(t);
+    expect(tail).not.toBeNull();
+    const shown = t.match(/• статус: новое → выполнено/g)!.length;
+    expect(shown + Number(tail![1])).toBe(200);
+    // The first task left out is the one after the last shown.
+    expect(Number(tail![2])).toBe(shown + 1);
+    expect(t).toContain(`#${shown} «`);
+  });
+
+  it('says how many changes of one long task are left out', () => {
+    const long = Array.from({ length: 120 }, (_, i) =>
+      item({ at: new Date(Date.UTC(2025, 2, 20, 7, i)), fields: [{ field: 'description', from: 'x'.repeat(20), to: 'y'.repeat(20) }] }),
+    );
+    const t = renderTelegram(long, en);
+    expect(t.length).toBeLessThanOrEqual(4096);
+    expect(t.startsWith('#12 "Отчёт за квартал"\n')).toBe(true);
+    const tail = /…and (\d+) more changes: \/task 12$/.exec(t);
+    expect(t.match(/• description:/g)!.length + Number(tail![1])).toBe(120);
   });
 });
 
 describe('renderPreview', () => {
   it('renders each kind with a sample item', () => {
     expect(renderPreview('sms', DEFAULT_TEMPLATES.ru.sms, 'ru')).toBe(
-      '#12 Подготовить отчёт за квартал: статус: новое→в работе, комментарий: Начал работу',
+      '#12 Подготовить отчёт за квартал: статус новое→в работе, комментарий: Начал работу',
     );
     expect(renderPreview('email_subject', 'Задание {task.number} для {person.name}', 'ru')).toBe('Задание 12 для Анна Смирнова');
-    expect(renderPreview('email_body', 'Due {task.due}', 'en')).toBe('Due 31.03.2025 18:00');
+    expect(renderPreview('email_body', 'Due {task.due}', 'en')).toBe(
+      'Due 31.03.2025 18:00\n\n-- \nYou get this because you watch task #12. To stop: /unwatch 12 in the bot.\n',
+    );
   });
 
   it('leaves unknown tokens visible', () => {
