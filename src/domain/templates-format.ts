@@ -46,8 +46,11 @@ export interface RenderOptions {
 }
 
 export const NONE = '—';
-const DATE_FORMAT = 'dd.MM.yyyy HH:mm';
-const SHORT_DATE_FORMAT = 'dd.MM HH:mm';
+/** Each language's usual way to write a date and time: `25.12.2025 18:00`, `25 Dec 2025 18:00`. */
+const DATE_FORMATS = {
+  ru: { full: 'dd.MM.yyyy HH:mm', short: 'dd.MM HH:mm', locale: 'ru' },
+  en: { full: 'd MMM yyyy HH:mm', short: 'd MMM HH:mm', locale: 'en-GB' },
+} as const satisfies Record<Language, { full: string; short: string; locale: string }>;
 /** Longest value of one field change in an SMS. */
 const SMS_VALUE_LENGTH = 40;
 
@@ -104,10 +107,19 @@ export const WORDS = {
   },
 } as const;
 
-export function formatDate(d: Date, timezone: string, format = DATE_FORMAT): string {
-  let dt = DateTime.fromJSDate(d, { zone: timezone });
-  if (!dt.isValid) dt = DateTime.fromJSDate(d, { zone: 'UTC' });
-  return dt.isValid ? dt.toFormat(format) : NONE;
+/**
+ * `d` in the person's zone and language. A zone luxon does not know falls back to UTC, and then says so
+ * (`… 15:00 UTC`): a time in a zone that is not theirs is always labelled.
+ */
+export function formatDate(d: Date, opts: Pick<RenderOptions, 'timezone' | 'language'>, length: 'full' | 'short' = 'full'): string {
+  const f = DATE_FORMATS[opts.language];
+  let dt = DateTime.fromJSDate(d, { zone: opts.timezone }).setLocale(f.locale);
+  let label = '';
+  if (!dt.isValid) {
+    dt = DateTime.fromJSDate(d, { zone: 'UTC' }).setLocale(f.locale);
+    label = ' UTC';
+  }
+  return dt.isValid ? dt.toFormat(f[length]) + label : NONE;
 }
 
 export function translateValue(field: string, value: string, language: Language): string {
@@ -126,23 +138,30 @@ export function oneLine(s: string): string {
   return s.replace(/[\s\u2028\u2029]+/g, ' ').trim();
 }
 
-/** A value as shown in a list: translated, or "—" when empty. */
-export function shownValue(field: string, s: string, language: Language): string {
-  return s.trim() ? translateValue(field, s, language).trim() : NONE;
+/**
+ * One side of a change as the recipient reads it: a due date from its instant in their zone and language
+ * (an old Change, with only the editor's string, as it was written); a status or priority in their words;
+ * "—" when empty.
+ */
+export function shownValue(c: FieldChange, side: 'from' | 'to', opts: RenderOptions, length: 'full' | 'short' = 'full'): string {
+  const at = side === 'from' ? c.fromAt : c.toAt;
+  if (c.field === 'due' && at !== undefined) return at ? formatDate(at, opts, length) : NONE;
+  const s = c[side];
+  return s.trim() ? translateValue(c.field, s, opts.language).trim() : NONE;
 }
 
 /** `• field: from → to` (a comment: `• comment: text`), continuation lines indented. */
-export function listChange(c: FieldChange, language: Language): string {
-  const name = fieldName(c.field, language);
+export function listChange(c: FieldChange, opts: RenderOptions): string {
+  const name = fieldName(c.field, opts.language);
   const indent = (s: string) => s.replace(/\r?\n/g, '\n  ');
-  if (c.field === 'comment') return `• ${name}: ${indent(shownValue(c.field, c.to, language))}`;
-  return `• ${name}: ${indent(shownValue(c.field, c.from, language))} → ${indent(shownValue(c.field, c.to, language))}`;
+  if (c.field === 'comment') return `• ${name}: ${indent(shownValue(c, 'to', opts))}`;
+  return `• ${name}: ${indent(shownValue(c, 'from', opts))} → ${indent(shownValue(c, 'to', opts))}`;
 }
 
 /** The changes of a task, each under "who, when", oldest first; `gap` between changes (a blank line in letters). */
 export function listChanges(changes: TaskChange[], opts: RenderOptions, gap = '\n\n'): string {
   return changes
-    .map((c) => [`${c.actor}, ${formatDate(c.at, opts.timezone)}`, ...c.fields.map((f) => listChange(f, opts.language))].join('\n'))
+    .map((c) => [`${c.actor}, ${formatDate(c.at, opts)}`, ...c.fields.map((f) => listChange(f, opts))].join('\n'))
     .join(gap);
 }
 
@@ -150,38 +169,39 @@ export function listChanges(changes: TaskChange[], opts: RenderOptions, gap = '\
  * The changes of a task on one line, for SMS: a field changed several times shows its first `from` and last
  * `to` (`status new→done`); comments are shown each.
  */
-export function compactChanges(changes: TaskChange[], language: Language): string {
+export function compactChanges(changes: TaskChange[], opts: RenderOptions): string {
+  const { language } = opts;
   const merged: FieldChange[] = [];
   for (const f of changes.flatMap((c) => c.fields)) {
     const same = f.field === 'comment' ? undefined : merged.find((m) => m.field === f.field);
-    if (same) same.to = f.to;
+    if (same) Object.assign(same, { to: f.to, toAt: f.toAt });
     else merged.push({ ...f });
   }
-  const v = (field: string, s: string) => (s.trim() ? clip(oneLine(translateValue(field, s, language)), SMS_VALUE_LENGTH) : NONE);
+  const v = (c: FieldChange, side: 'from' | 'to') => clip(oneLine(shownValue(c, side, opts, 'short')), SMS_VALUE_LENGTH);
   return merged
     .map((c) => {
       const name = fieldName(c.field, language);
-      if (c.field === 'comment') return `${name}: ${v(c.field, c.to)}`;
+      if (c.field === 'comment') return `${name}: ${v(c, 'to')}`;
       // A new due date is what the reader acts on; the old one only costs characters.
-      if (c.field === 'due') return `${name} ${v(c.field, c.to)}`;
-      return `${name} ${v(c.field, c.from)}→${v(c.field, c.to)}`;
+      if (c.field === 'due') return `${name} ${v(c, 'to')}`;
+      return `${name} ${v(c, 'from')}→${v(c, 'to')}`;
     })
     .join(', ');
 }
 
 /** The task's state once: status, priority, due. */
 export function taskState(task: NotificationItem['task'], opts: RenderOptions): string {
-  const { language, timezone } = opts;
+  const { language } = opts;
   return WORDS[language].state(
     translateValue('status', task.status, language),
     translateValue('priority', task.priority, language),
-    task.due ? formatDate(task.due, timezone) : NONE,
+    task.due ? formatDate(task.due, opts) : NONE,
   );
 }
 
 /** A short due date for SMS (`25.12 18:00`). */
-export function shortDate(d: Date, timezone: string): string {
-  return formatDate(d, timezone, SHORT_DATE_FORMAT);
+export function shortDate(d: Date, opts: RenderOptions): string {
+  return formatDate(d, opts, 'short');
 }
 
 /** Items grouped by task: each task once with its changes oldest first; tasks ordered by their last change. */

@@ -23,11 +23,11 @@ function changesTable(group: TaskGroup, opts: RenderOptions): string {
   const rows = group.changes.flatMap((c) =>
     c.fields.map((f, i) => {
       const who =
-        i === 0 ? `${escapeHtml(c.actor)}<br><span style="color:#777777;">${escapeHtml(formatDate(c.at, opts.timezone))}</span>` : '';
-      const from = f.field === 'comment' ? '' : multiline(shownValue(f.field, f.from, opts.language));
+        i === 0 ? `${escapeHtml(c.actor)}<br><span style="color:#777777;">${escapeHtml(formatDate(c.at, opts))}</span>` : '';
+      const from = f.field === 'comment' ? '' : multiline(shownValue(f, 'from', opts));
       return (
         `<tr><td style="${CELL}">${who}</td><td style="${CELL}">${escapeHtml(fieldName(f.field, opts.language))}</td>` +
-        `<td style="${CELL}color:#777777;">${from}</td><td style="${CELL}">${multiline(shownValue(f.field, f.to, opts.language))}</td></tr>`
+        `<td style="${CELL}color:#777777;">${from}</td><td style="${CELL}">${multiline(shownValue(f, 'to', opts))}</td></tr>`
       );
     }),
   );

@@ -78,7 +78,7 @@ type ChangeStyle = 'list' | 'compact';
 
 /** Placeholder values of one task's group; `{actor}` and `{date}` are those of its last change. */
 function values(group: TaskGroup, opts: RenderOptions, style: ChangeStyle): Record<string, string> {
-  const { language, timezone } = opts;
+  const { language } = opts;
   const lastChange = group.changes[group.changes.length - 1]!;
   const { task } = group;
   const vals: Record<string, string> = {
@@ -86,16 +86,16 @@ function values(group: TaskGroup, opts: RenderOptions, style: ChangeStyle): Reco
     '{task.title}': task.title,
     '{task.status}': translateValue('status', task.status, language),
     '{task.priority}': translateValue('priority', task.priority, language),
-    '{task.due}': task.due ? formatDate(task.due, timezone) : NONE,
+    '{task.due}': task.due ? formatDate(task.due, opts) : NONE,
     '{task.description}': task.description?.trim() || NONE,
-    '{changes}': style === 'compact' ? compactChanges(group.changes, language) : listChanges(group.changes, opts),
+    '{changes}': style === 'compact' ? compactChanges(group.changes, opts) : listChanges(group.changes, opts),
     '{actor}': [...new Set(group.changes.map((c) => c.actor))].join(', '),
-    '{date}': formatDate(lastChange.at, timezone),
+    '{date}': formatDate(lastChange.at, opts),
     '{person.name}': opts.personName,
   };
   if (style === 'compact') {
     for (const k of Object.keys(vals)) vals[k] = oneLine(vals[k]!);
-    if (task.due) vals['{task.due}'] = shortDate(task.due, timezone);
+    if (task.due) vals['{task.due}'] = shortDate(task.due, opts);
   }
   return vals;
 }

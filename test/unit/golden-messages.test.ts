@@ -93,7 +93,11 @@ function story(language: Language) {
       task: office,
       actor: w.maria,
       at: new Date('2025-12-20T08:00:00Z'),
-      fields: [{ field: 'priority', from: 'high', to: 'urgent' }],
+      fields: [
+        { field: 'priority', from: 'high', to: 'urgent' },
+        // Typed: each recipient reads the instants in their own zone; the strings are the editor's.
+        { field: 'due', from: '14.01.2026 09:00', to: '15.01.2026 09:00', fromAt: new Date('2026-01-14T06:00:00Z'), toAt: office.due },
+      ],
       role: 'assignee',
     },
     ...oneTask.map((i) => ({ ...i, role: 'assignee' as const })),
