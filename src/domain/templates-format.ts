@@ -160,9 +160,7 @@ export function listChange(c: FieldChange, opts: RenderOptions): string {
 
 /** The changes of a task, each under "who, when", oldest first; `gap` between changes (a blank line in letters). */
 export function listChanges(changes: TaskChange[], opts: RenderOptions, gap = '\n\n'): string {
-  return changes
-    .map((c) => [`${c.actor}, ${formatDate(c.at, opts)}`, ...c.fields.map((f) => listChange(f, opts))].join('\n'))
-    .join(gap);
+  return changes.map((c) => [`${c.actor}, ${formatDate(c.at, opts)}`, ...c.fields.map((f) => listChange(f, opts))].join('\n')).join(gap);
 }
 
 /**

@@ -22,8 +22,7 @@ function changesTable(group: TaskGroup, opts: RenderOptions): string {
   const w = WORDS[opts.language];
   const rows = group.changes.flatMap((c) =>
     c.fields.map((f, i) => {
-      const who =
-        i === 0 ? `${escapeHtml(c.actor)}<br><span style="color:#777777;">${escapeHtml(formatDate(c.at, opts))}</span>` : '';
+      const who = i === 0 ? `${escapeHtml(c.actor)}<br><span style="color:#777777;">${escapeHtml(formatDate(c.at, opts))}</span>` : '';
       const from = f.field === 'comment' ? '' : multiline(shownValue(f, 'from', opts));
       return (
         `<tr><td style="${CELL}">${who}</td><td style="${CELL}">${escapeHtml(fieldName(f.field, opts.language))}</td>` +
