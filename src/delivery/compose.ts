@@ -11,7 +11,7 @@ import { renderEmail, renderSms, renderTelegram, type TemplateKind } from '../do
 import type { Channel, Language } from '../domain/types.js';
 import type { OutgoingMessage } from './channels/types.js';
 import { addressOf } from './new-delivery.js';
-import { notificationItems, objectIds } from './notification-items.js';
+import { notificationItems, objectIds, peopleOfChanges } from './notification-items.js';
 
 /** The least of a delivery that composing needs. */
 export interface DeliveryRef {
@@ -50,7 +50,7 @@ export async function loadBatchContext(deliveries: DeliveryRef[]): Promise<Batch
   const changes = await ChangeModel.find({ _id: { $in: objectIds(deliveries.map((d) => d.change)) } }).lean();
   const [tasks, people] = await Promise.all([
     TaskModel.find({ _id: { $in: objectIds(deliveries.map((d) => d.task)) } }).lean(),
-    PersonModel.find({ _id: { $in: objectIds([...deliveries.map((d) => d.person), ...changes.map((c) => c.actor)]) } })
+    PersonModel.find({ _id: { $in: objectIds([...deliveries.map((d) => d.person), ...peopleOfChanges(changes)]) } })
       .select(RECIPIENT_FIELDS)
       .lean<LeanRecipient[]>(),
   ]);

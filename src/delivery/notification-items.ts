@@ -1,18 +1,58 @@
 import { Types } from 'mongoose';
 import type { NotificationItem } from '../domain/templates.js';
+import type { FieldChange, TaskRole } from '../domain/types.js';
 
 /** The distinct ObjectIds among `values` (ids or their strings), for one `$in` query. */
 export function objectIds(values: unknown[]): Types.ObjectId[] {
   return [...new Set(values.map(String))].map((id) => new Types.ObjectId(id));
 }
 
+/** The id string of a reference, or undefined when there is none. */
+function idOf(ref: unknown): string | undefined {
+  return ref === undefined || ref === null ? undefined : [ref].map(String)[0];
+}
+
 interface ChangeLike {
   at: Date;
   actor: unknown;
-  fields?: Array<{ field?: string | null; from?: string | null; to?: string | null }>;
+  fields?: Array<{
+    field?: string | null;
+    from?: string | null;
+    to?: string | null;
+    fromAt?: Date | null;
+    toAt?: Date | null;
+    fromPerson?: unknown;
+    toPerson?: unknown;
+  }>;
+}
+
+/**
+ * A stored field change as the renderers take it: a due date's instants kept (each recipient reads them in
+ * their zone); an assignee's ids turned into names. An old Change has only its display strings: kept as they are.
+ */
+function typedField(f: NonNullable<ChangeLike['fields']>[number], personName: (id: string) => string | undefined): FieldChange {
+  const out: FieldChange = { field: f.field ?? '', from: f.from ?? '', to: f.to ?? '' };
+  if (f.field === 'due') {
+    if (f.fromAt !== undefined) out.fromAt = f.fromAt;
+    if (f.toAt !== undefined) out.toAt = f.toAt;
+  }
+  if (f.field === 'assignee') {
+    const from = idOf(f.fromPerson);
+    const to = idOf(f.toPerson);
+    if (from) out.from = personName(from) ?? out.from;
+    if (to) out.to = personName(to) ?? out.to;
+  }
+  return out;
+}
+
+/** Every person a set of changes names: actors and assignees, for one query. */
+export function peopleOfChanges(changes: ChangeLike[]): unknown[] {
+  return changes.flatMap((c) => [c.actor, ...(c.fields ?? []).flatMap((f) => [f.fromPerson, f.toPerson])]).filter((id) => id != null);
 }
 
 interface TaskLike {
+  author?: unknown;
+  assignee?: unknown;
   number: number;
   title: string;
   status: string;
@@ -27,7 +67,7 @@ interface TaskLike {
  * counts the SMS parts of the same items, so the preview and the message agree.
  */
 export function notificationItems(
-  deliveries: Array<{ change: unknown; task: unknown }>,
+  deliveries: Array<{ change: unknown; task: unknown; person?: unknown }>,
   changeById: Map<string, ChangeLike>,
   taskById: Map<string, TaskLike>,
   actorName: (actorId: string) => string | undefined,
@@ -37,6 +77,15 @@ export function notificationItems(
       const change = changeById.get(String(d.change));
       const task = taskById.get(String(d.task));
       if (!change || !task) return [];
+      const person = idOf(d.person);
+      const role: TaskRole | undefined =
+        person === undefined
+          ? undefined
+          : String(task.author) === person
+            ? 'author'
+            : String(task.assignee) === person
+              ? 'assignee'
+              : 'observer';
       return [
         {
           task: {
@@ -49,7 +98,8 @@ export function notificationItems(
           },
           actor: actorName(String(change.actor)) ?? '?',
           at: change.at,
-          fields: (change.fields ?? []).map((f) => ({ field: f.field ?? '', from: f.from ?? '', to: f.to ?? '' })),
+          fields: (change.fields ?? []).map((f) => typedField(f, actorName)),
+          ...(role ? { role } : {}),
         },
       ];
     })

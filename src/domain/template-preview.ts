@@ -20,6 +20,7 @@ const SAMPLE: Record<Language, { item: NotificationItem; personName: string }> =
         { field: 'status', from: 'new', to: 'in_progress' },
         { field: 'comment', from: '', to: 'Начал работу' },
       ],
+      role: 'observer',
     },
   },
   en: {
@@ -39,6 +40,7 @@ const SAMPLE: Record<Language, { item: NotificationItem; personName: string }> =
         { field: 'status', from: 'new', to: 'in_progress' },
         { field: 'comment', from: '', to: 'Started' },
       ],
+      role: 'observer',
     },
   },
 };

@@ -359,6 +359,10 @@ export const en: Texts = {
   smsStats: (encoding, units, parts) =>
     `${encoding}, ${units} ${units === 1 ? 'character' : 'characters'}, ${parts} SMS` +
     (encoding === 'UCS-2' ? ' (Cyrillic: 70 in one SMS, 67 per part when split)' : ' (Latin: 160 in one SMS, 153 per part when split)'),
+  smsPartLimit: (maxParts, truncated) =>
+    truncated
+      ? `Longer than the limit of ${maxParts} ${maxParts === 1 ? 'part' : 'parts'}: cut as the recipient would get it (limit: /sms parts=N).`
+      : `Limit: ${maxParts} ${maxParts === 1 ? 'part' : 'parts'} (/sms parts=N).`,
   askTemplateText: (kind) => `New text of the template ${kind} (or default to restore it):`,
 
   scheduleShow: (v) => `Automatic dispatch: ${v}.`,

@@ -383,6 +383,10 @@ export const ru = {
     (encoding === 'UCS-2'
       ? ' (по-русски в одной SMS 70 символов, в длинной — по 67 на часть)'
       : ' (латиницей 160 символов, в длинной — по 153 на часть)'),
+  smsPartLimit: (maxParts: number, truncated: boolean) =>
+    truncated
+      ? `Длиннее предела в ${maxParts} ${plural(maxParts, 'часть', 'части', 'частей')}: текст обрезан, как его получит адресат (предел: /sms parts=N).`
+      : `Предел: ${maxParts} ${plural(maxParts, 'часть', 'части', 'частей')} (/sms parts=N).`,
   askTemplateText: (kind: string) => `Новый текст шаблона ${kind} (или default — вернуть исходный):`,
 
   // schedule

@@ -73,6 +73,8 @@ interface Parsed {
   set: Record<string, unknown>;
   unset: string[];
   to: string;
+  /** The typed new value of a due date or an assignee (see FieldChange). */
+  typed?: Pick<FieldChange, 'toAt' | 'toPerson'>;
 }
 
 async function parseValue(field: EditableField, raw: string, timezone: string): Promise<Parsed> {
@@ -96,12 +98,14 @@ async function parseValue(field: EditableField, raw: string, timezone: string): 
     }
     case 'due': {
       const due = parseDue(raw, timezone);
-      return due ? { set: { due }, unset: [], to: formatDue(due, timezone) } : { set: {}, unset: ['due'], to: '' };
+      return due
+        ? { set: { due }, unset: [], to: formatDue(due, timezone), typed: { toAt: due } }
+        : { set: {}, unset: ['due'], to: '', typed: { toAt: null } };
     }
     case 'assignee': {
-      if (isOff(raw)) return { set: {}, unset: ['assignee'], to: '' };
+      if (isOff(raw)) return { set: {}, unset: ['assignee'], to: '', typed: { toPerson: null } };
       const person = await requirePerson(raw);
-      return { set: { assignee: person._id }, unset: [], to: person.name };
+      return { set: { assignee: person._id }, unset: [], to: person.name, typed: { toPerson: String(person._id) } };
     }
     case 'private': {
       const on = parseOnOff(raw);
@@ -184,7 +188,13 @@ export async function editTask(
   return recordChange(number, viewer, 'change', async (task) => {
     const from = await displayOf(task, field, opts.timezone);
     if (from === parsed.to) throw new UserError('no_change', { number, field });
-    return { fields: [{ field, from, to: parsed.to }], set: parsed.set, unset: parsed.unset };
+    const typed: Partial<FieldChange> =
+      field === 'due'
+        ? { fromAt: task.due ?? null, ...parsed.typed }
+        : field === 'assignee'
+          ? { fromPerson: task.assignee ? String(task.assignee) : null, ...parsed.typed }
+          : {};
+    return { fields: [{ field, from, to: parsed.to, ...typed }], set: parsed.set, unset: parsed.unset };
   });
 }
 

@@ -222,6 +222,17 @@ describe('templates', () => {
     expect(withFields).toMatch(/Пример:\n#12 /);
   });
 
+  it('previews the SMS as sent: GSM-7 stand-ins, cut to the part limit', async () => {
+    const typographic = await boss.say('/template sms Task {task.number} — “done” → ok…');
+    expect(typographic).toContain('Пример:\nTask 12 - "done" -> ok...\nGSM-7, 25 символов, 1 SMS');
+    await boss.say('/sms parts=1');
+    const long = await boss.say(`/template sms ${'a'.repeat(200)}`);
+    expect(long).toContain('Пример:\n' + 'a'.repeat(157) + '...');
+    expect(long).toContain('GSM-7, 160 символов, 1 SMS');
+    expect(long).toContain('Длиннее предела в 1 часть: текст обрезан');
+    await boss.say('/sms parts=3');
+  });
+
   it('refuses a template with an unknown placeholder', async () => {
     const before = (await settings())!.templates;
     const reply = await boss.say('/template sms #{task.nmber} {task.title}');

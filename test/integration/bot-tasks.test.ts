@@ -62,8 +62,11 @@ describe('tasks', () => {
     const changes = await ChangeModel.find({ taskNumber: n }).sort({ revision: 1 }).lean();
     expect(changes.map((c) => c.revision)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(changes[0]!.fields).toEqual([{ field: 'status', from: 'new', to: 'in_progress' }]);
-    expect(changes[4]!.fields).toEqual([{ field: 'assignee', from: '', to: 'Bob Smith' }]);
     const annId = (await PersonModel.findOne({ telegramId: 1 }).lean())!._id;
+    const bobId = (await PersonModel.findOne({ name: 'Bob Smith' }).lean())!._id;
+    // The assignee is stored as the person too, so each recipient reads their current name.
+    expect(changes[4]!.fields).toEqual([{ field: 'assignee', from: '', to: 'Bob Smith', fromPerson: null, toPerson: bobId }]);
+    expect(changes[5]!.fields).toEqual([{ field: 'assignee', from: 'Bob Smith', to: 'Ann', fromPerson: bobId, toPerson: annId }]);
     expect(changes.every((c) => String(c.actor) === String(annId))).toBe(true);
   });
 
@@ -77,6 +80,10 @@ describe('tasks', () => {
     expect(await ann().say(`/edit ${n} due +3d`)).toContain(`Задание #${n}: срок`);
     expect(await ann().say(`/edit ${n} due off`)).toContain('→ «—»');
     expect((await TaskModel.findOne({ number: n }).lean())!.due).toBeUndefined();
+    // The Change keeps the instants, so recipients elsewhere read the date in their own zone.
+    const [first, , , off] = await ChangeModel.find({ taskNumber: n, 'fields.field': 'due' }).sort({ revision: 1 }).lean();
+    expect(first!.fields[0]).toMatchObject({ fromAt: null, toAt: new Date('2026-12-25T08:00:00.000Z') });
+    expect(off!.fields[0]).toMatchObject({ toAt: null });
     await ann().say('/tz Europe/Moscow');
   });
 

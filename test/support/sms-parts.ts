@@ -5,6 +5,8 @@
  * - GSM-7 when every character is in the basic table or its extension: 160 septets in one part, 153 per
  *   part when split; an extension character takes two septets (escape + char) and is never split.
  * - UCS-2 otherwise: 70 UTF-16 code units in one part, 67 per part; a surrogate pair is never split.
+ * - A grapheme cluster (family emoji with joiners, flag, letter + combining accent) is never split across
+ *   parts, as Twilio bills it: one that would straddle a boundary opens the next part.
  */
 const BASIC =
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
@@ -34,12 +36,14 @@ function pack(sizes: number[], single: number, multi: number): number {
 }
 
 export function countSmsParts(text: string): SmsParts {
-  const chars = Array.from(text); // code points: a surrogate pair stays together
-  const gsm = chars.every((c) => BASIC.includes(c) || EXTENSION.includes(c));
+  const clusters = Array.from(new Intl.Segmenter('und', { granularity: 'grapheme' }).segment(text), (s) => s.segment).flatMap((g) =>
+    g === '\r\n' ? ['\r', '\n'] : [g],
+  );
+  const gsm = Array.from(text).every((c) => BASIC.includes(c) || EXTENSION.includes(c));
   if (gsm) {
-    const sizes = chars.map((c) => (EXTENSION.includes(c) ? 2 : 1));
+    const sizes = clusters.map((g) => Array.from(g).reduce((n, c) => n + (EXTENSION.includes(c) ? 2 : 1), 0));
     return { encoding: 'GSM-7', units: sizes.reduce((a, b) => a + b, 0), parts: pack(sizes, 160, 153) };
   }
-  const sizes = chars.map((c) => c.length);
+  const sizes = clusters.map((g) => g.length);
   return { encoding: 'UCS-2', units: text.length, parts: pack(sizes, 70, 67) };
 }

@@ -14,3 +14,7 @@ const vectors = (JSON.parse(readFileSync('test/fixtures/sms-vectors.json', 'utf8
 it.each(vectors.map((v) => [v.name, v] as const))('%s', (_name, v) => {
   expect(countSmsParts(v.text)).toEqual({ encoding: v.encoding, units: v.units, parts: v.parts });
 });
+
+it('bills a family emoji that would straddle a part boundary in the next part, as Twilio does', () => {
+  expect(countSmsParts('a'.repeat(62) + '👨‍👩‍👧‍👦' + 'a'.repeat(60))).toEqual({ encoding: 'UCS-2', units: 133, parts: 3 });
+});

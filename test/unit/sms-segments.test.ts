@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { analyzeSms, fitSms } from '../../src/domain/sms-segments.js';
+import { analyzeSms, fitSms, toGsmWherePossible } from '../../src/domain/sms-segments.js';
 
 interface Vector {
   name: string;
@@ -99,5 +99,68 @@ describe('fitSms', () => {
   it('refuses a part count that is not a positive whole number', () => {
     expect(() => fitSms('text', 0)).toThrow(RangeError);
     expect(() => fitSms('text', 1.5)).toThrow(RangeError);
+  });
+
+  it('cuts a GSM-7 text before a later emoji in GSM-7: the ellipsis follows what is kept', () => {
+    const fitted = fitSms('a'.repeat(1000) + '😀', 3);
+    expect(fitted.text).toBe('a'.repeat(456) + '...');
+    expect(fitted.analysis).toEqual({ encoding: 'GSM-7', units: 459, parts: 3, perPart: 153 });
+  });
+
+  it('keeps a cut in UCS-2 with "…" when that keeps more of the text', () => {
+    const fitted = fitSms('ab😀' + 'Я'.repeat(300), 2);
+    expect(fitted.text).toBe('ab😀' + 'Я'.repeat(129) + '…');
+    expect(fitted.analysis).toMatchObject({ encoding: 'UCS-2', units: 134, parts: 2 });
+  });
+});
+
+describe('GSM-7 stand-ins for typographic characters', () => {
+  it('sends an English notice with arrows, dashes, ellipses and curly quotes as GSM-7', () => {
+    const text = '#1 Fix the login page: status new → in progress — “urgent”, don’t wait… «now»';
+    const fitted = fitSms(text, 1);
+    expect(fitted.text).toBe('#1 Fix the login page: status new -> in progress - "urgent", don\'t wait... "now"');
+    expect(fitted.analysis).toMatchObject({ encoding: 'GSM-7', parts: 1 });
+  });
+
+  it('leaves a text that needs UCS-2 anyway as it is', () => {
+    const text = '#12 «Отчёт»: статус новая → готово — всё…';
+    expect(toGsmWherePossible(text)).toBe(text);
+    expect(fitSms(text, 1).text).toBe(text);
+  });
+
+  it('uses the stand-ins in a GSM-7 cut of a text whose tail needs UCS-2', () => {
+    const fitted = fitSms('status new → done; ' + 'a'.repeat(200) + ' 😀', 1);
+    expect(fitted.text).toBe('status new -> done; ' + 'a'.repeat(137) + '...');
+    expect(fitted.analysis).toEqual({ encoding: 'GSM-7', units: 160, parts: 1, perPart: 160 });
+  });
+});
+
+describe('grapheme clusters', () => {
+  const family = '👨‍👩‍👧‍👦'; // four emoji joined by ZWJ: 11 UTF-16 units
+  const flag = '🇷🇺'; // two regional indicators: 4 units
+
+  it('moves a family emoji that would straddle a part boundary whole to the next part, as providers bill', () => {
+    // Per code point this would pack into 2 parts (62 + 5 units | 6 + 60); whole, the family opens part two
+    // and pushes 4 letters into a third.
+    const text = 'a'.repeat(62) + family + 'a'.repeat(60);
+    expect(analyzeSms(text)).toEqual({ encoding: 'UCS-2', units: 133, parts: 3, perPart: 67 });
+  });
+
+  it('never cuts inside a family emoji, a flag or a letter with a combining accent', () => {
+    const families = fitSms('a' + family.repeat(10), 1);
+    expect(families.text).toBe('a' + family.repeat(6) + '…');
+    expect(families.text).not.toMatch(/\u200d…$/);
+
+    const flags = fitSms(flag.repeat(30), 1);
+    expect(flags.text).toBe(flag.repeat(17) + '…');
+
+    const accents = fitSms('e\u0301'.repeat(100), 1);
+    expect(accents.text).toBe('e\u0301'.repeat(34) + '…');
+    expect(accents.analysis).toMatchObject({ encoding: 'UCS-2', units: 69, parts: 1 });
+  });
+
+  it('counts a flag across a boundary in the next part', () => {
+    expect(analyzeSms('a'.repeat(65) + flag + 'a'.repeat(65)).parts).toBe(3);
+    expect(analyzeSms('a'.repeat(63) + flag + 'a'.repeat(67)).parts).toBe(2);
   });
 });

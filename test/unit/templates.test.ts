@@ -10,6 +10,7 @@ import {
   type RenderOptions,
 } from '../../src/domain/templates.js';
 import { renderPreview } from '../../src/domain/template-preview.js';
+import { notificationItems } from '../../src/delivery/notification-items.js';
 
 const ru: RenderOptions = { language: 'ru', timezone: 'Europe/Moscow', personName: 'Анна' };
 const en: RenderOptions = { language: 'en', timezone: 'America/New_York', personName: 'Anna' };
@@ -52,6 +53,9 @@ describe('placeholders', () => {
   });
 });
 
+/** The text part above the signature separator: what the body template rendered. */
+const body = (text: string) => text.split('\n\n-- \n')[0];
+
 describe('renderEmail', () => {
   it("renders one item with the default templates, in the person's language and time zone", () => {
     const { subject, text, html } = renderEmail([item()], {}, ru);
@@ -66,17 +70,17 @@ describe('renderEmail', () => {
   });
 
   it('uses the admin templates, with every placeholder', () => {
-    const body = PLACEHOLDERS.join('|');
-    const { subject, text } = renderEmail([item()], { email_subject: '[{task.number}] {person.name}', email_body: body }, en);
+    const template = PLACEHOLDERS.join('|');
+    const { subject, text } = renderEmail([item()], { email_subject: '[{task.number}] {person.name}', email_body: template }, en);
     expect(subject).toBe('[12] Anna');
-    expect(text).toBe(
-      '12|Отчёт за квартал|in progress|high|31.03.2025 11:00|Свести данные|• status: new → done|Иван Петров|20.03.2025 03:30|Anna',
+    expect(body(text)).toBe(
+      '12|Отчёт за квартал|in progress|high|31 Mar 2025 11:00|Свести данные|Иван Петров, 20 Mar 2025 03:30\n• status: new → done|Иван Петров|20 Mar 2025 03:30|Anna',
     );
   });
 
   it('does not expand placeholders found inside user values', () => {
     const { text } = renderEmail([item({ title: '{actor} {person.name}' })], { email_body: '{task.title}' }, ru);
-    expect(text).toBe('{actor} {person.name}');
+    expect(body(text)).toBe('{actor} {person.name}');
   });
 
   it('escapes user values in the HTML part', () => {
@@ -111,16 +115,16 @@ describe('renderEmail', () => {
     expect(renderEmail([c], {}, en).text).toContain('comment: Готово, проверьте');
   });
 
-  it('falls back to UTC for an unknown time zone', () => {
+  it('falls back to UTC for an unknown time zone, and says so', () => {
     const { text } = renderEmail([item()], { email_body: '{date}' }, { ...ru, timezone: 'Mars/Olympus' });
-    expect(text).toBe('20.03.2025 07:30');
+    expect(body(text)).toBe('20.03.2025 07:30 UTC');
   });
 });
 
 describe('renderSms', () => {
   it('renders one item with the default template, compact', () => {
-    expect(renderSms([item()], undefined, ru)).toBe('#12 Отчёт за квартал: статус: новое→выполнено');
-    expect(renderSms([item()], undefined, en)).toBe('#12 Отчёт за квартал: status: new→done');
+    expect(renderSms([item()], undefined, ru)).toBe('#12 Отчёт за квартал: статус новое→выполнено');
+    expect(renderSms([item()], undefined, en)).toBe('#12 Отчёт за квартал: status new→done');
   });
 
   it("uses the admin template and the person's time zone", () => {
@@ -129,21 +133,23 @@ describe('renderSms', () => {
 
   it('joins several items compactly', () => {
     const two = [item({ number: 12, title: 'A' }), item({ number: 14, title: 'B', fields: [{ field: 'comment', from: '', to: 'ok' }] })];
-    expect(renderSms(two, undefined, ru)).toBe('#12 A: статус: новое→выполнено; #14 B: комментарий: ok');
+    expect(renderSms(two, undefined, ru)).toBe('#12 A: статус новое→выполнено; #14 B: комментарий: ok');
   });
 
   it('keeps long values short and on one line', () => {
     const s = renderSms([item({ title: 'T', fields: [{ field: 'description', from: '', to: 'слово\n'.repeat(50) }] })], undefined, ru);
     expect(s).not.toContain('\n');
     expect(s.length).toBeLessThan(80);
-    expect(s).toContain('описание: —→слово слово');
+    expect(s).toContain('описание —→слово слово');
   });
 });
 
 describe('renderTelegram', () => {
   it('renders readable plain text', () => {
     const t = renderTelegram([item()], ru);
-    expect(t).toBe('#12 «Отчёт за квартал»\nИван Петров, 20.03.2025 10:30\n• статус: новое → выполнено');
+    expect(t).toBe(
+      '#12 «Отчёт за квартал»\nИван Петров, 20.03.2025 10:30\n• статус: новое → выполнено\nСейчас: статус в работе, приоритет высокий, срок 31.03.2025 18:00',
+    );
   });
 
   it('heads a digest with the count', () => {
@@ -152,24 +158,98 @@ describe('renderTelegram', () => {
     expect(t).toContain('\n\n#2 ');
   });
 
-  it('stays within 4096 characters', () => {
-    const many = Array.from({ length: 200 }, (_, i) => item({ number: i, title: 'Длинное название задания '.repeat(3) }));
+  it('keeps a digest over 4096 characters within the limit and says how many changes are left out, never cutting silently', () => {
+    const many = Array.from({ length: 200 }, (_, i) =>
+      item({ number: i + 1, title: 'Длинное название задания '.repeat(3), at: new Date(Date.UTC(2025, 2, 20, 7, i)) }),
+    );
     const t = renderTelegram(many, ru);
-    expect(t.length).toBe(4096);
-    expect(t.endsWith('…')).toBe(true);
+    expect(t.length).toBeLessThanOrEqual(4096);
+    const tail = /…и ещё (\d+) изменени[йея]: \/task (\d+)$/.exec(t);
+    expect(tail).not.toBeNull();
+    const shown = t.match(/• статус: новое → выполнено/g)!.length;
+    expect(shown + Number(tail![1])).toBe(200);
+    // The first task left out is the one after the last shown.
+    expect(Number(tail![2])).toBe(shown + 1);
+    expect(t).toContain(`#${shown} «`);
+  });
+
+  it('says how many changes of one long task are left out', () => {
+    const long = Array.from({ length: 120 }, (_, i) =>
+      item({ at: new Date(Date.UTC(2025, 2, 20, 7, i)), fields: [{ field: 'description', from: 'x'.repeat(20), to: 'y'.repeat(20) }] }),
+    );
+    const t = renderTelegram(long, en);
+    expect(t.length).toBeLessThanOrEqual(4096);
+    expect(t.startsWith('#12 "Отчёт за квартал"\n')).toBe(true);
+    const tail = /…and (\d+) more changes: \/task 12$/.exec(t);
+    expect(t.match(/• description:/g)!.length + Number(tail![1])).toBe(120);
   });
 });
 
 describe('renderPreview', () => {
   it('renders each kind with a sample item', () => {
     expect(renderPreview('sms', DEFAULT_TEMPLATES.ru.sms, 'ru')).toBe(
-      '#12 Подготовить отчёт за квартал: статус: новое→в работе, комментарий: Начал работу',
+      '#12 Подготовить отчёт за квартал: статус новое→в работе, комментарий: Начал работу',
     );
     expect(renderPreview('email_subject', 'Задание {task.number} для {person.name}', 'ru')).toBe('Задание 12 для Анна Смирнова');
-    expect(renderPreview('email_body', 'Due {task.due}', 'en')).toBe('Due 31.03.2025 18:00');
+    expect(renderPreview('email_body', 'Due {task.due}', 'en')).toBe(
+      'Due 31 Mar 2025 18:00\n\n-- \nYou get this because you watch task #12. To stop: /unwatch 12 in the bot.\n',
+    );
   });
 
   it('leaves unknown tokens visible', () => {
     expect(renderPreview('sms', '{task.nmber}', 'en')).toBe('{task.nmber}');
+  });
+});
+
+describe('values for each recipient', () => {
+  const due = new Date('2025-12-25T15:00:00Z');
+  const changes = new Map([
+    [
+      'c1',
+      {
+        at: new Date('2025-12-20T07:30:00Z'),
+        actor: 'p1',
+        fields: [
+          { field: 'due', from: '24.12.2025 18:00', to: '25.12.2025 18:00', fromAt: null, toAt: due },
+          { field: 'assignee', from: 'Old Name', to: 'Олег', fromPerson: null, toPerson: 'p2' },
+        ],
+      },
+    ],
+    ['c0', { at: new Date('2025-12-19T07:30:00Z'), actor: 'p1', fields: [{ field: 'due', from: '', to: '24.12.2025 18:00' }] }],
+  ]);
+  const tasks = new Map([['t1', { number: 12, title: 'Отчёт', status: 'new', priority: 'normal', due, author: 'p1', assignee: 'p2' }]]);
+  const names = new Map([
+    ['p1', 'Иван Петров'],
+    ['p2', 'Олег Сидоров'],
+  ]);
+  const itemsFor = () =>
+    notificationItems(
+      [
+        { change: 'c0', task: 't1', person: 'p3' },
+        { change: 'c1', task: 't1', person: 'p3' },
+      ],
+      changes,
+      tasks,
+      (id) => names.get(id),
+    );
+
+  it('shows a due date to a recipient in Moscow and one in Vladivostok each in their own time', () => {
+    const moscow = renderTelegram(itemsFor(), { language: 'ru', timezone: 'Europe/Moscow', personName: 'М' });
+    const vladivostok = renderTelegram(itemsFor(), { language: 'ru', timezone: 'Asia/Vladivostok', personName: 'В' });
+    expect(moscow).toContain('• срок: — → 25.12.2025 18:00');
+    expect(moscow).toContain('срок 25.12.2025 18:00');
+    expect(vladivostok).toContain('• срок: — → 26.12.2025 01:00');
+    expect(vladivostok).toContain('срок 26.12.2025 01:00');
+    expect(renderSms(itemsFor(), undefined, { language: 'ru', timezone: 'Asia/Vladivostok', personName: 'В' })).toContain(
+      'срок 26.12 01:00',
+    );
+  });
+
+  it('names the assignee by their person, and reads an old Change by its strings', () => {
+    const text = renderTelegram(itemsFor(), { language: 'en', timezone: 'Europe/London', personName: 'A' });
+    expect(text).toContain('• assignee: Old Name → Олег Сидоров');
+    // The old Change (before typed values) keeps the editor's string.
+    expect(text).toContain('• due: — → 24.12.2025 18:00');
+    expect(text.startsWith('#12 "Отчёт"\n')).toBe(true);
   });
 });

@@ -2,8 +2,8 @@
 import { Composer } from 'telegraf';
 import { DEFAULT_TEMPLATES, type TemplateKind } from '../../domain/templates.js';
 import { renderPreview } from '../../domain/template-preview.js';
-import { analyzeSms } from '../../domain/sms-segments.js';
-import { TEMPLATE_KINDS, getTemplate, parseTemplateKind, saveTemplate } from '../../services/settings.js';
+import { fitSms } from '../../domain/sms-segments.js';
+import { TEMPLATE_KINDS, getTemplate, loadSmsMaxParts, parseTemplateKind, saveTemplate } from '../../services/settings.js';
 import { adminOnly } from '../access.js';
 import { commandPayload, splitFirst } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';
@@ -15,14 +15,21 @@ import { firstMissing } from '../steps.js';
 
 const RESET_WORDS = ['default', 'reset', 'по умолчанию', 'сброс'];
 
-function preview(ctx: BotContext, kind: TemplateKind, template: string): string {
+/**
+ * The template rendered with a sample change. An SMS is shown as it would be sent: with GSM-7 stand-ins,
+ * cut to the admin's part limit, with its encoding, length and parts.
+ */
+async function preview(ctx: BotContext, kind: TemplateKind, template: string): Promise<string> {
   const text = renderPreview(kind, template, ctx.person.language);
-  const lines = [ctx.t.templatePreview(text)];
-  if (kind === 'sms') {
-    const a = analyzeSms(text);
-    lines.push(ctx.t.smsStats(a.encoding, a.units, a.parts));
-  }
-  return lines.join('\n');
+  if (kind !== 'sms') return ctx.t.templatePreview(text);
+  const maxParts = await loadSmsMaxParts();
+  const fitted = fitSms(text, maxParts);
+  const a = fitted.analysis;
+  return [
+    ctx.t.templatePreview(fitted.text),
+    ctx.t.smsStats(a.encoding, a.units, a.parts),
+    ctx.t.smsPartLimit(maxParts, fitted.truncated),
+  ].join('\n');
 }
 
 async function current(ctx: BotContext, kind: TemplateKind): Promise<{ text: string; isDefault: boolean }> {
@@ -38,7 +45,7 @@ async function show(ctx: BotContext, kind: TemplateKind): Promise<void> {
       [
         t.templateShow(kind, t.templateKindName[kind] ?? kind, text, isDefault),
         '',
-        preview(ctx, kind, text),
+        await preview(ctx, kind, text),
         '',
         t.templateHelp(kind),
       ].join('\n'),
@@ -60,11 +67,11 @@ async function setOrThrow(ctx: BotContext, kind: TemplateKind, raw: string, expe
   if (RESET_WORDS.includes(raw.trim().toLowerCase())) {
     await saveTemplate(kind, null, { expectedVersion });
     const { text } = await current(ctx, kind);
-    await ctx.reply(clip(`${ctx.t.templateReset(kind)}\n\n${preview(ctx, kind, text)}`));
+    await ctx.reply(clip(`${ctx.t.templateReset(kind)}\n\n${await preview(ctx, kind, text)}`));
     return;
   }
   await saveTemplate(kind, raw, { expectedVersion });
-  await ctx.reply(clip(`${ctx.t.templateSaved(kind)}\n\n${preview(ctx, kind, raw.trim())}`));
+  await ctx.reply(clip(`${ctx.t.templateSaved(kind)}\n\n${await preview(ctx, kind, raw.trim())}`));
 }
 
 export function templateFeature(deps: BotDeps): Feature {

@@ -9,7 +9,22 @@ const changeSchema = new Schema(
     actor: { type: Schema.Types.ObjectId, ref: 'Person', required: true },
     at: { type: Date, required: true },
     fields: {
-      type: [new Schema({ field: String, from: String, to: String }, { _id: false })],
+      // from/to: display strings (all that old Changes have); fromAt/toAt (due) and fromPerson/toPerson
+      // (assignee): typed values, rendered for each recipient.
+      type: [
+        new Schema(
+          {
+            field: String,
+            from: String,
+            to: String,
+            fromAt: Date,
+            toAt: Date,
+            fromPerson: { type: Schema.Types.ObjectId, ref: 'Person' },
+            toPerson: { type: Schema.Types.ObjectId, ref: 'Person' },
+          },
+          { _id: false },
+        ),
+      ],
       default: [],
     },
     /** Set once planning has written this change's deliveries (planning is idempotent, so a crash re-plans). */

@@ -1,0 +1,215 @@
+/**
+ * The pieces every notification renderer shares: words per language, dates in the recipient's zone, field
+ * values, and the grouping of changes by task. Pure: no I/O.
+ */
+import { DateTime } from 'luxon';
+import { LABELS } from './labels.js';
+import { clip } from './text.js';
+import type { FieldChange, Language, TaskRole } from './types.js';
+
+/** One change of one task, as one person gets it. */
+export interface NotificationItem {
+  task: {
+    number: number;
+    title: string;
+    /** TaskStatus key (`in_progress`) or a display string. */
+    status: string;
+    /** Priority key (`high`) or a display string. */
+    priority: string;
+    due?: Date | null;
+    description?: string;
+  };
+  /** Name of who made the change. */
+  actor: string;
+  at: Date;
+  /** Field `comment` means a comment was added; its text is in `to`. */
+  fields: FieldChange[];
+  /** Why the recipient gets it: their role in the task; unknown for old or sample items. */
+  role?: TaskRole;
+}
+
+/** One change within a task's group. */
+export type TaskChange = Pick<NotificationItem, 'actor' | 'at' | 'fields'>;
+
+/** One task of a message: its header and state once, its changes oldest first. */
+export interface TaskGroup {
+  task: NotificationItem['task'];
+  changes: TaskChange[];
+  role?: TaskRole;
+}
+
+export interface RenderOptions {
+  language: Language;
+  /** IANA time zone of the person, e.g. `Europe/Moscow`; an unknown zone falls back to UTC. */
+  timezone: string;
+  personName: string;
+}
+
+export const NONE = '—';
+/** Each language's usual way to write a date and time: `25.12.2025 18:00`, `25 Dec 2025 18:00`. */
+const DATE_FORMATS = {
+  ru: { full: 'dd.MM.yyyy HH:mm', short: 'dd.MM HH:mm', locale: 'ru' },
+  en: { full: 'd MMM yyyy HH:mm', short: 'd MMM HH:mm', locale: 'en-GB' },
+} as const satisfies Record<Language, { full: string; short: string; locale: string }>;
+/** Longest value of one field change in an SMS. */
+const SMS_VALUE_LENGTH = 40;
+
+export function ruPlural(n: number, one: string, few: string, many: string): string {
+  const d = n % 10;
+  const h = n % 100;
+  if (d === 1 && h !== 11) return one;
+  if (d >= 2 && d <= 4 && (h < 12 || h > 14)) return few;
+  return many;
+}
+
+export const WORDS = {
+  ru: {
+    fields: LABELS.ru.field,
+    status: LABELS.ru.status,
+    priority: LABELS.ru.priority,
+    digest: (n: number) => `${n} ${ruPlural(n, 'изменение', 'изменения', 'изменений')} в заданиях`,
+    quote: (s: string) => `«${s}»`,
+    task: 'Задание',
+    now: 'Сейчас',
+    state: (status: string, priority: string, due: string) => `статус ${status}, приоритет ${priority}, срок ${due}`,
+    columns: ['Кто и когда', 'Поле', 'Было', 'Стало'] as const,
+    more: (n: number, task: number) => `…и ещё ${n} ${ruPlural(n, 'изменение', 'изменения', 'изменений')}: /task ${task}`,
+    why: (role: TaskRole | undefined, numbers: number[]) => {
+      const list = numbers.map((n) => `#${n}`).join(', ');
+      const tasks = numbers.length === 1 ? `задания ${list}` : `заданий ${list}`;
+      const unwatch = numbers.length === 1 ? `/unwatch ${numbers[0]}` : '/unwatch <номер>';
+      if (role === 'observer')
+        return `Вы получаете это письмо, потому что наблюдаете за ${numbers.length === 1 ? 'заданием' : 'заданиями'} ${list}. Чтобы не получать: ${unwatch} в боте.`;
+      if (role)
+        return `Вы получаете это письмо как ${role === 'author' ? 'автор' : 'исполнитель'} ${tasks}. Каналы оповещений: /me в боте.`;
+      return `Вы получаете это письмо как участник ${tasks}. Чтобы не получать: ${unwatch} или /me в боте.`;
+    },
+  },
+  en: {
+    fields: LABELS.en.field,
+    status: LABELS.en.status,
+    priority: LABELS.en.priority,
+    digest: (n: number) => `${n} ${n === 1 ? 'change' : 'changes'} in tasks`,
+    quote: (s: string) => `"${s}"`,
+    task: 'Task',
+    now: 'Now',
+    state: (status: string, priority: string, due: string) => `status ${status}, priority ${priority}, due ${due}`,
+    columns: ['Who and when', 'Field', 'Was', 'Now'] as const,
+    more: (n: number, task: number) => `…and ${n} more ${n === 1 ? 'change' : 'changes'}: /task ${task}`,
+    why: (role: TaskRole | undefined, numbers: number[]) => {
+      const list = numbers.map((n) => `#${n}`).join(', ');
+      const tasks = `${numbers.length === 1 ? 'task' : 'tasks'} ${list}`;
+      const unwatch = numbers.length === 1 ? `/unwatch ${numbers[0]}` : '/unwatch <number>';
+      if (role === 'observer') return `You get this because you watch ${tasks}. To stop: ${unwatch} in the bot.`;
+      if (role) return `You get this as the ${role} of ${tasks}. Your channels: /me in the bot.`;
+      return `You get this as a participant of ${tasks}. To stop: ${unwatch} or /me in the bot.`;
+    },
+  },
+} as const;
+
+/**
+ * `d` in the person's zone and language. A zone luxon does not know falls back to UTC, and then says so
+ * (`… 15:00 UTC`): a time in a zone that is not theirs is always labelled.
+ */
+export function formatDate(d: Date, opts: Pick<RenderOptions, 'timezone' | 'language'>, length: 'full' | 'short' = 'full'): string {
+  const f = DATE_FORMATS[opts.language];
+  let dt = DateTime.fromJSDate(d, { zone: opts.timezone }).setLocale(f.locale);
+  let label = '';
+  if (!dt.isValid) {
+    dt = DateTime.fromJSDate(d, { zone: 'UTC' }).setLocale(f.locale);
+    label = ' UTC';
+  }
+  return dt.isValid ? dt.toFormat(f[length]) + label : NONE;
+}
+
+export function translateValue(field: string, value: string, language: Language): string {
+  const w = WORDS[language];
+  if (field === 'status') return w.status[value] ?? value;
+  if (field === 'priority') return w.priority[value] ?? value;
+  return value;
+}
+
+export function fieldName(field: string, language: Language): string {
+  return (WORDS[language].fields as Record<string, string>)[field] ?? field;
+}
+
+/** Collapses every run of white space (line breaks included) into one space. */
+export function oneLine(s: string): string {
+  return s.replace(/[\s\u2028\u2029]+/g, ' ').trim();
+}
+
+/**
+ * One side of a change as the recipient reads it: a due date from its instant in their zone and language
+ * (an old Change, with only the editor's string, as it was written); a status or priority in their words;
+ * "—" when empty.
+ */
+export function shownValue(c: FieldChange, side: 'from' | 'to', opts: RenderOptions, length: 'full' | 'short' = 'full'): string {
+  const at = side === 'from' ? c.fromAt : c.toAt;
+  if (c.field === 'due' && at !== undefined) return at ? formatDate(at, opts, length) : NONE;
+  const s = c[side];
+  return s.trim() ? translateValue(c.field, s, opts.language).trim() : NONE;
+}
+
+/** `• field: from → to` (a comment: `• comment: text`), continuation lines indented. */
+export function listChange(c: FieldChange, opts: RenderOptions): string {
+  const name = fieldName(c.field, opts.language);
+  const indent = (s: string) => s.replace(/\r?\n/g, '\n  ');
+  if (c.field === 'comment') return `• ${name}: ${indent(shownValue(c, 'to', opts))}`;
+  return `• ${name}: ${indent(shownValue(c, 'from', opts))} → ${indent(shownValue(c, 'to', opts))}`;
+}
+
+/** The changes of a task, each under "who, when", oldest first; `gap` between changes (a blank line in letters). */
+export function listChanges(changes: TaskChange[], opts: RenderOptions, gap = '\n\n'): string {
+  return changes.map((c) => [`${c.actor}, ${formatDate(c.at, opts)}`, ...c.fields.map((f) => listChange(f, opts))].join('\n')).join(gap);
+}
+
+/**
+ * The changes of a task on one line, for SMS: a field changed several times shows its first `from` and last
+ * `to` (`status new→done`); comments are shown each.
+ */
+export function compactChanges(changes: TaskChange[], opts: RenderOptions): string {
+  const { language } = opts;
+  const merged: FieldChange[] = [];
+  for (const f of changes.flatMap((c) => c.fields)) {
+    const same = f.field === 'comment' ? undefined : merged.find((m) => m.field === f.field);
+    if (same) Object.assign(same, { to: f.to, toAt: f.toAt });
+    else merged.push({ ...f });
+  }
+  const v = (c: FieldChange, side: 'from' | 'to') => clip(oneLine(shownValue(c, side, opts, 'short')), SMS_VALUE_LENGTH);
+  return merged
+    .map((c) => {
+      const name = fieldName(c.field, language);
+      if (c.field === 'comment') return `${name}: ${v(c, 'to')}`;
+      // A new due date is what the reader acts on; the old one only costs characters.
+      if (c.field === 'due') return `${name} ${v(c, 'to')}`;
+      return `${name} ${v(c, 'from')}→${v(c, 'to')}`;
+    })
+    .join(', ');
+}
+
+/** The task's state once: status, priority, due. */
+export function taskState(task: NotificationItem['task'], opts: RenderOptions): string {
+  const { language } = opts;
+  return WORDS[language].state(
+    translateValue('status', task.status, language),
+    translateValue('priority', task.priority, language),
+    task.due ? formatDate(task.due, opts) : NONE,
+  );
+}
+
+/** A short due date for SMS (`25.12 18:00`). */
+export function shortDate(d: Date, opts: RenderOptions): string {
+  return formatDate(d, opts, 'short');
+}
+
+/** Items grouped by task: each task once with its changes oldest first; tasks ordered by their last change. */
+export function groupByTask(items: NotificationItem[]): TaskGroup[] {
+  const groups = new Map<number, TaskGroup>();
+  for (const item of [...items].sort((a, b) => a.at.getTime() - b.at.getTime())) {
+    const g = groups.get(item.task.number) ?? { task: item.task, changes: [], role: item.role };
+    g.changes.push({ actor: item.actor, at: item.at, fields: item.fields });
+    groups.set(item.task.number, g);
+  }
+  const last = (g: TaskGroup) => g.changes[g.changes.length - 1]!.at.getTime();
+  return [...groups.values()].sort((a, b) => last(a) - last(b));
+}

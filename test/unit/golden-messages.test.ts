@@ -1,0 +1,144 @@
+/**
+ * Golden texts: every message as its recipient reads it, ru and en × e-mail (text and HTML) × Telegram × SMS,
+ * for a single change, a digest of one task and a digest of several tasks, compared exactly with
+ * test/fixtures/golden/. A missing file is written and the test fails, so a new text is always read first.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fitSms } from '../../src/domain/sms-segments.js';
+import { renderEmail, renderSms, renderTelegram, type NotificationItem, type RenderOptions } from '../../src/domain/templates.js';
+import type { Language } from '../../src/domain/types.js';
+
+const DIR = path.resolve(process.cwd(), 'test/fixtures/golden');
+
+const people: Record<Language, RenderOptions> = {
+  ru: { language: 'ru', timezone: 'Europe/Moscow', personName: 'Анна Смирнова' },
+  en: { language: 'en', timezone: 'Europe/London', personName: 'Anna Smith' },
+};
+
+/** The same story told in each language's own data: titles, names and comments as such users write them. */
+const WORDS = {
+  ru: {
+    report: 'Квартальный отчёт',
+    cartridge: 'Заменить картридж',
+    office: 'Переезд офиса',
+    ivan: 'Иван Петров',
+    maria: 'Мария Козлова',
+    oleg: 'Олег Сидоров',
+    friday: 'Нужно к пятнице.\nСпасибо!',
+    movers: 'Грузчики в 9:00',
+  },
+  en: {
+    report: 'Quarterly report',
+    cartridge: 'Replace the toner',
+    office: 'Office move',
+    ivan: 'John Peters',
+    maria: 'Mary Cox',
+    oleg: 'Oliver Stone',
+    friday: 'Needed by Friday.\nThanks!',
+    movers: 'Movers at 9:00',
+  },
+};
+
+function story(language: Language) {
+  const w = WORDS[language];
+  const report = {
+    number: 12,
+    title: w.report,
+    status: 'done',
+    priority: 'high',
+    due: new Date('2025-12-25T15:00:00Z'),
+    description: '',
+  };
+  const cartridge = { number: 7, title: w.cartridge, status: 'in_progress', priority: 'normal', due: null, description: '' };
+  const office = { number: 31, title: w.office, status: 'review', priority: 'urgent', due: new Date('2026-01-15T06:00:00Z') };
+
+  const single: NotificationItem[] = [
+    {
+      task: report,
+      actor: w.ivan,
+      at: new Date('2025-12-20T07:30:00Z'),
+      fields: [{ field: 'status', from: 'new', to: 'done' }],
+      role: 'observer',
+    },
+  ];
+  const oneTask: NotificationItem[] = [
+    {
+      task: report,
+      actor: w.ivan,
+      at: new Date('2025-12-20T07:30:00Z'),
+      fields: [{ field: 'status', from: 'new', to: 'in_progress' }],
+      role: 'observer',
+    },
+    {
+      task: report,
+      actor: w.maria,
+      at: new Date('2025-12-20T09:05:00Z'),
+      fields: [
+        { field: 'priority', from: 'normal', to: 'high' },
+        { field: 'comment', from: '', to: w.friday },
+      ],
+      role: 'observer',
+    },
+    {
+      task: report,
+      actor: w.ivan,
+      at: new Date('2025-12-20T12:45:00Z'),
+      fields: [{ field: 'status', from: 'in_progress', to: 'done' }],
+      role: 'observer',
+    },
+  ];
+  const severalTasks: NotificationItem[] = [
+    {
+      task: office,
+      actor: w.maria,
+      at: new Date('2025-12-20T08:00:00Z'),
+      fields: [
+        { field: 'priority', from: 'high', to: 'urgent' },
+        // Typed: each recipient reads the instants in their own zone; the strings are the editor's.
+        { field: 'due', from: '14.01.2026 09:00', to: '15.01.2026 09:00', fromAt: new Date('2026-01-14T06:00:00Z'), toAt: office.due },
+      ],
+      role: 'assignee',
+    },
+    ...oneTask.map((i) => ({ ...i, role: 'assignee' as const })),
+    {
+      task: cartridge,
+      actor: w.oleg,
+      at: new Date('2025-12-20T10:00:00Z'),
+      fields: [{ field: 'status', from: 'new', to: 'in_progress' }],
+      role: 'assignee',
+    },
+    {
+      task: office,
+      actor: w.ivan,
+      at: new Date('2025-12-20T06:00:00Z'),
+      fields: [{ field: 'comment', from: '', to: w.movers }],
+      role: 'assignee',
+    },
+  ];
+
+  return { single, 'one-task': oneTask, 'several-tasks': severalTasks };
+}
+
+function golden(name: string, actual: string): void {
+  const file = path.join(DIR, name);
+  if (!existsSync(file)) {
+    writeFileSync(file, actual);
+    throw new Error(`${name} did not exist: written now; read it as its recipient would, then run again`);
+  }
+  expect(actual).toBe(readFileSync(file, 'utf8'));
+}
+
+describe.each(['ru', 'en'] as const)('%s', (language) => {
+  const opts = people[language];
+  describe.each(Object.entries(story(language)))('%s', (caseName, items) => {
+    const base = `${language}-${caseName}`;
+    it('e-mail', () => {
+      const mail = renderEmail(items, {}, opts);
+      golden(`${base}.email.txt`, `Subject: ${mail.subject}\n\n${mail.text}`);
+      golden(`${base}.email.html`, mail.html);
+    });
+    it('Telegram', () => golden(`${base}.telegram.txt`, renderTelegram(items, opts)));
+    it('SMS, as sent', () => golden(`${base}.sms.txt`, fitSms(renderSms(items, undefined, opts), 3).text));
+  });
+});
