@@ -45,9 +45,14 @@ function typedField(f: NonNullable<ChangeLike['fields']>[number], personName: (i
   return out;
 }
 
-/** Every person a set of changes names: actors and assignees, for one query. */
+/**
+ * Every person a set of changes names: actors and assignees, for one query. A change whose `fields` is not
+ * a list (a damaged document) names only its actor here: it fails alone later, as a poison delivery.
+ */
 export function peopleOfChanges(changes: ChangeLike[]): unknown[] {
-  return changes.flatMap((c) => [c.actor, ...(c.fields ?? []).flatMap((f) => [f.fromPerson, f.toPerson])]).filter((id) => id != null);
+  return changes
+    .flatMap((c) => [c.actor, ...(Array.isArray(c.fields) ? c.fields : []).flatMap((f) => [f.fromPerson, f.toPerson])])
+    .filter((id) => id != null);
 }
 
 interface TaskLike {

@@ -55,7 +55,7 @@ it("another person's /me is answered while a /send waits for a hanging SMTP serv
 
   world.sink.resume();
   await until(
-    () => /Отправлено: e-mail — 1/.test(admin.messages().find((m) => m.id === status)?.text ?? ''),
+    () => /Отправлено сообщений: e-mail — 1/.test(admin.messages().find((m) => m.id === status)?.text ?? ''),
     30_000,
     "the /send message to be edited with the run's result",
   );

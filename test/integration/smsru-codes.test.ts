@@ -135,7 +135,7 @@ describe('the product maps every code', () => {
   });
 
   it.each([
-    [206, 'config'],
+    [206, 'limit'],
     [230, 'other'],
     [232, 'other'],
   ])("%i waits until sms.ru's day ends (Moscow midnight), cause %s", async (status, cause) => {
