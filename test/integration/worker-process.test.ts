@@ -3,57 +3,29 @@
  * reach it through the database, Bree runs the dispatch in a worker thread, and a worker killed with
  * SIGKILL mid-run loses nothing: its leases run out and the next worker takes the deliveries over.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { Types } from 'mongoose';
 import { DeliveryModel, ObserverModel, PersonModel, RunModel } from '../../src/db/models/index.js';
 import { planPendingChanges } from '../../src/delivery/planning.js';
 import { requestRun, waitForRun } from '../../src/delivery/runs.js';
 import { useTestDatabase } from '../support/db.js';
 import { until } from '../support/wait.js';
-import { guardedEnv } from '../support/guard-env.js';
+import { exited, useWorkerProcesses } from '../support/worker-processes.js';
 import { edit, makePerson, makeTask, startWorld, type World } from '../support/world.js';
 
 const db = useTestDatabase();
 let world: World;
-const children: ChildProcess[] = [];
+const workers = useWorkerProcesses(db, () => world);
 
 beforeAll(async () => {
   world = await startWorld();
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await world.close();
 });
 
 function startWorker(env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, [path.resolve('dist/src/main.js'), '--role=worker'], {
-    env: {
-      PATH: process.env.PATH,
-      ...guardedEnv(),
-      MONGODB_URI: db.uri,
-      SECRET_KEY: world.config.SECRET_KEY,
-      // The world's doubles, explicitly: the child sees nothing of jest's process.env.
-      SMSRU_BASE_URL: world.config.SMSRU_BASE_URL,
-      TELEGRAM_API_ROOT: world.config.TELEGRAM_API_ROOT,
-      BOT_TOKEN: world.config.BOT_TOKEN!,
-      LOG_LEVEL: 'warn',
-      HTTP_PORT: '0',
-      RUN_POLL_MS: '100',
-      LEASE_MS: '3000',
-      RETRY_BASE_MS: '10',
-      RETRY_MAX_MS: '50',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return workers.start({ LEASE_MS: '3000', RETRY_BASE_MS: '10', RETRY_MAX_MS: '50', ...env });
 }
 
 it('answers /send from another process with the result of the run, and stops cleanly on SIGTERM', async () => {

@@ -3,20 +3,19 @@
  * process within 10 s; the letters in hand are finished and recorded, the rest is given back at once, so a
  * second worker sends it without waiting for any lease to run out, and nobody gets a letter twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { Types } from 'mongoose';
 import { DeliveryModel, ObserverModel, PersonModel, TaskModel } from '../../src/db/models/index.js';
 import { planPendingChanges } from '../../src/delivery/planning.js';
 import { requestRun } from '../../src/delivery/runs.js';
 import { useTestDatabase } from '../support/db.js';
 import { until } from '../support/wait.js';
-import { guardedEnv } from '../support/guard-env.js';
+import { exited, useWorkerProcesses } from '../support/worker-processes.js';
 import { edit, makePerson, makeTask, startWorld, type World } from '../support/world.js';
 
 const db = useTestDatabase();
 let world: World;
-const children: ChildProcess[] = [];
+const workers = useWorkerProcesses(db, () => world);
 const PEOPLE = 60;
 
 beforeAll(async () => {
@@ -24,37 +23,12 @@ beforeAll(async () => {
   world = await startWorld({ smtp: { delayMs: 500 } });
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await world.close();
 });
 
 function startWorker(): ChildProcess {
-  const child = spawn(process.execPath, [path.resolve('dist/src/main.js'), '--role=worker'], {
-    env: {
-      PATH: process.env.PATH,
-      ...guardedEnv(),
-      MONGODB_URI: db.uri,
-      SECRET_KEY: world.config.SECRET_KEY,
-      SMSRU_BASE_URL: world.config.SMSRU_BASE_URL,
-      TELEGRAM_API_ROOT: world.config.TELEGRAM_API_ROOT,
-      BOT_TOKEN: world.config.BOT_TOKEN!,
-      LOG_LEVEL: 'warn',
-      HTTP_PORT: '0',
-      RUN_POLL_MS: '100',
-      // Leases far longer than the test: only a give-back lets the second worker take anything over.
-      LEASE_MS: '600000',
-      DISPATCH_CONCURRENCY: '2',
-      DISPATCH_BATCH: '50',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  // Leases far longer than the test: only a give-back lets the second worker take anything over.
+  return workers.start({ LEASE_MS: '600000', DISPATCH_CONCURRENCY: '2', DISPATCH_BATCH: '50' });
 }
 
 it('SIGTERM mid-run: exits within 10 s, gives back what it had not sent, and a second worker sends it at once', async () => {
