@@ -4,14 +4,13 @@
  * SIGKILL mid-run loses nothing: its leases run out and the next worker takes the deliveries over.
  */
 import type { ChildProcess } from 'node:child_process';
-import { Types } from 'mongoose';
-import { DeliveryModel, ObserverModel, PersonModel, RunModel } from '../../src/db/models/index.js';
+import { DeliveryModel, RunModel } from '../../src/db/models/index.js';
 import { planPendingChanges } from '../../src/delivery/planning.js';
 import { requestRun, waitForRun } from '../../src/delivery/runs.js';
 import { useTestDatabase } from '../support/db.js';
 import { until } from '../support/wait.js';
 import { exited, useWorkerProcesses } from '../support/worker-processes.js';
-import { edit, makePerson, makeTask, startWorld, type World } from '../support/world.js';
+import { addEmailWatchers, edit, makePerson, makeTask, startWorld, type World } from '../support/world.js';
 
 const db = useTestDatabase();
 let world: World;
@@ -94,22 +93,7 @@ it('delivers every one of 1,000 due deliveries after a worker is killed with SIG
   world.sink.reset();
   const author = await makePerson({ name: 'Killer' });
   const task = await makeTask(author, 'Crash test');
-  const people = Array.from({ length: 1000 }, (_, i) => ({
-    _id: new Types.ObjectId(),
-    telegramId: 500_000 + i,
-    name: `Person ${i}`,
-    email: `p${i}@example.org`,
-    timezone: 'Europe/Moscow',
-    language: 'ru',
-    role: 'member',
-    participantChannels: ['email'],
-  }));
-  await PersonModel.insertMany(people);
-  const { TaskModel } = await import('../../src/db/models/index.js');
-  const taskDoc = (await TaskModel.findOne({ number: task }).lean())!;
-  await ObserverModel.insertMany(
-    people.map((p) => ({ task: taskDoc._id, taskNumber: task, person: p._id, channels: ['email'], addedBy: p._id })),
-  );
+  await addEmailWatchers(task, 1000, { firstId: 500_000, prefix: 'p' });
   await edit(task, author, 'status', 'in_progress');
   expect(await planPendingChanges()).toBe(1000);
 

@@ -4,14 +4,13 @@
  * second worker sends it without waiting for any lease to run out, and nobody gets a letter twice.
  */
 import type { ChildProcess } from 'node:child_process';
-import { Types } from 'mongoose';
-import { DeliveryModel, ObserverModel, PersonModel, TaskModel } from '../../src/db/models/index.js';
+import { DeliveryModel } from '../../src/db/models/index.js';
 import { planPendingChanges } from '../../src/delivery/planning.js';
 import { requestRun } from '../../src/delivery/runs.js';
 import { useTestDatabase } from '../support/db.js';
 import { until } from '../support/wait.js';
 import { exited, useWorkerProcesses } from '../support/worker-processes.js';
-import { edit, makePerson, makeTask, startWorld, type World } from '../support/world.js';
+import { addEmailWatchers, edit, makePerson, makeTask, startWorld, type World } from '../support/world.js';
 
 const db = useTestDatabase();
 let world: World;
@@ -34,21 +33,7 @@ function startWorker(): ChildProcess {
 it('SIGTERM mid-run: exits within 10 s, gives back what it had not sent, and a second worker sends it at once', async () => {
   const author = await makePerson({ name: 'Stopper' });
   const task = await makeTask(author, 'Stop test');
-  const people = Array.from({ length: PEOPLE }, (_, i) => ({
-    _id: new Types.ObjectId(),
-    telegramId: 700_000 + i,
-    name: `Person ${i}`,
-    email: `s${i}@example.org`,
-    timezone: 'Europe/Moscow',
-    language: 'ru',
-    role: 'member',
-    participantChannels: ['email'],
-  }));
-  await PersonModel.insertMany(people);
-  const taskDoc = (await TaskModel.findOne({ number: task }).lean())!;
-  await ObserverModel.insertMany(
-    people.map((p) => ({ task: taskDoc._id, taskNumber: task, person: p._id, channels: ['email'], addedBy: p._id })),
-  );
+  await addEmailWatchers(task, PEOPLE, { firstId: 700_000, prefix: 's' });
   await edit(task, author, 'status', 'in_progress');
   expect(await planPendingChanges()).toBe(PEOPLE);
 

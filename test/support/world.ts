@@ -4,6 +4,8 @@
  */
 import { TelegramServer } from './telegram-server.js';
 import { startStrictBotApi, type StrictBotApi } from './strict-bot-api.js';
+import { Types } from 'mongoose';
+import { ObserverModel, PersonModel, TaskModel } from '../../src/db/models/index.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { SecretBox } from '../../src/secrets.js';
@@ -117,6 +119,28 @@ export async function makeTask(author: { _id: unknown }, title: string, observer
   const number = await createTask({ title, authorId: author._id as never });
   for (const [person, channels] of observers) await watch(number, person._id as never, channels, person._id as never);
   return number;
+}
+
+/**
+ * `count` members watching task `number` by e-mail (`<prefix><i>@example.org`, Telegram ids from `firstId`),
+ * written in bulk: for tests that need hundreds of recipients quickly.
+ */
+export async function addEmailWatchers(number: number, count: number, opts: { firstId: number; prefix: string }): Promise<void> {
+  const people = Array.from({ length: count }, (_, i) => ({
+    _id: new Types.ObjectId(),
+    telegramId: opts.firstId + i,
+    name: `Person ${i}`,
+    email: `${opts.prefix}${i}@example.org`,
+    timezone: 'Europe/Moscow',
+    language: 'ru',
+    role: 'member',
+    participantChannels: ['email'],
+  }));
+  await PersonModel.insertMany(people);
+  const task = (await TaskModel.findOne({ number }).lean())!;
+  await ObserverModel.insertMany(
+    people.map((p) => ({ task: task._id, taskNumber: number, person: p._id, channels: ['email'], addedBy: p._id })),
+  );
 }
 
 export async function edit(number: number, actor: { _id: unknown }, field: string, value: string) {
