@@ -24,7 +24,7 @@ export const defaults = {
   /** How many messages a worker sends at the same time. */
   DISPATCH_CONCURRENCY: '16',
   /** How long a claimed delivery stays with its worker before another may take it over, in ms. */
-  LEASE_MS: '60000',
+  LEASE_MS: '30000',
   /** Attempts before a temporary failure becomes final. */
   MAX_ATTEMPTS: '8',
   /** First retry delay in ms; doubles on each attempt, with jitter. */

@@ -1,26 +1,30 @@
 /**
  * Claiming due deliveries: several workers share the work, each delivery goes to one of them, and all that
- * one person has due on one channel goes to the same one, so that it leaves as one digest.
+ * one person has due on one channel goes to the same one, in one message.
+ *
+ * The claim is the message: one leased claim per (person, channel), inserted with the deliveries it
+ * covers before anything is sent (src/db/leased-claims.ts). Its lease is renewed while the worker works; a
+ * worker that dies leaves it to run out, and whoever takes it over sends the same deliveries again, as the
+ * same message with the same Message-ID. The deliveries themselves are not written until their outcome is.
  */
-import { claimKeys, releaseOwnKeys } from '../db/claims.js';
+import type { Types } from 'mongoose';
 import type { LeanDelivery } from '../db/documents.js';
+import { insertLeasedClaims, takeOverLapsed, type HeldClaim } from '../db/leased-claims.js';
+import { releaseOwnKeys } from '../db/claims.js';
 import { DeliveryModel } from '../db/models/index.js';
 
 export interface ClaimedBatch {
-  /** Deliveries this call won: every due delivery of each (person, channel) group it won. */
+  /** Deliveries this call won: every due delivery of each (person, channel) claim it holds. */
   winners: LeanDelivery[];
   /**
-   * Group keys this call holds: released with {@link releaseGroups} once the batch's outcomes are written,
-   * so that a later run (of this worker or another) may take the group again.
+   * Group keys this call holds: renewed while the batch is sent, and released with {@link releaseGroups}
+   * once the batch's outcomes are written.
    */
   groups: string[];
-  /** Claim keys someone else holds: groups and pending deliveries (for the stale-claim release). */
-  lostPending: string[];
-}
-
-/** The claim key of a delivery's next claim, `<id>:<claimSeq>` (see src/db/claims.ts). */
-export function claimKey(d: Pick<LeanDelivery, '_id' | 'claimSeq'>): string {
-  return `${String(d._id)}:${d.claimSeq}`;
+  /** Groups someone else holds with a live lease: how many, and when the first of those leases runs out. */
+  lost: { count: number; firstLeaseEnd?: Date | undefined };
+  /** The due deliveries of those groups: a later claim of this run leaves them out of its page. */
+  lostDeliveries: Types.ObjectId[];
 }
 
 /** The claim key of what one person has due on one channel: held by one worker at a time. */
@@ -29,55 +33,80 @@ export function groupKey(d: Pick<LeanDelivery, 'person' | 'channel'>): string {
 }
 
 /**
- * Claims the (person, channel) groups of up to `limit` due deliveries (pending and due by `dueBy`, or
- * sending with a lease run out at `now`), then every due delivery of each group won. Both claims are unique
- * inserts (see src/db/claims.ts): the group's keeps a person's deliveries with one worker — whatever the
- * batch size, however many workers share the work — and the delivery's keeps each delivery to one claim.
- * The lease itself is written afterwards, through the batch's writer. Returns 'none' when nothing is due.
+ * Claims the (person, channel) groups of up to `limit` due deliveries (pending and due by `dueBy`; or, as an
+ * older version left them, sending with a lease run out at `now`), each with every due delivery of the group.
+ * A group whose claim lapsed (its worker died) is taken over with the deliveries it covered. The deliveries
+ * are read again after the claim, so that what another worker sent between our read and our claim is not
+ * sent twice. Returns 'none' when nothing is due.
  */
 export async function claimDue(opts: {
   owner: string;
   limit: number;
   dueBy: Date;
   now: Date;
+  leaseMs: number;
   taskNumber?: number | undefined;
+  /** Deliveries others hold (from earlier claims of this run): not candidates. */
+  exclude?: Types.ObjectId[];
 }): Promise<ClaimedBatch | 'none'> {
   const due = dueFilter(opts);
-  const candidates = await DeliveryModel.find(due).sort({ nextAttemptAt: 1 }).limit(opts.limit).lean<LeanDelivery[]>();
+  const page = opts.exclude?.length ? { ...due, _id: { $nin: opts.exclude } } : due;
+  const candidates = await DeliveryModel.find(page).sort({ nextAttemptAt: 1 }).limit(opts.limit).lean<LeanDelivery[]>();
   if (candidates.length === 0) return 'none';
-  const keys = [...new Set(candidates.map(groupKey))];
-  const wonGroups = await claimKeys(keys, opts.owner, opts.now);
-  // A delivery whose lease ran out was let go by its worker (it died, or lost touch): so was its group.
-  // Its group claim is given up in that worker's name — only if that worker still holds it — and claimed anew.
-  const lapsed = new Map<string, string[]>();
-  for (const c of candidates) {
-    const key = groupKey(c);
-    if (c.status !== 'sending' || !c.leaseOwner || wonGroups.has(key)) continue;
-    lapsed.set(c.leaseOwner, [...(lapsed.get(c.leaseOwner) ?? []), key]);
-  }
-  if (lapsed.size > 0) {
-    for (const [holder, held] of lapsed) await releaseOwnKeys([...new Set(held)], holder);
-    const retaken = await claimKeys([...new Set([...lapsed.values()].flat())], opts.owner, opts.now);
-    for (const k of retaken) wonGroups.add(k);
-  }
-  const lost = keys.filter((k) => !wonGroups.has(k));
-  if (wonGroups.size === 0) return { winners: [], groups: [], lostPending: lost };
-
-  // Everything due of the groups won, not only what this page of candidates held.
-  const people = [...new Set(candidates.filter((c) => wonGroups.has(groupKey(c))).map((c) => String(c.person)))];
+  const keys = new Set(candidates.map(groupKey));
+  // Everything due of these groups, not only what this page of candidates held: one message each.
+  const people = [...new Set(candidates.map((c) => String(c.person)))];
   const all = await DeliveryModel.find({ ...due, person: { $in: people } }).lean<LeanDelivery[]>();
-  const mine = all.filter((d) => wonGroups.has(groupKey(d)));
-  const won = await claimKeys(mine.map(claimKey), opts.owner, opts.now);
-  const winners = mine.filter((d) => won.has(claimKey(d)));
-  // A group none of whose deliveries could be claimed is given back at once.
-  const held = new Set(winners.map(groupKey));
-  const empty = [...wonGroups].filter((k) => !held.has(k));
-  await releaseOwnKeys(empty, opts.owner);
-  return {
-    winners,
-    groups: [...held],
-    lostPending: [...lost, ...mine.filter((d) => !won.has(claimKey(d)) && d.status === 'pending').map(claimKey)],
-  };
+  const byGroup = new Map<string, Types.ObjectId[]>();
+  for (const d of all) {
+    const key = groupKey(d);
+    if (keys.has(key)) byGroup.set(key, [...(byGroup.get(key) ?? []), d._id]);
+  }
+  const leaseUntil = new Date(opts.now.getTime() + opts.leaseMs);
+  const entries = [...byGroup].map(([key, items]) => ({ key, items }));
+  const won = await insertLeasedClaims(entries, opts.owner, opts.now, leaseUntil);
+  const held: HeldClaim[] = entries.filter((e) => won.has(e.key)).map((e) => ({ ...e, takenOver: false }));
+  const { taken, lost } = await takeOverLapsed(
+    entries.filter((e) => !won.has(e.key)).map((e) => e.key),
+    opts.owner,
+    opts.now,
+    leaseUntil,
+    new Date(opts.now.getTime() - 2 * opts.leaseMs),
+  );
+  held.push(...taken);
+  const leaseEnds = lost.flatMap((l) => (l.leaseUntil ? [l.leaseUntil.getTime()] : []));
+  const lostInfo = { count: lost.length, firstLeaseEnd: leaseEnds.length ? new Date(Math.min(...leaseEnds)) : undefined };
+  const lostKeys = new Set(lost.map((l) => l.key));
+  const lostDeliveries = all.filter((d) => lostKeys.has(groupKey(d))).map((d) => d._id);
+  if (held.length === 0) return { winners: [], groups: [], lost: lostInfo, lostDeliveries };
+
+  // What each claim covers, as it is now: a delivery sent (or put back for later) by another worker
+  // between our read and our claim is left out. A claim taken over is sent whole, whatever this run's
+  // scope: it is the message its first worker was sending.
+  const current = [
+    ...(await readDue(
+      held.filter((h) => !h.takenOver),
+      due,
+    )),
+    ...(await readDue(
+      held.filter((h) => h.takenOver),
+      dueFilter({ dueBy: opts.dueBy, now: opts.now }),
+    )),
+  ];
+  const covered = new Map(held.map((h) => [h.key, new Set(h.items.map(String))]));
+  const winners = current.filter((d) => covered.get(groupKey(d))?.has(String(d._id)));
+  // A claim none of whose deliveries is left is given back at once.
+  const busy = new Set(winners.map(groupKey));
+  await releaseOwnKeys(
+    held.map((h) => h.key).filter((k) => !busy.has(k)),
+    opts.owner,
+  );
+  return { winners, groups: [...busy], lost: lostInfo, lostDeliveries };
+}
+
+async function readDue(claims: HeldClaim[], due: Record<string, unknown>): Promise<LeanDelivery[]> {
+  const ids = claims.flatMap((h) => h.items);
+  return ids.length ? DeliveryModel.find({ ...due, _id: { $in: ids } }).lean<LeanDelivery[]>() : [];
 }
 
 /** Gives back the groups of a batch whose outcomes are written. */

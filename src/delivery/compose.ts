@@ -3,6 +3,7 @@
  * these functions compose, and `/send dry` counts the SMS parts of the very same composition, so the
  * preview and the message agree.
  */
+import { createHash } from 'node:crypto';
 import type { LeanRecipient } from '../db/documents.js';
 import { RECIPIENT_FIELDS } from '../db/documents.js';
 import { ChangeModel, PersonModel, TaskModel } from '../db/models/index.js';
@@ -82,9 +83,17 @@ export function groupByRecipient<D extends DeliveryRef>(deliveries: D[], ctx: Ba
   return { groups: [...groups.values()], orphans };
 }
 
-/** The stable Message-ID of a group's e-mail: its first delivery's id at the sender's domain. */
+/**
+ * The Message-ID of a group's e-mail, made from the deliveries it carries and nothing else: the same
+ * deliveries, sent again after a crash, are the same message to the recipient's mail client; a message that
+ * carries one more change is another. One delivery: its id at the sender's domain; several: the first id
+ * (in id order) and a digest of all of them.
+ */
 export function messageIdOf(group: MessageGroup<DeliveryRef>, mailDomain: string): string {
-  return `${String(group.deliveries[0]!._id)}@${mailDomain}`;
+  const ids = group.deliveries.map((d) => String(d._id)).sort();
+  if (ids.length === 1) return `${ids[0]}@${mailDomain}`;
+  const digest = createHash('sha256').update(ids.join(',')).digest('base64url').slice(0, 16);
+  return `${ids[0]}.${digest}@${mailDomain}`;
 }
 
 /** The message of one group, rendered from the templates; for SMS, cut to the part limit, with its analysis. */

@@ -1,20 +1,21 @@
 /**
- * One dispatch pass: claims due deliveries in batches (src/delivery/claiming.ts) — all that one person has
- * due on one channel in the same batch —, groups what one person gets on one channel into one message and composes it (compose.ts), sends it, and records every outcome
- * (outcomes.ts) through the batch's writer (batch-writer.ts). Ends when nothing due is left in scope.
+ * One dispatch pass: claims due deliveries in batches (src/delivery/claiming.ts) — one leased claim per
+ * person and channel, which fixes the message before it is sent —, composes each message (compose.ts),
+ * sends it, and writes its outcomes (outcomes.ts) before its pool slot takes the next. Ends when nothing
+ * due is left in scope.
  */
-import type { Types } from 'mongoose';
-import { releaseStaleClaims } from '../db/claims.js';
+import type { AnyBulkWriteOperation, Types } from 'mongoose';
+import { bulkWriteChunked } from '../db/bulk.js';
+import { renewLeases } from '../db/leased-claims.js';
 import { runPool } from './pool.js';
 import type { LeanDelivery } from '../db/documents.js';
 import { DeliveryModel, PersonModel } from '../db/models/index.js';
 import { heldUntil } from '../domain/quiet-hours.js';
 import type { Logger } from '../logger.js';
 import type { Alerter } from './alerts.js';
-import { BatchWriter, byId } from './batch-writer.js';
 import type { ChannelSet } from './channels/registry.js';
 import { PermanentDeliveryError, TemporaryDeliveryError } from './channels/types.js';
-import { claimDue, releaseGroups } from './claiming.js';
+import { claimDue, groupKey, releaseGroups } from './claiming.js';
 import {
   composeMessage,
   groupByRecipient,
@@ -26,7 +27,7 @@ import {
 import type { Channel } from '../domain/types.js';
 import type { OutgoingMessage } from './channels/types.js';
 import { addressOf, insertDeliveries, newDelivery, type NewDelivery } from './new-delivery.js';
-import { FailureTally, outcome, raiseAlert, resolveAlerts } from './outcomes.js';
+import { byId, FailureTally, outcome, raiseAlert, resolveAlerts } from './outcomes.js';
 import type { RunResult } from './port.js';
 import { decideRetry, errorText, type RetryPolicy } from './retry.js';
 
@@ -39,7 +40,7 @@ export interface DispatchDeps {
   batchSize: number;
   /** Messages sent at the same time. */
   concurrency: number;
-  /** Lease length in ms; renewed while the batch is being sent. */
+  /** Lease length in ms of the batch's claims; renewed while the batch is being sent. */
   leaseMs: number;
   /** Names the claims and leases of this run. */
   owner: string;
@@ -48,7 +49,16 @@ export interface DispatchDeps {
   signal?: AbortSignal;
 }
 
-export type DispatchOutcome = Omit<RunResult, 'runId' | 'trigger' | 'startedAt' | 'finishedAt'>;
+export type DispatchOutcome = Omit<RunResult, 'runId' | 'trigger' | 'startedAt' | 'finishedAt'> & {
+  /**
+   * Deliveries due in this run were held by another worker's claim: when the first of those leases runs
+   * out (ISO). If that worker is gone, a run after then takes them over (see src/scheduler/dispatch-job.ts).
+   */
+  othersLeaseEnd?: string;
+};
+
+/** Pauses between tries of a message's outcome write when the database does not answer: about 16 s in all. */
+const OUTCOME_WRITE_RETRIES_MS = [250, 500, 1_000, 2_000, 4_000, 8_000];
 
 /** Dispatches everything due (of one task, with `scope.taskNumber`) and reports what went out. */
 export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number } = {}): Promise<DispatchOutcome> {
@@ -67,29 +77,39 @@ export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number 
   // however short the delay, so one run never spends several attempts of the same delivery.
   const runStart = clock();
   let emptyClaims = 0;
+  const othersHold: Types.ObjectId[] = [];
+  let othersLeaseEnd: Date | undefined;
   while (!deps.signal?.aborted) {
     const claimed = await claimDue({
       owner: deps.owner,
       limit: deps.batchSize,
       dueBy: runStart,
       now: clock(),
+      leaseMs: deps.leaseMs,
       taskNumber: scope.taskNumber,
+      exclude: othersHold,
     });
     if (claimed === 'none') break;
+    othersHold.push(...claimed.lostDeliveries);
+    const end = claimed.lost.firstLeaseEnd;
+    if (end && (!othersLeaseEnd || end < othersLeaseEnd)) othersLeaseEnd = end;
     if (claimed.winners.length === 0) {
-      // Every candidate is claimed by someone else. A claim whose worker died before writing its lease
-      // would block its delivery for good: such claims are released once they are two leases old.
-      const stale = await releaseStaleClaims(claimed.lostPending, new Date(clock().getTime() - 2 * deps.leaseMs));
-      if (stale === 0 && ++emptyClaims > 3) break;
-      await new Promise((r) => setTimeout(r, 20));
+      // Every candidate is someone else's: they send it, or their lease runs out (see result.othersLeaseEnd).
+      if (claimed.lostDeliveries.length === 0 && ++emptyClaims > 3) break;
       continue;
     }
     emptyClaims = 0;
+    const batch = new Batch(deps, clock, result, failures);
+    let keep: Set<string> = new Set();
     try {
-      await new Batch(deps, clock, result, failures).run(claimed.winners);
+      keep = await batch.run(claimed.winners);
     } finally {
-      // The outcomes are written: whoever takes these groups next reads them.
-      await releaseGroups(claimed.groups, deps.owner);
+      // The outcomes are written: whoever takes these groups next reads them. A group whose outcome could
+      // not be written stays claimed until its lease runs out (then it is sent again, as the same message).
+      await releaseGroups(
+        claimed.groups.filter((k) => !keep.has(k)),
+        deps.owner,
+      );
     }
   }
 
@@ -100,14 +120,18 @@ export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number 
     .lean();
   result.held = new Set(held.map((d) => `${String(d.person)}:${d.channel}`)).size;
   result.failed = failures.list();
+  if (othersLeaseEnd) result.othersLeaseEnd = othersLeaseEnd.toISOString();
   return result;
 }
 
-/** One claimed batch: its leases, its messages, its outcomes and the fallbacks it plans. */
+/**
+ * One claimed batch: the leases of its claims, its messages, their outcomes and the fallbacks it plans.
+ * Each message's outcome is written as soon as it is sent, before its pool slot sends another: after a
+ * kill, at most `concurrency` messages went out unrecorded (and go again, as the same message).
+ */
 class Batch {
-  readonly #writer: BatchWriter;
-  /** Deliveries whose lease is still renewed: those whose outcome is not queued yet. */
-  readonly #inFlight = new Set<Types.ObjectId>();
+  /** Group keys whose outcome could not be written: they stay claimed until their lease runs out. */
+  readonly #unwritten = new Set<string>();
   readonly #fallbacks: NewDelivery[] = [];
 
   constructor(
@@ -115,32 +139,32 @@ class Batch {
     private readonly clock: () => Date,
     private readonly result: DispatchOutcome,
     private readonly failures: FailureTally,
-  ) {
-    this.#writer = new BatchWriter(deps.logger);
-  }
+  ) {}
 
-  async run(batch: LeanDelivery[]): Promise<void> {
+  /** Sends the batch; returns the group keys to keep claimed (see {@link Batch.#unwritten}). */
+  async run(batch: LeanDelivery[]): Promise<Set<string>> {
     const { deps } = this;
-    const ctx = await loadBatchContext(batch);
-    // The claims are ours: write the leases (so other workers see them, and take over if we die), each
-    // counted from when it is written, and keep them renewed until each delivery's outcome is queued.
-    for (const d of batch) {
-      this.#inFlight.add(d._id);
-      this.#writer.add(() => byId(d._id, outcome.leased(deps.owner, this.#leaseUntil())));
-    }
-    this.#writer.send();
+    const keys = [...new Set(batch.map(groupKey))];
+    // The claims are ours while their leases are renewed: one statement for the whole batch, never two at once.
+    let renewing: Promise<void> = Promise.resolve();
+    let renewalBusy = false;
     const renew = setInterval(
       () => {
-        for (const id of this.#inFlight) this.#writer.add(() => byId(id, outcome.renewed(this.#leaseUntil())));
-        this.#writer.send();
+        if (renewalBusy) return;
+        renewalBusy = true;
+        renewing = renewLeases(keys, deps.owner, this.#leaseUntil())
+          .catch((err: unknown) => deps.logger.warn({ err }, 'could not renew the leases of a batch'))
+          .finally(() => (renewalBusy = false));
       },
       Math.max(1_000, Math.floor(deps.leaseMs / 3)),
     );
     renew.unref();
 
-    const { groups, orphans } = groupByRecipient(batch, ctx);
-    for (const d of orphans) this.#poison(d, d.channel, orphanReason(d, ctx));
     try {
+      const ctx = await loadBatchContext(batch);
+      const { groups, orphans } = groupByRecipient(batch, ctx);
+      const orphanOps = orphans.map((d) => this.#poison(d, d.channel, orphanReason(d, ctx)));
+      await this.#write(orphanOps, orphans.map(groupKey));
       const notStarted = await runPool(
         groups,
         deps.concurrency,
@@ -150,59 +174,97 @@ class Batch {
           } catch (err) {
             // A bug in composing or recording must not stop the batch; the lease hands the group on later.
             deps.logger.error({ err, channel: g.channel }, 'a delivery group failed unexpectedly');
+            this.#unwritten.add(groupKey(g.deliveries[0]!));
           }
         },
         deps.signal,
       );
-      // Stopping: what was not started goes back at once (not when the lease runs out), so another worker
-      // takes it now. The lease write before it bumped claimSeq, so the next claim key is free.
-      const back = notStarted.flatMap((g) => g.deliveries.map((d) => d._id));
-      this.#record(back, outcome.released());
-      if (back.length) deps.logger.info({ deliveries: back.length }, 'stopping: gave back deliveries not yet sent');
+      // Stopping: what was not started is given back with its claim (the deliveries were never written),
+      // so another worker takes it at once, not when the lease runs out.
+      const back = notStarted.reduce((n, g) => n + g.deliveries.length, 0);
+      if (back) deps.logger.info({ deliveries: back }, 'stopping: gave back deliveries not yet sent');
     } finally {
       clearInterval(renew);
-      await this.#writer.flush();
+      await renewing;
     }
     await insertDeliveries(this.#fallbacks);
+    return this.#unwritten;
   }
 
   #leaseUntil(): Date {
     return new Date(this.clock().getTime() + this.deps.leaseMs);
   }
 
-  /** Queues an outcome. Writes run in the order queued, so a renewal queued after it would only land after it: an id stops being renewed here. */
-  #record(ids: Types.ObjectId[], update: Record<string, unknown>): void {
-    for (const id of ids) {
-      this.#inFlight.delete(id);
-      this.#writer.add(() => byId(id, update));
+  /**
+   * Writes one message's outcomes: one update per delivery, by `_id` alone (see {@link byId}). A database
+   * that does not answer is tried again for a while (a short outage must not turn a letter that went out
+   * into a second one); after that the message's claim is kept until its lease runs out.
+   */
+  async #write(ops: AnyBulkWriteOperation[], keys: string[]): Promise<void> {
+    if (ops.length === 0) return;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await bulkWriteChunked(DeliveryModel, ops);
+        return;
+      } catch (err) {
+        if (attempt >= OUTCOME_WRITE_RETRIES_MS.length) {
+          for (const k of keys) this.#unwritten.add(k);
+          this.deps.logger.error(
+            { err, writes: ops.length },
+            'could not record the outcome of a message; it will be sent again, as the same message, once its lease runs out',
+          );
+          return;
+        }
+        this.deps.logger.debug({ err, attempt }, 'an outcome write failed; trying again');
+        await new Promise((r) => setTimeout(r, OUTCOME_WRITE_RETRIES_MS[attempt]));
+      }
     }
   }
 
   async #send(g: MessageGroup<LeanDelivery>, ctx: BatchContext): Promise<void> {
-    const { channels, alerter } = this.deps;
+    const ops: AnyBulkWriteOperation[] = [];
+    const record = (ids: Types.ObjectId[], update: Record<string, unknown>) => ops.push(...ids.map((id) => byId(id, update)));
+    const sentOk = await this.#attempt(g, ctx, ops, record);
+    await this.#write(ops, [groupKey(g.deliveries[0]!)]);
+    // After the outcome: a database error here must not turn a letter that went out into a retry.
+    if (sentOk) {
+      await resolveAlerts(this.deps.alerter, g.channel, String(g.person._id)).catch((err: unknown) =>
+        this.deps.logger.warn({ err, channel: g.channel }, 'could not clear the alerts a delivery proved wrong'),
+      );
+    }
+  }
+
+  /** Sends one group's message (or holds or fails it), recording its outcomes in `ops`. True when it went out. */
+  async #attempt(
+    g: MessageGroup<LeanDelivery>,
+    ctx: BatchContext,
+    ops: AnyBulkWriteOperation[],
+    record: (ids: Types.ObjectId[], update: Record<string, unknown>) => void,
+  ): Promise<boolean> {
+    const { channels } = this.deps;
     const quietEnd = heldUntil(g.channel, g.person, this.clock());
     if (quietEnd) {
-      this.#record(
+      record(
         g.deliveries.map((d) => d._id),
         outcome.held(quietEnd),
       );
-      return;
+      return false;
     }
     if (!addressOf(g.person, g.channel)) {
-      for (const d of g.deliveries) this.#poison(d, g.channel, `${g.person.name} has no ${g.channel} address any more`);
-      return;
+      for (const d of g.deliveries) ops.push(this.#poison(d, g.channel, `${g.person.name} has no ${g.channel} address any more`));
+      return false;
     }
     const sender = channels.senders[g.channel];
     const attempts = Math.max(...g.deliveries.map((d) => d.attempts)) + 1;
     let sending = g;
     try {
       if (!sender) throw new TemporaryDeliveryError(channels.missing[g.channel] ?? `${g.channel} is not available`, undefined, 'config');
-      const composed = this.#compose(g, ctx);
-      if (!composed) return;
+      const composed = this.#compose(g, ctx, ops);
+      if (!composed) return false;
       sending = composed.group;
       const { message } = composed;
       const receipt = await sender.send(message);
-      this.#record(
+      record(
         sending.deliveries.map((d) => d._id),
         outcome.sent({
           at: this.clock(),
@@ -213,21 +275,22 @@ class Batch {
         }),
       );
       this.result.sent[g.channel] += 1;
+      return true;
     } catch (err) {
-      await this.#failed(sending, err, attempts);
-      return;
+      await this.#failed(sending, err, attempts, record);
+      return false;
     }
-    // Outside the send's try: a database error here must not turn a letter that went out into a retry.
-    await resolveAlerts(alerter, g.channel, String(g.person._id)).catch((err: unknown) =>
-      this.deps.logger.warn({ err, channel: g.channel }, 'could not clear the alerts a delivery proved wrong'),
-    );
   }
 
   /**
    * The group's message. A delivery that cannot be rendered (its data breaks the template) fails alone:
    * the group is composed again without it. Undefined when nothing of the group is left to send.
    */
-  #compose(g: MessageGroup<LeanDelivery>, ctx: BatchContext): { group: MessageGroup<LeanDelivery>; message: OutgoingMessage } | undefined {
+  #compose(
+    g: MessageGroup<LeanDelivery>,
+    ctx: BatchContext,
+    ops: AnyBulkWriteOperation[],
+  ): { group: MessageGroup<LeanDelivery>; message: OutgoingMessage } | undefined {
     const settings = this.deps.channels;
     let failure: unknown;
     try {
@@ -237,7 +300,7 @@ class Batch {
     }
     const good = g.deliveries.length > 1 ? g.deliveries.filter((d) => renders({ ...g, deliveries: [d] }, ctx, settings)) : [];
     for (const d of g.deliveries) {
-      if (!good.includes(d)) this.#poison(d, g.channel, `the message could not be rendered: ${errorText(failure)}`);
+      if (!good.includes(d)) ops.push(this.#poison(d, g.channel, `the message could not be rendered: ${errorText(failure)}`));
     }
     if (good.length === 0) return undefined;
     const group = { ...g, deliveries: good };
@@ -245,29 +308,34 @@ class Batch {
       return { group, message: composeMessage(group, ctx, settings).message };
     } catch (err) {
       // Each renders alone but not together: none can be told apart from the others.
-      for (const d of good) this.#poison(d, g.channel, `the message could not be rendered: ${errorText(err)}`);
+      for (const d of good) ops.push(this.#poison(d, g.channel, `the message could not be rendered: ${errorText(err)}`));
       return undefined;
     }
   }
 
-  /** A delivery that can never go out as it is: it fails at once, alone, with `reason`. */
-  #poison(d: LeanDelivery, channel: Channel, reason: string): void {
-    this.#record([d._id], outcome.failed({ attempts: d.attempts, reason }));
+  /** A delivery that can never go out as it is: it fails at once, alone, with `reason`. Returns its update. */
+  #poison(d: LeanDelivery, channel: Channel, reason: string): AnyBulkWriteOperation {
     this.failures.add(channel, reason.replace(/:.*$/s, ''), 1);
     this.deps.logger.warn({ delivery: String(d._id), channel, reason }, 'delivery cannot be sent');
+    return byId(d._id, outcome.failed({ attempts: d.attempts, reason }));
   }
 
-  async #failed(g: MessageGroup<LeanDelivery>, err: unknown, attempts: number): Promise<void> {
+  async #failed(
+    g: MessageGroup<LeanDelivery>,
+    err: unknown,
+    attempts: number,
+    record: (ids: Types.ObjectId[], update: Record<string, unknown>) => void,
+  ): Promise<void> {
     const { alerter, logger, policy } = this.deps;
     const ids = g.deliveries.map((d) => d._id);
     const decision = decideRetry(err, attempts, policy);
     if (decision.retry) {
-      this.#record(ids, outcome.retrying({ attempts, at: new Date(this.clock().getTime() + decision.delayMs), reason: decision.reason }));
+      record(ids, outcome.retrying({ attempts, at: new Date(this.clock().getTime() + decision.delayMs), reason: decision.reason }));
       this.result.retrying += 1;
     } else {
       const fallback = g.channel === 'sms' && decision.cause !== 'config' ? this.#planFallback(g) : undefined;
       const reason = fallback ? `${decision.reason} (sent by ${fallback} instead)` : decision.reason;
-      this.#record(ids, outcome.failed({ attempts, reason }));
+      record(ids, outcome.failed({ attempts, reason }));
       this.failures.add(g.channel, decision.reason, 1);
     }
     if (g.channel === 'telegram' && err instanceof PermanentDeliveryError && err.code === '403') {
@@ -279,7 +347,9 @@ class Batch {
     }
     const person = { id: String(g.person._id), name: g.person.name, address: addressOf(g.person, g.channel) ?? '' };
     // The alert quotes the provider's own words, without our "gave up after n attempts" around them.
-    await raiseAlert(alerter, { cause: decision.cause, detail: errorText(err), retrying: decision.retry }, g.channel, person);
+    await raiseAlert(alerter, { cause: decision.cause, detail: errorText(err), retrying: decision.retry }, g.channel, person).catch(
+      (e: unknown) => logger.warn({ err: e, channel: g.channel }, 'could not raise an admin alert'),
+    );
     logger.debug({ channel: g.channel, person: person.id, retry: decision.retry, reason: decision.reason }, 'delivery failed');
   }
 

@@ -3,22 +3,29 @@
  * pending → sending → sent | pending (retry, quiet hours) | failed | skipped), the tally of failures a run
  * reports, and the admin alert a failure raises.
  */
+import type { AnyBulkWriteOperation, Types } from 'mongoose';
 import type { Channel } from '../domain/types.js';
 import type { Alerter } from './alerts.js';
 import { alertFor } from '../i18n/alerts.js';
 import type { FailureCause } from '../domain/types.js';
 
-/** Clears the lease: the delivery is no longer this worker's. */
+/** Clears the lease fields an older version wrote on deliveries. */
 const RELEASE = { leaseOwner: '', leaseUntil: '' };
 
-/** The update of each outcome, for {@link BatchWriter} (src/delivery/batch-writer.ts). */
+/**
+ * One update of one delivery, by `_id` alone. Exclusivity comes from the claim, not from the filter; and
+ * an `_id`-only filter is the one FerretDB 1.x looks up through its index (any other filter scans the
+ * whole collection), while on MongoDB it is as cheap as it gets.
+ */
+export function byId(id: Types.ObjectId, update: Record<string, unknown>): AnyBulkWriteOperation {
+  return { updateOne: { filter: { _id: id }, update } };
+}
+
+/**
+ * The update of each outcome: the one write a delivery gets in a run (its claim is a separate document,
+ * src/db/leased-claims.ts). The lease fields are cleared for deliveries an older version left `sending`.
+ */
 export const outcome = {
-  /** Claimed: the lease is written (and counted from when it is written). */
-  leased: (owner: string, leaseUntil: Date) => ({ $set: { status: 'sending', leaseOwner: owner, leaseUntil }, $inc: { claimSeq: 1 } }),
-  /** Still ours: the lease is pushed on. */
-  renewed: (leaseUntil: Date) => ({ $set: { leaseUntil } }),
-  /** Given back unsent (the worker is stopping): due as before, claimable by anyone at once. */
-  released: () => ({ $set: { status: 'pending' }, $unset: RELEASE }),
   skipped: (reason: string) => ({ $set: { status: 'skipped', lastError: reason }, $unset: RELEASE }),
   /** Held until the person's quiet hours end. */
   held: (until: Date) => ({ $set: { status: 'pending', nextAttemptAt: until, heldFor: 'quiet' }, $unset: RELEASE }),

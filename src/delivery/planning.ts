@@ -89,7 +89,7 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
       }
     }
     written += await insertDeliveries(docs);
-    // One update per change, by _id alone (see byId in batch-writer.ts for why).
+    // One update per change, by _id alone (see byId in outcomes.ts for why).
     await bulkWriteChunked(
       ChangeModel,
       changes.map((c) => ({ updateOne: { filter: { _id: c._id }, update: { $set: { plannedAt: now } } } })),

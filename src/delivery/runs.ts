@@ -8,9 +8,30 @@ import type { DispatchOutcome } from './dispatch.js';
  * it out and writes the result into it, and /send reads the result back. So bot and worker may be one
  * process or several.
  */
-export async function requestRun(opts: { trigger: 'send' | 'schedule'; taskNumber?: number; requestedBy?: number }): Promise<string> {
+export async function requestRun(opts: {
+  trigger: 'send' | 'schedule';
+  taskNumber?: number;
+  requestedBy?: number;
+  /** Not before this time; see {@link dueRequests}. */
+  notBefore?: Date;
+}): Promise<string> {
   const run = await RunModel.create({ ...opts, status: 'requested', requestedAt: new Date() });
   return String(run._id);
+}
+
+/** The filter of run requests to carry out at `now`: requested, and not waiting for a later time. */
+export function dueRequests(now = new Date()): Record<string, unknown> {
+  return { status: 'requested', $or: [{ notBefore: { $exists: false } }, { notBefore: { $lte: now } }] };
+}
+
+/**
+ * After a run that found deliveries under another worker's claim: one run after that claim's lease runs
+ * out, so that if its worker died the deliveries are taken over then (within a lease of the kill), not at
+ * the next scheduled run. A live worker will have sent them by then, and the follow-up finds nothing.
+ */
+export async function requestFollowUp(leaseEnd: Date): Promise<void> {
+  if (await RunModel.exists({ status: 'requested', notBefore: { $exists: true } })) return;
+  await requestRun({ trigger: 'schedule', notBefore: new Date(leaseEnd.getTime() + 1_000) });
 }
 
 export interface ClaimedRun {
@@ -21,7 +42,7 @@ export interface ClaimedRun {
 
 /** Claims requested runs for this worker, oldest first; each run goes to exactly one worker. */
 export async function claimRequestedRuns(owner: string, limit = 20): Promise<ClaimedRun[]> {
-  const requested = await RunModel.find({ status: 'requested' }).sort({ requestedAt: 1 }).limit(limit).lean();
+  const requested = await RunModel.find(dueRequests()).sort({ requestedAt: 1 }).limit(limit).lean();
   const won: ClaimedRun[] = [];
   for (const r of requested) {
     if (!(await claimKey(`run:${String(r._id)}`, owner))) continue;

@@ -11,7 +11,7 @@ import { buildChannels, type ChannelSet } from '../delivery/channels/registry.js
 import { Alerter } from '../delivery/alerts.js';
 import { dispatch } from '../delivery/dispatch.js';
 import { planPendingChanges } from '../delivery/planning.js';
-import { claimRequestedRuns, finishRun } from '../delivery/runs.js';
+import { claimRequestedRuns, finishRun, requestFollowUp } from '../delivery/runs.js';
 import { pollSmsReports } from '../delivery/reports.js';
 import { errorText } from '../delivery/retry.js';
 
@@ -99,6 +99,7 @@ export async function executeRequestedRuns(ctx: JobContext, cache?: ChannelCache
             run.taskNumber !== undefined ? { taskNumber: run.taskNumber } : {},
           );
           await finishRun(run.id, startedAt, outcome);
+          if (outcome.othersLeaseEnd) await requestFollowUp(new Date(outcome.othersLeaseEnd));
           ctx.logger.info(
             { run: run.id, trigger: run.trigger, sent: outcome.sent, retrying: outcome.retrying, failed: outcome.failed.length },
             'dispatch run finished',

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Config } from '../config.js';
 import { RunModel, SettingsModel, SETTINGS_ID } from '../db/models/index.js';
 import type { JobData } from './dispatch-job.js';
-import { requestRun } from '../delivery/runs.js';
+import { dueRequests, requestRun } from '../delivery/runs.js';
 import { runMaintenance } from './maintenance.js';
 import { setAlarm, type Alarm } from './alarm.js';
 import { nextRunOf, scheduleOf, type Schedule } from '../domain/schedule.js';
@@ -147,13 +147,13 @@ export class Scheduler {
 
   /** A scheduled run is a Run request like /send's, so its result is recorded too; one waiting is enough. */
   async #scheduledRun(): Promise<void> {
-    if (!(await RunModel.exists({ status: 'requested', trigger: 'schedule' }))) await requestRun({ trigger: 'schedule' });
+    if (!(await RunModel.exists({ ...dueRequests(), trigger: 'schedule' }))) await requestRun({ trigger: 'schedule' });
     this.kick();
   }
 
   async #tick(): Promise<void> {
     const [requested, settings] = await Promise.all([
-      RunModel.exists({ status: 'requested' }),
+      RunModel.exists(dueRequests()),
       SettingsModel.findById(SETTINGS_ID).select({ version: 1 }).lean(),
     ]);
     if (requested) this.kick();

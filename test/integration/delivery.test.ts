@@ -419,36 +419,52 @@ describe('/send dry', () => {
 });
 
 describe('recovery', () => {
-  it('takes over a delivery whose worker died between claiming it and writing its lease', async () => {
+  /** Boris, watching a new task by e-mail, with one change planned; and the claim key of his e-mail. */
+  async function oneDelivery(title: string) {
     const author = await makePerson({ name: 'Anna' });
     const boris = await makePerson({ name: 'Boris', email: 'boris@example.org' });
-    const n = await makeTask(author, 'Orphan', [[boris, ['email']]]);
+    const n = await makeTask(author, title, [[boris, ['email']]]);
     await edit(n, author, 'status', 'done');
     await planPendingChanges();
     const d = (await DeliveryModel.findOne().lean())!;
-    // The dead worker's claim: inserted long ago, the delivery still pending.
-    await ClaimModel.create({ _id: `${String(d._id)}:${d.claimSeq}`, owner: 'dead-worker', at: new Date(Date.now() - 3_600_000) });
+    return { d, key: `group:${String(d.person)}:email` };
+  }
+
+  it("takes over a dead worker's claim once its lease ran out, and sends what it covered as the same message", async () => {
+    const { d, key } = await oneDelivery('Orphan');
+    // The dead worker's claim: its lease ran out a second ago, the delivery still pending.
+    const past = new Date(Date.now() - 1_000);
+    await ClaimModel.create({ _id: key, owner: 'dead-worker', at: new Date(Date.now() - 60_000), leaseUntil: past, items: [d._id] });
 
     const result = await sendNow(world);
 
     expect(result.sent.email).toBe(1);
     expect(world.sink.messages.map((m) => m.to[0])).toEqual(['boris@example.org']);
+    expect(world.sink.messages[0]!.messageId).toMatch(new RegExp(`^<${String(d._id)}@`));
+    expect(await ClaimModel.countDocuments({ _id: key })).toBe(0);
   });
 
-  it('leaves a fresh claim of another worker alone', async () => {
-    const author = await makePerson({ name: 'Anna' });
-    const boris = await makePerson({ name: 'Boris', email: 'boris@example.org' });
-    const n = await makeTask(author, 'Busy', [[boris, ['email']]]);
-    await edit(n, author, 'status', 'done');
-    await planPendingChanges();
-    const d = (await DeliveryModel.findOne().lean())!;
-    await ClaimModel.create({ _id: `${String(d._id)}:${d.claimSeq}`, owner: 'live-worker', at: new Date() });
+  it('takes over a claim an older version left without a lease once it is two leases old', async () => {
+    const { d, key } = await oneDelivery('Legacy');
+    await ClaimModel.create({ _id: key, owner: 'old-worker', at: new Date(Date.now() - 3_600_000) });
+
+    const result = await sendNow(world);
+
+    expect(result.sent.email).toBe(1);
+    expect((await DeliveryModel.findById(d._id).lean())?.status).toBe('sent');
+  });
+
+  it('leaves a claim of another worker alone while its lease is alive, and says when it runs out', async () => {
+    const { d, key } = await oneDelivery('Busy');
+    const leaseUntil = new Date(Date.now() + 60_000);
+    await ClaimModel.create({ _id: key, owner: 'live-worker', at: new Date(), leaseUntil, items: [d._id] });
 
     const result = await sendNow(world);
 
     expect(result.sent.email).toBe(0);
     expect(world.sink.messages).toHaveLength(0);
     expect((await DeliveryModel.findById(d._id).lean())?.status).toBe('pending');
+    expect(result).toMatchObject({ othersLeaseEnd: leaseUntil.toISOString() });
   });
 });
 

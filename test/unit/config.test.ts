@@ -30,7 +30,7 @@ describe('loadConfig', () => {
       TWILIO_BASE_URL: 'https://api.twilio.com',
       DISPATCH_BATCH: 500,
       DISPATCH_CONCURRENCY: 16,
-      LEASE_MS: 60_000,
+      LEASE_MS: 30_000,
       MAX_ATTEMPTS: 8,
       RETRY_BASE_MS: 30_000,
       RETRY_MAX_MS: 3_600_000,

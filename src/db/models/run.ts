@@ -9,6 +9,8 @@ const runSchema = new Schema(
     status: { type: String, enum: ['requested', 'running', 'done', 'failed'], default: 'requested', required: true },
     requestedBy: { type: Number },
     requestedAt: { type: Date, required: true },
+    /** Not to be carried out before this time (a follow-up run waiting for another worker's lease to run out). */
+    notBefore: { type: Date },
     startedAt: Date,
     finishedAt: Date,
     worker: String,
