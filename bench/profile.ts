@@ -19,8 +19,11 @@ export interface Profile {
   totalMs: number;
   /** Wall time with at least one database command in flight. */
   dbBusyMs: number;
-  /** Per command name (`update deliveries`, …): how many, and their summed durations. */
-  byCommand: Record<string, { count: number; ms: number }>;
+  /**
+   * Per command name (`update deliveries`, …): how many, their summed durations, and their statements (the
+   * updates, inserted documents or deletes they carry: a bulk write of 50 updates is one command, 50 statements).
+   */
+  byCommand: Record<string, { count: number; ms: number; statements: number }>;
 }
 
 interface Started {
@@ -33,19 +36,39 @@ interface Ended {
   duration: number;
 }
 
+/** The statements a write command carries (1 for anything else). */
+function statementsOf(command: Record<string, unknown>): number {
+  for (const field of ['updates', 'documents', 'deletes']) {
+    const list = command[field];
+    if (Array.isArray(list)) return list.length;
+  }
+  return 1;
+}
+
+/** Write statements of the run per delivery, by collection: what the engine writes on its hot path. */
+export function writesPerDelivery(p: Profile): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, c] of Object.entries(p.byCommand)) {
+    const [cmd, coll] = name.split(' ');
+    if (!coll || !['update', 'insert', 'delete'].includes(cmd!)) continue;
+    out[`${cmd} ${coll}`] = c.statements / p.deliveries;
+  }
+  return out;
+}
+
 export async function profileRun(env: BenchEnv, phase: string, spec: { tasks: number; observers: number }): Promise<Profile> {
   const db = await openPhase(env, phase, { monitorCommands: true });
   try {
     const seeded = await seedWorkload({ tasks: spec.tasks, observers: spec.observers, channels: ['email', 'sms'] });
     await planPendingChanges();
     const client = mongoose.connection.getClient();
-    const open = new Map<number, { name: string; at: number }>();
+    const open = new Map<number, { name: string; at: number; statements: number }>();
     const intervals: Array<[number, number]> = [];
     const byCommand: Profile['byCommand'] = {};
     const onStart = (e: Started) => {
       const coll = e.command[e.commandName];
       const name = `${e.commandName}${typeof coll === 'string' ? ` ${coll}` : ''}`;
-      open.set(e.requestId, { name, at: performance.now() });
+      open.set(e.requestId, { name, at: performance.now(), statements: statementsOf(e.command) });
     };
     const onEnd = (e: Ended) => {
       const s = open.get(e.requestId);
@@ -53,8 +76,9 @@ export async function profileRun(env: BenchEnv, phase: string, spec: { tasks: nu
       open.delete(e.requestId);
       const end = performance.now();
       intervals.push([s.at, end]);
-      const c = (byCommand[s.name] ??= { count: 0, ms: 0 });
+      const c = (byCommand[s.name] ??= { count: 0, ms: 0, statements: 0 });
       c.count += 1;
+      c.statements += s.statements;
       c.ms += end - s.at;
     };
     client.on('commandStarted', onStart as never);

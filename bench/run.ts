@@ -14,7 +14,7 @@ import { measureNaive } from './naive.js';
 import { measureLatency, measureRun, type RunTiming } from './engine.js';
 import { measureMemory, type MemoryResult } from './memory.js';
 import { measureDbOps, type DbOpsResult } from './dbops.js';
-import { profileRun } from './profile.js';
+import { profileRun, writesPerDelivery, type Profile } from './profile.js';
 import { fmt, log, machine, median, percentile, table, type Row } from './util.js';
 
 const SECTIONS = ['ceiling', 'naive', 'taskwatch', 'latency', 'profile', 'dbops', 'memory'] as const;
@@ -32,6 +32,8 @@ const HELP = `Usage: npm run bench -- [options]
   --memory N[,N…]    worker process peak RSS with N pending deliveries each; 0 skips           [10000]
   --memory-window S  stop watching a memory run after S seconds (reported as partial)          [45]
   --dbops N[,N…]     backlogs for the per-batch database-operation timing                      [= --deliveries]
+  --profile N[,N…]   pending deliveries of each profiled run (write statements per delivery;
+                     two or more sizes: the cost growth from the smallest to the largest)       [= --deliveries]
   --dispatch-batch N DISPATCH_BATCH of the runs and of the database-operation timing             [${defaults.DISPATCH_BATCH}]
   --only A,B         run only these sections: ${SECTIONS.join(', ')}
   --json FILE        also write every figure as JSON
@@ -54,6 +56,7 @@ function parse() {
       memory: { type: 'string', default: '10000' },
       'memory-window': { type: 'string', default: '45' },
       dbops: { type: 'string' },
+      profile: { type: 'string' },
       'dispatch-batch': { type: 'string' },
       only: { type: 'string' },
       json: { type: 'string' },
@@ -90,6 +93,7 @@ function parse() {
     memory: list('memory', values.memory),
     memoryWindowS: int('memory-window', values['memory-window']),
     dbops: values.dbops !== undefined ? list('dbops', values.dbops) : undefined,
+    profile: values.profile !== undefined ? list('profile', values.profile) : undefined,
     dispatchBatch: values['dispatch-batch'] !== undefined ? int('dispatch-batch', values['dispatch-batch']) : undefined,
     only: new Set(only as Section[]),
     json: values.json,
@@ -264,8 +268,45 @@ async function main() {
     }
 
     if (opts.only.has('profile')) {
-      log(`profile: one run of ${n} planned deliveries in this process, with command monitoring`);
-      const p = await profileRun(env, 'profile', { tasks, observers: opts.observers });
+      const profiles: Record<string, Profile> = {};
+      for (const size of opts.profile ?? [n]) {
+        const t = Math.max(1, Math.round(size / (2 * opts.observers)));
+        log(`profile: one run of ${t * opts.observers * 2} planned deliveries in this process, with command monitoring`);
+        const p = (profiles[size] = await profileRun(env, `profile${size}`, { tasks: t, observers: opts.observers }));
+        rows.push(
+          {
+            section: 'P',
+            what: 'profile: the run (planned beforehand, in this process), deliveries per second',
+            n: p.deliveries,
+            value: p.deliveries / (p.totalMs / 1000),
+            unit: 'deliv/s',
+          },
+          ...Object.entries(writesPerDelivery(p)).map(([what, perDelivery]) => ({
+            section: 'P',
+            what: `profile: write statements per delivery, ${what}`,
+            n: p.deliveries,
+            value: perDelivery,
+            unit: '/deliv',
+          })),
+        );
+      }
+      const sizes = Object.keys(profiles).map(Number);
+      if (sizes.length > 1) {
+        const [small, big] = [profiles[Math.min(...sizes)]!, profiles[Math.max(...sizes)]!];
+        const perDelivery = (x: Profile) => x.totalMs / x.deliveries;
+        rows.push({
+          section: 'P',
+          what: `profile: cost per delivery, ${big.deliveries} pending / ${small.deliveries} pending`,
+          n: '',
+          value: perDelivery(big) / perDelivery(small),
+          unit: '×',
+          note:
+            '1 = linear growth of the run; db time per delivery: ' +
+            `${fmt(small.dbBusyMs / small.deliveries)} → ${fmt(big.dbBusyMs / big.deliveries)} ms`,
+        });
+      }
+      raw.profiles = profiles;
+      const p = profiles[Math.min(...sizes)]!;
       raw.profile = p;
       const other = p.totalMs - p.dbBusyMs;
       rows.push(
@@ -310,11 +351,10 @@ async function main() {
         const perBatch =
           Object.entries(r.ops)
             .filter(([k]) => k.startsWith('find due') || k.startsWith('claims') || k.startsWith('context'))
-            .reduce((a, [, v]) => a + v, 0) +
-          2 * (r.ops[`${r.batch} × updateOne {_id}`] ?? NaN);
+            .reduce((a, [, v]) => a + v, 0) + (r.ops[`${r.batch} × updateOne {_id}`] ?? NaN);
         rows.push({
           section: 'D',
-          what: `db: a batch of ${r.batch} = find + claims + context + 2 × (${r.batch} × updateOne {_id})`,
+          what: `db: a batch of ${r.batch} = find + claims + context + ${r.batch} × updateOne {_id} (the outcomes)`,
           n: backlog,
           value: perBatch,
           unit: 'ms',
