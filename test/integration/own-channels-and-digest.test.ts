@@ -1,13 +1,13 @@
 /**
- * Digest modes with a controllable clock: a person in Vladivostok with `/digest daily 18:00` hears nothing
+ * The channels for one's own tasks (`/channels`) as planning uses them, and digest modes with a controllable clock: a person in Vladivostok with `/digest daily 18:00` hears nothing
  * from the runs before 18:00 their time and gets one message per channel after it, with every change of
  * the day grouped by task; a person in `now` mode gets theirs with each run; SMS go in the digest only
  * when the person chose so; changing the mode re-plans what waits; `/send dry` agrees with the run.
  */
 import { DateTime } from 'luxon';
-import { ChangeModel, DeliveryModel } from '../../src/db/models/index.js';
+import { ChangeModel, DeliveryModel, PersonModel } from '../../src/db/models/index.js';
 import { dryRun } from '../../src/delivery/service.js';
-import { setDigest } from '../../src/services/notify-prefs.js';
+import { parseOwnChannels, setDigest, setOwnChannels } from '../../src/services/notify-prefs.js';
 import { clearDatabase, useTestDatabase } from '../support/db.js';
 import { edit, makePerson, makeTask, saveWorldSettings, sendNow, startWorld, type World } from '../support/world.js';
 
@@ -153,5 +153,48 @@ describe('a daily digest at 18:00 in Vladivostok', () => {
     expect(now.sent).toEqual({ email: 1, sms: 0, telegram: 0 });
     expect(lettersTo('vera@example.org')).toHaveLength(1);
     expect(world.sms.accepted).toHaveLength(0);
+  });
+});
+
+describe('the channels for one’s own tasks (author, assignee)', () => {
+  /** Anna authors a task assigned to Boris (who has no address but Telegram, on e-mail by default: nothing); Boris changes it: what reaches Anna? */
+  async function authorHears(channels: string[] | 'untouched' | 'field absent') {
+    const anna = await makePerson({ name: 'Anna', email: 'anna@example.org', phone: '+79120000031' });
+    const boris = await makePerson({ name: 'Boris' });
+    if (channels === 'field absent') {
+      // Saved before the field existed: planning must keep today's rule (e-mail).
+      await PersonModel.collection.updateOne({ _id: anna._id }, { $unset: { participantChannels: '' } });
+    } else if (channels !== 'untouched') {
+      await setOwnChannels(anna._id, parseOwnChannels(channels));
+    }
+    const n = await makeTask(anna, 'Budget');
+    await edit(n, anna, 'assignee', '@boris');
+    await edit(n, boris, 'status', 'in_progress');
+    const result = await sendNow(world);
+    return { result, anna };
+  }
+
+  it('keeps e-mail for people who never chose, and for people saved before the field existed', async () => {
+    expect((await authorHears('untouched')).result.sent).toEqual({ email: 1, sms: 0, telegram: 0 });
+    expect(lettersTo('anna@example.org')).toHaveLength(1);
+    await clearDatabase();
+    await saveWorldSettings(world);
+    world.sink.reset();
+    expect((await authorHears('field absent')).result.sent).toEqual({ email: 1, sms: 0, telegram: 0 });
+    expect(lettersTo('anna@example.org')).toHaveLength(1);
+  });
+
+  it('uses the channels chosen with /channels', async () => {
+    const { result, anna } = await authorHears(['sms', 'telegram']);
+    expect(result.sent).toEqual({ email: 0, sms: 1, telegram: 1 });
+    expect(lettersTo('anna@example.org')).toHaveLength(0);
+    expect(smsTo('79120000031')).toHaveLength(1);
+    expect(world.telegramTo(anna.telegramId)).toHaveLength(1);
+  });
+
+  it('sends nothing for one’s own tasks after /channels off', async () => {
+    const { result } = await authorHears(['off']);
+    expect(result.sent).toEqual({ email: 0, sms: 0, telegram: 0 });
+    expect(await DeliveryModel.countDocuments()).toBe(0);
   });
 });
