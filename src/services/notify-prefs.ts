@@ -30,9 +30,14 @@ export function parseOwnChannels(words: readonly string[]): Channel[] {
  * (empty: none). Refuses a channel they have no address for (`channel_no_address`, with the command that
  * adds it) and changes nothing then.
  */
-export async function setOwnChannels(personId: PersonId, channels: readonly Channel[]): Promise<PersonDoc> {
+export async function setOwnChannels(
+  personId: PersonId,
+  channels: readonly Channel[],
+  /** The channels whose address is checked. @defaultValue all of `channels` */
+  checked: readonly Channel[] = channels,
+): Promise<PersonDoc> {
   const p = await load(personId);
-  const missing = missingAddress(p, channels);
+  const missing = missingAddress(p, checked);
   if (missing) {
     throw new UserError('channel_no_address', {
       channel: missing,
@@ -45,12 +50,26 @@ export async function setOwnChannels(personId: PersonId, channels: readonly Chan
   return p;
 }
 
-/** Toggles one channel of the person's own-task channels (the `/channels` buttons); same checks as {@link setOwnChannels}. */
+/**
+ * Toggles one channel of the person's own-task channels (the `/channels` buttons). Turning one on needs an
+ * address on it (`channel_no_address`, changing nothing); turning one off never does.
+ */
 export async function toggleOwnChannel(personId: PersonId, channel: Channel): Promise<PersonDoc> {
   const p = await load(personId);
   const current = ownChannels(p);
-  const next = CHANNELS.filter((c) => (c === channel ? !current.includes(c) : current.includes(c)));
-  return setOwnChannels(personId, next);
+  if (current.includes(channel)) {
+    p.set(
+      'participantChannels',
+      current.filter((c) => c !== channel),
+    );
+    await p.save();
+    return p;
+  }
+  return setOwnChannels(
+    personId,
+    CHANNELS.filter((c) => c === channel || current.includes(c)),
+    [channel],
+  );
 }
 
 /** The channels for one's own tasks as they are in force (stored, or the default of people who never chose). */

@@ -63,7 +63,8 @@ export function notifyPrefsFeature(): Feature {
     const what = ctx.match[2]!;
     if (what === 'done') {
       await ctx.answerCbQuery().catch(() => undefined);
-      await ctx.editMessageText(savedText(ctx.t, ctx.person));
+      // The buttons go with the question: an empty keyboard removes them.
+      await ctx.editMessageText(savedText(ctx.t, ctx.person), Markup.inlineKeyboard([]));
       return;
     }
     const channel: Channel | undefined = CHANNELS[Number(what)];
