@@ -6,7 +6,7 @@
  */
 import { DateTime } from 'luxon';
 import { ChangeModel, DeliveryModel, PersonModel } from '../../src/db/models/index.js';
-import { dryRun } from '../../src/delivery/service.js';
+import { dryRun, queue } from '../../src/delivery/service.js';
 import { parseOwnChannels, setDigest, setOwnChannels } from '../../src/services/notify-prefs.js';
 import { clearDatabase, useTestDatabase } from '../support/db.js';
 import { edit, makePerson, makeTask, saveWorldSettings, sendNow, startWorld, type World } from '../support/world.js';
@@ -71,6 +71,8 @@ describe('a daily digest at 18:00 in Vladivostok', () => {
     await editAt(vlad('12:00'), b, anna, 'priority', 'high');
     const noon = await sendNow(world, { clock: at(vlad('13:00')) });
     expect(noon.digest).toBe(1);
+    // Two changes wait for her one letter.
+    expect((await queue()).digest).toBe(2);
     expect(lettersTo('vera@example.org')).toHaveLength(0);
     expect(lettersTo('boris@example.org')).toHaveLength(1);
 
