@@ -25,6 +25,7 @@ import { RateLimiter } from './rate-limit.js';
 import { deliveryFeature } from './features/delivery.js';
 import { apiFeature } from './features/api.js';
 import { observersFeature } from './features/observers.js';
+import { notifyPrefsFeature } from './features/notify-prefs.js';
 import { profileFeature } from './features/profile.js';
 import { scheduleFeature } from './features/schedule.js';
 import { smsFeature } from './features/sms.js';
@@ -111,6 +112,7 @@ export function createBot(deps: BotDeps): CreatedBot {
   const features: Feature[] = [
     startFeature(),
     profileFeature(deps),
+    notifyPrefsFeature(),
     tasksFeature(deps),
     observersFeature(deps),
     adminFeature(deps, { onRoleChanged: adminMenu }),

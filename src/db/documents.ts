@@ -28,6 +28,9 @@ export interface LeanRecipient {
   quietEmail?: boolean | null;
   participantChannels?: string[];
   notifySelf?: boolean | null;
+  /** Daily digest time `HH:MM` (absent: `now` mode) and whether SMS go in it; see src/domain/digest.ts. */
+  digestTime?: string | null;
+  digestSms?: boolean | null;
   /** admin, member, pending or blocked: only members and admins hear of anything. */
   role?: string | null;
   /** Set while the person has blocked the bot (see the Person model). */
@@ -46,6 +49,8 @@ export const RECIPIENT_FIELDS = {
   quietEmail: 1,
   participantChannels: 1,
   notifySelf: 1,
+  digestTime: 1,
+  digestSms: 1,
   role: 1,
   telegramUnreachableAt: 1,
 } as const satisfies Partial<Record<keyof LeanRecipient, 1>>;

@@ -119,6 +119,10 @@ export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number 
     .select({ person: 1, channel: 1 })
     .lean();
   result.held = new Set(held.map((d) => `${String(d.person)}:${d.channel}`)).size;
+  const digest = await DeliveryModel.find({ ...scopeFilter, status: 'pending', heldFor: 'digest' })
+    .select({ person: 1, channel: 1 })
+    .lean();
+  result.digest = new Set(digest.map((d) => `${String(d.person)}:${d.channel}`)).size;
   result.failed = failures.list();
   if (othersLeaseEnd) result.othersLeaseEnd = othersLeaseEnd.toISOString();
   return result;

@@ -16,6 +16,8 @@ export interface DeliveryPlan {
   address: string;
   /** Not sent before this time. */
   nextAttemptAt: Date;
+  /** Why it waits: `digest`, held for the person's daily digest time. */
+  heldFor?: 'digest';
   /** The failed delivery this one stands in for (SMS fallback). */
   fallbackOf?: Types.ObjectId;
 }

@@ -3,6 +3,7 @@ import { bulkWriteChunked } from '../db/bulk.js';
 import { ChangeModel, ObserverModel, PersonModel, TaskModel } from '../db/models/index.js';
 import { DEFAULT_PARTICIPANT_CHANNELS, isMemberRole, type Channel } from '../domain/types.js';
 import { canSee } from '../domain/access.js';
+import { dailyDigestOf, nextDigestAt } from '../domain/digest.js';
 import { RECIPIENT_FIELDS, type LeanRecipient } from '../db/documents.js';
 import { addressOf, insertDeliveries, newDelivery, type NewDelivery } from './new-delivery.js';
 
@@ -12,9 +13,12 @@ function mayHear(person: Pick<LeanRecipient, 'role'>): boolean {
 }
 
 /**
- * Fans unplanned Changes out into Deliveries: the task's author and assignee on their participant channels,
- * its observers on the channels they chose; not the person who made the change (unless they opted in);
- * only on channels they have an address for. Deliveries are written in bulk under the unique
+ * Fans unplanned Changes out into Deliveries: the task's author and assignee on their participant channels
+ * (`/channels`; people who never chose: DEFAULT_PARTICIPANT_CHANNELS, e-mail), its observers on the channels
+ * they chose; not the person who made the change (unless they opted in); only on channels they have an
+ * address for. A person in daily digest mode gets their deliveries held (`heldFor: 'digest'`) until their
+ * next digest time after the change, so that they all fall due together and leave as one message per
+ * channel; their SMS are left out unless they chose SMS in the digest. Deliveries are written in bulk under the unique
  * (change, person, channel) key, so planning a change twice — a crash between the insert and the
  * `plannedAt` mark, or two workers at once — plans nothing new. Returns the number of deliveries written.
  */
@@ -80,11 +84,17 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
         if (!person || !mayHear(person)) continue;
         if (!canSee({ id: personId, admin: person.role === 'admin' }, task, watcherIds.has(personId))) continue;
         if (personId === String(change.actor) && !person.notifySelf) continue;
+        const daily = dailyDigestOf(person);
+        const at = change.at ?? now;
         for (const channel of channels) {
           const address = addressOf(person, channel);
           if (!address || (channel === 'telegram' && person.telegramUnreachableAt)) continue;
+          if (daily && channel === 'sms' && !daily.sms) continue;
           const plan = { change: change._id, task: task._id, taskNumber: change.taskNumber, person: person._id, channel, address };
-          docs.push(newDelivery({ ...plan, nextAttemptAt: change.at ?? now }, now));
+          const when = daily
+            ? { nextAttemptAt: nextDigestAt(daily.time, person.timezone, at), heldFor: 'digest' as const }
+            : { nextAttemptAt: at };
+          docs.push(newDelivery({ ...plan, ...when }, now));
         }
       }
     }

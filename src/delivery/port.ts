@@ -18,6 +18,8 @@ export interface RunResult {
   retrying: number;
   /** Messages held until their person's quiet hours end (one per person and channel, of any number of changes). */
   held: number;
+  /** Messages held for their person's daily digest time (one per person and channel), not due in this run. */
+  digest?: number;
   startedAt: string;
   finishedAt: string;
 }
@@ -43,6 +45,8 @@ export interface QueueSummary {
   /** Of the pending: waiting for a retry, and held by quiet hours. */
   retrying: number;
   held: number;
+  /** Of the pending: held for their person's daily digest time (`/digest daily`). */
+  digest?: number;
   sending: number;
   failed: number;
   sent: number;

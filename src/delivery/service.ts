@@ -84,10 +84,11 @@ export async function dryRun({ taskNumber }: { taskNumber?: number }, now = new 
 /** Pending, failed, last run, next run. */
 export async function queue(now = new Date()): Promise<QueueSummary> {
   const count = (filter: Record<string, unknown>) => DeliveryModel.countDocuments(filter);
-  const [pending, retrying, held, sending, failed, sent, lastRun, lastScheduled, schedule, recent] = await Promise.all([
+  const [pending, retrying, held, digest, sending, failed, sent, lastRun, lastScheduled, schedule, recent] = await Promise.all([
     count({ status: 'pending' }),
     count({ status: 'pending', heldFor: 'retry' }),
     count({ status: 'pending', heldFor: 'quiet' }),
+    count({ status: 'pending', heldFor: 'digest' }),
     count({ status: 'sending' }),
     count({ status: 'failed' }),
     count({ status: 'sent' }),
@@ -106,6 +107,7 @@ export async function queue(now = new Date()): Promise<QueueSummary> {
     pending,
     retrying,
     held,
+    digest,
     sending,
     failed,
     sent,

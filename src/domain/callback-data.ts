@@ -21,6 +21,11 @@ export const callbackData = {
   /** An answer button of a conversation step. */
   answer: (value: string) => `ask:${value}`,
   cancel: 'cancel',
+  /**
+   * The `/channels` buttons of the person with this id: toggle the channel of index `what` (CHANNELS) or
+   * `done`. The id lets the handler refuse anyone else's press.
+   */
+  ownChannels: (personId: { toString(): string }, what: number | 'done') => `own:${personId.toString()}:${what}`,
   /** An admin's decision on a join request of the person with this id. */
   joinDecision: (approve: boolean, personId: { toString(): string }) => `join:${approve ? 'ok' : 'no'}:${personId.toString()}`,
 } as const;
@@ -36,6 +41,7 @@ export const callbackPattern = {
   language: /^lang:(ru|en)$/,
   answer: /^ask:(.*)$/s,
   joinDecision: /^join:(ok|no):([0-9a-f]{24})$/,
+  ownChannels: /^own:([0-9a-f]{24}):(\d|done)$/,
 } as const;
 
 /** The value of an answer button's data, or undefined when the data is not an answer. */

@@ -8,6 +8,8 @@ export const USER_COMMANDS = [
   'phone',
   'tz',
   'quiet',
+  'channels',
+  'digest',
   'lang',
   'newtask',
   'tasks',

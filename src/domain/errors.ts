@@ -63,7 +63,9 @@ export type UserErrorCode =
   | 'person_name_invalid'
   | 'person_contact_missing'
   | 'person_has_telegram'
-  | 'url_without_source';
+  | 'url_without_source'
+  // digest modes (issue 11)
+  | 'digest_invalid';
 
 export type UserErrorParams = Record<string, string | number>;
 

@@ -111,6 +111,9 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   person_contact_missing: () => 'Give an e-mail or a phone (or both): /person add "Ivan Petrov" email=ivan@example.org phone=+79123456789',
   person_has_telegram: (p) => `${s(p.name)} is on Telegram already: no invite needed`,
   url_without_source: () => 'A url is kept only for a task from another tracker: give both source and externalId',
+  // digest modes (issue 11)
+  digest_invalid: (p) =>
+    `"${s(p.value)}" is not a digest mode. Write: /digest now (at once, with every run) or /digest daily 18:00 (once a day at 18:00 in your time zone; /digest daily 18:00 sms — with SMS). Nothing was changed`,
 };
 
 const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } satisfies Record<Channel, string>;
@@ -155,6 +158,16 @@ export const en: Texts = {
     phone: { desc: 'phone for SMS (off clears)', example: '/phone +7 912 345-67-89' },
     tz: { desc: 'time zone', example: '/tz Europe/London' },
     quiet: { desc: 'quiet hours: SMS (and e-mail, with the word email) wait till morning', example: '/quiet 22:00-08:00 email' },
+    channels: {
+      desc: 'channels for changes to your own tasks (author, assignee): email, sms, telegram; off — none; without arguments — buttons',
+      example: '/channels email telegram',
+    },
+    digest: {
+      desc:
+        'digest: now — with every run; daily HH:MM — one message a day (your time zone, with the first run at or after that time). ' +
+        'In daily mode no SMS come for changes (e-mail and Telegram carry the digest); with the word sms, SMS come once a day too, in the digest',
+      example: '/digest daily 18:00 sms',
+    },
     lang: { desc: 'language: ru or en', example: '/lang ru' },
     newtask: { desc: 'a new task', example: '/newtask Prepare the report' },
     tasks: { desc: 'my tasks', example: '/tasks' },
@@ -196,6 +209,7 @@ export const en: Texts = {
   profileEmail: (v) => `E-mail: ${v ?? 'not set — /email ivan@example.org'}`,
   profilePhone: (v) => `SMS phone: ${v ?? 'not set — /phone +79123456789'}`,
   profileChannels: (v) => `Channels for my own tasks (author, assignee): ${v}`,
+  profileDigest: (v) => `Digest: ${v}`,
   profileLang: (v) => `Language: ${v}`,
   profileTz: (v) => `Time zone: ${v}`,
   profileQuiet: (v, email) => `Quiet hours: ${v ?? 'none'}${v ? (email ? ' (SMS and e-mail wait)' : ' (SMS wait)') : ''}`,
@@ -374,10 +388,29 @@ export const en: Texts = {
   askSchedule: 'How often to send notifications? Pick or type (every 10 min, a cron expression, off):',
 
   sending: 'Sending notifications…',
+  ownChannelsNone: 'none (to turn on: /channels email)',
+  ownChannelsAsk: (v) =>
+    `Channels for changes to your own tasks (you are the author or assignee): ${v}.\nPress a channel to turn it on or off, then "Done".`,
+  ownChannelsSaved: (v) => `Changes to your own tasks (you are the author or assignee) will come by: ${v}.`,
+  ownChannelsOff: 'You will hear nothing more of changes to your own tasks (you are the author or assignee). To turn on: /channels email',
+  finishButton: 'Done',
+  notYourButton: 'This button is not yours. Nothing was changed.',
+  digestNow: 'with every run (/digest now)',
+  digestDaily: (time, zone, sms) => `once a day at ${time} (${zone}), ${sms ? 'SMS in the digest too' : 'no SMS'}`,
+  digestUsage: 'To change: /digest now or /digest daily 18:00 (with the word sms, SMS come once a day too)',
+  digestSavedNow: 'Digest with every run: notifications come with the next one. Those held for a digest go with it.',
+  digestSavedDaily: (time, zone, sms) =>
+    `Digest once a day at ${time}, ${zone} time: everything changed since the last one comes as one message per channel ` +
+    `with the first run at or after ${time} (time zone: /tz). ` +
+    (sms
+      ? 'SMS come once a day too, in the digest.'
+      : 'No SMS come for changes in this mode: e-mail and Telegram carry the digest. With SMS: /digest daily ' + time + ' sms'),
+
   sendResult: (o) =>
     `Done${o.task !== undefined ? ` (task #${o.task})` : ''}. Messages sent: e-mail — ${o.email}, SMS — ${o.sms}, Telegram — ${o.telegram}.` +
     (o.retrying ? `\nMessages to retry later: ${o.retrying}.` : '') +
-    (o.held ? `\nMessages held by quiet hours: ${o.held}.` : ''),
+    (o.held ? `\nMessages held by quiet hours: ${o.held}.` : '') +
+    (o.digest ? `\nMessages held for the recipient's daily digest: ${o.digest}.` : ''),
   sendNothing: 'Nothing to send: no new notifications.',
   sendFailedTitle: (n) => `Messages not sent: ${n}.`,
   failureLine: (channel, count, reason) => `• ${channel} ×${count}: ${reason}`,
@@ -389,7 +422,7 @@ export const en: Texts = {
   dryHeld: (until) => `, held by quiet hours until ${until}`,
   dryFallback: (channel) => `, by ${channel} if the gateway refuses it`,
   queueShow: (q) =>
-    `Queue: waiting — ${q.pending} (retry — ${q.retrying}, quiet hours — ${q.held}), sending — ${q.sending}, ` +
+    `Queue: waiting — ${q.pending} (retry — ${q.retrying}, quiet hours — ${q.held}, daily digest — ${q.digest ?? 0}), sending — ${q.sending}, ` +
     `sent — ${q.sent}, failed — ${q.failed}.`,
   queueLastRun: (when, trigger, sent, failed) =>
     `Last run: ${when} (${trigger === 'send' ? 'by /send' : 'scheduled'}), sent ${sent}, failed ${failed}.`,

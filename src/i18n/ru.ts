@@ -114,6 +114,9 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   person_contact_missing: () => 'Укажите e-mail или телефон (или оба): /person add "Иван Петров" email=ivan@example.org phone=+79123456789',
   person_has_telegram: (p) => `${s(p.name)} уже в Telegram: приглашение не нужно`,
   url_without_source: () => 'Ссылка (url) хранится только у задания из другого трекера: укажите и source, и externalId',
+  // digest modes (issue 11)
+  digest_invalid: (p) =>
+    `«${s(p.value)}» — не режим сводки. Напишите так: /digest now (сразу, при каждой рассылке) или /digest daily 18:00 (раз в день в 18:00 по вашему поясу; /digest daily 18:00 sms — с SMS). Ничего не изменено`,
 };
 
 const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } satisfies Record<Channel, string>;
@@ -160,6 +163,16 @@ export const ru = {
     phone: { desc: 'телефон для SMS (off — убрать)', example: '/phone +7 912 345-67-89' },
     tz: { desc: 'часовой пояс', example: '/tz Europe/Moscow' },
     quiet: { desc: 'тихие часы: SMS (и письма, со словом email) ждут до утра', example: '/quiet 22:00-08:00 email' },
+    channels: {
+      desc: 'каналы оповещений о своих заданиях (автор, исполнитель): email, sms, telegram; off — никаких; без параметров — кнопки',
+      example: '/channels email telegram',
+    },
+    digest: {
+      desc:
+        'сводка: now — при каждой рассылке; daily ЧЧ:ММ — одно сообщение в день (по вашему поясу, с первой рассылкой после этого времени). ' +
+        'В режиме daily SMS об изменениях не приходят (письмо и Telegram несут сводку); со словом sms — SMS тоже раз в день, в сводке',
+      example: '/digest daily 18:00 sms',
+    },
     lang: { desc: 'язык: ru или en', example: '/lang en' },
     newtask: { desc: 'новое задание', example: '/newtask Подготовить отчёт' },
     tasks: { desc: 'мои задания', example: '/tasks' },
@@ -197,6 +210,7 @@ export const ru = {
   profileEmail: (v: string | undefined) => `E-mail: ${v ?? 'не задан — /email ivan@example.org'}`,
   profilePhone: (v: string | undefined) => `Телефон для SMS: ${v ?? 'не задан — /phone +79123456789'}`,
   profileChannels: (v: string) => `Каналы для своих заданий (автор, исполнитель): ${v}`,
+  profileDigest: (v: string) => `Сводка: ${v}`,
   profileLang: (v: string) => `Язык: ${v}`,
   profileTz: (v: string) => `Часовой пояс: ${v}`,
   profileQuiet: (v: string | undefined, email: boolean) =>
@@ -221,6 +235,25 @@ export const ru = {
   askQuiet: 'Напишите тихие часы, например 22:00-08:00, или выберите:',
   quietOff: 'Без тихих часов',
   langSaved: 'Язык: русский.',
+
+  // own channels and digest modes (issue 11)
+  ownChannelsNone: 'никаких (включить: /channels email)',
+  ownChannelsAsk: (v: string) =>
+    `Каналы оповещений о ваших заданиях (вы автор или исполнитель): ${v}.\nНажмите канал, чтобы включить или выключить его, затем «Готово».`,
+  ownChannelsSaved: (v: string) => `Об изменениях ваших заданий (вы автор или исполнитель) сообщу: ${v}.`,
+  ownChannelsOff: 'Об изменениях ваших заданий (вы автор или исполнитель) больше не сообщаю. Включить: /channels email',
+  finishButton: 'Готово',
+  notYourButton: 'Эта кнопка не ваша. Ничего не изменено.',
+  digestNow: 'при каждой рассылке (/digest now)',
+  digestDaily: (time: string, zone: string, sms: boolean) => `раз в день в ${time} (${zone}), ${sms ? 'SMS — тоже в сводке' : 'без SMS'}`,
+  digestUsage: 'Изменить: /digest now или /digest daily 18:00 (со словом sms — SMS тоже раз в день)',
+  digestSavedNow: 'Сводка — при каждой рассылке: оповещения придут с ближайшей. Отложенные до сводки уйдут с ней.',
+  digestSavedDaily: (time: string, zone: string, sms: boolean) =>
+    `Сводка — раз в день в ${time} по поясу ${zone}: всё, что изменилось с прошлой, придёт одним сообщением на каждый канал ` +
+    `с первой рассылкой в ${time} или позже (часовой пояс: /tz). ` +
+    (sms
+      ? 'SMS тоже придут раз в день, в сводке.'
+      : 'SMS об изменениях в этом режиме не приходят: сводку несут письмо и Telegram. Со SMS: /digest daily ' + time + ' sms'),
   askLang: 'Выберите язык / Choose the language:',
 
   // tasks
@@ -401,10 +434,11 @@ export const ru = {
 
   // delivery
   sending: 'Отправляю оповещения…',
-  sendResult: (o: { email: number; sms: number; telegram: number; retrying: number; held: number; task?: number }) =>
+  sendResult: (o: { email: number; sms: number; telegram: number; retrying: number; held: number; digest?: number; task?: number }) =>
     `Готово${o.task !== undefined ? ` (задание #${o.task})` : ''}. Отправлено сообщений: e-mail — ${o.email}, SMS — ${o.sms}, Telegram — ${o.telegram}.` +
     (o.retrying ? `\nСообщений повторим позже: ${o.retrying}.` : '') +
-    (o.held ? `\nСообщений ждут конца тихих часов: ${o.held}.` : ''),
+    (o.held ? `\nСообщений ждут конца тихих часов: ${o.held}.` : '') +
+    (o.digest ? `\nСообщений ждут ежедневной сводки получателя: ${o.digest}.` : ''),
   sendNothing: 'Отправлять нечего: новых оповещений нет.',
   sendFailedTitle: (n: number) => `Не отправлено сообщений: ${n}.`,
   failureLine: (channel: string, count: number, reason: string) => `• ${channel} ×${count}: ${reason}`,
@@ -415,8 +449,8 @@ export const ru = {
   drySms: (parts: number, encoding: string) => `, ${parts} SMS (${encoding})`,
   dryHeld: (until: string) => `, ждёт тихих часов до ${until}`,
   dryFallback: (channel: string) => `, если шлюз откажет — ${channel}`,
-  queueShow: (q: { pending: number; retrying: number; held: number; sending: number; failed: number; sent: number }) =>
-    `Очередь: ждут отправки — ${q.pending} (из них повтор — ${q.retrying}, тихие часы — ${q.held}), отправляются — ${q.sending}, ` +
+  queueShow: (q: { pending: number; retrying: number; held: number; digest?: number; sending: number; failed: number; sent: number }) =>
+    `Очередь: ждут отправки — ${q.pending} (из них повтор — ${q.retrying}, тихие часы — ${q.held}, ежедневная сводка — ${q.digest ?? 0}), отправляются — ${q.sending}, ` +
     `отправлено — ${q.sent}, не отправлено — ${q.failed}.`,
   queueLastRun: (when: string, trigger: string, sent: number, failed: number) =>
     `Последняя рассылка: ${when} (${trigger === 'send' ? 'по /send' : 'по расписанию'}), отправлено ${sent}, ошибок ${failed}.`,

@@ -30,7 +30,7 @@ function formatRun(ctx: BotContext, r: RunResult): string {
   const t = ctx.t;
   const total = r.sent.email + r.sent.sms + r.sent.telegram;
   const failed = r.failed.reduce((n, f) => n + f.count, 0);
-  if (total === 0 && failed === 0 && r.retrying === 0 && r.held === 0) return t.sendNothing;
+  if (total === 0 && failed === 0 && r.retrying === 0 && r.held === 0 && !r.digest) return t.sendNothing;
   const lines = [
     t.sendResult({
       email: r.sent.email,
@@ -38,6 +38,7 @@ function formatRun(ctx: BotContext, r: RunResult): string {
       telegram: r.sent.telegram,
       retrying: r.retrying,
       held: r.held,
+      ...(r.digest ? { digest: r.digest } : {}),
       ...(r.taskNumber !== undefined ? { task: r.taskNumber } : {}),
     }),
   ];

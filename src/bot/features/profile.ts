@@ -15,6 +15,7 @@ import {
   setTimezone,
 } from '../../services/people.js';
 import { listWatched } from '../../services/observers.js';
+import { replanPending } from '../../services/notify-prefs.js';
 import { isOff } from '../../domain/off-words.js';
 import { adminOnly } from '../access.js';
 import { commandPayload, splitFirst, tokenize } from '../args.js';
@@ -24,6 +25,7 @@ import type { Feature } from '../feature.js';
 import { channelList, clip } from '../format.js';
 import { texts } from '../../i18n/index.js';
 import { callbackData, callbackPattern } from '../../domain/callback-data.js';
+import { digestText, ownChannelsText } from './notify-prefs.js';
 
 const ZONES = ['Europe/Kaliningrad', 'Europe/Moscow', 'Europe/Samara', 'Asia/Yekaterinburg', 'Asia/Novosibirsk', 'Asia/Vladivostok'];
 
@@ -35,7 +37,8 @@ async function showProfile(ctx: BotContext): Promise<void> {
     t.profileTitle(p.name, p.username ?? undefined, p.role === 'admin'),
     t.profileEmail(p.email ?? undefined),
     t.profilePhone(p.phone ?? undefined),
-    t.profileChannels(channelList(t, p.participantChannels ?? [])),
+    t.profileChannels(ownChannelsText(t, p)),
+    t.profileDigest(digestText(t, p)),
     t.profileLang(t.langName),
     t.profileTz(p.timezone),
     t.profileQuiet(p.quietHours?.start ? `${p.quietHours.start}–${p.quietHours.end}` : undefined, Boolean(p.quietEmail)),
@@ -73,6 +76,8 @@ async function applyPhone(ctx: BotContext, raw: string, ref?: string): Promise<v
 
 async function applyTz(ctx: BotContext, raw: string): Promise<void> {
   ctx.person = await setTimezone(ctx.person._id, raw);
+  // A daily digest waits for a local time: held deliveries move with the zone.
+  if (ctx.person.digestTime) await replanPending(ctx.person);
   await ctx.reply(ctx.t.tzSaved(ctx.person.timezone));
 }
 

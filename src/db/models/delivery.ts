@@ -19,8 +19,8 @@ const deliverySchema = new Schema(
     attempts: { type: Number, default: 0, required: true },
     /** Not sent before this time (retry backoff, quiet hours). */
     nextAttemptAt: { type: Date, required: true },
-    /** Why the next attempt waits: `retry` or `quiet`. */
-    heldFor: { type: String, enum: ['retry', 'quiet'] },
+    /** Why the next attempt waits: `retry`, `quiet` (hours) or `digest` (the person's daily digest time). */
+    heldFor: { type: String, enum: ['retry', 'quiet', 'digest'] },
     /** Number of claims so far; the next claim inserts the Claim `<_id>:<claimSeq>` (see src/db/claims.ts). */
     claimSeq: { type: Number, default: 0, required: true },
     /** Worker (claim token) that holds the delivery while status is `sending`. */

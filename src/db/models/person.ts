@@ -19,8 +19,18 @@ const personSchema = new Schema(
     quietHours: { type: new Schema({ start: String, end: String }, { _id: false }), default: undefined },
     /** Whether e-mail is held in quiet hours too (SMS always is). */
     quietEmail: { type: Boolean, default: false },
-    /** Channels used for tasks the person authored or is assigned to. */
+    /**
+     * Channels used for tasks the person authored or is assigned to (`/channels`); empty: none. People saved
+     * before the field existed have none stored and get DEFAULT_PARTICIPANT_CHANNELS (planning reads `?? …`).
+     */
     participantChannels: { type: [String], enum: CHANNELS, default: () => [...DEFAULT_PARTICIPANT_CHANNELS] },
+    /**
+     * Daily digest time, local wall-clock `HH:MM` in `timezone`: everything waits for it (src/domain/digest.ts).
+     * Absent: `now` mode, every run brings what changed.
+     */
+    digestTime: { type: String },
+    /** In daily mode: whether SMS go in the digest too (otherwise no SMS for changes while daily). */
+    digestSms: { type: Boolean },
     /** Whether the person also hears about their own edits. */
     notifySelf: { type: Boolean, default: false },
     /**
