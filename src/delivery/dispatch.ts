@@ -115,14 +115,12 @@ export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number 
 
   const scopeFilter = scope.taskNumber !== undefined ? { taskNumber: scope.taskNumber } : {};
   // Messages, as everything a run reports: one per person and channel, however many changes it carries.
-  const held = await DeliveryModel.find({ ...scopeFilter, status: 'pending', heldFor: 'quiet' })
-    .select({ person: 1, channel: 1 })
+  const held = await DeliveryModel.find({ ...scopeFilter, status: 'pending', heldFor: { $in: ['quiet', 'digest'] } })
+    .select({ person: 1, channel: 1, heldFor: 1 })
     .lean();
-  result.held = new Set(held.map((d) => `${String(d.person)}:${d.channel}`)).size;
-  const digest = await DeliveryModel.find({ ...scopeFilter, status: 'pending', heldFor: 'digest' })
-    .select({ person: 1, channel: 1 })
-    .lean();
-  result.digest = new Set(digest.map((d) => `${String(d.person)}:${d.channel}`)).size;
+  const messages = (why: string) => new Set(held.filter((d) => d.heldFor === why).map((d) => `${String(d.person)}:${d.channel}`)).size;
+  result.held = messages('quiet');
+  result.digest = messages('digest');
   result.failed = failures.list();
   if (othersLeaseEnd) result.othersLeaseEnd = othersLeaseEnd.toISOString();
   return result;
