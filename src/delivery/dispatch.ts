@@ -257,7 +257,7 @@ class Batch {
   #poison(d: LeanDelivery, channel: Channel, cause: FailureCause, reason: string, detail?: string): void {
     const full = detail ? `${reason}: ${detail}` : reason;
     this.#record([d._id], outcome.failed({ attempts: d.attempts, reason: full, cause, detail: detail ?? reason }));
-    this.failures.add({ channel, reason, cause }, 1);
+    this.failures.add({ channel, reason, cause, ...(detail ? { detail } : {}) }, 1);
     this.deps.logger.warn({ delivery: String(d._id), channel, reason: full }, 'delivery cannot be sent');
   }
 

@@ -382,10 +382,12 @@ export const en: Texts = {
   sendFailedTitle: (n) => `Messages not sent: ${n}.`,
   failureLine: (channel, count, reason) => `• ${channel} ×${count}: ${reason}`,
   sendError: (reason) => `The dispatch failed: ${reason}`,
-  sendRunFailed: 'The dispatch broke off (the worker stopped or crashed). What did not go out goes with the next dispatch; /queue shows the queue.',
+  sendRunFailed:
+    'The dispatch broke off (the worker stopped or crashed). What did not go out goes with the next dispatch; /queue shows the queue.',
   sendNoWorker:
     'No worker is running to carry out the dispatch. The request waits and is carried out as soon as a worker starts (npm start or npm run worker).',
-  sendContinues: 'The dispatch is taking longer than usual and goes on. I will send its result in a new message when it ends; /queue shows the queue.',
+  sendContinues:
+    'The dispatch is taking longer than usual and goes on. I will send its result in a new message when it ends; /queue shows the queue.',
   sendStillRunning: 'The dispatch is still going and I stopped waiting for its result. /queue shows what went out and what waits.',
   failureCause: {
     auth: (c) =>
@@ -402,12 +404,17 @@ export const en: Texts = {
         : c === 'sms'
           ? 'an SMS cannot be delivered to this number'
           : 'the person cannot be reached on Telegram (blocked the bot, or no such chat)',
-    config: (c) => (c === 'email' ? 'the mail server is not set up' : c === 'sms' ? 'the SMS gateway is not set up' : 'Telegram sending is not set up'),
+    config: (c) =>
+      c === 'email' ? 'the mail server is not set up' : c === 'sms' ? 'the SMS gateway is not set up' : 'Telegram sending is not set up',
     limit: () => "the SMS gateway account's sending limit is reached",
     render: () => 'the message could not be composed from its template',
     gone: () => 'the task or the person was deleted',
     other: (c) =>
-      c === 'email' ? 'the mail server answered with an error' : c === 'sms' ? 'the SMS gateway answered with an error' : 'Telegram answered with an error',
+      c === 'email'
+        ? 'the mail server answered with an error'
+        : c === 'sms'
+          ? 'the SMS gateway answered with an error'
+          : 'Telegram answered with an error',
   },
   failureGaveUp: (attempts) => ` (${attempts} attempts)`,
   failureAnswer: (detail) => ` — answer: "${detail}"`,

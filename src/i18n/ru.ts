@@ -409,10 +409,12 @@ export const ru = {
   sendFailedTitle: (n: number) => `Не отправлено сообщений: ${n}.`,
   failureLine: (channel: string, count: number, reason: string) => `• ${channel} ×${count}: ${reason}`,
   sendError: (reason: string) => `Рассылка не удалась: ${reason}`,
-  sendRunFailed: 'Рассылка прервалась (обработчик остановился или упал). Что не ушло, уйдёт со следующей рассылкой; /queue покажет очередь.',
+  sendRunFailed:
+    'Рассылка прервалась (обработчик остановился или упал). Что не ушло, уйдёт со следующей рассылкой; /queue покажет очередь.',
   sendNoWorker:
     'Рассылку некому выполнить: обработчик (worker) не запущен. Запрос ждёт и выполнится, как только обработчик запустится (npm start или npm run worker).',
-  sendContinues: 'Рассылка идёт дольше обычного и продолжается. Итог пришлю отдельным сообщением, когда она закончится; /queue покажет очередь.',
+  sendContinues:
+    'Рассылка идёт дольше обычного и продолжается. Итог пришлю отдельным сообщением, когда она закончится; /queue покажет очередь.',
   sendStillRunning: 'Рассылка всё ещё идёт, итога я так и не дождался. /queue покажет, что уже ушло и что ждёт.',
   /** Why a message failed, by cause (src/i18n/failures.ts); for admins the provider's own words follow, quoted. */
   failureCause: {
@@ -423,7 +425,8 @@ export const ru = {
           ? 'SMS-шлюз не принял ключ доступа или логин'
           : 'Telegram не принял токен бота',
     balance: (): string => 'на счёте SMS-шлюза нет денег',
-    sender: (c: Channel): string => (c === 'email' ? 'почтовый сервер не принимает адрес отправителя' : 'SMS-шлюз не принимает имя отправителя'),
+    sender: (c: Channel): string =>
+      c === 'email' ? 'почтовый сервер не принимает адрес отправителя' : 'SMS-шлюз не принимает имя отправителя',
     address: (c: Channel): string =>
       c === 'email'
         ? 'адрес e-mail не принимает письма'
