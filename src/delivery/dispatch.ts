@@ -24,7 +24,7 @@ import {
   type ComposeSettings,
   type MessageGroup,
 } from './compose.js';
-import type { Channel } from '../domain/types.js';
+import type { Channel, FailureCause } from '../domain/types.js';
 import type { OutgoingMessage } from './channels/types.js';
 import { addressOf, insertDeliveries, newDelivery, type NewDelivery } from './new-delivery.js';
 import { byId, FailureTally, outcome, raiseAlert, resolveAlerts } from './outcomes.js';
@@ -165,7 +165,7 @@ class Batch {
     try {
       const ctx = await loadBatchContext(batch);
       const { groups, orphans } = groupByRecipient(batch, ctx);
-      const orphanOps = orphans.map((d) => this.#poison(d, d.channel, orphanReason(d, ctx)));
+      const orphanOps = orphans.map((d) => this.#poison(d, d.channel, 'gone', orphanReason(d, ctx)));
       await this.#write(orphanOps, orphans.map(groupKey));
       const notStarted = await runPool(
         groups,
@@ -253,7 +253,8 @@ class Batch {
       return false;
     }
     if (!addressOf(g.person, g.channel)) {
-      for (const d of g.deliveries) ops.push(this.#poison(d, g.channel, `${g.person.name} has no ${g.channel} address any more`));
+      for (const d of g.deliveries)
+        ops.push(this.#poison(d, g.channel, 'address', `${g.person.name} has no ${g.channel} address any more`));
       return false;
     }
     const sender = channels.senders[g.channel];
@@ -302,7 +303,7 @@ class Batch {
     }
     const good = g.deliveries.length > 1 ? g.deliveries.filter((d) => renders({ ...g, deliveries: [d] }, ctx, settings)) : [];
     for (const d of g.deliveries) {
-      if (!good.includes(d)) ops.push(this.#poison(d, g.channel, `the message could not be rendered: ${errorText(failure)}`));
+      if (!good.includes(d)) ops.push(this.#poison(d, g.channel, 'render', 'the message could not be rendered', errorText(failure)));
     }
     if (good.length === 0) return undefined;
     const group = { ...g, deliveries: good };
@@ -310,16 +311,20 @@ class Batch {
       return { group, message: composeMessage(group, ctx, settings).message };
     } catch (err) {
       // Each renders alone but not together: none can be told apart from the others.
-      for (const d of good) ops.push(this.#poison(d, g.channel, `the message could not be rendered: ${errorText(err)}`));
+      for (const d of good) ops.push(this.#poison(d, g.channel, 'render', 'the message could not be rendered', errorText(err)));
       return undefined;
     }
   }
 
-  /** A delivery that can never go out as it is: it fails at once, alone, with `reason`. Returns its update. */
-  #poison(d: LeanDelivery, channel: Channel, reason: string): AnyBulkWriteOperation {
-    this.failures.add(channel, reason.replace(/:.*$/s, ''), 1);
-    this.deps.logger.warn({ delivery: String(d._id), channel, reason }, 'delivery cannot be sent');
-    return byId(d._id, outcome.failed({ attempts: d.attempts, reason }));
+  /**
+   * A delivery that can never go out as it is: it fails at once, alone, with `reason` (and the error's own
+   * words, `detail`, where there are some: kept on the delivery and shown to admins). Returns its update.
+   */
+  #poison(d: LeanDelivery, channel: Channel, cause: FailureCause, reason: string, detail?: string): AnyBulkWriteOperation {
+    const full = detail ? `${reason}: ${detail}` : reason;
+    this.failures.add({ channel, reason, cause, ...(detail ? { detail } : {}) }, 1);
+    this.deps.logger.warn({ delivery: String(d._id), channel, reason: full }, 'delivery cannot be sent');
+    return byId(d._id, outcome.failed({ attempts: d.attempts, reason: full, cause, detail: detail ?? reason }));
   }
 
   async #failed(
@@ -331,14 +336,18 @@ class Batch {
     const { alerter, logger, policy } = this.deps;
     const ids = g.deliveries.map((d) => d._id);
     const decision = decideRetry(err, attempts, policy);
+    const { cause } = decision;
+    const detail = errorText(err);
     if (decision.retry) {
-      record(ids, outcome.retrying({ attempts, at: new Date(this.clock().getTime() + decision.delayMs), reason: decision.reason }));
+      const at = new Date(this.clock().getTime() + decision.delayMs);
+      record(ids, outcome.retrying({ attempts, at, reason: decision.reason, cause, detail }));
       this.result.retrying += 1;
     } else {
-      const fallback = g.channel === 'sms' && decision.cause !== 'config' ? this.#planFallback(g) : undefined;
+      const fallback = g.channel === 'sms' && cause !== 'config' ? this.#planFallback(g) : undefined;
       const reason = fallback ? `${decision.reason} (sent by ${fallback} instead)` : decision.reason;
-      record(ids, outcome.failed({ attempts, reason }));
-      this.failures.add(g.channel, decision.reason, 1);
+      record(ids, outcome.failed({ attempts, reason, cause, detail }));
+      const gaveUp = err instanceof PermanentDeliveryError ? {} : { gaveUpAfter: attempts };
+      this.failures.add({ channel: g.channel, reason: decision.reason, cause, detail, ...gaveUp }, 1);
     }
     if (g.channel === 'telegram' && err instanceof PermanentDeliveryError && err.code === '403') {
       // Blocked by the person: planning leaves their Telegram out until they write to the bot again.
@@ -349,8 +358,8 @@ class Batch {
     }
     const person = { id: String(g.person._id), name: g.person.name, address: addressOf(g.person, g.channel) ?? '' };
     // The alert quotes the provider's own words, without our "gave up after n attempts" around them.
-    await raiseAlert(alerter, { cause: decision.cause, detail: errorText(err), retrying: decision.retry }, g.channel, person).catch(
-      (e: unknown) => logger.warn({ err: e, channel: g.channel }, 'could not raise an admin alert'),
+    await raiseAlert(alerter, { cause, detail, retrying: decision.retry }, g.channel, person).catch((e: unknown) =>
+      logger.warn({ err: e, channel: g.channel }, 'could not raise an admin alert'),
     );
     logger.debug({ channel: g.channel, person: person.id, retry: decision.retry, reason: decision.reason }, 'delivery failed');
   }

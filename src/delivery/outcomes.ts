@@ -5,6 +5,7 @@
  */
 import type { AnyBulkWriteOperation, Types } from 'mongoose';
 import type { Channel } from '../domain/types.js';
+import type { RunFailure } from './port.js';
 import type { Alerter } from './alerts.js';
 import { alertFor } from '../i18n/alerts.js';
 import type { FailureCause } from '../domain/types.js';
@@ -38,30 +39,39 @@ export const outcome = {
       ...(r.messageId ? { messageId: r.messageId } : {}),
       ...(r.providerMessageId ? { providerMessageId: r.providerMessageId } : {}),
     },
-    $unset: { ...RELEASE, heldFor: '', lastError: '' },
+    $unset: { ...RELEASE, heldFor: '', lastError: '', failureCause: '', failureDetail: '' },
   }),
-  retrying: (r: { attempts: number; at: Date; reason: string }) => ({
-    $set: { status: 'pending', attempts: r.attempts, nextAttemptAt: r.at, heldFor: 'retry', lastError: r.reason },
+  retrying: (r: { attempts: number; at: Date; reason: string; cause: FailureCause; detail: string }) => ({
+    $set: {
+      status: 'pending',
+      attempts: r.attempts,
+      nextAttemptAt: r.at,
+      heldFor: 'retry',
+      lastError: r.reason,
+      failureCause: r.cause,
+      failureDetail: r.detail,
+    },
     $unset: RELEASE,
   }),
-  failed: (r: { attempts: number; reason: string }) => ({
-    $set: { status: 'failed', attempts: r.attempts, lastError: r.reason },
+  failed: (r: { attempts: number; reason: string; cause: FailureCause; detail: string }) => ({
+    $set: { status: 'failed', attempts: r.attempts, lastError: r.reason, failureCause: r.cause, failureDetail: r.detail },
     $unset: { ...RELEASE, heldFor: '' },
   }),
 } as const;
 
 /** Deliveries that failed for good in a run, grouped by channel and reason. */
 export class FailureTally {
-  readonly #byKey = new Map<string, { channel: Channel; reason: string; count: number }>();
+  readonly #byKey = new Map<string, RunFailure>();
 
-  add(channel: Channel, reason: string, count: number): void {
-    const key = `${channel}:${reason}`;
-    const f = this.#byKey.get(key) ?? { channel, reason, count: 0 };
+  /** Counts `count` messages failed for `failure.reason` on `failure.channel` (its cause and detail kept once). */
+  add(failure: Omit<RunFailure, 'count'>, count: number): void {
+    const key = `${failure.channel}:${failure.reason}`;
+    const f = this.#byKey.get(key) ?? { ...failure, count: 0 };
     f.count += count;
     this.#byKey.set(key, f);
   }
 
-  list(): Array<{ channel: Channel; reason: string; count: number }> {
+  list(): RunFailure[] {
     return [...this.#byKey.values()];
   }
 }

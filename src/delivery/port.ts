@@ -3,7 +3,21 @@
  * rule holds it to that); src/delivery/service.ts implements it and main.ts passes the implementation to
  * createBot(). The admin's gateway checks reach the channel clients through src/services/gateways.ts.
  */
-import type { Channel } from '../domain/types.js';
+import type { Channel, FailureCause } from '../domain/types.js';
+
+/** Messages of a run that failed for good for one reason. */
+export interface RunFailure {
+  channel: Channel;
+  /** Our record of it, in English (as in the delivery's lastError). */
+  reason: string;
+  count: number;
+  /** Why: people read this, translated (src/i18n/failures.ts). Absent in runs recorded before it was kept. */
+  cause?: FailureCause;
+  /** The provider's (or server's) own words, shown to admins only, quoted. */
+  detail?: string;
+  /** A temporary failure that became final after this many attempts. */
+  gaveUpAfter?: number;
+}
 
 export interface RunResult {
   /** Run document id. */
@@ -13,7 +27,7 @@ export interface RunResult {
   /** Messages that went out per channel (a digest counts once). */
   sent: Record<Channel, number>;
   /** Messages that failed for good in this run, with their reasons (grouped). */
-  failed: Array<{ channel: Channel; reason: string; count: number }>;
+  failed: RunFailure[];
   /** Messages that will be tried again later (temporary failures). Every count of a run is of messages. */
   retrying: number;
   /** Messages held until their person's quiet hours end (one per person and channel, of any number of changes). */
@@ -54,12 +68,36 @@ export interface QueueSummary {
   /** Next scheduled run (ISO), or undefined when the schedule is off. */
   nextRun?: string;
   /** The most frequent recent failure reasons. */
-  recentFailures: Array<{ reason: string; count: number }>;
+  recentFailures: Array<{ reason: string; count: number; channel?: Channel; cause?: FailureCause }>;
+}
+
+/** How far a run got that did not end in time: no worker took it yet (`requested`), or one is carrying it out. */
+export type RunState = 'requested' | 'running';
+
+/** A run did not end within the wait (see {@link DeliveryPort.sendNow}). */
+export class RunTimeoutError extends Error {
+  override readonly name = 'RunTimeoutError';
+  constructor(
+    readonly state: RunState,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A run ended without a result: its worker stopped, or the run itself failed. */
+export class RunFailedError extends Error {
+  override readonly name = 'RunFailedError';
 }
 
 export interface DeliveryPort {
-  /** Runs a dispatch now (all, or one task) and resolves with what it did. */
-  sendNow(opts: { taskNumber?: number; requestedBy?: number }): Promise<RunResult>;
+  /**
+   * Runs a dispatch now (all, or one task) and resolves with what it did. Without `onSlow` it rejects with
+   * {@link RunTimeoutError} once the service's send timeout passes; with it, `onSlow` is told then, and
+   * the wait goes on up to the service's longer limit. A run that ends without a result rejects with
+   * {@link RunFailedError}.
+   */
+  sendNow(opts: { taskNumber?: number; requestedBy?: number; onSlow?: (state: RunState) => Promise<void> }): Promise<RunResult>;
   /** Who would get what, sending nothing. */
   dryRun(opts: { taskNumber?: number }): Promise<DryRunLine[]>;
   queue(): Promise<QueueSummary>;

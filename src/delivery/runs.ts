@@ -1,6 +1,8 @@
 import { RunModel } from '../db/models/index.js';
 import { claimKey } from '../db/claims.js';
-import type { RunResult } from './port.js';
+import { RunFailedError, RunTimeoutError, type RunResult } from './port.js';
+
+export { RunTimeoutError } from './port.js';
 import type { DispatchOutcome } from './dispatch.js';
 
 /**
@@ -72,11 +74,10 @@ export async function failStaleRuns(olderThanMs: number, now = new Date()): Prom
   return r.modifiedCount;
 }
 
-export class RunTimeoutError extends Error {
-  override readonly name = 'RunTimeoutError';
-}
-
-/** Waits for a run to finish and returns its result; throws RunTimeoutError when no worker finished it in time. */
+/**
+ * Waits for a run to finish and returns its result; throws RunTimeoutError when no worker finished it in
+ * time, RunFailedError when it ended without a result.
+ */
 export async function waitForRun(id: string, opts: { timeoutMs: number; pollMs?: number }): Promise<RunResult> {
   const deadline = Date.now() + opts.timeoutMs;
   const pollMs = opts.pollMs ?? 100;
@@ -86,9 +87,10 @@ export async function waitForRun(id: string, opts: { timeoutMs: number; pollMs?:
       const r = run.result as Omit<RunResult, 'runId' | 'trigger' | 'finishedAt'>;
       return { ...r, runId: id, trigger: run.trigger, finishedAt: run.finishedAt!.toISOString() };
     }
-    if (run?.status === 'failed') throw new Error(run.error ?? 'the run failed');
+    if (run?.status === 'failed') throw new RunFailedError(run.error ?? 'the run failed');
     if (Date.now() > deadline) {
       throw new RunTimeoutError(
+        run?.status === 'requested' ? 'requested' : 'running',
         run?.status === 'requested'
           ? 'no worker took the request: is a worker running (npm start, or npm run worker)?'
           : 'the run is still going; /queue shows its progress',

@@ -7,30 +7,44 @@ import { DEFAULT_SMS_FALLBACK, DEFAULT_SMS_MAX_PARTS } from '../domain/gateways.
 import { dueFilter } from './claiming.js';
 import { addressOf } from './new-delivery.js';
 import { nextRunOf } from '../domain/schedule.js';
+import type { FailureCause } from '../domain/types.js';
 import type { DeliveryPort, DryRunLine, QueueSummary, RunResult } from './port.js';
 import { planPendingChanges } from './planning.js';
-import { requestRun, waitForRun } from './runs.js';
+import { requestRun, RunTimeoutError, waitForRun } from './runs.js';
 
 export interface DeliveryServiceOptions {
   /** Wakes a worker in this process at once; absent in a bot-only process (a worker polls for requests). */
   kick?: () => void;
   /** Re-reads the schedule in this process's worker; absent in a bot-only process (the worker notices). */
   onScheduleChanged?: () => Promise<void>;
-  /** How long /send waits for the run it caused, in ms. @defaultValue 120_000 */
+  /**
+   * How long /send waits for the run it caused before it says the run goes on (or, for a caller that does
+   * not listen, gives up), in ms. @defaultValue 120_000
+   */
   sendTimeoutMs?: number;
+  /** How long /send waits in all, past its `onSlow`, in ms. @defaultValue 3_600_000 */
+  sendGiveUpMs?: number;
 }
 
 /** The DeliveryPort the bot uses: /send, /send dry, /queue, /schedule. */
 export function createDeliveryService(opts: DeliveryServiceOptions = {}): DeliveryPort {
   return {
-    async sendNow({ taskNumber, requestedBy }): Promise<RunResult> {
+    async sendNow({ taskNumber, requestedBy, onSlow }): Promise<RunResult> {
       const id = await requestRun({
         trigger: 'send',
         ...(taskNumber !== undefined ? { taskNumber } : {}),
         ...(requestedBy !== undefined ? { requestedBy } : {}),
       });
       opts.kick?.();
-      return waitForRun(id, { timeoutMs: opts.sendTimeoutMs ?? 120_000 });
+      const patience = opts.sendTimeoutMs ?? 120_000;
+      if (!onSlow) return waitForRun(id, { timeoutMs: patience });
+      try {
+        return await waitForRun(id, { timeoutMs: patience });
+      } catch (err) {
+        if (!(err instanceof RunTimeoutError)) throw err;
+        await onSlow(err.state);
+      }
+      return waitForRun(id, { timeoutMs: Math.max(0, (opts.sendGiveUpMs ?? 3_600_000) - patience) });
     },
     dryRun,
     queue,
@@ -96,13 +110,25 @@ export async function queue(now = new Date()): Promise<QueueSummary> {
     RunModel.findOne({ trigger: 'schedule' }).sort({ requestedAt: -1 }).select({ requestedAt: 1 }).lean(),
     getSchedule(),
     DeliveryModel.find({ status: 'failed', updatedAt: { $gte: new Date(now.getTime() - 7 * 24 * 3600_000) } })
-      .select({ lastError: 1 })
+      .select({ channel: 1, lastError: 1, failureCause: 1, failureDetail: 1 })
       .sort({ updatedAt: -1 })
       .limit(500)
       .lean(),
   ]);
-  const reasons = new Map<string, number>();
-  for (const d of recent) reasons.set(d.lastError ?? '?', (reasons.get(d.lastError ?? '?') ?? 0) + 1);
+  // By channel, cause and the provider's words (older deliveries have only lastError).
+  const reasons = new Map<string, QueueSummary['recentFailures'][number]>();
+  for (const d of recent) {
+    const reason = d.failureDetail ?? d.lastError ?? '?';
+    const key = JSON.stringify([d.channel, d.failureCause, reason]);
+    const entry = reasons.get(key) ?? {
+      reason,
+      count: 0,
+      channel: d.channel,
+      ...(d.failureCause ? { cause: d.failureCause as FailureCause } : {}),
+    };
+    entry.count += 1;
+    reasons.set(key, entry);
+  }
   const summary: QueueSummary = {
     pending,
     retrying,
@@ -111,10 +137,7 @@ export async function queue(now = new Date()): Promise<QueueSummary> {
     sending,
     failed,
     sent,
-    recentFailures: [...reasons]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 5)
-      .map(([reason, n]) => ({ reason, count: n })),
+    recentFailures: [...reasons.values()].sort((a, b) => b.count - a.count).slice(0, 5),
   };
   if (lastRun?.finishedAt) {
     const r = (lastRun.result ?? {}) as Partial<RunResult>;

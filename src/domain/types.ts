@@ -46,16 +46,13 @@ export const SMS_PROVIDERS = ['smsru', 'smsc', 'smsaero', 'twilio'] as const;
 export type SmsProviderName = (typeof SMS_PROVIDERS)[number];
 
 /**
- * What went wrong with a delivery, for admin alerts: one alert per cause (not per message).
- * `auth` SMTP login or gateway credentials refused; `balance` no money; `sender` sender name not approved;
- * `address` the recipient's address is bad or bouncing; `config` the channel is not configured.
- */
-/**
  * Why a delivery failed, as far as an admin can act on it: the gateway refused the login (`auth`), has no
  * money (`balance`), refuses the sender name (`sender`), the person's address is bad (`address`), the
- * channel is not set up (`config`), the account's own sending limit is reached (`limit`), or anything else.
+ * channel is not set up (`config`), the account's own sending limit is reached (`limit`), the message could
+ * not be composed from its template (`render`), its task, person or change is gone (`gone`), or anything
+ * else. People read a failure by its cause (src/i18n/failures.ts); the provider's own words only admins.
  */
-export type FailureCause = 'auth' | 'balance' | 'sender' | 'address' | 'config' | 'limit' | 'other';
+export type FailureCause = 'auth' | 'balance' | 'sender' | 'address' | 'config' | 'limit' | 'render' | 'gone' | 'other';
 
 /** Quiet hours as local wall-clock times `HH:MM`; `start > end` spans midnight. */
 export interface QuietHours {

@@ -29,6 +29,8 @@ export function alertFor(
         return t.alert.config[channel];
       case 'limit':
         return t.alert.limit(detail);
+      case 'render':
+      case 'gone':
       case 'other':
         return undefined;
     }

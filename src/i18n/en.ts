@@ -319,7 +319,7 @@ export const en: Texts = {
   noLogin: 'No login',
   smtpTesting: 'Checking the mail server…',
   smtpTestOk: (verify, to, answer) => `Connection is fine: ${verify}.\nA test letter went to ${to}. Server answer: ${answer}`,
-  smtpTestFailed: (reason) => `The check failed. Server answer: ${reason}`,
+  smtpTestFailed: (why, answer) => `The check failed: ${why}. Server answer: "${answer}"`,
   smtpTestNeedEmail: 'The test letter goes to your e-mail, which is not set. First: /email ivan@example.org',
   smtpTestSubject: 'taskwatch: test letter',
   smtpTestBody: (name) => `Hello, ${name}!\n\nThis is a test letter from taskwatch: the mail server is set up right.`,
@@ -339,7 +339,7 @@ export const en: Texts = {
   smsSenderApproved: (name) => `Sender name "${name}" is approved by the gateway.`,
   smsSenderNotApproved: (name, list) =>
     `Note: the gateway has not approved the sender name "${name}" (approved: ${list || 'none'}). Saved anyway, but SMS with it will not go out until the name is approved on the gateway's site.`,
-  smsSenderUnchecked: (reason) => `Could not check the sender name: ${reason}`,
+  smsSenderUnchecked: (why, answer) => `Could not check the sender name: ${why}. Gateway answer: "${answer}"`,
   askSmsProvider: 'Step 1. Which SMS gateway?',
   askSmsAuth: 'How to log in to sms.ru?',
   authApiId: 'api_id',
@@ -356,7 +356,7 @@ export const en: Texts = {
   noSender: 'No name',
   smsChecking: 'Checking the SMS gateway…',
   smsTestOk: (v) => `The SMS gateway answers: ${v}`,
-  smsFailed: (reason) => `The SMS gateway answered with an error: ${reason}`,
+  smsFailed: (why, answer) => `The SMS gateway check failed: ${why}. Gateway answer: "${answer}"`,
   smsBalance: (amount, currency) => `Balance: ${amount} ${currency}`,
   smsSenders: (list) => `Approved sender names: ${list}`,
   smsSendersEmpty: "No approved sender names: SMS come from the account's number.",
@@ -415,6 +415,42 @@ export const en: Texts = {
   sendFailedTitle: (n) => `Messages not sent: ${n}.`,
   failureLine: (channel, count, reason) => `• ${channel} ×${count}: ${reason}`,
   sendError: (reason) => `The dispatch failed: ${reason}`,
+  sendRunFailed:
+    'The dispatch broke off (the worker stopped or crashed). What did not go out goes with the next dispatch; /queue shows the queue.',
+  sendNoWorker:
+    'No worker is running to carry out the dispatch. The request waits and is carried out as soon as a worker starts (npm start or npm run worker).',
+  sendContinues:
+    'The dispatch is taking longer than usual and goes on. I will send its result in a new message when it ends; /queue shows the queue.',
+  sendStillRunning: 'The dispatch is still going and I stopped waiting for its result. /queue shows what went out and what waits.',
+  failureCause: {
+    auth: (c) =>
+      c === 'email'
+        ? 'the mail server refused the login or password'
+        : c === 'sms'
+          ? 'the SMS gateway refused the access key or login'
+          : "Telegram refused the bot's token",
+    balance: () => 'the SMS gateway account has no money',
+    sender: (c) => (c === 'email' ? 'the mail server refuses the sender address' : 'the SMS gateway refuses the sender name'),
+    address: (c) =>
+      c === 'email'
+        ? 'the e-mail address does not take mail'
+        : c === 'sms'
+          ? 'an SMS cannot be delivered to this number'
+          : 'the person cannot be reached on Telegram (blocked the bot, or no such chat)',
+    config: (c) =>
+      c === 'email' ? 'the mail server is not set up' : c === 'sms' ? 'the SMS gateway is not set up' : 'Telegram sending is not set up',
+    limit: () => "the SMS gateway account's sending limit is reached",
+    render: () => 'the message could not be composed from its template',
+    gone: () => 'the task or the person was deleted',
+    other: (c) =>
+      c === 'email'
+        ? 'the mail server answered with an error'
+        : c === 'sms'
+          ? 'the SMS gateway answered with an error'
+          : 'Telegram answered with an error',
+  },
+  failureGaveUp: (attempts) => ` (${attempts} attempts)`,
+  failureAnswer: (detail) => ` — answer: "${detail}"`,
   dryTitle: (n) => `Sending now would send ${n} ${n === 1 ? 'message' : 'messages'} (nothing was sent):`,
   dryEmpty: 'Sending now would send nothing: no new notifications.',
   dryLine: (n, name, channel, address, extra) => `• #${n} ${name} — ${channel} ${address}${extra}`,

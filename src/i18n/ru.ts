@@ -4,7 +4,7 @@ import type { UserErrorCode, UserErrorParams } from '../domain/errors.js';
 import type { CommandName } from '../domain/commands.js';
 import type { SmsFallback } from '../domain/gateways.js';
 import type { TemplateKind } from '../domain/templates.js';
-import type { Channel, TaskRole } from '../domain/types.js';
+import type { Channel, FailureCause, TaskRole } from '../domain/types.js';
 import { nameIn } from './lookup.js';
 
 type P = UserErrorParams;
@@ -347,7 +347,7 @@ export const ru = {
   smtpTesting: 'Проверяю почтовый сервер…',
   smtpTestOk: (verify: string, to: string, answer: string) =>
     `Соединение в порядке: ${verify}.\nТестовое письмо отправлено на ${to}. Ответ сервера: ${answer}`,
-  smtpTestFailed: (reason: string) => `Проверка не прошла. Ответ сервера: ${reason}`,
+  smtpTestFailed: (why: string, answer: string) => `Проверка не прошла: ${why}. Ответ сервера: «${answer}»`,
   smtpTestNeedEmail: 'Тестовое письмо уходит на ваш e-mail, а он не задан. Сначала: /email ivan@example.org',
   smtpTestSubject: 'taskwatch: тестовое письмо',
   smtpTestBody: (name: string) => `Здравствуйте, ${name}!\n\nЭто тестовое письмо taskwatch: почтовый сервер настроен верно.`,
@@ -378,7 +378,7 @@ export const ru = {
   smsSenderApproved: (name: string) => `Имя отправителя «${name}» согласовано шлюзом.`,
   smsSenderNotApproved: (name: string, list: string) =>
     `Внимание: имя отправителя «${name}» шлюз ещё не согласовал (согласованы: ${list || 'никакие'}). Настройка сохранена, но SMS с ним не уйдут, пока имя не согласуют на сайте шлюза.`,
-  smsSenderUnchecked: (reason: string) => `Не смог проверить имя отправителя: ${reason}`,
+  smsSenderUnchecked: (why: string, answer: string) => `Не смог проверить имя отправителя: ${why}. Ответ шлюза: «${answer}»`,
   askSmsProvider: 'Шаг 1. Какой SMS-шлюз?',
   askSmsAuth: 'Как входить в sms.ru?',
   authApiId: 'api_id',
@@ -395,7 +395,7 @@ export const ru = {
   noSender: 'Без имени',
   smsChecking: 'Проверяю SMS-шлюз…',
   smsTestOk: (v: string) => `SMS-шлюз отвечает: ${v}`,
-  smsFailed: (reason: string) => `SMS-шлюз ответил ошибкой: ${reason}`,
+  smsFailed: (why: string, answer: string) => `Проверка SMS-шлюза не прошла: ${why}. Ответ шлюза: «${answer}»`,
   smsBalance: (amount: number, currency: string) => `Баланс: ${amount} ${currency}`,
   smsSenders: (list: string) => `Согласованные имена отправителей: ${list}`,
   smsSendersEmpty: 'Согласованных имён отправителей нет: SMS приходят с номера учётной записи.',
@@ -443,6 +443,40 @@ export const ru = {
   sendFailedTitle: (n: number) => `Не отправлено сообщений: ${n}.`,
   failureLine: (channel: string, count: number, reason: string) => `• ${channel} ×${count}: ${reason}`,
   sendError: (reason: string) => `Рассылка не удалась: ${reason}`,
+  sendRunFailed:
+    'Рассылка прервалась (обработчик остановился или упал). Что не ушло, уйдёт со следующей рассылкой; /queue покажет очередь.',
+  sendNoWorker:
+    'Рассылку некому выполнить: обработчик (worker) не запущен. Запрос ждёт и выполнится, как только обработчик запустится (npm start или npm run worker).',
+  sendContinues:
+    'Рассылка идёт дольше обычного и продолжается. Итог пришлю отдельным сообщением, когда она закончится; /queue покажет очередь.',
+  sendStillRunning: 'Рассылка всё ещё идёт, итога я так и не дождался. /queue покажет, что уже ушло и что ждёт.',
+  /** Why a message failed, by cause (src/i18n/failures.ts); for admins the provider's own words follow, quoted. */
+  failureCause: {
+    auth: (c: Channel): string =>
+      c === 'email'
+        ? 'почтовый сервер не принял логин или пароль'
+        : c === 'sms'
+          ? 'SMS-шлюз не принял ключ доступа или логин'
+          : 'Telegram не принял токен бота',
+    balance: (): string => 'на счёте SMS-шлюза нет денег',
+    sender: (c: Channel): string =>
+      c === 'email' ? 'почтовый сервер не принимает адрес отправителя' : 'SMS-шлюз не принимает имя отправителя',
+    address: (c: Channel): string =>
+      c === 'email'
+        ? 'адрес e-mail не принимает письма'
+        : c === 'sms'
+          ? 'на этот номер SMS не доставить'
+          : 'получатель недоступен в Telegram (заблокировал бота или чата нет)',
+    config: (c: Channel): string =>
+      c === 'email' ? 'почтовый сервер не настроен' : c === 'sms' ? 'SMS-шлюз не настроен' : 'отправка в Telegram не настроена',
+    limit: (): string => 'исчерпан лимит отправки SMS-шлюза',
+    render: (): string => 'сообщение не удалось составить по шаблону',
+    gone: (): string => 'задание или получатель удалены',
+    other: (c: Channel): string =>
+      c === 'email' ? 'почтовый сервер ответил ошибкой' : c === 'sms' ? 'SMS-шлюз ответил ошибкой' : 'Telegram ответил ошибкой',
+  } satisfies Record<FailureCause, (channel: Channel) => string>,
+  failureGaveUp: (attempts: number) => ` (попыток: ${attempts})`,
+  failureAnswer: (detail: string) => ` — ответ: «${detail}»`,
   dryTitle: (n: number) => `Если отправить сейчас — ${n} ${plural(n, 'сообщение', 'сообщения', 'сообщений')} (ничего не отправлено):`,
   dryEmpty: 'Если отправить сейчас — никому ничего: новых оповещений нет.',
   dryLine: (n: number, name: string, channel: string, address: string, extra: string) => `• #${n} ${name} — ${channel} ${address}${extra}`,

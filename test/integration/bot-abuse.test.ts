@@ -1,20 +1,17 @@
-/** Abuse bounded, through the bot: SMS phones that cannot bill the gateway, and `/send` for members. */
+/** Abuse bounded, through the bot: SMS phones that cannot bill the gateway (`/send` for members: bot-send.test.ts). */
 import { PersonModel, SettingsModel } from '../../src/db/models/index.js';
-import type { RunResult } from '../../src/delivery/port.js';
-import { recordingDelivery, useTestBot } from '../support/bot-api.js';
+import { useTestBot } from '../support/bot-api.js';
 import { useTestDatabase } from '../support/db.js';
 
 useTestDatabase();
 const ADMIN = 600;
-const delivery = recordingDelivery();
-const tb = useTestBot({ adminIds: [ADMIN], delivery, env: { REGISTRATION: 'open' } });
+const tb = useTestBot({ adminIds: [ADMIN], env: { REGISTRATION: 'open' } });
 
 const ann = () => tb.user(1, 'Ann', 'ann');
 const bob = () => tb.user(2, 'Bob', 'bob');
 const dan = () => tb.user(4, 'Dan', 'dan');
 const boss = () => tb.user(ADMIN, 'Boss', 'boss');
 const phoneOf = async (telegramId: number) => (await PersonModel.findOne({ telegramId }).lean())?.phone;
-const sendCalls = () => delivery.calls.filter((c) => c.method === 'sendNow');
 
 beforeAll(async () => {
   for (const u of [ann(), bob(), dan(), boss()]) await u.say('/start');
@@ -60,59 +57,6 @@ describe('SMS phones', () => {
     expect(await phoneOf(4)).toBe('+77011234567');
     expect(await boss().say('/sms countries=any')).toContain('из любой страны');
     expect(await boss().say('/sms show')).toContain('любых стран');
-  });
-});
-
-describe('/send', () => {
-  const result = (reasons: string[]): RunResult => ({
-    runId: 'r',
-    trigger: 'send',
-    sent: { email: 1, sms: 0, telegram: 0 },
-    failed: reasons.map((reason) => ({ channel: 'email', reason, count: 1 })),
-    retrying: 0,
-    held: 0,
-    startedAt: new Date().toISOString(),
-    finishedAt: new Date().toISOString(),
-  });
-
-  it('of everything is for admins; a member sends their own task, once in 30 s', async () => {
-    const n = Number(/#(\d+)/.exec(await ann().say('/newtask Report'))![1]);
-    delivery.results.sendNow = result([]);
-    const before = sendCalls().length;
-    expect(await ann().say('/send')).toContain('Отправить все оповещения сразу может только администратор');
-    expect(await bob().say(`/send ${n}`)).toContain(`Менять задание #${n} могут только`);
-    expect(sendCalls()).toHaveLength(before);
-
-    expect(await ann().say(`/send ${n}`)).toContain('Отправлено сообщений: e-mail — 1');
-    expect(sendCalls().at(-1)).toEqual({ method: 'sendNow', args: { taskNumber: n, requestedBy: 1 } });
-    const again = await ann().say(`/send ${n}`);
-    expect(again).toMatch(/не чаще раза в 30 с\. Попробуйте снова через (\d+) с/);
-    const wait = Number(/через (\d+) с/.exec(again)![1]);
-    expect(wait).toBeGreaterThan(0);
-    expect(wait).toBeLessThanOrEqual(30);
-    expect(sendCalls()).toHaveLength(before + 1);
-
-    // the wait is per person, and admins do not wait
-    await ann().say(`/edit ${n} assignee @bob`);
-    expect(await bob().say(`/send ${n}`)).toContain('Отправлено');
-    expect(await boss().say('/send')).toContain('Отправлено');
-    expect(await boss().say(`/send ${n}`)).toContain('Отправлено');
-    expect(sendCalls()).toHaveLength(before + 4);
-    delete delivery.results.sendNow;
-  });
-
-  it('hides other people’s addresses in failure reasons from a member, not from an admin', async () => {
-    const n = Number(/#(\d+)/.exec(await dan().say('/newtask Scrub'))![1]);
-    delivery.results.sendNow = result(['550 <carl@example.org>: user unknown', 'sms.ru 202: invalid number 79123456789']);
-    const member = await dan().say(`/send ${n}`);
-    expect(member).toContain('550 <[e-mail]>: user unknown');
-    expect(member).toContain('invalid number [phone]');
-    expect(member).not.toContain('carl@example.org');
-    expect(member).not.toContain('79123456789');
-    const admin = await boss().say(`/send ${n}`);
-    expect(admin).toContain('550 <carl@example.org>: user unknown');
-    expect(admin).toContain('invalid number 79123456789');
-    delete delivery.results.sendNow;
   });
 });
 

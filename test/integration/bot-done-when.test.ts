@@ -78,7 +78,7 @@ it('an admin configures SMTP and sms.ru, and /smtp test succeeds against the loo
 
   await admin.say(`/smtp smtp://notify:mail-password-2024@127.0.0.1:${strict.port}?security=none insecure`);
   const refused = await admin.say('/smtp test');
-  expect(refused).toContain('Проверка не прошла. Ответ сервера:');
+  expect(refused).toContain('Проверка не прошла: почтовый сервер не принял логин или пароль. Ответ сервера: «');
   expect(refused).toContain('535');
   expect(refused).not.toContain('mail-password-2024');
   expect(strict.messages).toHaveLength(0);

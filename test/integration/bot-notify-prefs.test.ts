@@ -1,10 +1,11 @@
 /**
  * `/channels` and `/digest` through the bot: the buttons (only their owner, only a member, may press them),
- * a channel without an address, `off`, bad input, and what `/me` and `/help` say.
+ * a channel without an address, `off`, bad input, and what `/me` and `/help` say. What `/send` and `/queue`
+ * say of daily digests: test/integration/bot-send.test.ts (they need a real worker).
  */
 import { Buffer } from 'node:buffer';
 import { PersonModel } from '../../src/db/models/index.js';
-import { useTestBot, type RecordingDelivery } from '../support/bot-api.js';
+import { useTestBot } from '../support/bot-api.js';
 import { useTestDatabase } from '../support/db.js';
 
 useTestDatabase();
@@ -138,27 +139,5 @@ describe('/digest', () => {
     } finally {
       await b.say('/lang ru');
     }
-  });
-});
-
-describe('/send and /queue', () => {
-  it('say how many messages wait for their recipient’s daily digest', async () => {
-    const boss = tb.user(ADMIN, 'Boss', 'boss');
-    const delivery = tb.delivery as RecordingDelivery;
-    const at = new Date().toISOString();
-    delivery.results.sendNow = {
-      runId: 'r',
-      trigger: 'send',
-      sent: { email: 0, sms: 0, telegram: 0 },
-      failed: [],
-      retrying: 0,
-      held: 0,
-      digest: 2,
-      startedAt: at,
-      finishedAt: at,
-    };
-    expect(await boss.say('/send')).toContain('Сообщений ждут ежедневной сводки получателя: 2');
-    delivery.results.queue = { pending: 5, retrying: 1, held: 1, digest: 3, sending: 0, failed: 0, sent: 0, recentFailures: [] };
-    expect(await boss.say('/queue')).toContain('тихие часы — 1, ежедневная сводка — 3');
   });
 });

@@ -1,11 +1,11 @@
 /** Who may see and change a task, through the bot: private tasks, the change rule, observers, people by reference. */
 import { ChangeModel, ObserverModel, PersonModel, TaskModel } from '../../src/db/models/index.js';
-import { recordingDelivery, useTestBot, type TestUser } from '../support/bot-api.js';
+import { useTestBot, type TestUser } from '../support/bot-api.js';
 import { useTestDatabase } from '../support/db.js';
 
 useTestDatabase();
 const ADMIN = 500;
-const tb = useTestBot({ adminIds: [ADMIN], delivery: recordingDelivery(), env: { REGISTRATION: 'open' } });
+const tb = useTestBot({ adminIds: [ADMIN], env: { REGISTRATION: 'open' } });
 
 const ann = () => tb.user(1, 'Ann', 'ann');
 const bob = () => tb.user(2, 'Bob Smith', 'bob');

@@ -22,7 +22,8 @@ import type { Telegraf } from 'telegraf';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { SecretBox } from '../../src/secrets.js';
-import type { DeliveryPort, QueueSummary, RunResult } from '../../src/delivery/port.js';
+import type { DeliveryPort } from '../../src/delivery/port.js';
+import { createDeliveryService } from '../../src/delivery/service.js';
 import { createBot, type BotContext } from '../../src/bot/create-bot.js';
 import type { Background } from '../../src/bot/background.js';
 
@@ -62,8 +63,11 @@ export interface TestUser {
   readonly id: number;
   /** Sends a command (text starting with `/`) or plain text; resolves with the bot's answers joined by blank lines. */
   say(text: string): Promise<string>;
-  /** Like {@link say}, with the answers as messages and the id of the message the user sent. */
-  send(text: string): Promise<{ replies: BotMessage[]; sentId: number }>;
+  /**
+   * Like {@link say}, with the answers as messages and the id of the message the user sent. `waitForBackground`
+   * overrides the bot's option for this message (false: what the person sees before a `/send` run ends).
+   */
+  send(text: string, opts?: { waitForBackground?: boolean }): Promise<{ replies: BotMessage[]; sentId: number }>;
   /** Presses the button whose label contains `label` (or matches it), on the newest bot message that has one. */
   press(label: string | RegExp): Promise<string>;
   /** Sends a callback query with exactly this data, as if pressed under message `messageId`. */
@@ -75,50 +79,14 @@ export interface TestUser {
   hasMessage(sentId: number): boolean;
 }
 
-/** A DeliveryPort that records what the bot asked and answers with `results`. */
-export interface RecordingDelivery extends DeliveryPort {
-  calls: Array<{ method: string; args: unknown }>;
-  results: { sendNow?: RunResult; dryRun?: Awaited<ReturnType<DeliveryPort['dryRun']>>; queue?: QueueSummary };
-}
-
-export function recordingDelivery(): RecordingDelivery {
-  const empty = (): RunResult => ({
-    runId: 'run',
-    trigger: 'send',
-    sent: { email: 0, sms: 0, telegram: 0 },
-    failed: [],
-    retrying: 0,
-    held: 0,
-    startedAt: new Date().toISOString(),
-    finishedAt: new Date().toISOString(),
-  });
-  const d: RecordingDelivery = {
-    calls: [],
-    results: {},
-    async sendNow(opts) {
-      d.calls.push({ method: 'sendNow', args: opts });
-      return d.results.sendNow ?? empty();
-    },
-    async dryRun(opts) {
-      d.calls.push({ method: 'dryRun', args: opts });
-      return d.results.dryRun ?? [];
-    },
-    async queue() {
-      d.calls.push({ method: 'queue', args: undefined });
-      return d.results.queue ?? { pending: 0, retrying: 0, held: 0, sending: 0, failed: 0, sent: 0, recentFailures: [] };
-    },
-    async scheduleChanged() {
-      d.calls.push({ method: 'scheduleChanged', args: undefined });
-    },
-  };
-  return d;
-}
-
 export interface TestBotOptions {
   adminIds?: number[];
   /** Extra environment for loadConfig (SMSRU_BASE_URL …). */
   env?: Record<string, string>;
-  /** The delivery engine; a {@link recordingDelivery} by default. */
+  /**
+   * The delivery service. By default the real one with no worker behind it: enough for every command but
+   * `/send`, whose run would wait for a worker; tests of `/send` give one (test/support/delivery-worker.ts).
+   */
   delivery?: DeliveryPort;
   /** Flood limits of the Bot API double (Telegram's by default). */
   limits?: Pick<StrictBotApiOptions, 'overall' | 'perChat'>;
@@ -177,7 +145,7 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
   });
   const logger = createLogger('info', sink);
   const secrets = new SecretBox(TEST_SECRET_KEY);
-  const delivery = opts.delivery ?? recordingDelivery();
+  const delivery = opts.delivery ?? createDeliveryService();
   const { bot, setCommands, background } = createBot({ config, logger, secrets, delivery });
   const waitForBackground = opts.waitForBackground ?? true;
   const updatesUrl = `${api.apiRoot}/bot${TEST_BOT_TOKEN}/getUpdates`;
@@ -208,11 +176,11 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
     });
 
     /** Runs `act`, delivers the updates, and returns the bot's messages that are new or changed. */
-    async function exchange(act: () => Promise<unknown>): Promise<BotMessage[]> {
+    async function exchange(act: () => Promise<unknown>, wait = waitForBackground): Promise<BotMessage[]> {
       const before = new Map(chatMessages(chatId).map((m) => [m.messageId, JSON.stringify(m.message)]));
       await act();
       await pump();
-      if (waitForBackground && (await background.drain(60_000)) > 0) throw new Error("the bot's background work did not end in 60 s");
+      if (wait && (await background.drain(60_000)) > 0) throw new Error("the bot's background work did not end in 60 s");
       return chatMessages(chatId)
         .filter((m) => before.get(m.messageId) !== JSON.stringify(m.message))
         .map(toMessage);
@@ -221,14 +189,14 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
 
     const u: TestUser = {
       id,
-      async send(text) {
+      async send(text, sendOpts) {
         let sentId = -1;
         const replies = await exchange(async () => {
           if (text.startsWith('/')) await client.sendCommand(client.makeCommand(text));
           else await client.sendMessage(client.makeMessage(text));
           const mine = server.storage.userMessages.filter((m: { botToken: string }) => m.botToken === TEST_BOT_TOKEN);
           sentId = mine[mine.length - 1]?.messageId ?? -1;
-        });
+        }, sendOpts?.waitForBackground);
         return { replies, sentId };
       },
       async say(text) {

@@ -1,10 +1,12 @@
 /**
  * «Отправить оповещения»: `/send` (everything) for admins; `/send <n>` also for a member who may change task n
  * (its author or assignee), once per SEND_COOLDOWN_SECONDS, with the contacts in failure reasons hidden.
- * `/send dry [n]` and `/queue` for admins (they show other people's addresses).
+ * `/send dry [n]` and `/queue` for admins (they show other people's addresses). Failures read by their cause
+ * in the asker's language; only admins also get the provider's own words.
  */
 import { Composer } from 'telegraf';
-import type { RunResult } from '../../delivery/port.js';
+import { RunFailedError, RunTimeoutError, type RunFailure, type RunResult, type RunState } from '../../delivery/port.js';
+import { failureText } from '../../i18n/failures.js';
 import { scrubContacts } from '../../domain/scrub-contacts.js';
 import { scrub } from '../../logger.js';
 import { requireChangeableTask } from '../../services/access.js';
@@ -26,6 +28,23 @@ function readable(ctx: BotContext, reason: string): string {
   return isAdmin(ctx) ? reason : scrubContacts(reason);
 }
 
+/**
+ * The failure lines of a run: an admin gets each reason with the provider's words; a member one line per
+ * channel and cause (the words, and the addresses in them, stay with the admins).
+ */
+function failureLines(ctx: BotContext, failed: RunFailure[]): string[] {
+  const admin = isAdmin(ctx);
+  const lines = new Map<string, { channel: RunFailure['channel']; count: number; text: string }>();
+  for (const f of failed) {
+    const text = failureText(ctx.t, f, admin);
+    const key = `${f.channel}\n${text}`;
+    const line = lines.get(key) ?? { channel: f.channel, count: 0, text };
+    line.count += f.count;
+    lines.set(key, line);
+  }
+  return [...lines.values()].map((l) => ctx.t.failureLine(ctx.t.channel(l.channel), l.count, l.text));
+}
+
 function formatRun(ctx: BotContext, r: RunResult): string {
   const t = ctx.t;
   const total = r.sent.email + r.sent.sms + r.sent.telegram;
@@ -44,7 +63,7 @@ function formatRun(ctx: BotContext, r: RunResult): string {
   ];
   if (failed) {
     lines.push(t.sendFailedTitle(failed));
-    for (const f of r.failed) lines.push(t.failureLine(t.channel(f.channel), f.count, readable(ctx, f.reason)));
+    lines.push(...failureLines(ctx, r.failed));
   }
   return lines.join('\n');
 }
@@ -66,7 +85,21 @@ async function send(ctx: BotContext, deps: BotDeps, background: Background, cool
     if (waitMs > 0) throw new UserError('send_cooldown', { seconds: Math.ceil(waitMs / 1000), every: deps.config.SEND_COOLDOWN_SECONDS });
   }
   const status = await ctx.reply(ctx.t.sending);
-  const run = deps.delivery.sendNow({ ...(taskNumber !== undefined ? { taskNumber } : {}), requestedBy: ctx.person.telegramId });
+  const edit = async (text: string) => {
+    try {
+      await ctx.telegram.editMessageText(status.chat.id, status.message_id, undefined, clip(text));
+    } catch (err) {
+      if (!isHarmlessEditError(err)) throw err;
+    }
+  };
+  // A run slower than the service's patience: the "sending…" message says it goes on (or that no worker
+  // took it), and the result comes later as a message of its own, so that the person is notified of it.
+  let slow = false;
+  const onSlow = async (state: RunState) => {
+    slow = true;
+    await edit(state === 'running' ? ctx.t.sendContinues : ctx.t.sendNoWorker);
+  };
+  const run = deps.delivery.sendNow({ ...(taskNumber !== undefined ? { taskNumber } : {}), requestedBy: ctx.person.telegramId, onSlow });
   // The run may take minutes: the handler returns now (telegraf serves the next update), and the result
   // is edited into the "sending…" message when it comes.
   background.run('editing the /send result', async () => {
@@ -75,14 +108,19 @@ async function send(ctx: BotContext, deps: BotDeps, background: Background, cool
       text = formatRun(ctx, await run);
     } catch (err) {
       deps.logger.error({ err, taskNumber }, '/send failed');
-      text = ctx.t.sendError(readable(ctx, scrub((err as Error).message ?? String(err))));
+      text = runErrorText(ctx, err);
     }
-    try {
-      await ctx.telegram.editMessageText(status.chat.id, status.message_id, undefined, clip(text));
-    } catch (err) {
-      if (!isHarmlessEditError(err)) throw err;
-    }
+    if (slow) await ctx.telegram.sendMessage(status.chat.id, clip(text));
+    else await edit(text);
   });
+}
+
+/** What a person reads when /send's run gave no result. */
+function runErrorText(ctx: BotContext, err: unknown): string {
+  const words = readable(ctx, scrub((err as Error).message ?? String(err)));
+  if (err instanceof RunTimeoutError) return err.state === 'running' ? ctx.t.sendStillRunning : ctx.t.sendNoWorker;
+  if (err instanceof RunFailedError) return ctx.t.sendRunFailed + (isAdmin(ctx) ? ctx.t.failureAnswer(words) : '');
+  return ctx.t.sendError(words);
 }
 
 async function dry(ctx: BotContext, deps: BotDeps, taskNumber?: number): Promise<void> {
@@ -128,7 +166,15 @@ export function deliveryFeature(deps: BotDeps, background: Background): Feature 
       t.queueNextRun(q.nextRun ? dateTime(q.nextRun, zone) : undefined),
     ];
     if (q.recentFailures.length) {
-      lines.push(t.queueFailures, ...q.recentFailures.map((f) => `• ×${f.count}: ${f.reason}`));
+      // Admins only: the provider's words are shown in full, after the cause in the admin's language.
+      lines.push(
+        t.queueFailures,
+        ...q.recentFailures.map((f) =>
+          f.channel
+            ? t.failureLine(t.channel(f.channel), f.count, failureText(t, { channel: f.channel, cause: f.cause, detail: f.reason }, true))
+            : `• ×${f.count}: ${f.reason}`,
+        ),
+      );
     }
     await ctx.reply(clip(lines.join('\n')));
   });

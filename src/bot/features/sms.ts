@@ -4,7 +4,8 @@
  * the gateway's approved list where it has one (a warning, the setting is saved anyway).
  */
 import { Composer } from 'telegraf';
-import { createSmsProvider, type SmsProvider } from '../../services/gateways.js';
+import { createSmsProvider, failureCauseOf, type SmsProvider } from '../../services/gateways.js';
+import { failureText } from '../../i18n/failures.js';
 import { SMS_PROVIDERS, type SmsProviderName } from '../../domain/types.js';
 import { scrub } from '../../logger.js';
 import { mask } from '../../secrets.js';
@@ -214,7 +215,7 @@ async function checkSender(ctx: BotContext, deps: BotDeps): Promise<void> {
         : ctx.t.smsSenderNotApproved(sender, approved.join(', ')),
     );
   } catch (err) {
-    await ctx.reply(ctx.t.smsSenderUnchecked(reason(err)));
+    await ctx.reply(ctx.t.smsSenderUnchecked(failureText(ctx.t, { channel: 'sms', cause: failureCauseOf(err) }, false), reason(err)));
   }
 }
 
@@ -247,7 +248,7 @@ async function probe(ctx: BotContext, deps: BotDeps, what: 'test' | 'balance' | 
     }
   } catch (err) {
     deps.logger.warn({ err, provider: p.name }, `SMS gateway ${what} failed`);
-    text = ctx.t.smsFailed(reason(err));
+    text = ctx.t.smsFailed(failureText(ctx.t, { channel: 'sms', cause: failureCauseOf(err) }, false), reason(err));
   }
   await ctx.telegram.editMessageText(status.chat.id, status.message_id, undefined, text);
 }

@@ -4,7 +4,8 @@
  * A message that carried a password is deleted from the chat.
  */
 import { Composer } from 'telegraf';
-import { createEmailChannel, parseSmtpUrl } from '../../services/gateways.js';
+import { createEmailChannel, failureCauseOf, parseSmtpUrl } from '../../services/gateways.js';
+import { failureText } from '../../i18n/failures.js';
 import { scrub } from '../../logger.js';
 import { mask } from '../../secrets.js';
 import { UserError } from '../../domain/errors.js';
@@ -80,7 +81,8 @@ async function test(ctx: BotContext, deps: BotDeps): Promise<void> {
     text = ctx.t.smtpTestOk(verified, to, receipt.response ?? receipt.providerMessageId ?? 'OK');
   } catch (err) {
     deps.logger.warn({ err, host: settings.host, port: settings.port }, 'SMTP test failed');
-    text = ctx.t.smtpTestFailed(scrub((err as Error).message ?? String(err)));
+    const why = failureText(ctx.t, { channel: 'email', cause: failureCauseOf(err) }, false);
+    text = ctx.t.smtpTestFailed(why, scrub((err as Error).message ?? String(err)));
   } finally {
     channel.close();
   }

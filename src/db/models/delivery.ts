@@ -27,6 +27,10 @@ const deliverySchema = new Schema(
     leaseOwner: { type: String },
     leaseUntil: { type: Date },
     lastError: { type: String },
+    /** Why the last attempt failed (a FailureCause), for the texts people read. */
+    failureCause: { type: String },
+    /** The provider's (or server's) own words of the last failure, for admins. */
+    failureDetail: { type: String },
     /** Stable per delivery; e-mail Message-ID, so that a resend after a crash can be recognised. */
     messageId: { type: String },
     /** Id the provider gave the message (sms.ru sms_id, Telegram message_id, SMTP queue id). */
