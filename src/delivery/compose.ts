@@ -7,11 +7,12 @@ import type { LeanRecipient } from '../db/documents.js';
 import { RECIPIENT_FIELDS } from '../db/documents.js';
 import { ChangeModel, PersonModel, TaskModel } from '../db/models/index.js';
 import { fitSms, type SmsAnalysis } from '../domain/sms-segments.js';
-import { renderEmail, renderSms, renderTelegram, type TemplateKind } from '../domain/templates.js';
+import { renderEmail, renderSms, renderTelegramRich, type TemplateKind } from '../domain/templates.js';
 import type { Channel, Language } from '../domain/types.js';
 import type { OutgoingMessage } from './channels/types.js';
 import { addressOf } from './new-delivery.js';
 import { notificationItems, objectIds, peopleOfChanges } from './notification-items.js';
+import { telegramText } from './telegram-format.js';
 
 /** The least of a delivery that composing needs. */
 export interface DeliveryRef {
@@ -109,8 +110,11 @@ export function composeMessage(
       const fitted = fitSms(renderSms(items, settings.templates.sms, opts), settings.smsMaxParts);
       return { message: { channel, to, text: fitted.text }, sms: fitted.analysis };
     }
-    case 'telegram':
-      // Buttons act on one task, so a digest of several tasks carries none.
-      return { message: { channel, to, text: renderTelegram(items, opts), ...(taskNumber !== undefined ? { taskNumber } : {}) } };
+    case 'telegram': {
+      const { text, entities } = telegramText(renderTelegramRich(items, opts));
+      // Unwatching and channels act on one task; a digest of several gets an "open" button per task.
+      const about = taskNumber !== undefined ? { taskNumber } : { taskNumbers: [...numbers] };
+      return { message: { channel, to, text, ...(entities.length ? { entities } : {}), ...about } };
+    }
   }
 }

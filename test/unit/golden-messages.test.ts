@@ -1,12 +1,14 @@
 /**
  * Golden texts: every message as its recipient reads it, ru and en × e-mail (text and HTML) × Telegram × SMS,
  * for a single change, a digest of one task and a digest of several tasks, compared exactly with
- * test/fixtures/golden/. A missing file is written and the test fails, so a new text is always read first.
+ * test/fixtures/golden/. Telegram's are the text and entities telegraf builds, the entities shown as tags. A missing file is written and the test fails, so a new text is always read first.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fitSms } from '../../src/domain/sms-segments.js';
-import { renderEmail, renderSms, renderTelegram, type NotificationItem, type RenderOptions } from '../../src/domain/templates.js';
+import { renderEmail, renderSms, renderTelegramRich, type NotificationItem, type RenderOptions } from '../../src/domain/templates.js';
+import { telegramText } from '../../src/delivery/telegram-format.js';
+import { markedUp } from '../support/telegram-markup.js';
 import type { Language } from '../../src/domain/types.js';
 
 const DIR = path.resolve(process.cwd(), 'test/fixtures/golden');
@@ -138,7 +140,10 @@ describe.each(['ru', 'en'] as const)('%s', (language) => {
       golden(`${base}.email.txt`, `Subject: ${mail.subject}\n\n${mail.text}`);
       golden(`${base}.email.html`, mail.html);
     });
-    it('Telegram', () => golden(`${base}.telegram.txt`, renderTelegram(items, opts)));
+    it('Telegram, with its entities as <b>/<i> tags', () => {
+      const { text, entities } = telegramText(renderTelegramRich(items, opts));
+      golden(`${base}.telegram.txt`, markedUp(text, entities));
+    });
     it('SMS, as sent', () => golden(`${base}.sms.txt`, fitSms(renderSms(items, undefined, opts), 3).text));
   });
 });
