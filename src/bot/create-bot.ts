@@ -109,7 +109,7 @@ export function createBot(deps: BotDeps): CreatedBot {
   });
 
   const features: Feature[] = [
-    startFeature(),
+    startFeature(deps),
     profileFeature(deps),
     tasksFeature(deps),
     observersFeature(deps),

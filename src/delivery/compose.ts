@@ -44,6 +44,11 @@ export interface ComposeSettings {
   smsMaxParts: number;
   /** Domain of the sender address, for e-mail Message-IDs. */
   mailDomain: string;
+  /**
+   * The one-tap unsubscribe link (`https://t.me/<bot>?start=<signed payload>`) of a person and a task they
+   * watch; unset when the bot's username is not known: letters then say to send `/unwatch N` to the bot.
+   */
+  unsubscribeLink?: (personId: string, taskNumber: number) => string;
 }
 
 /** Loads what `deliveries` refer to: three queries, whatever their number. */
@@ -96,7 +101,13 @@ export function composeMessage(
 ): { message: OutgoingMessage; sms?: SmsAnalysis } {
   const items = notificationItems(group.deliveries, ctx.changeById, ctx.taskById, (id) => ctx.personById.get(id)?.name);
   const { person, channel } = group;
-  const opts = { language: person.language as Language, timezone: person.timezone, personName: person.name };
+  const link = settings.unsubscribeLink;
+  const opts = {
+    language: person.language as Language,
+    timezone: person.timezone,
+    personName: person.name,
+    ...(link ? { unsubscribeLink: (n: number) => link(String(person._id), n) } : {}),
+  };
   const to = addressOf(person, channel) ?? group.deliveries[0]!.address;
   const numbers = new Set(items.map((i) => i.task.number));
   const taskNumber = numbers.size === 1 ? items[0]!.task.number : undefined;
@@ -104,7 +115,10 @@ export function composeMessage(
     case 'email': {
       const mail = renderEmail(items, settings.templates, opts);
       const messageId = messageIdOf(group, settings.mailDomain);
-      return { message: { channel, to, subject: mail.subject, text: mail.text, html: mail.html, messageId, taskNumber } };
+      const listUnsubscribe = mail.listUnsubscribe ? { listUnsubscribe: mail.listUnsubscribe } : {};
+      return {
+        message: { channel, to, subject: mail.subject, text: mail.text, html: mail.html, messageId, taskNumber, ...listUnsubscribe },
+      };
     }
     case 'sms': {
       const fitted = fitSms(renderSms(items, settings.templates.sms, opts), settings.smsMaxParts);

@@ -123,25 +123,48 @@ function requireItems(items: NotificationItem[]): TaskGroup[] {
 
 const EMAIL_SEPARATOR = '\n\n————————————————————\n\n';
 
-/** Why the person gets the message, and how to stop. */
-function footerOf(groups: TaskGroup[], opts: RenderOptions): string {
+/** A piece of a letter's footer: text, or a link (the text part shows its address, the HTML part its label). */
+export type FooterPiece = string | { href: string; label: string };
+
+/**
+ * Why the person gets the letter, and how to stop: for the tasks they watch, a one-tap unsubscribe link each
+ * (when `opts.unsubscribeLink` gives one); otherwise `/unwatch N` in the bot.
+ */
+function footerOf(groups: TaskGroup[], opts: RenderOptions): FooterPiece[] {
+  const w = WORDS[opts.language];
   const roles = new Set(groups.map((g) => g.role));
   const role = roles.size === 1 ? [...roles][0] : undefined;
-  return WORDS[opts.language].why(
-    role,
-    groups.map((g) => g.task.number),
-  );
+  const numbers = groups.map((g) => g.task.number);
+  const links = groups.flatMap((g) => {
+    const href = g.role === 'observer' ? opts.unsubscribeLink?.(g.task.number) : undefined;
+    return href ? [{ number: g.task.number, href }] : [];
+  });
+  const why = w.why(role, numbers, links.length > 0);
+  if (links.length === 0) return [why];
+  const { before, after } = w.oneTap(links.length > 1, links[0]!.number);
+  const list: FooterPiece[] =
+    links.length === 1
+      ? [{ href: links[0]!.href, label: w.linkLabel(links[0]!.number) }]
+      : links.flatMap((l, i) => [`${i ? ', ' : ''}#${l.number} `, { href: l.href, label: w.linkLabel(l.number) }]);
+  return [`${why} ${before}`, ...list, after];
+}
+
+/** The footer as plain text: links as their addresses. */
+function footerText(pieces: FooterPiece[]): string {
+  return pieces.map((p) => (typeof p === 'string' ? p : p.href)).join('');
 }
 
 /**
  * One task: the subject and body templates. Several (a digest): a counting subject and each task rendered
  * by the body template. The HTML part shows the same: a table of changes per task, its state, a footer.
+ * `listUnsubscribe` is the link for the `List-Unsubscribe` header: only a letter about one task the person
+ * watches has one (the link stops that task; a digest's tasks each have theirs in the footer).
  */
 export function renderEmail(
   items: NotificationItem[],
   templates: Partial<Record<TemplateKind, string>>,
   opts: RenderOptions,
-): { subject: string; text: string; html: string } {
+): { subject: string; text: string; html: string; listUnsubscribe?: string } {
   const groups = requireItems(items);
   const defaults = DEFAULT_TEMPLATES[opts.language];
   const bodyTemplate = pick(templates.email_body, defaults.email_body);
@@ -151,8 +174,9 @@ export function renderEmail(
       ? subjectLine(fill(pick(templates.email_subject, defaults.email_subject), values(groups[0]!, opts, 'list')))
       : subjectLine(`${WORDS[opts.language].digest(items.length)} ${groups.map((g) => `#${g.task.number}`).join(', ')}`);
   const footer = footerOf(groups, opts);
-  const text = `${bodies.join(EMAIL_SEPARATOR)}\n\n-- \n${footer}\n`;
-  return { subject, text, html: renderEmailHtml(groups, opts, subject, footer) };
+  const text = `${bodies.join(EMAIL_SEPARATOR)}\n\n-- \n${footerText(footer)}\n`;
+  const only = groups.length === 1 && groups[0]!.role === 'observer' ? opts.unsubscribeLink?.(groups[0]!.task.number) : undefined;
+  return { subject, text, html: renderEmailHtml(groups, opts, subject, footer), ...(only ? { listUnsubscribe: only } : {}) };
 }
 
 /** Each task on one line by the template (`#12 Report: status new→done, due 25.12 18:00`), joined with "; ". */

@@ -216,7 +216,7 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
       const known = usernames.get(opts.token);
       if (known) return known;
       try {
-        const me = await telegram.callApi('getMe', {}, { signal: AbortSignal.timeout(timeoutMs) as unknown as ApiSignal });
+        const me = await telegram.callApi('getMe', {}, { signal: AbortSignal.timeout(Math.min(timeoutMs, 3000)) as unknown as ApiSignal });
         if (me.username) usernames.set(opts.token, me.username);
         return me.username;
       } catch (err) {
