@@ -202,6 +202,18 @@ describe('Telegram channel against the strict Bot API double', () => {
     expect(text.endsWith('…')).toBe(true);
   });
 
+  it('keeps, of a text it has to cut, only the styles wholly inside what is left', async () => {
+    const channel = createTelegramChannel({ token: TOKEN, apiRoot });
+    const entities = [
+      { type: 'bold' as const, offset: 0, length: 10 },
+      { type: 'italic' as const, offset: 4090, length: 20 },
+    ];
+    await channel.send(msg({ text: 'я'.repeat(5000), entities }));
+    const sent = sentMessages()[0]!.message;
+    expect(sent.text).toHaveLength(4096);
+    expect(sent.entities).toEqual([{ type: 'bold', offset: 0, length: 10 }]);
+  });
+
   it('refuses a chat id that cannot be one, for good', async () => {
     const channel = createTelegramChannel({ token: TOKEN, apiRoot });
     const err = await thrown(() => channel.send(msg({ to: 'not a chat' })));
