@@ -7,7 +7,7 @@ import type { LeanRecipient } from '../db/documents.js';
 import { RECIPIENT_FIELDS } from '../db/documents.js';
 import { ChangeModel, PersonModel, TaskModel } from '../db/models/index.js';
 import { fitSms, type SmsAnalysis } from '../domain/sms-segments.js';
-import { renderEmail, renderSms, renderTelegramRich, type TemplateKind } from '../domain/templates.js';
+import { groupByTask, renderEmail, renderSms, renderTelegramRich, type TemplateKind } from '../domain/templates.js';
 import type { Channel, Language } from '../domain/types.js';
 import type { OutgoingMessage } from './channels/types.js';
 import { addressOf } from './new-delivery.js';
@@ -127,7 +127,7 @@ export function composeMessage(
     case 'telegram': {
       const { text, entities } = telegramText(renderTelegramRich(items, opts));
       // Unwatching and channels act on one task; a digest of several gets an "open" button per task.
-      const about = taskNumber !== undefined ? { taskNumber } : { taskNumbers: [...numbers] };
+      const about = taskNumber !== undefined ? { taskNumber } : { taskNumbers: groupByTask(items).map((g) => g.task.number) };
       return { message: { channel, to, text, ...(entities.length ? { entities } : {}), ...about } };
     }
   }

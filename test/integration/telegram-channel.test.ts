@@ -146,7 +146,10 @@ describe('Telegram channel against the strict Bot API double', () => {
     expect(headers.length).toBeGreaterThan(10);
     expect(styled('bold')).toEqual([`${whole} изменений в заданиях`, ...headers]);
     expect(styled('italic').every((s) => s.startsWith('Иван Петров, 20.12.2025 '))).toBe(true);
-    expect(sent.reply_markup!.inline_keyboard.flat().length).toBeLessThanOrEqual(20);
+    // An open button per task, in the message's order, at most 20.
+    expect(sent.reply_markup!.inline_keyboard.flat().map((b) => b.callback_data)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `task:view:${i + 1}`),
+    );
   });
 
   it("paces a burst within Telegram's limits, without dropping anything, keeping each chat in order", async () => {
