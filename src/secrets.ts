@@ -1,8 +1,21 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const PREFIX = 'v1';
+
+/** The start of an unsubscribe payload (`/start u_…`); a new format gets a new prefix. */
+export const UNSUBSCRIBE_PREFIX = 'u_';
+/** Bytes of the HMAC an unsubscribe payload keeps: 96 bits, beyond guessing. */
+const UNSUBSCRIBE_MAC_BYTES = 12;
+const PERSON_ID_BYTES = 12;
+
+/** Who an unsubscribe link was made for, and which task it stops. */
+export interface UnsubscribeRequest {
+  /** The Person's id (24 hex digits). */
+  personId: string;
+  taskNumber: number;
+}
 
 /**
  * AES-256-GCM for passwords and API keys at rest. The key is derived from SECRET_KEY with scrypt,
@@ -10,10 +23,43 @@ const PREFIX = 'v1';
  */
 export class SecretBox {
   readonly #key: Buffer;
+  /** Signs unsubscribe links: an HMAC of a fixed label under SECRET_KEY, so it is no key used for anything else. */
+  readonly #linkKey: Buffer;
 
   constructor(secretKey: string) {
     if (secretKey.length < 16) throw new Error('SECRET_KEY must be at least 16 characters');
     this.#key = scryptSync(secretKey, 'taskwatch/secrets/v1', 32);
+    this.#linkKey = createHmac('sha256', secretKey).update('taskwatch unsubscribe link v1').digest();
+  }
+
+  /**
+   * The `start` payload of a one-tap unsubscribe link (`https://t.me/<bot>?start=<payload>`):
+   * `u_` + base64url(person id, 12 bytes; task number, 4 bytes; HMAC-SHA256 of both, first 12 bytes). 40
+   * characters of A-Z a-z 0-9 _ -, within Telegram's 64. It names the person, so only they may use it.
+   */
+  unsubscribePayload(personId: string, taskNumber: number): string {
+    if (!/^[0-9a-f]{24}$/i.test(personId)) throw new RangeError('a person id is 24 hex digits');
+    if (!Number.isInteger(taskNumber) || taskNumber < 1 || taskNumber > 0xffffffff) throw new RangeError('bad task number');
+    const body = Buffer.alloc(PERSON_ID_BYTES + 4);
+    Buffer.from(personId, 'hex').copy(body);
+    body.writeUInt32BE(taskNumber, PERSON_ID_BYTES);
+    return UNSUBSCRIBE_PREFIX + Buffer.concat([body, this.#mac(body)]).toString('base64url');
+  }
+
+  /** What a payload of {@link unsubscribePayload} says, or undefined when it is not one signed with this key. */
+  readUnsubscribePayload(payload: string): UnsubscribeRequest | undefined {
+    if (!payload.startsWith(UNSUBSCRIBE_PREFIX) || !/^[A-Za-z0-9_-]{1,64}$/.test(payload)) return undefined;
+    const bytes = Buffer.from(payload.slice(UNSUBSCRIBE_PREFIX.length), 'base64url');
+    if (bytes.length !== PERSON_ID_BYTES + 4 + UNSUBSCRIBE_MAC_BYTES) return undefined;
+    const body = bytes.subarray(0, PERSON_ID_BYTES + 4);
+    if (!timingSafeEqual(bytes.subarray(PERSON_ID_BYTES + 4), this.#mac(body))) return undefined;
+    const taskNumber = body.readUInt32BE(PERSON_ID_BYTES);
+    if (taskNumber < 1) return undefined;
+    return { personId: body.subarray(0, PERSON_ID_BYTES).toString('hex'), taskNumber };
+  }
+
+  #mac(body: Buffer): Buffer {
+    return createHmac('sha256', this.#linkKey).update(body).digest().subarray(0, UNSUBSCRIBE_MAC_BYTES);
   }
 
   encrypt(plain: string): string {

@@ -110,7 +110,7 @@ export function createBot(deps: BotDeps): CreatedBot {
   });
 
   const features: Feature[] = [
-    startFeature(),
+    startFeature(deps),
     profileFeature(deps),
     notifyPrefsFeature(),
     tasksFeature(deps),

@@ -8,11 +8,12 @@ import type { LeanRecipient } from '../db/documents.js';
 import { RECIPIENT_FIELDS } from '../db/documents.js';
 import { ChangeModel, PersonModel, TaskModel } from '../db/models/index.js';
 import { fitSms, type SmsAnalysis } from '../domain/sms-segments.js';
-import { renderEmail, renderSms, renderTelegram, type TemplateKind } from '../domain/templates.js';
+import { groupByTask, renderEmail, renderSms, renderTelegramRich, type TemplateKind } from '../domain/templates.js';
 import type { Channel, Language } from '../domain/types.js';
 import type { OutgoingMessage } from './channels/types.js';
 import { addressOf } from './new-delivery.js';
 import { notificationItems, objectIds, peopleOfChanges } from './notification-items.js';
+import { telegramText } from './telegram-format.js';
 
 /** The least of a delivery that composing needs. */
 export interface DeliveryRef {
@@ -44,6 +45,11 @@ export interface ComposeSettings {
   smsMaxParts: number;
   /** Domain of the sender address, for e-mail Message-IDs. */
   mailDomain: string;
+  /**
+   * The one-tap unsubscribe link (`https://t.me/<bot>?start=<signed payload>`) of a person and a task they
+   * watch; unset when the bot's username is not known: letters then say to send `/unwatch N` to the bot.
+   */
+  unsubscribeLink?: (personId: string, taskNumber: number) => string;
 }
 
 /** Loads what `deliveries` refer to: three queries, whatever their number. */
@@ -104,7 +110,13 @@ export function composeMessage(
 ): { message: OutgoingMessage; sms?: SmsAnalysis } {
   const items = notificationItems(group.deliveries, ctx.changeById, ctx.taskById, (id) => ctx.personById.get(id)?.name);
   const { person, channel } = group;
-  const opts = { language: person.language as Language, timezone: person.timezone, personName: person.name };
+  const link = settings.unsubscribeLink;
+  const opts = {
+    language: person.language as Language,
+    timezone: person.timezone,
+    personName: person.name,
+    ...(link ? { unsubscribeLink: (n: number) => link(String(person._id), n) } : {}),
+  };
   const to = addressOf(person, channel) ?? group.deliveries[0]!.address;
   const numbers = new Set(items.map((i) => i.task.number));
   const taskNumber = numbers.size === 1 ? items[0]!.task.number : undefined;
@@ -112,14 +124,20 @@ export function composeMessage(
     case 'email': {
       const mail = renderEmail(items, settings.templates, opts);
       const messageId = messageIdOf(group, settings.mailDomain);
-      return { message: { channel, to, subject: mail.subject, text: mail.text, html: mail.html, messageId, taskNumber } };
+      const listUnsubscribe = mail.listUnsubscribe ? { listUnsubscribe: mail.listUnsubscribe } : {};
+      return {
+        message: { channel, to, subject: mail.subject, text: mail.text, html: mail.html, messageId, taskNumber, ...listUnsubscribe },
+      };
     }
     case 'sms': {
       const fitted = fitSms(renderSms(items, settings.templates.sms, opts), settings.smsMaxParts);
       return { message: { channel, to, text: fitted.text }, sms: fitted.analysis };
     }
-    case 'telegram':
-      // Buttons act on one task, so a digest of several tasks carries none.
-      return { message: { channel, to, text: renderTelegram(items, opts), ...(taskNumber !== undefined ? { taskNumber } : {}) } };
+    case 'telegram': {
+      const { text, entities } = telegramText(renderTelegramRich(items, opts));
+      // Unwatching and channels act on one task; a digest of several gets an "open" button per task.
+      const about = taskNumber !== undefined ? { taskNumber } : { taskNumbers: groupByTask(items).map((g) => g.task.number) };
+      return { message: { channel, to, text, ...(entities.length ? { entities } : {}), ...about } };
+    }
   }
 }

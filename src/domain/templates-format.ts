@@ -43,6 +43,11 @@ export interface RenderOptions {
   /** IANA time zone of the person, e.g. `Europe/Moscow`; an unknown zone falls back to UTC. */
   timezone: string;
   personName: string;
+  /**
+   * The one-tap unsubscribe link of a task this person watches (`https://t.me/<bot>?start=…`), or undefined
+   * when there is none (no bot username known): letters then say to send `/unwatch N` to the bot.
+   */
+  unsubscribeLink?: (taskNumber: number) => string | undefined;
 }
 
 export const NONE = '—';
@@ -74,12 +79,19 @@ export const WORDS = {
     state: (status: string, priority: string, due: string) => `статус ${status}, приоритет ${priority}, срок ${due}`,
     columns: ['Кто и когда', 'Поле', 'Было', 'Стало'] as const,
     more: (n: number, task: number) => `…и ещё ${n} ${ruPlural(n, 'изменение', 'изменения', 'изменений')}: /task ${task}`,
-    why: (role: TaskRole | undefined, numbers: number[]) => {
+    /** The one-tap unsubscribe sentence around its links (`{link}` pieces are put in by the renderer). */
+    oneTap: (several: boolean, task: number) =>
+      several
+        ? { before: 'Отписаться от задания одним нажатием (откроется бот): ', after: '.' }
+        : { before: 'Отписаться одним нажатием: ', after: ` (откроется бот), или отправьте боту /unwatch ${task}.` },
+    linkLabel: (task: number) => `отписаться от #${task}`,
+    why: (role: TaskRole | undefined, numbers: number[], linked = false) => {
       const list = numbers.map((n) => `#${n}`).join(', ');
       const tasks = numbers.length === 1 ? `задания ${list}` : `заданий ${list}`;
       const unwatch = numbers.length === 1 ? `/unwatch ${numbers[0]}` : '/unwatch <номер>';
-      if (role === 'observer')
-        return `Вы получаете это письмо, потому что наблюдаете за ${numbers.length === 1 ? 'заданием' : 'заданиями'} ${list}. Чтобы не получать: ${unwatch} в боте.`;
+      const watched = `Вы получаете это письмо, потому что наблюдаете за ${numbers.length === 1 ? 'заданием' : 'заданиями'} ${list}.`;
+      if (role === 'observer' && linked) return watched;
+      if (role === 'observer') return `${watched} Чтобы не получать: ${unwatch} в боте.`;
       if (role)
         return `Вы получаете это письмо как ${role === 'author' ? 'автор' : 'исполнитель'} ${tasks}. Каналы оповещений: /me в боте.`;
       return `Вы получаете это письмо как участник ${tasks}. Чтобы не получать: ${unwatch} или /me в боте.`;
@@ -96,10 +108,16 @@ export const WORDS = {
     state: (status: string, priority: string, due: string) => `status ${status}, priority ${priority}, due ${due}`,
     columns: ['Who and when', 'Field', 'Was', 'Now'] as const,
     more: (n: number, task: number) => `…and ${n} more ${n === 1 ? 'change' : 'changes'}: /task ${task}`,
-    why: (role: TaskRole | undefined, numbers: number[]) => {
+    oneTap: (several: boolean, task: number) =>
+      several
+        ? { before: 'Unsubscribe from a task in one tap (opens the bot): ', after: '.' }
+        : { before: 'Unsubscribe in one tap: ', after: ` (opens the bot), or send /unwatch ${task} to the bot.` },
+    linkLabel: (task: number) => `unsubscribe from #${task}`,
+    why: (role: TaskRole | undefined, numbers: number[], linked = false) => {
       const list = numbers.map((n) => `#${n}`).join(', ');
       const tasks = `${numbers.length === 1 ? 'task' : 'tasks'} ${list}`;
       const unwatch = numbers.length === 1 ? `/unwatch ${numbers[0]}` : '/unwatch <number>';
+      if (role === 'observer' && linked) return `You get this because you watch ${tasks}.`;
       if (role === 'observer') return `You get this because you watch ${tasks}. To stop: ${unwatch} in the bot.`;
       if (role) return `You get this as the ${role} of ${tasks}. Your channels: /me in the bot.`;
       return `You get this as a participant of ${tasks}. To stop: ${unwatch} or /me in the bot.`;

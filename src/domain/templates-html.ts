@@ -49,8 +49,22 @@ function taskBlock(group: TaskGroup, opts: RenderOptions): string {
   );
 }
 
-/** The HTML letter for `groups`; `subject` is its title, `footer` why the person gets it. */
-export function renderEmailHtml(groups: TaskGroup[], opts: RenderOptions, subject: string, footer: string): string {
+/** The footer's pieces: text escaped, links as anchors with their labels. */
+function footerHtml(footer: Array<string | { href: string; label: string }>): string {
+  return footer
+    .map((p) =>
+      typeof p === 'string' ? escapeHtml(p) : `<a href="${escapeHtml(p.href)}" style="color:#777777;">${escapeHtml(p.label)}</a>`,
+    )
+    .join('');
+}
+
+/** The HTML letter for `groups`; `subject` is its title, `footer` why the person gets it and how to stop. */
+export function renderEmailHtml(
+  groups: TaskGroup[],
+  opts: RenderOptions,
+  subject: string,
+  footer: Array<string | { href: string; label: string }>,
+): string {
   return (
     `<!DOCTYPE html>\n<html lang="${opts.language}"><head><meta charset="utf-8">` +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
@@ -60,7 +74,7 @@ export function renderEmailHtml(groups: TaskGroup[], opts: RenderOptions, subjec
     '<table role="presentation" width="600" cellpadding="0" cellspacing="0" style="width:100%;max-width:600px;background:#ffffff;' +
     'font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.4;color:#222222;">\n' +
     groups.map((g) => taskBlock(g, opts)).join('\n') +
-    `\n<tr><td style="padding:16px 24px;border-top:1px solid #e5e5e5;color:#777777;font-size:12px;">${escapeHtml(footer)}</td></tr>\n` +
+    `\n<tr><td style="padding:16px 24px;border-top:1px solid #e5e5e5;color:#777777;font-size:12px;">${footerHtml(footer)}</td></tr>\n` +
     '</table>\n</td></tr></table>\n</body></html>\n'
   );
 }

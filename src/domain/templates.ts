@@ -8,6 +8,7 @@ import {
   compactChanges,
   formatDate,
   groupByTask,
+  listChange,
   listChanges,
   NONE,
   oneLine,
@@ -20,6 +21,7 @@ import {
   type TaskGroup,
 } from './templates-format.js';
 import { escapeHtml, renderEmailHtml } from './templates-html.js';
+import { joinRich, plainOf, richLength, type RichText } from './rich-text.js';
 import type { Language } from './types.js';
 
 export { escapeHtml, groupByTask, type NotificationItem, type RenderOptions, type TaskGroup };
@@ -121,25 +123,48 @@ function requireItems(items: NotificationItem[]): TaskGroup[] {
 
 const EMAIL_SEPARATOR = '\n\n————————————————————\n\n';
 
-/** Why the person gets the message, and how to stop. */
-function footerOf(groups: TaskGroup[], opts: RenderOptions): string {
+/** A piece of a letter's footer: text, or a link (the text part shows its address, the HTML part its label). */
+export type FooterPiece = string | { href: string; label: string };
+
+/**
+ * Why the person gets the letter, and how to stop: for the tasks they watch, a one-tap unsubscribe link each
+ * (when `opts.unsubscribeLink` gives one); otherwise `/unwatch N` in the bot.
+ */
+function footerOf(groups: TaskGroup[], opts: RenderOptions): FooterPiece[] {
+  const w = WORDS[opts.language];
   const roles = new Set(groups.map((g) => g.role));
   const role = roles.size === 1 ? [...roles][0] : undefined;
-  return WORDS[opts.language].why(
-    role,
-    groups.map((g) => g.task.number),
-  );
+  const numbers = groups.map((g) => g.task.number);
+  const links = groups.flatMap((g) => {
+    const href = g.role === 'observer' ? opts.unsubscribeLink?.(g.task.number) : undefined;
+    return href ? [{ number: g.task.number, href }] : [];
+  });
+  const why = w.why(role, numbers, links.length > 0);
+  if (links.length === 0) return [why];
+  const { before, after } = w.oneTap(links.length > 1, links[0]!.number);
+  const list: FooterPiece[] =
+    links.length === 1
+      ? [{ href: links[0]!.href, label: w.linkLabel(links[0]!.number) }]
+      : links.flatMap((l, i) => [`${i ? ', ' : ''}#${l.number} `, { href: l.href, label: w.linkLabel(l.number) }]);
+  return [`${why} ${before}`, ...list, after];
+}
+
+/** The footer as plain text: links as their addresses. */
+function footerText(pieces: FooterPiece[]): string {
+  return pieces.map((p) => (typeof p === 'string' ? p : p.href)).join('');
 }
 
 /**
  * One task: the subject and body templates. Several (a digest): a counting subject and each task rendered
  * by the body template. The HTML part shows the same: a table of changes per task, its state, a footer.
+ * `listUnsubscribe` is the link for the `List-Unsubscribe` header: only a letter about one task the person
+ * watches has one (the link stops that task; a digest's tasks each have theirs in the footer).
  */
 export function renderEmail(
   items: NotificationItem[],
   templates: Partial<Record<TemplateKind, string>>,
   opts: RenderOptions,
-): { subject: string; text: string; html: string } {
+): { subject: string; text: string; html: string; listUnsubscribe?: string } {
   const groups = requireItems(items);
   const defaults = DEFAULT_TEMPLATES[opts.language];
   const bodyTemplate = pick(templates.email_body, defaults.email_body);
@@ -149,8 +174,9 @@ export function renderEmail(
       ? subjectLine(fill(pick(templates.email_subject, defaults.email_subject), values(groups[0]!, opts, 'list')))
       : subjectLine(`${WORDS[opts.language].digest(items.length)} ${groups.map((g) => `#${g.task.number}`).join(', ')}`);
   const footer = footerOf(groups, opts);
-  const text = `${bodies.join(EMAIL_SEPARATOR)}\n\n-- \n${footer}\n`;
-  return { subject, text, html: renderEmailHtml(groups, opts, subject, footer) };
+  const text = `${bodies.join(EMAIL_SEPARATOR)}\n\n-- \n${footerText(footer)}\n`;
+  const only = groups.length === 1 && groups[0]!.role === 'observer' ? opts.unsubscribeLink?.(groups[0]!.task.number) : undefined;
+  return { subject, text, html: renderEmailHtml(groups, opts, subject, footer), ...(only ? { listUnsubscribe: only } : {}) };
 }
 
 /** Each task on one line by the template (`#12 Report: status new→done, due 25.12 18:00`), joined with "; ". */
@@ -160,33 +186,40 @@ export function renderSms(items: NotificationItem[], template: string | undefine
   return groups.map((g) => oneLine(fill(t, values(g, opts, 'compact')))).join('; ');
 }
 
-/** A task's Telegram block: bold-worthy header, changes under who/when, the state once. */
-function telegramBlock(group: TaskGroup, opts: RenderOptions, changes = group.changes, more = ''): string {
+/** A task's Telegram block: its header in bold, each change under who/when (in italics), the state once. */
+function telegramBlock(group: TaskGroup, opts: RenderOptions, changes = group.changes, more = ''): RichText {
   const w = WORDS[opts.language];
-  return [
-    `#${group.task.number} ${w.quote(oneLine(group.task.title))}`,
-    listChanges(changes, opts, '\n'),
-    `${w.now}: ${taskState(group.task, opts)}`,
-    more,
-  ]
-    .filter((l) => l.trim())
-    .join('\n');
+  const lines: RichText[] = [[{ text: `#${group.task.number} ${w.quote(oneLine(group.task.title))}`, style: 'bold' }]];
+  for (const c of changes) {
+    lines.push([{ text: `${c.actor}, ${formatDate(c.at, opts)}`, style: 'italic' }]);
+    for (const f of c.fields) lines.push([{ text: listChange(f, opts) }]);
+  }
+  lines.push([{ text: `${w.now}: ${taskState(group.task, opts)}` }]);
+  if (more) lines.push([{ text: more }]);
+  return joinRich(lines, '\n');
 }
 
 /**
- * Plain text, at most 4096 characters. A digest that would be longer keeps whole changes and ends with
- * "…and N more changes: /task 12", naming the first task whose changes are left out.
+ * The Telegram message as styled text, at most 4096 characters (UTF-16 units, as Telegram counts them). A
+ * digest that would be longer keeps whole changes, in the message's order, and ends with "…and N more
+ * changes: /task 12", naming the first task whose changes are left out: never cut silently.
  */
-export function renderTelegram(items: NotificationItem[], opts: RenderOptions): string {
+export function renderTelegramRich(items: NotificationItem[], opts: RenderOptions): RichText {
   const groups = requireItems(items);
   const w = WORDS[opts.language];
-  const head = groups.length > 1 ? `${w.digest(items.length)}\n\n` : '';
-  const full = head + groups.map((g) => telegramBlock(g, opts)).join('\n\n');
-  if (full.length <= TELEGRAM_MAX_LENGTH) return full;
-  // Keep the longest prefix of changes (in the message's order) that fits with the tail line: bisected,
-  // since the text grows with every change kept.
+  const head: RichText = groups.length > 1 ? [{ text: w.digest(items.length), style: 'bold' }, { text: '\n\n' }] : [];
+  const full = [
+    ...head,
+    ...joinRich(
+      groups.map((g) => telegramBlock(g, opts)),
+      '\n\n',
+    ),
+  ];
+  if (richLength(full) <= TELEGRAM_MAX_LENGTH) return full;
+  // Keep the longest prefix of changes that fits with the tail line: bisected, since the text grows with
+  // every change kept.
   const flat = groups.flatMap((g) => g.changes.map((c) => ({ g, c })));
-  const attempt = (keep: number): string => {
+  const attempt = (keep: number): RichText => {
     const more = w.more(flat.length - keep, flat[keep]!.g.task.number);
     const kept = groups
       .map((g) => ({
@@ -198,16 +231,21 @@ export function renderTelegram(items: NotificationItem[], opts: RenderOptions): 
       }))
       .filter((x) => x.changes.length > 0);
     const blocks = kept.map((x, i) => telegramBlock(x.g, opts, x.changes, i === kept.length - 1 ? more : ''));
-    return head + (blocks.length ? blocks.join('\n\n') : more);
+    return [...head, ...(blocks.length ? joinRich(blocks, '\n\n') : [{ text: more }])];
   };
   let lo = 0;
   let hi = flat.length - 1;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    if (attempt(mid).length <= TELEGRAM_MAX_LENGTH) lo = mid;
+    if (richLength(attempt(mid)) <= TELEGRAM_MAX_LENGTH) lo = mid;
     else hi = mid - 1;
   }
-  const text = attempt(lo);
-  if (text.length <= TELEGRAM_MAX_LENGTH) return text;
-  return clip(head + w.more(flat.length, groups[0]!.task.number), TELEGRAM_MAX_LENGTH);
+  const rich = attempt(lo);
+  if (richLength(rich) <= TELEGRAM_MAX_LENGTH) return rich;
+  return [{ text: clip(plainOf([...head, { text: w.more(flat.length, groups[0]!.task.number) }]), TELEGRAM_MAX_LENGTH) }];
+}
+
+/** The Telegram message's visible text (what {@link renderTelegramRich} shows, without styles). */
+export function renderTelegram(items: NotificationItem[], opts: RenderOptions): string {
+  return plainOf(renderTelegramRich(items, opts));
 }

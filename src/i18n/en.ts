@@ -277,6 +277,13 @@ export const en: Texts = {
   watching: (n, title, channels) => `You watch task #${n} "${title}": ${channels}.`,
   unwatched: (n) => `You no longer watch task #${n}.`,
   notWatching: (n) => `You were not watching task #${n}.`,
+  linkUnwatched: (n, title) =>
+    `Done: you no longer watch task #${n} "${title}", and get no more notifications of it as its observer. To watch it again: /watch ${n}`,
+  linkNotWatching: (n) => `You no longer watch task #${n}: there is nothing to unsubscribe from. To watch it again: /watch ${n}`,
+  linkNotYours:
+    'This link comes from a letter sent to someone else, so it changes nothing here. To stop watching a task, send /unwatch <number>.',
+  linkBad:
+    'This unsubscribe link does not work: it is damaged or out of date. To stop watching the task of the letter, send /unwatch <number>; your tasks: /tasks.',
   askUnwatch: 'Stop watching which task?',
   observersTitle: (n, title) => `Observers of task #${n} "${title}":`,
   observerLine: (name, channels) => `• ${name} — ${channels}`,

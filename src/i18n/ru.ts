@@ -301,6 +301,14 @@ export const ru = {
   watching: (n: number, title: string, channels: string) => `Вы наблюдаете за заданием #${n} «${title}»: ${channels}.`,
   unwatched: (n: number) => `Вы больше не наблюдаете за заданием #${n}.`,
   notWatching: (n: number) => `Вы и не наблюдали за заданием #${n}.`,
+  // the one-tap unsubscribe link of a letter (/start u_…)
+  linkUnwatched: (n: number, title: string) =>
+    `Готово: вы больше не наблюдаете за заданием #${n} «${title}», оповещения о нём как наблюдателю больше не придут. Наблюдать снова: /watch ${n}`,
+  linkNotWatching: (n: number) => `Вы уже не наблюдаете за заданием #${n}: отписываться не от чего. Наблюдать снова: /watch ${n}`,
+  linkNotYours:
+    'Эта ссылка из письма, адресованного другому человеку, поэтому здесь она ничего не меняет. Чтобы перестать наблюдать за заданием, отправьте /unwatch <номер>.',
+  linkBad:
+    'Ссылка для отписки не подходит: она повреждена или устарела. Чтобы перестать наблюдать за заданием из письма, отправьте /unwatch <номер>; ваши задания: /tasks.',
   askUnwatch: 'За каким заданием перестать наблюдать?',
   observersTitle: (n: number, title: string) => `Наблюдатели задания #${n} «${title}»:`,
   observerLine: (name: string, channels: string) => `• ${name} — ${channels}`,

@@ -54,6 +54,8 @@ export class ChannelCache {
       await this.#channels?.close();
       this.#channels = await buildChannels(this.ctx);
       this.#version = version;
+    } else {
+      await this.#channels.ensureLinks();
     }
     return this.#channels;
   }

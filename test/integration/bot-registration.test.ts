@@ -39,6 +39,10 @@ it('REGISTRATION=invite: /start asks for a link and tells no admin; a link admit
   expect(await olga.say('/start')).toContain('попросите у администратора ссылку-приглашение');
   expect(await person(6)).toBeNull();
   expect(boss.messages().some((m) => m.text.includes('Заявка на доступ'))).toBe(false);
+  // A letter's unsubscribe link (here a genuine one, of the admin's) is no way in: the gate answers as to any stranger.
+  const link = tb.secrets.unsubscribePayload(String((await person(ADMIN))!._id), 1);
+  expect(await olga.say(`/start ${link}`)).toContain('попросите у администратора ссылку-приглашение');
+  expect(await person(6)).toBeNull();
   const code = /start=([A-Za-z0-9_-]+)/.exec(await boss.say('/invite'))![1]!;
   expect(await olga.say(`/start ${code}`)).toContain('Добро пожаловать в команду');
   expect((await person(6))!.role).toBe('member');

@@ -81,6 +81,34 @@ describe('text', () => {
     expect((await call('sendMessage', { chat_id: 10, text: html })).status).toBe(400);
   });
 
+  it('takes entities inside the text, counting UTF-16 units, and refuses what Telegram refuses of them', async () => {
+    // "😀 " is three units: a bold "#12" starts at 3.
+    const text = '😀 #12 «Отчёт»';
+    const bold = (offset: number, length: number) => [{ type: 'bold', offset, length }];
+    expect((await call('sendMessage', { chat_id: 10, text, entities: bold(3, text.length - 3) })).status).toBe(200);
+    now += 10_000;
+    expect(await call('sendMessage', { chat_id: 10, text, entities: bold(3, text.length - 2) })).toMatchObject(
+      refused(400, 'Bad Request: entity is out of the text bounds'),
+    );
+    expect(await call('sendMessage', { chat_id: 10, text, entities: bold(-1, 2) })).toMatchObject(
+      refused(400, 'Bad Request: entity is out of the text bounds'),
+    );
+    expect(await call('sendMessage', { chat_id: 10, text, entities: bold(0, 0) })).toMatchObject(
+      refused(400, 'Bad Request: entity is out of the text bounds'),
+    );
+    expect(await call('sendMessage', { chat_id: 10, text, entities: [{ type: 'shouting', offset: 0, length: 1 }] })).toMatchObject(
+      refused(400, 'Bad Request: unsupported entity type "shouting"'),
+    );
+    expect(await call('sendMessage', { chat_id: 10, text, entities: bold(0, 1), parse_mode: 'HTML' })).toMatchObject(
+      refused(400, "Bad Request: can't use parse_mode and entities together"),
+    );
+    expect(await call('sendMessage', { chat_id: 10, text, entities: [{ type: 'text_link', offset: 0, length: 2 }] })).toMatchObject(
+      refused(400, 'Bad Request: wrong text link URL'),
+    );
+    expect(api.refusals).toHaveLength(6);
+    api.refusals.length = 0;
+  });
+
   it('refuses an empty text', async () => {
     expect(await call('sendMessage', { chat_id: 10, text: ' ' })).toMatchObject(refused(400, 'Bad Request: message text is empty'));
   });

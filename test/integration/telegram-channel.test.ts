@@ -6,6 +6,9 @@ import { createTelegramChannel } from '../../src/delivery/channels/telegram.js';
 import { freePort } from '../support/ports.js';
 import { PermanentDeliveryError, TemporaryDeliveryError, type OutgoingMessage } from '../../src/delivery/channels/types.js';
 import { thrown } from '../support/thrown.js';
+import { Types } from 'mongoose';
+import { composeMessage, groupByRecipient } from '../../src/delivery/compose.js';
+import type { LeanRecipient } from '../../src/db/documents.js';
 
 const TOKEN = '1234567890:AAH-test-token-for-the-emulator-xyz';
 
@@ -14,6 +17,7 @@ interface SentMessage {
   chat_id: string | number;
   text: string;
   parse_mode?: string;
+  entities?: Array<{ type: string; offset: number; length: number }>;
   reply_markup?: { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> };
 }
 
@@ -50,7 +54,7 @@ describe('Telegram channel against the strict Bot API double', () => {
       return { botToken: m.botToken, message: message as SentMessage };
     });
 
-  it('sends plain text with the stop-watching and channels buttons', async () => {
+  it('sends plain text with the open, stop-watching and channels buttons', async () => {
     const channel = createTelegramChannel({ token: TOKEN, apiRoot });
     const receipt = await channel.send(msg({ taskNumber: 12 }));
 
@@ -61,7 +65,7 @@ describe('Telegram channel against the strict Bot API double', () => {
     expect(sent.message.text).toBe('#12 «Отчёт»\n• статус: новое → выполнено');
     expect(sent.message.parse_mode).toBeUndefined();
     const keyboard = sent.message.reply_markup!.inline_keyboard;
-    expect(keyboard.flat().map((b) => b.callback_data)).toEqual(['tw:unwatch:12', 'tw:chan:12']);
+    expect(keyboard.flat().map((b) => b.callback_data)).toEqual(['task:view:12', 'tw:unwatch:12', 'tw:chan:12']);
     expect(keyboard.flat().every((b) => b.text.includes('#12'))).toBe(true);
     expect(receipt.providerMessageId).toMatch(/^\d+$/);
   });
@@ -70,6 +74,82 @@ describe('Telegram channel against the strict Bot API double', () => {
     const channel = createTelegramChannel({ token: TOKEN, apiRoot });
     await channel.send(msg({ text: '3 изменения в заданиях' }));
     expect(sentMessages()[0]!.message.reply_markup).toBeUndefined();
+  });
+
+  it('sends a digest of several tasks with an open button for each', async () => {
+    const channel = createTelegramChannel({ token: TOKEN, apiRoot });
+    await channel.send(msg({ text: '2 изменения в заданиях', taskNumbers: [31, 7] }));
+    const keyboard = sentMessages()[0]!.message.reply_markup!.inline_keyboard;
+    expect(keyboard.flat().map((b) => [b.text, b.callback_data])).toEqual([
+      ['📋 #31', 'task:view:31'],
+      ['📋 #7', 'task:view:7'],
+    ]);
+  });
+
+  it('sends a digest over 4096 characters composed for one person as one valid message with its styles, saying what is left out', async () => {
+    const person = { _id: new Types.ObjectId(), telegramId: 1001, name: 'Анна', timezone: 'Europe/Moscow', language: 'ru', role: 'member' };
+    const actor = { ...person, _id: new Types.ObjectId(), name: 'Иван Петров' };
+    const tasks = Array.from({ length: 60 }, (_, i) => ({
+      _id: new Types.ObjectId(),
+      number: i + 1,
+      // Emoji are two UTF-16 units: offsets after them are where a count in characters would go wrong.
+      title: `Квартальный отчёт 📊 номер ${i + 1} для бухгалтерии`,
+      status: 'done',
+      priority: 'high',
+      due: new Date('2025-12-25T15:00:00Z'),
+      author: actor._id,
+    }));
+    const changes = tasks.map((t, i) => ({
+      _id: new Types.ObjectId(),
+      task: t._id,
+      actor: actor._id,
+      at: new Date(Date.UTC(2025, 11, 20, 7, i)),
+      fields: [
+        { field: 'status', from: 'new', to: 'done' },
+        { field: 'comment', from: '', to: 'Готово 🎉, проверьте цифры' },
+      ],
+    }));
+    const deliveries = changes.map((c, i) => ({
+      _id: new Types.ObjectId(),
+      change: c._id,
+      task: tasks[i]!._id,
+      person: person._id,
+      channel: 'telegram',
+      address: '1001',
+    }));
+    const ctx = {
+      changeById: new Map(changes.map((c) => [String(c._id), c])),
+      taskById: new Map(tasks.map((t) => [String(t._id), t])),
+      personById: new Map([person, actor].map((p) => [String(p._id), p as unknown as LeanRecipient])),
+    };
+    const { groups } = groupByRecipient(deliveries, ctx);
+    expect(groups).toHaveLength(1);
+    const { message } = composeMessage(groups[0]!, ctx, { templates: {}, smsMaxParts: 3, mailDomain: 'example.org' });
+    const whole = changes.length;
+
+    const channel = createTelegramChannel({ token: TOKEN, apiRoot });
+    await channel.send(message);
+
+    // The double refused nothing (afterEach): length and every entity were within Telegram's rules.
+    const sent = sentMessages()[0]!.message;
+    expect(sent.text.length).toBeLessThanOrEqual(4096);
+    expect(sent.parse_mode).toBeUndefined();
+    const tail = /…и ещё (\d+) изменени[йея]: \/task (\d+)$/.exec(sent.text);
+    expect(tail).not.toBeNull();
+    const shown = sent.text.match(/• статус: новое → выполнено/g)!.length;
+    expect(sent.text.match(/• комментарий: /g)!.length).toBe(shown);
+    expect(shown + Number(tail![1])).toBe(whole);
+    // Every title shown is bold, exactly over its header line; each "who, when" is in italics.
+    const styled = (type: string) =>
+      sent.entities!.filter((e) => e.type === type).map((e) => sent.text.slice(e.offset, e.offset + e.length));
+    const headers = sent.text.split('\n').filter((l) => /^#\d+ «/.test(l));
+    expect(headers.length).toBeGreaterThan(10);
+    expect(styled('bold')).toEqual([`${whole} изменений в заданиях`, ...headers]);
+    expect(styled('italic').every((s) => s.startsWith('Иван Петров, 20.12.2025 '))).toBe(true);
+    // An open button per task, in the message's order, at most 20.
+    expect(sent.reply_markup!.inline_keyboard.flat().map((b) => b.callback_data)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `task:view:${i + 1}`),
+    );
   });
 
   it("paces a burst within Telegram's limits, without dropping anything, keeping each chat in order", async () => {
@@ -123,6 +203,18 @@ describe('Telegram channel against the strict Bot API double', () => {
     const text = sentMessages()[0]!.message.text;
     expect(text).toHaveLength(4096);
     expect(text.endsWith('…')).toBe(true);
+  });
+
+  it('keeps, of a text it has to cut, only the styles wholly inside what is left', async () => {
+    const channel = createTelegramChannel({ token: TOKEN, apiRoot });
+    const entities = [
+      { type: 'bold' as const, offset: 0, length: 10 },
+      { type: 'italic' as const, offset: 4090, length: 20 },
+    ];
+    await channel.send(msg({ text: 'я'.repeat(5000), entities }));
+    const sent = sentMessages()[0]!.message;
+    expect(sent.text).toHaveLength(4096);
+    expect(sent.entities).toEqual([{ type: 'bold', offset: 0, length: 10 }]);
   });
 
   it('refuses a chat id that cannot be one, for good', async () => {

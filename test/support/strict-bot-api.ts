@@ -10,6 +10,8 @@
  * Rules (https://core.telegram.org/bots/api, https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
  * - sendMessage / editMessageText: text 1–4096 characters after entity parsing, counted in UTF-16 code
  *   units as Telegram counts them ("Bad Request: message is too long", "Bad Request: message text is empty").
+ * - `entities`: each of a known type, its offset and length (UTF-16 units) inside the text, never together
+ *   with `parse_mode` (see {@link entitiesProblem}).
  * - Inline keyboards: callback_data 1–64 bytes ("Bad Request: BUTTON_DATA_INVALID"), a label on every button,
  *   at most 8 buttons a row and 100 in all ("Bad Request: BUTTONS_TOO_MUCH").
  * - A chat is known once its user has written to the bot (a message, command or button press reaching the
@@ -35,6 +37,7 @@ import type { TelegramServer } from './telegram-server.js';
 import {
   Bucket,
   COUNTED,
+  entitiesProblem,
   keyboardProblem,
   MAX_CALLBACK_ANSWER,
   MAX_TEXT,
@@ -182,6 +185,8 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
       if (text.trim() === '') return bad('Bad Request: message text is empty');
       if (text.length > MAX_TEXT)
         return bad(method === 'sendMessage' ? 'Bad Request: message is too long' : 'Bad Request: MESSAGE_TOO_LONG');
+      const entities = entitiesProblem(textOf(p.text), p.entities, p.parse_mode);
+      if (entities) return bad(entities);
     }
     if (p.reply_markup !== undefined) {
       const problem = keyboardProblem(p.reply_markup);

@@ -80,3 +80,65 @@ export function keyboardProblem(markup: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** The entity types of the Bot API (https://core.telegram.org/bots/api#messageentity). */
+export const ENTITY_TYPES = new Set([
+  'mention',
+  'hashtag',
+  'cashtag',
+  'bot_command',
+  'url',
+  'email',
+  'phone_number',
+  'bold',
+  'italic',
+  'underline',
+  'strikethrough',
+  'spoiler',
+  'blockquote',
+  'expandable_blockquote',
+  'code',
+  'pre',
+  'text_link',
+  'text_mention',
+  'custom_emoji',
+]);
+
+interface EntityShape {
+  type?: unknown;
+  offset?: unknown;
+  length?: unknown;
+  url?: unknown;
+  user?: unknown;
+  custom_emoji_id?: unknown;
+}
+
+/**
+ * Why Telegram would refuse these `entities` of `text`, or undefined. Offsets and lengths count UTF-16 code
+ * units; an entity must lie inside the text, have a known type (with its url, user or emoji id), and come
+ * without a `parse_mode` (Telegram takes one way of styling a text, not both).
+ */
+export function entitiesProblem(text: string, entities: unknown, parseMode: unknown): string | undefined {
+  if (entities === undefined) return undefined;
+  let list: unknown;
+  try {
+    list = typeof entities === 'string' ? JSON.parse(entities) : entities;
+  } catch {
+    return "Bad Request: can't parse entities JSON object";
+  }
+  if (!Array.isArray(list)) return 'Bad Request: field "entities" must be an Array';
+  if (parseMode !== undefined && parseMode !== '' && list.length > 0) return "Bad Request: can't use parse_mode and entities together";
+  for (const raw of list as EntityShape[]) {
+    const { type, offset, length } = raw ?? {};
+    if (typeof type !== 'string' || !ENTITY_TYPES.has(type)) return `Bad Request: unsupported entity type "${String(type)}"`;
+    if (!Number.isInteger(offset) || !Number.isInteger(length)) return 'Bad Request: entity offset and length must be integers';
+    const start = offset as number;
+    const size = length as number;
+    if (start < 0 || size < 1 || start + size > text.length) return 'Bad Request: entity is out of the text bounds';
+    if (type === 'text_link' && (typeof raw.url !== 'string' || !/^(https?|tg):\/\//.test(raw.url)))
+      return 'Bad Request: wrong text link URL';
+    if (type === 'text_mention' && typeof raw.user !== 'object') return 'Bad Request: text mention without a user';
+    if (type === 'custom_emoji' && typeof raw.custom_emoji_id !== 'string') return 'Bad Request: custom emoji without its id';
+  }
+  return undefined;
+}

@@ -1,19 +1,26 @@
 /**
  * Golden texts: every message as its recipient reads it, ru and en × e-mail (text and HTML) × Telegram × SMS,
  * for a single change, a digest of one task and a digest of several tasks, compared exactly with
- * test/fixtures/golden/. A missing file is written and the test fails, so a new text is always read first.
+ * test/fixtures/golden/. Telegram's are the text and entities telegraf builds, the entities shown as tags. A missing file is written and the test fails, so a new text is always read first.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fitSms } from '../../src/domain/sms-segments.js';
-import { renderEmail, renderSms, renderTelegram, type NotificationItem, type RenderOptions } from '../../src/domain/templates.js';
+import { renderEmail, renderSms, renderTelegramRich, type NotificationItem, type RenderOptions } from '../../src/domain/templates.js';
+import { telegramText } from '../../src/delivery/telegram-format.js';
+import { markedUp } from '../support/telegram-markup.js';
+import { SecretBox } from '../../src/secrets.js';
 import type { Language } from '../../src/domain/types.js';
 
 const DIR = path.resolve(process.cwd(), 'test/fixtures/golden');
 
+/** Letters' one-tap unsubscribe links, as a worker makes them: signed for one person and task (deterministic). */
+const box = new SecretBox('golden-secret-key-0123456789');
+const unsubscribeLink = (n: number) => `https://t.me/TaskwatchBot?start=${box.unsubscribePayload('65a1b2c3d4e5f60718293a4b', n)}`;
+
 const people: Record<Language, RenderOptions> = {
-  ru: { language: 'ru', timezone: 'Europe/Moscow', personName: 'Анна Смирнова' },
-  en: { language: 'en', timezone: 'Europe/London', personName: 'Anna Smith' },
+  ru: { language: 'ru', timezone: 'Europe/Moscow', personName: 'Анна Смирнова', unsubscribeLink },
+  en: { language: 'en', timezone: 'Europe/London', personName: 'Anna Smith', unsubscribeLink },
 };
 
 /** The same story told in each language's own data: titles, names and comments as such users write them. */
@@ -135,10 +142,14 @@ describe.each(['ru', 'en'] as const)('%s', (language) => {
     const base = `${language}-${caseName}`;
     it('e-mail', () => {
       const mail = renderEmail(items, {}, opts);
-      golden(`${base}.email.txt`, `Subject: ${mail.subject}\n\n${mail.text}`);
+      const list = mail.listUnsubscribe ? `List-Unsubscribe: <${mail.listUnsubscribe}>\n` : '';
+      golden(`${base}.email.txt`, `Subject: ${mail.subject}\n${list}\n${mail.text}`);
       golden(`${base}.email.html`, mail.html);
     });
-    it('Telegram', () => golden(`${base}.telegram.txt`, renderTelegram(items, opts)));
+    it('Telegram, with its entities as <b>/<i> tags', () => {
+      const { text, entities } = telegramText(renderTelegramRich(items, opts));
+      golden(`${base}.telegram.txt`, markedUp(text, entities));
+    });
     it('SMS, as sent', () => golden(`${base}.sms.txt`, fitSms(renderSms(items, undefined, opts), 3).text));
   });
 });

@@ -52,6 +52,37 @@ describe('SecretBox', () => {
   });
 });
 
+describe('unsubscribe payloads', () => {
+  const box = new SecretBox('a-long-enough-secret-key');
+  const person = '65a1b2c3d4e5f60718293a4b';
+
+  it('fit a t.me start parameter: at most 64 of A-Z a-z 0-9 _ -, and read back to their person and task', () => {
+    for (const n of [1, 12, 99_999, 0xffffffff]) {
+      const payload = box.unsubscribePayload(person, n);
+      expect(payload).toMatch(/^u_[A-Za-z0-9_-]{1,62}$/);
+      expect(box.readUnsubscribePayload(payload)).toEqual({ personId: person, taskNumber: n });
+    }
+  });
+
+  it('are refused when signed with another key, changed in any character, cut, or not one at all', () => {
+    const payload = box.unsubscribePayload(person, 12);
+    expect(new SecretBox('another-secret-key-entirely').readUnsubscribePayload(payload)).toBeUndefined();
+    // Every character but the last (whose low bits are base64 padding) carries signed bits.
+    for (let i = 2; i < payload.length - 1; i++) {
+      const changed = `${payload.slice(0, i)}${payload[i] === 'Q' ? 'g' : 'Q'}${payload.slice(i + 1)}`;
+      expect([i, box.readUnsubscribePayload(changed)]).toEqual([i, undefined]);
+    }
+    for (const bad of [payload.slice(0, -4), `${payload}AAAA`, 'u_', 'invite-code-123', '', `u_${'A'.repeat(80)}`]) {
+      expect(box.readUnsubscribePayload(bad)).toBeUndefined();
+    }
+  });
+
+  it('refuses to make a payload of a bad person id or task number', () => {
+    expect(() => box.unsubscribePayload('not-an-id', 1)).toThrow(RangeError);
+    expect(() => box.unsubscribePayload(person, 0)).toThrow(RangeError);
+  });
+});
+
 describe('mask', () => {
   it('never shows a short secret', () => {
     expect(mask('hunter2')).toBe('••••••••');

@@ -121,6 +121,35 @@ describe('renderEmail', () => {
   });
 });
 
+describe('the footer of a letter: why, and how to stop', () => {
+  const link = (n: number) => `https://t.me/Bot?start=u_task${n}`;
+  const withLinks: RenderOptions = { ...en, unsubscribeLink: link };
+
+  it('gives a digest of watched tasks a link per task in both parts, and no List-Unsubscribe (one link cannot stop them all)', () => {
+    const mail = renderEmail([item({ number: 1, role: 'observer' }), item({ number: 2, role: 'observer' })], {}, withLinks);
+    expect(mail.text).toContain(
+      'You get this because you watch tasks #1, #2. Unsubscribe from a task in one tap (opens the bot): #1 https://t.me/Bot?start=u_task1, #2 https://t.me/Bot?start=u_task2.',
+    );
+    expect(mail.html).toContain('#2 <a href="https://t.me/Bot?start=u_task2" style="color:#777777;">unsubscribe from #2</a>.');
+    expect(mail.listUnsubscribe).toBeUndefined();
+  });
+
+  it('links only the tasks the person watches: an author is told where their channels are, not given a link that stops nothing', () => {
+    const authored = renderEmail([item({ role: 'author' })], {}, withLinks);
+    expect(authored.text).toContain('You get this as the author of task #12. Your channels: /me in the bot.');
+    expect(authored.text).not.toContain('t.me');
+    expect(authored.listUnsubscribe).toBeUndefined();
+    const mixed = renderEmail([item({ number: 1, role: 'author' }), item({ number: 2, role: 'observer' })], {}, withLinks);
+    expect(mixed.text).toContain('Unsubscribe in one tap: https://t.me/Bot?start=u_task2 (opens the bot), or send /unwatch 2 to the bot.');
+    expect(mixed.text).not.toContain('u_task1');
+  });
+
+  it('escapes the link in the HTML part', () => {
+    const mail = renderEmail([item({ role: 'observer' })], {}, { ...ru, unsubscribeLink: () => 'https://t.me/Bot?start=a&b="c"' });
+    expect(mail.html).toContain('href="https://t.me/Bot?start=a&amp;b=&quot;c&quot;"');
+  });
+});
+
 describe('renderSms', () => {
   it('renders one item with the default template, compact', () => {
     expect(renderSms([item()], undefined, ru)).toBe('#12 Отчёт за квартал: статус новое→выполнено');

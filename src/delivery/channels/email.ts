@@ -163,6 +163,9 @@ export function createEmailChannel(settings: SmtpSettings, opts: EmailChannelOpt
           text: msg.text,
           ...(msg.html !== undefined ? { html: msg.html } : {}),
           ...(messageId ? { messageId } : {}),
+          // RFC 2369: nodemailer writes it as `List-Unsubscribe: <url>`. No List-Unsubscribe-Post: one-click
+          // (RFC 8058) needs an HTTPS endpoint of ours taking a POST, and a t.me link is not one.
+          ...(msg.listUnsubscribe && /^https:\/\/\S+$/.test(msg.listUnsubscribe) ? { list: { unsubscribe: msg.listUnsubscribe } } : {}),
           headers,
         });
         logger?.debug({ endpoint, messageId: info.messageId, response: info.response }, 'e-mail sent');

@@ -7,7 +7,7 @@ import { DEFAULT_SMS_FALLBACK, DEFAULT_SMS_MAX_PARTS, type SmsFallback } from '.
 import { createEmailChannel } from './email.js';
 import { createSmsProvider, smsChannel } from './sms/index.js';
 import type { SmsProvider } from './sms/provider.js';
-import { createTelegramChannel } from './telegram.js';
+import { createTelegramChannel, type TelegramChannel } from './telegram.js';
 import type { ChannelSender } from './types.js';
 import type { Channel } from '../../domain/types.js';
 
@@ -20,6 +20,10 @@ export interface ChannelSet {
   templates: Partial<Record<TemplateKind, string>>;
   /** Domain of the sender address, for Message-IDs. */
   mailDomain: string;
+  /** One-tap unsubscribe links for letters; unset while the bot's username is not known. */
+  unsubscribeLink?: (personId: string, taskNumber: number) => string;
+  /** Asks Telegram for the bot's username if it is not known yet (letters carry links from then on). */
+  ensureLinks(): Promise<void>;
   /** Why a channel is missing, for the message admins get. */
   missing: Partial<Record<Channel, string>>;
   close(): Promise<void>;
@@ -48,15 +52,16 @@ export async function buildChannels(deps: { config: Config; secrets: SecretBox; 
     missing.sms = 'the SMS gateway is not configured (an admin sets it with /sms)';
   }
 
+  let telegram: TelegramChannel | undefined;
   if (config.BOT_TOKEN) {
-    senders.telegram = createTelegramChannel({ token: config.BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, logger });
+    senders.telegram = telegram = createTelegramChannel({ token: config.BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, logger });
   } else {
     missing.telegram = 'BOT_TOKEN is not set for the worker';
   }
 
   const templates = await loadTemplates();
 
-  return {
+  const set: ChannelSet = {
     senders: Object.freeze(senders),
     smsProvider,
     smsMaxParts: sms?.maxParts ?? DEFAULT_SMS_MAX_PARTS,
@@ -64,8 +69,16 @@ export async function buildChannels(deps: { config: Config; secrets: SecretBox; 
     templates,
     mailDomain,
     missing,
+    async ensureLinks() {
+      // Only letters carry links, and only the bot can open them.
+      if (set.unsubscribeLink || !senders.email || !telegram) return;
+      const username = await telegram.botUsername();
+      if (username) set.unsubscribeLink = (personId, n) => `https://t.me/${username}?start=${secrets.unsubscribePayload(personId, n)}`;
+    },
     async close() {
       await Promise.all(Object.values(senders).map(async (s) => s.close?.()));
     },
   };
+  await set.ensureLinks();
+  return set;
 }

@@ -1,8 +1,10 @@
 /**
- * The Telegram channel: plain-text messages through the Bot API (telegraf's client), paced to
- * Telegram's limits, with "stop watching" and "channels" buttons when the message is about a task.
+ * The Telegram channel: messages through the Bot API (telegraf's client) with their styles as `entities`,
+ * paced to Telegram's limits, with "open", "stop watching" and "channels" buttons when the message is
+ * about a task.
  */
 import { Telegram, TelegramError } from 'telegraf';
+import type { InlineKeyboardButton } from 'telegraf/types';
 import { scrub, type Logger } from '../../logger.js';
 import { clip, TELEGRAM_MAX_LENGTH } from '../../domain/text.js';
 import { PermanentDeliveryError, TemporaryDeliveryError, type ChannelSender, type OutgoingMessage, type Receipt } from './types.js';
@@ -23,8 +25,6 @@ export interface TelegramChannelOptions {
 
 /** telegraf types its signal with the abort-controller polyfill; Node's own AbortSignal is what it gets. */
 type ApiSignal = NonNullable<Parameters<Telegram['callApi']>[2]>['signal'];
-
-/** Telegram's limit for one text message. */
 
 /**
  * Paces sends: at most `perSecond` in any second overall, and to each chat one at a time, at least
@@ -138,7 +138,46 @@ export function classifyTelegramError(err: unknown): TemporaryDeliveryError | Pe
   return new TemporaryDeliveryError(`Telegram API unreachable: ${what}`);
 }
 
-export function createTelegramChannel(opts: TelegramChannelOptions): ChannelSender {
+/** Most "open" buttons under a digest: one per task, four a row. */
+const MAX_OPEN_BUTTONS = 20;
+
+/**
+ * The buttons under a notification: about one task, open it, stop watching it, pick its channels; under a
+ * digest of several tasks, open each.
+ */
+function buttonsOf(msg: OutgoingMessage): InlineKeyboardButton.CallbackButton[][] | undefined {
+  const n = msg.taskNumber;
+  if (n !== undefined && Number.isInteger(n)) {
+    return [
+      [
+        { text: `📋 #${n}`, callback_data: callbackData.taskView(n) },
+        { text: `🔕 #${n}`, callback_data: callbackData.unwatch(n) },
+        { text: `⚙️ #${n}`, callback_data: callbackData.channels(n) },
+      ],
+    ];
+  }
+  const open = (msg.taskNumbers ?? []).filter((t) => Number.isInteger(t)).slice(0, MAX_OPEN_BUTTONS);
+  if (open.length === 0) return undefined;
+  const rows: InlineKeyboardButton.CallbackButton[][] = [];
+  for (let i = 0; i < open.length; i += 4) {
+    rows.push(open.slice(i, i + 4).map((t) => ({ text: `📋 #${t}`, callback_data: callbackData.taskView(t) })));
+  }
+  return rows;
+}
+
+/**
+ * The bot's @username, asked of Telegram once per token (getMe) and remembered; undefined when Telegram
+ * cannot be asked now (the next call asks again).
+ */
+const usernames = new Map<string, string>();
+
+export interface TelegramChannel extends ChannelSender {
+  /** The bot's @username (without the @), for t.me links; undefined when Telegram cannot say now. */
+  botUsername(): Promise<string | undefined>;
+  close(): void;
+}
+
+export function createTelegramChannel(opts: TelegramChannelOptions): TelegramChannel {
   const telegram = new Telegram(opts.token, opts.apiRoot ? { apiRoot: opts.apiRoot } : {});
   const pacer = new SendPacer(Math.max(1, opts.perSecond ?? 30), Math.max(0, opts.perChatIntervalMs ?? 1000));
   const timeoutMs = opts.timeoutMs ?? 10_000;
@@ -151,25 +190,15 @@ export function createTelegramChannel(opts: TelegramChannelOptions): ChannelSend
       const chat = chatId(msg.to);
       const text = clip(msg.text, TELEGRAM_MAX_LENGTH);
       if (!text.trim()) throw new PermanentDeliveryError('Telegram message is empty', 'other');
-      const n = msg.taskNumber;
-      const buttons =
-        n !== undefined && Number.isInteger(n)
-          ? {
-              reply_markup: {
-                inline_keyboard: [
-                  [
-                    { text: `🔕 #${n}`, callback_data: callbackData.unwatch(n) },
-                    { text: `⚙️ #${n}`, callback_data: callbackData.channels(n) },
-                  ],
-                ],
-              },
-            }
-          : {};
+      // A clipped text keeps only the styles wholly inside what is left (the composer never needs clipping).
+      const entities = (msg.entities ?? []).filter((e) => e.offset + e.length <= (text === msg.text ? text.length : text.length - 1));
+      const keyboard = buttonsOf(msg);
+      const extra = { ...(entities.length ? { entities } : {}), ...(keyboard ? { reply_markup: { inline_keyboard: keyboard } } : {}) };
       const release = await pacer.turn(String(chat));
       try {
         const sent = await telegram.callApi(
           'sendMessage',
-          { chat_id: chat, text, link_preview_options: { is_disabled: true }, ...buttons },
+          { chat_id: chat, text, link_preview_options: { is_disabled: true }, ...extra },
           { signal: AbortSignal.timeout(timeoutMs) as unknown as ApiSignal },
         );
         logger?.debug({ chat, messageId: sent.message_id }, 'telegram message sent');
@@ -180,6 +209,19 @@ export function createTelegramChannel(opts: TelegramChannelOptions): ChannelSend
         throw classified;
       } finally {
         release();
+      }
+    },
+
+    async botUsername(): Promise<string | undefined> {
+      const known = usernames.get(opts.token);
+      if (known) return known;
+      try {
+        const me = await telegram.callApi('getMe', {}, { signal: AbortSignal.timeout(Math.min(timeoutMs, 3000)) as unknown as ApiSignal });
+        if (me.username) usernames.set(opts.token, me.username);
+        return me.username;
+      } catch (err) {
+        logger?.warn(`could not ask Telegram for the bot's username: ${classifyTelegramError(err).message}`);
+        return undefined;
       }
     },
 

@@ -2,6 +2,7 @@
  * The contract every channel keeps. A channel knows its own protocol and nothing of tasks:
  * it gets an address and rendered text, sends, and says what happened.
  */
+import type { MessageEntity } from 'telegraf/types';
 import type { Channel, FailureCause } from '../../domain/types.js';
 
 /** One message to one address, rendered. */
@@ -17,8 +18,14 @@ export interface OutgoingMessage {
   html?: string;
   /** Stable id of this message (e-mail Message-ID without the angle brackets). */
   messageId?: string;
-  /** Telegram: the task the message is about, for the "stop watching" / "switch channel" buttons. */
+  /** Telegram: the task the message is about, for the "open", "stop watching" and "channels" buttons. */
   taskNumber?: number;
+  /** Telegram: the tasks of a digest about several, each with an "open" button. */
+  taskNumbers?: number[];
+  /** Telegram: the styles of `text` (offsets in UTF-16 units); sent as `entities`, never with a parse_mode. */
+  entities?: MessageEntity[];
+  /** E-mail: the link of the `List-Unsubscribe` header (RFC 2369). */
+  listUnsubscribe?: string;
 }
 
 export interface Receipt {

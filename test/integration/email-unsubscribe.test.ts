@@ -1,0 +1,156 @@
+/**
+ * Letters as a mail server and a person see them: real letters composed by a dispatch run, sent by nodemailer
+ * to the loopback SMTP sink, read raw (headers present, the subject encoded and folded, no line over 998
+ * characters), and their one-tap unsubscribe link opened in the bot through the strict Bot API double: by
+ * the person it was made for (unwatches), by someone else (refused, nothing revealed), damaged (explained).
+ */
+import { useTestDatabase } from '../support/db.js';
+import { useTestBot } from '../support/bot-api.js';
+import { decodeSubject, startSmtpSink, type ReceivedMail, type SmtpSink } from '../support/smtp-sink.js';
+import { saveSmtp } from '../../src/services/settings.js';
+import { requestRun, waitForRun } from '../../src/delivery/runs.js';
+import { executeRequestedRuns } from '../../src/scheduler/dispatch-job.js';
+import { createLogger } from '../../src/logger.js';
+import { ObserverModel } from '../../src/db/models/index.js';
+import type { Config } from '../../src/config.js';
+
+useTestDatabase();
+const bot = useTestBot({ env: { REGISTRATION: 'open' } });
+let sink: SmtpSink;
+
+beforeAll(async () => {
+  sink = await startSmtpSink();
+});
+afterAll(async () => {
+  await sink.close();
+});
+
+/** One /send run, carried out here by the code a worker thread runs, with the bot's configuration. */
+async function deliver(config: Config = bot.config): Promise<void> {
+  const id = await requestRun({ trigger: 'send' });
+  await executeRequestedRuns({ config, logger: createLogger('silent'), secrets: bot.secrets });
+  await waitForRun(id, { timeoutMs: 30_000 });
+}
+
+/** The header lines of a raw message, each field with its folded continuation lines. */
+function headerFields(raw: string): Map<string, string[]> {
+  const head = raw.slice(0, raw.indexOf('\r\n\r\n'));
+  const fields = new Map<string, string[]>();
+  let current: string[] = [];
+  for (const line of head.split('\r\n')) {
+    if (/^[ \t]/.test(line)) current.push(line);
+    else {
+      current = [line];
+      fields.set(line.slice(0, line.indexOf(':')).toLowerCase(), current);
+    }
+  }
+  return fields;
+}
+
+const TITLE = 'Подготовить квартальный отчёт для бухгалтерии и согласовать его с финансовым директором';
+const DESCRIPTION = 'Цифры по всем филиалам, с расшифровкой расходов и сравнением с прошлым кварталом. '.repeat(23).trim();
+
+describe('a letter about a watched task', () => {
+  const anna = () => bot.user(7001, 'Анна', 'anna');
+  const boris = () => bot.user(7002, 'Борис', 'boris');
+  let n: number;
+
+  beforeAll(async () => {
+    await saveSmtp({ host: '127.0.0.1', port: sink.port, security: 'none', from: 'taskwatch <tw@example.org>' }, bot.secrets);
+    await anna().say('/start');
+    await boris().say('/start');
+    await anna().say('/email anna@example.org');
+    n = Number(/#(\d+)/.exec(await boris().say(`/newtask ${TITLE}`))![1]);
+    await anna().say(`/watch ${n} email`);
+  });
+  beforeEach(() => sink.reset());
+
+  it('without a bot username known, says to send /unwatch N and has no List-Unsubscribe', async () => {
+    await boris().say(`/edit ${n} priority high`);
+    // A worker without the bot's token cannot ask Telegram who the bot is.
+    await deliver({ ...bot.config, BOT_TOKEN: undefined });
+    const mail = sink.messages.find((m) => m.to.includes('anna@example.org'))!;
+    expect(mail.headers['list-unsubscribe']).toBeUndefined();
+    expect(mail.text).toContain(
+      `Вы получаете это письмо, потому что наблюдаете за заданием #${n}. Чтобы не получать: /unwatch ${n} в боте.`,
+    );
+    expect(mail.text).not.toContain('t.me');
+  });
+
+  let mail: ReceivedMail;
+  let link: string;
+
+  it('is well-formed: Date, Message-ID, the subject in UTF-8 folded, no line over 998 characters, List-Unsubscribe', async () => {
+    expect(await boris().say(`/edit ${n} description ${DESCRIPTION}`)).toContain(`Задание #${n}: описание`);
+    await deliver();
+    expect(sink.messages).toHaveLength(1);
+    mail = sink.messages[0]!;
+    expect(mail.to).toEqual(['anna@example.org']);
+    const fields = headerFields(mail.raw);
+    for (const name of ['date', 'message-id', 'from', 'to', 'subject', 'mime-version', 'list-unsubscribe']) {
+      expect([name, fields.has(name)]).toEqual([name, true]);
+    }
+    expect(Number.isNaN(Date.parse(mail.headers.date!))).toBe(false);
+    expect(mail.messageId).toMatch(/^<[^<>@\s]+@example\.org>$/);
+
+    // The subject: encoded (no raw 8-bit), folded over several lines of at most 78, and decoding to the original.
+    const subject = fields.get('subject')!;
+    expect(subject.length).toBeGreaterThan(1);
+    for (const line of subject) {
+      expect(line.length).toBeLessThanOrEqual(78);
+      expect(/^[\x20-\x7e\t]*$/.test(line)).toBe(true);
+    }
+    expect(decodeSubject(subject.join('').replace(/^subject:\s*/i, ''))).toBe(`Изменено задание #${n}: ${TITLE}`);
+
+    // Every line of the message, headers and both parts, within RFC 5322's 998 (the HTML holds a cell of 1,900 characters).
+    const lines = mail.raw.split('\r\n');
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(998);
+    expect(mail.html).toContain(DESCRIPTION);
+    expect(mail.html!.split('\n').some((l) => l.length > 998)).toBe(true);
+
+    // List-Unsubscribe: one https link to the bot, whose start payload is at most 64 of [A-Za-z0-9_-].
+    const header = /^<(https:\/\/t\.me\/TestNameBot\?start=([A-Za-z0-9_-]+))>$/.exec(mail.headers['list-unsubscribe']!);
+    expect(header).not.toBeNull();
+    link = header![1]!;
+    expect(header![2]!.length).toBeLessThanOrEqual(64);
+    expect(fields.has('list-unsubscribe-post')).toBe(false);
+    // The footer: why, and the same link in both parts.
+    expect(mail.text).toContain(`Вы получаете это письмо, потому что наблюдаете за заданием #${n}. Отписаться одним нажатием: ${link}`);
+    expect(mail.text).toContain(`или отправьте боту /unwatch ${n}.`);
+    expect(mail.html).toContain(`<a href="${link}" style="color:#777777;">отписаться от #${n}</a>`);
+  });
+
+  it('opened by someone else (a forwarded letter), refuses without a word of whose or which task, and changes nothing', async () => {
+    const payload = new URL(link).searchParams.get('start')!;
+    const reply = await boris().say(`/start ${payload}`);
+    expect(reply).toBe(
+      'Эта ссылка из письма, адресованного другому человеку, поэтому здесь она ничего не меняет. Чтобы перестать наблюдать за заданием, отправьте /unwatch <номер>.',
+    );
+    expect(reply).not.toContain(String(n));
+    expect(reply).not.toContain('Анна');
+    expect(await ObserverModel.countDocuments({ taskNumber: n })).toBe(1);
+  });
+
+  it('damaged, says the link does not work and how to stop instead, and changes nothing', async () => {
+    const payload = new URL(link).searchParams.get('start')!;
+    // A character in the middle carries six bits of the signed bytes (the last one also carries padding).
+    const damaged = `${payload.slice(0, 20)}${payload[20] === 'x' ? 'y' : 'x'}${payload.slice(21)}`;
+    const reply = await anna().say(`/start ${damaged}`);
+    expect(reply).toContain('Ссылка для отписки не подходит: она повреждена или устарела.');
+    expect(await ObserverModel.countDocuments({ taskNumber: n })).toBe(1);
+  });
+
+  it('opened by its person, unwatches the task in one tap and says how to watch again; a second tap says so', async () => {
+    const payload = new URL(link).searchParams.get('start')!;
+    expect(await anna().say(`/start ${payload}`)).toBe(
+      `Готово: вы больше не наблюдаете за заданием #${n} «${TITLE}», оповещения о нём как наблюдателю больше не придут. Наблюдать снова: /watch ${n}`,
+    );
+    expect(await ObserverModel.countDocuments({ taskNumber: n })).toBe(0);
+    expect(await anna().say(`/start ${payload}`)).toContain(`Вы уже не наблюдаете за заданием #${n}`);
+
+    // And no letter comes of the next change.
+    await boris().say(`/edit ${n} priority low`);
+    await deliver();
+    expect(sink.messages.filter((m) => m.to.includes('anna@example.org'))).toHaveLength(0);
+  });
+});
