@@ -29,6 +29,7 @@ import { addressOf, insertDeliveries, newDelivery, type NewDelivery } from './ne
 import { FailureTally, outcome, raiseAlert, resolveAlerts } from './outcomes.js';
 import type { RunResult } from './port.js';
 import { decideRetry, errorText, type RetryPolicy } from './retry.js';
+import { NO_METRICS, observeSent, type DeliveryMetrics } from './metrics.js';
 
 export interface DispatchDeps {
   channels: ChannelSet;
@@ -46,6 +47,8 @@ export interface DispatchDeps {
   clock?: () => Date;
   /** Stops: no new message is started; those not started are given back (see Batch.run). */
   signal?: AbortSignal;
+  /** Told of each outcome (src/delivery/metrics.ts). @defaultValue {@link NO_METRICS} */
+  metrics?: DeliveryMetrics;
 }
 
 export type DispatchOutcome = Omit<RunResult, 'runId' | 'trigger' | 'startedAt' | 'finishedAt'>;
@@ -166,6 +169,10 @@ class Batch {
     await insertDeliveries(this.#fallbacks);
   }
 
+  get #metrics(): DeliveryMetrics {
+    return this.deps.metrics ?? NO_METRICS;
+  }
+
   #leaseUntil(): Date {
     return new Date(this.clock().getTime() + this.deps.leaseMs);
   }
@@ -186,6 +193,7 @@ class Batch {
         g.deliveries.map((d) => d._id),
         outcome.held(quietEnd),
       );
+      this.#metrics.deliveries(g.channel, 'held', g.deliveries.length);
       return;
     }
     if (!addressOf(g.person, g.channel)) {
@@ -213,6 +221,7 @@ class Batch {
         }),
       );
       this.result.sent[g.channel] += 1;
+      observeSent(this.#metrics, g.channel, sending.deliveries, (id) => ctx.changeById.get(id)?.at, this.clock());
     } catch (err) {
       await this.#failed(sending, err, attempts);
       return;
@@ -254,6 +263,7 @@ class Batch {
   #poison(d: LeanDelivery, channel: Channel, reason: string): void {
     this.#record([d._id], outcome.failed({ attempts: d.attempts, reason }));
     this.failures.add(channel, reason.replace(/:.*$/s, ''), 1);
+    this.#metrics.deliveries(channel, 'failed', 1, 'other');
     this.deps.logger.warn({ delivery: String(d._id), channel, reason }, 'delivery cannot be sent');
   }
 
@@ -264,11 +274,13 @@ class Batch {
     if (decision.retry) {
       this.#record(ids, outcome.retrying({ attempts, at: new Date(this.clock().getTime() + decision.delayMs), reason: decision.reason }));
       this.result.retrying += 1;
+      this.#metrics.deliveries(g.channel, 'retried', ids.length, decision.cause);
     } else {
       const fallback = g.channel === 'sms' && decision.cause !== 'config' ? this.#planFallback(g) : undefined;
       const reason = fallback ? `${decision.reason} (sent by ${fallback} instead)` : decision.reason;
       this.#record(ids, outcome.failed({ attempts, reason }));
       this.failures.add(g.channel, decision.reason, 1);
+      this.#metrics.deliveries(g.channel, 'failed', ids.length, decision.cause);
     }
     if (g.channel === 'telegram' && err instanceof PermanentDeliveryError && err.code === '403') {
       // Blocked by the person: planning leaves their Telegram out until they write to the bot again.
