@@ -32,8 +32,8 @@ export interface TelegramChannelOptions {
   rateLimitRetries?: number;
   /**
    * Longest `retry_after` the channel waits out itself, in ms. A longer one (a flood wait) fails the message
-   * and every one waiting with a temporary error carrying the wait, so the engine tries them in a later run.
-   * @defaultValue 30_000
+   * and every one waiting with a temporary error carrying the wait, so the engine tries them in a later run
+   * (a run does not stall on it). @defaultValue 5_000
    */
   maxRateLimitWaitMs?: number;
   /** Told of each API call's time and of each 429. */
@@ -192,7 +192,7 @@ function rateLimitWait(err: unknown): number | undefined {
 
 export function createTelegramChannel(opts: TelegramChannelOptions): ChannelSender {
   const telegram = new Telegram(opts.token, opts.apiRoot ? { apiRoot: opts.apiRoot } : {});
-  const maxWaitMs = Math.max(0, opts.maxRateLimitWaitMs ?? 30_000);
+  const maxWaitMs = Math.max(0, opts.maxRateLimitWaitMs ?? 5_000);
   const pacer = new SendPacer(Math.max(1, opts.perSecond ?? 30), Math.max(0, opts.perChatIntervalMs ?? 1000), maxWaitMs);
   const retries = Math.max(0, opts.rateLimitRetries ?? 3);
   const timeoutMs = opts.timeoutMs ?? 10_000;
