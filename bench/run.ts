@@ -278,7 +278,7 @@ async function main() {
           n: t.people,
           value: t.rate,
           unit: 'msg/s',
-          note: `Telegram's limit 30/s (1/s per chat); request→last sent ${fmt(t.totalMs / 1000)} s; at most ${t.peakPerSecond} sent in any second`,
+          note: `Telegram's limit 30/s (1/s per chat); at the Bot API: at most ${t.peakPerSecond} in any second; request→first message ${fmt(t.firstMs / 1000)} s, →last recorded sent ${fmt(t.totalMs / 1000)} s`,
         },
         {
           section: 'T',
