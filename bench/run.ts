@@ -15,9 +15,10 @@ import { measureLatency, measureRun, type RunTiming } from './engine.js';
 import { measureMemory, type MemoryResult } from './memory.js';
 import { measureDbOps, type DbOpsResult } from './dbops.js';
 import { profileRun, writesPerDelivery, type Profile } from './profile.js';
+import { measureTelegramFanout } from './telegram.js';
 import { fmt, log, machine, median, percentile, table, type Row } from './util.js';
 
-const SECTIONS = ['ceiling', 'naive', 'taskwatch', 'latency', 'profile', 'dbops', 'memory'] as const;
+const SECTIONS = ['ceiling', 'naive', 'taskwatch', 'latency', 'telegram', 'profile', 'dbops', 'memory'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: npm run bench -- [options]
@@ -29,6 +30,7 @@ const HELP = `Usage: npm run bench -- [options]
   --repeat R         runs of each throughput row; the table shows the median                   [3]
   --latency R        /send → first delivery: R runs (after one warm-up)                         [20]
   --latency-size N   deliveries per latency run                                                 [10]
+  --telegram N       Telegram fan-out: N people watching one task on Telegram, one change, /send [1000]
   --memory N[,N…]    worker process peak RSS with N pending deliveries each; 0 skips           [10000]
   --memory-window S  stop watching a memory run after S seconds (reported as partial)          [45]
   --dbops N[,N…]     backlogs for the per-batch database-operation timing                      [= --deliveries]
@@ -54,6 +56,7 @@ function parse() {
       latency: { type: 'string', default: '20' },
       'latency-size': { type: 'string', default: '10' },
       memory: { type: 'string', default: '10000' },
+      telegram: { type: 'string', default: '1000' },
       'memory-window': { type: 'string', default: '45' },
       dbops: { type: 'string' },
       profile: { type: 'string' },
@@ -91,6 +94,7 @@ function parse() {
     latency: int('latency', values.latency),
     latencySize: int('latency-size', values['latency-size'], 2),
     memory: list('memory', values.memory),
+    telegram: int('telegram', values.telegram, 2),
     memoryWindowS: int('memory-window', values['memory-window']),
     dbops: values.dbops !== undefined ? list('dbops', values.dbops) : undefined,
     profile: values.profile !== undefined ? list('profile', values.profile) : undefined,
@@ -267,6 +271,30 @@ async function main() {
       raw.latency = lat;
     }
 
+    if (opts.only.has('telegram')) {
+      log(`telegram fan-out: ${opts.telegram} people on Telegram, one change, /send, against the strict Bot API double`);
+      const t = await measureTelegramFanout(env, 'telegram', opts.telegram);
+      raw.telegram = t;
+      rows.push(
+        {
+          section: 'T',
+          what: `Telegram fan-out: ${opts.telegram.toLocaleString('en-US')} people watching one task on Telegram, one change, /send`,
+          n: t.people,
+          value: t.rate,
+          unit: 'msg/s',
+          note: `Telegram's limit 30/s (1/s per chat); at the Bot API: at most ${t.peakPerSecond} in any second; request→first message ${fmt(t.firstMs / 1000)} s, →last recorded sent ${fmt(t.totalMs / 1000)} s`,
+        },
+        {
+          section: 'T',
+          what: 'Telegram fan-out: 429 Too Many Requests answered as asked (retry_after waited out)',
+          n: t.people,
+          value: t.honoured429,
+          unit: '429s',
+          note: `unanswered 429s: ${t.unanswered429} (must be 0); other refusals: ${t.otherRefusals}`,
+        },
+      );
+    }
+
     if (opts.only.has('profile')) {
       const profiles: Record<string, Profile> = {};
       for (const size of opts.profile ?? [n]) {
@@ -398,7 +426,7 @@ async function main() {
     `database: ${m.database}`,
     `code: ${m.code}`,
     `sizes: deliveries ${n} (${tasks} tasks × ${opts.observers} observers × 2), ceiling ${ceilingN}, naive ${opts.naive}, repeat ${opts.repeat}, ` +
-      `latency ${opts.latency}×${opts.latencySize}, memory ${opts.memory.join(',') || 'skipped'} (window ${opts.memoryWindowS} s), ` +
+      `latency ${opts.latency}×${opts.latencySize}, telegram ${opts.telegram}, memory ${opts.memory.join(',') || 'skipped'} (window ${opts.memoryWindowS} s), ` +
       `DISPATCH_BATCH ${batch}, DISPATCH_CONCURRENCY ${concurrency}`,
     `benchmark took ${fmt(seconds)} s`,
   ];

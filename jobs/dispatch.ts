@@ -5,8 +5,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runDispatchJob, type JobData, type Wake } from '../src/scheduler/dispatch-job.js';
+import { MetricsRelay } from '../src/scheduler/metrics-relay.js';
 
 const controller = new AbortController();
+// Metrics go to the main thread, whose registry serves /metrics.
+const metrics = new MetricsRelay((message) => parentPort?.postMessage(message));
 const inbox: Wake[] = [];
 let wakeUp: (() => void) | undefined;
 
@@ -30,7 +33,8 @@ function next(idleMs: number): Promise<Wake> {
 }
 
 try {
-  await runDispatchJob(workerData as JobData, next, controller.signal);
+  await runDispatchJob(workerData as JobData, next, controller.signal, metrics);
 } finally {
+  metrics.close();
   parentPort?.postMessage('done');
 }

@@ -8,8 +8,8 @@ import { BOT_TOKEN_HINT, ConfigError, loadConfig, type Config } from './config.j
 import { createLogger, type Logger } from './logger.js';
 import { SecretBox, loadOrCreateKeyFile, webhookSecretToken } from './secrets.js';
 import { ensureIndexes, openDatabase, type Database } from './db/connection.js';
-import { DeliveryModel } from './db/models/index.js';
 import { startHttpServer, type HttpServer, type RequestHandler } from './http/server.js';
+import { createMetrics } from './http/metrics.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { createDeliveryService } from './delivery/service.js';
 import { explainStartupError } from './startup-errors.js';
@@ -72,6 +72,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     process.exit(2);
   }
   const secrets = new SecretBox(secretKey);
+  const metrics = createMetrics({ logger });
 
   let db: Database | undefined;
   let http: HttpServer | undefined;
@@ -116,6 +117,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
         secretKey,
         pollMs: config.RUN_POLL_MS,
         retentionDays: config.DELIVERY_RETENTION_DAYS,
+        onMetrics: (delta) => metrics.apply(delta),
       });
       await scheduler.start();
       logger.info('delivery worker started');
@@ -177,14 +179,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
           ...(config.JIRA_WEBHOOK_SECRET ? { jiraSecret: config.JIRA_WEBHOOK_SECRET } : {}),
         },
       },
-      metrics: async () => {
-        const [pending, failed, sent] = await Promise.all([
-          DeliveryModel.countDocuments({ status: 'pending' }),
-          DeliveryModel.countDocuments({ status: 'failed' }),
-          DeliveryModel.countDocuments({ status: 'sent' }),
-        ]);
-        return { deliveries_pending: pending, deliveries_failed: failed, deliveries_sent: sent };
-      },
+      metrics: metrics.registry,
     });
     logger.info({ port: http.port }, 'health endpoint on /healthz');
   } catch (err) {

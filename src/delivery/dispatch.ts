@@ -30,6 +30,7 @@ import { addressOf, insertDeliveries, newDelivery, type NewDelivery } from './ne
 import { byId, FailureTally, outcome, raiseAlert, resolveAlerts } from './outcomes.js';
 import type { RunResult } from './port.js';
 import { decideRetry, errorText, type RetryPolicy } from './retry.js';
+import { NO_METRICS, observeSent, type DeliveryMetrics } from './metrics.js';
 
 export interface DispatchDeps {
   channels: ChannelSet;
@@ -47,6 +48,8 @@ export interface DispatchDeps {
   clock?: () => Date;
   /** Stops: no new message is started; those not started are given back (see Batch.run). */
   signal?: AbortSignal;
+  /** Told of each outcome (src/delivery/metrics.ts). @defaultValue {@link NO_METRICS} */
+  metrics?: DeliveryMetrics;
 }
 
 export type DispatchOutcome = Omit<RunResult, 'runId' | 'trigger' | 'startedAt' | 'finishedAt'> & {
@@ -193,6 +196,10 @@ class Batch {
     return this.#unwritten;
   }
 
+  get #metrics(): DeliveryMetrics {
+    return this.deps.metrics ?? NO_METRICS;
+  }
+
   #leaseUntil(): Date {
     return new Date(this.clock().getTime() + this.deps.leaseMs);
   }
@@ -250,6 +257,7 @@ class Batch {
         g.deliveries.map((d) => d._id),
         outcome.held(quietEnd),
       );
+      this.#metrics.deliveries(g.channel, 'held', g.deliveries.length);
       return false;
     }
     if (!addressOf(g.person, g.channel)) {
@@ -278,6 +286,7 @@ class Batch {
         }),
       );
       this.result.sent[g.channel] += 1;
+      observeSent(this.#metrics, g.channel, sending.deliveries, (id) => ctx.changeById.get(id)?.at, this.clock());
       return true;
     } catch (err) {
       await this.#failed(sending, err, attempts, record);
@@ -323,6 +332,7 @@ class Batch {
   #poison(d: LeanDelivery, channel: Channel, cause: FailureCause, reason: string, detail?: string): AnyBulkWriteOperation {
     const full = detail ? `${reason}: ${detail}` : reason;
     this.failures.add({ channel, reason, cause, ...(detail ? { detail } : {}) }, 1);
+    this.#metrics.deliveries(channel, 'failed', 1, cause);
     this.deps.logger.warn({ delivery: String(d._id), channel, reason: full }, 'delivery cannot be sent');
     return byId(d._id, outcome.failed({ attempts: d.attempts, reason: full, cause, detail: detail ?? reason }));
   }
@@ -342,12 +352,14 @@ class Batch {
       const at = new Date(this.clock().getTime() + decision.delayMs);
       record(ids, outcome.retrying({ attempts, at, reason: decision.reason, cause, detail }));
       this.result.retrying += 1;
+      this.#metrics.deliveries(g.channel, 'retried', ids.length, decision.cause);
     } else {
       const fallback = g.channel === 'sms' && cause !== 'config' ? this.#planFallback(g) : undefined;
       const reason = fallback ? `${decision.reason} (sent by ${fallback} instead)` : decision.reason;
       record(ids, outcome.failed({ attempts, reason, cause, detail }));
       const gaveUp = err instanceof PermanentDeliveryError ? {} : { gaveUpAfter: attempts };
       this.failures.add({ channel: g.channel, reason: decision.reason, cause, detail, ...gaveUp }, 1);
+      this.#metrics.deliveries(g.channel, 'failed', ids.length, decision.cause);
     }
     if (g.channel === 'telegram' && err instanceof PermanentDeliveryError && err.code === '403') {
       // Blocked by the person: planning leaves their Telegram out until they write to the bot again.

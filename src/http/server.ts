@@ -18,10 +18,10 @@ export interface HttpServerOptions {
   host?: string;
   logger: Logger;
   /**
-   * Current values for `GET /metrics`. Names are prefixed with `taskwatch_`; a name ending in `_total`
-   * is exposed as a counter, any other as a gauge.
+   * What `GET /metrics` serves: a prom-client registry (src/http/metrics.ts) or anything with its
+   * `metrics()` and `contentType`. Absent: an empty exposition.
    */
-  metrics?: () => Promise<Record<string, number>>;
+  metrics?: { metrics(): Promise<string>; readonly contentType: string };
   /**
    * The Telegram webhook: POST requests to exactly `path` are handed to `handler` with the body read
    * (`req.body`, a Buffer). With `secretToken`, a request whose `X-Telegram-Bot-Api-Secret-Token` differs
@@ -39,7 +39,8 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-const PREFIX = 'taskwatch_';
+/** The Prometheus text format, version 0.0.4. */
+const EXPOSITION_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** Telegram sends updates far below this; anything bigger is not from it. Also the API's body cap. */
 export const WEBHOOK_MAX_BODY = 1024 * 1024;
@@ -74,12 +75,12 @@ export async function buildHttpApp(opts: HttpServerOptions): Promise<FastifyInst
   app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: '/healthz', handler: methodNotAllowed('GET, HEAD') });
 
   app.get('/metrics', async (_req, reply) => {
-    const values = opts.metrics ? await opts.metrics() : {};
+    const text = opts.metrics ? await opts.metrics.metrics() : '';
     return reply
       .code(200)
       .header('cache-control', 'no-store')
-      .type('text/plain; version=0.0.4; charset=utf-8')
-      .send(formatPrometheus(values));
+      .type(opts.metrics?.contentType ?? EXPOSITION_TYPE)
+      .send(text);
   });
   app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: '/metrics', handler: methodNotAllowed('GET, HEAD') });
 
@@ -135,30 +136,4 @@ export function sameSecret(header: string | string[] | undefined, expected: stri
   const a = Buffer.from(header);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Prometheus text exposition format (0.0.4): one `# TYPE` line and one sample per metric. */
-export function formatPrometheus(values: Record<string, number>): string {
-  const seen = new Set<string>();
-  let out = '';
-  for (const [key, value] of Object.entries(values)) {
-    const name = metricName(key);
-    if (seen.has(name)) continue;
-    seen.add(name);
-    out += `# TYPE ${name} ${name.endsWith('_total') ? 'counter' : 'gauge'}\n${name} ${sampleValue(value)}\n`;
-  }
-  return out;
-}
-
-function metricName(key: string): string {
-  let name = key.replace(/[^a-zA-Z0-9_:]/g, '_');
-  if (!name.startsWith(PREFIX)) name = PREFIX + name;
-  return name;
-}
-
-function sampleValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  return String(v);
 }

@@ -14,6 +14,7 @@ import { planPendingChanges } from '../delivery/planning.js';
 import { claimRequestedRuns, finishRun, requestFollowUp } from '../delivery/runs.js';
 import { pollSmsReports } from '../delivery/reports.js';
 import { errorText } from '../delivery/retry.js';
+import type { DeliveryMetrics } from '../delivery/metrics.js';
 
 /** What the main thread hands a job's worker thread. */
 export interface JobData {
@@ -35,6 +36,8 @@ export interface JobContext {
   signal?: AbortSignal;
   /** The time; tests pass a controllable clock. @defaultValue () => new Date() */
   clock?: () => Date;
+  /** Told of every outcome, send and run (in the dispatch thread, src/scheduler/metrics-relay.ts). @defaultValue none */
+  metrics?: DeliveryMetrics;
 }
 
 /**
@@ -52,7 +55,7 @@ export class ChannelCache {
     const version = settings?.version ?? 0;
     if (!this.#channels || version !== this.#version) {
       await this.#channels?.close();
-      this.#channels = await buildChannels(this.ctx);
+      this.#channels = await buildChannels({ ...this.ctx, ...(this.ctx.metrics ? { observer: this.ctx.metrics } : {}) });
       this.#version = version;
     } else {
       await this.#channels.ensureLinks();
@@ -97,9 +100,11 @@ export async function executeRequestedRuns(ctx: JobContext, cache?: ChannelCache
               owner: `${owner}:${run.id}`,
               ...(ctx.signal ? { signal: ctx.signal } : {}),
               ...(ctx.clock ? { clock: ctx.clock } : {}),
+              ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
             },
             run.taskNumber !== undefined ? { taskNumber: run.taskNumber } : {},
           );
+          ctx.metrics?.runDuration(run.trigger, (Date.now() - startedAt.getTime()) / 1000);
           await finishRun(run.id, startedAt, outcome);
           if (outcome.othersLeaseEnd) await requestFollowUp(new Date(outcome.othersLeaseEnd));
           ctx.logger.info(
@@ -127,11 +132,22 @@ export type Wake = 'kick' | 'reports' | 'idle';
  * out requested runs, then waits for the next wake-up from the main thread; after `idleMs` with none, or
  * on cancel, it closes its connections and returns (the job file then reports 'done').
  */
-export async function runDispatchJob(data: JobData, next: (idleMs: number) => Promise<Wake>, signal?: AbortSignal): Promise<void> {
+export async function runDispatchJob(
+  data: JobData,
+  next: (idleMs: number) => Promise<Wake>,
+  signal?: AbortSignal,
+  metrics?: DeliveryMetrics,
+): Promise<void> {
   const config = data.config;
   const logger = createLogger(config.LOG_LEVEL).child({ job: 'dispatch', thread: threadId });
   await connectMongoose(data.mongoUri);
-  const ctx: JobContext = { config, logger, secrets: new SecretBox(data.secretKey), ...(signal ? { signal } : {}) };
+  const ctx: JobContext = {
+    config,
+    logger,
+    secrets: new SecretBox(data.secretKey),
+    ...(signal ? { signal } : {}),
+    ...(metrics ? { metrics } : {}),
+  };
   const cache = new ChannelCache(ctx);
   try {
     let wake: Wake = 'kick';

@@ -9,6 +9,7 @@ import { dueRequests, requestRun } from '../delivery/runs.js';
 import { runMaintenance } from './maintenance.js';
 import { setAlarm, type Alarm } from './alarm.js';
 import { nextRunOf, scheduleOf, type Schedule } from '../domain/schedule.js';
+import { isMetricsMessage, type MetricsDelta } from '../delivery/metrics.js';
 
 /** The compiled job files (dist/jobs) beside this module's compiled folder (dist/src/scheduler). */
 export const DEFAULT_JOBS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../jobs');
@@ -29,6 +30,8 @@ export interface SchedulerOptions {
   maintenanceEveryMs?: number;
   /** Finished deliveries older than this many days are deleted; 0 keeps them. @defaultValue 30 */
   retentionDays?: number;
+  /** Gets the metrics the dispatch thread posts (src/scheduler/metrics-relay.ts), for the registry /metrics serves. */
+  onMetrics?: (delta: MetricsDelta) => void;
 }
 
 /**
@@ -61,6 +64,9 @@ export class Scheduler {
         error: (msg: unknown) => log.error(msg instanceof Error ? { err: msg } : {}, typeof msg === 'string' ? msg : 'job error'),
       } as never,
       errorHandler: (err: unknown, meta: { name: string }) => log.error({ err, job: meta.name }, 'job failed'),
+      workerMessageHandler: ({ message }: { message: unknown }) => {
+        if (isMetricsMessage(message)) opts.onMetrics?.(message.delta);
+      },
       jobs: [
         { name: 'dispatch', path: path.join(jobsDir, 'dispatch.js'), timeout: false, worker: { workerData } },
         { name: 'sms-reports', path: path.join(jobsDir, 'sms-reports.js'), timeout: false, worker: { workerData } },

@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import { createLogger } from '../../src/logger.js';
 import { connectMongoose } from '../../src/db/connection.js';
 import { startHttpServer, type HttpServer } from '../../src/http/server.js';
+import { createMetrics } from '../../src/http/metrics.js';
 import { testMongoUri, useTestDatabase } from '../support/db.js';
 
 const { dbName } = useTestDatabase();
@@ -18,7 +19,7 @@ beforeAll(async () => {
     port: 0,
     host: '127.0.0.1',
     logger,
-    metrics: async () => ({ deliveries_pending: 3, 'deliveries sent_total': 7, taskwatch_lease_ms: 1.5 }),
+    metrics: createMetrics({ logger, processMetrics: false, countQueue: async () => ({ pending: 3, retrying: 2, held: 1 }) }).registry,
     webhook: {
       path: '/telegram/hook-secret',
       secretToken: WEBHOOK_SECRET,
@@ -54,19 +55,11 @@ describe('HTTP server', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
-    expect(text).toBe(
-      [
-        '# TYPE taskwatch_deliveries_pending gauge',
-        'taskwatch_deliveries_pending 3',
-        '# TYPE taskwatch_deliveries_sent_total counter',
-        'taskwatch_deliveries_sent_total 7',
-        '# TYPE taskwatch_lease_ms gauge',
-        'taskwatch_lease_ms 1.5',
-        '',
-      ].join('\n'),
-    );
-    for (const line of text.trimEnd().split('\n')) {
-      expect(line).toMatch(/^(# TYPE taskwatch_[a-zA-Z0-9_:]+ (gauge|counter)|taskwatch_[a-zA-Z0-9_:]+ -?[\d.e+]+)$/);
+    expect(text).toContain('# TYPE taskwatch_deliveries_pending gauge\ntaskwatch_deliveries_pending 3\n');
+    expect(text).toContain('# TYPE taskwatch_deliveries_retrying gauge\ntaskwatch_deliveries_retrying 2\n');
+    expect(text).toContain('# TYPE taskwatch_deliveries_held gauge\ntaskwatch_deliveries_held 1\n');
+    for (const line of text.split('\n').filter(Boolean)) {
+      expect(line).toMatch(/^(# (HELP|TYPE) taskwatch_[a-zA-Z0-9_:]+ .+|taskwatch_[a-zA-Z0-9_:]+(\{[^}]*\})? (-?[\d.e+]+|NaN|\+Inf))$/);
     }
   });
 
@@ -160,14 +153,17 @@ describe('HTTP server edge cases', () => {
     }
   });
 
-  it('answers 500 when the metrics callback fails, and logs the error', async () => {
+  it('answers 500 when the registry fails, and logs the error', async () => {
     const lines: string[] = [];
     const s = await startHttpServer({
       port: 0,
       host: '127.0.0.1',
       logger: createLogger('error', { write: (l: string) => void lines.push(l) }),
-      metrics: async () => {
-        throw new Error('count failed');
+      metrics: {
+        contentType: 'text/plain; version=0.0.4; charset=utf-8',
+        metrics: async () => {
+          throw new Error('count failed');
+        },
       },
     });
     try {

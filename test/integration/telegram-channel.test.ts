@@ -177,7 +177,7 @@ describe('Telegram channel against the strict Bot API double', () => {
   });
 
   it('maps what Telegram refuses: 429 with retry_after, a blocked bot, an unknown chat', async () => {
-    const channel = createTelegramChannel({ token: TOKEN, apiRoot, perSecond: 1000, perChatIntervalMs: 0 });
+    const channel = createTelegramChannel({ token: TOKEN, apiRoot, perSecond: 1000, perChatIntervalMs: 0, rateLimitRetries: 0 });
     strict.setLimits({ perChat: { perSecond: 1, burst: 1 } });
     await channel.send(msg({ text: 'first' }));
     const flood = await thrown(() => channel.send(msg({ text: 'second, too soon' })));
@@ -194,6 +194,54 @@ describe('Telegram channel against the strict Bot API double', () => {
     expect(unknown).toMatchObject({ failureCause: 'address', code: '400' });
     expect(unknown.message).toContain('chat not found');
     expect(strict.refusals.map((r) => r.status)).toEqual([429, 403, 400]);
+    strict.refusals.length = 0;
+  });
+
+  it('waits out a 429 as Telegram asks: nothing goes out before retry_after, then the same message again', async () => {
+    // Telegram's limit tighter than the channel's own pace, as when another process sends with the same token.
+    strict.setLimits({ overall: { perSecond: 2, burst: 2 } });
+    const chats = ['2001', '2002', '2003', '1001', '2002'];
+    const observed = { rateLimited: 0, calls: [] as boolean[] };
+    const channel = createTelegramChannel({
+      token: TOKEN,
+      apiRoot,
+      observer: {
+        sendTime: (_channel, _seconds, ok) => void observed.calls.push(ok),
+        smsBilled: () => undefined,
+        telegramRateLimited: () => void (observed.rateLimited += 1),
+      },
+    });
+    const started = Date.now();
+    await Promise.all(chats.map((chat, i) => channel.send(msg({ to: chat, text: `message ${i}` }))));
+
+    expect(server.storage.botMessages).toHaveLength(5);
+    expect(
+      sentMessages()
+        .map((m) => m.message.text)
+        .sort(),
+    ).toEqual([0, 1, 2, 3, 4].map((i) => `message ${i}`));
+    // Every 429 was answered by the same request once retry_after had passed (an early one would be refused
+    // again and stay in strict.refusals, which afterEach checks is empty).
+    expect(strict.honoured.length).toBeGreaterThan(0);
+    expect(strict.honoured.every((r) => r.status === 429)).toBe(true);
+    expect(observed.rateLimited).toBe(strict.honoured.length);
+    expect(observed.calls.filter((ok) => !ok)).toHaveLength(strict.honoured.length);
+    expect(observed.calls.filter((ok) => ok)).toHaveLength(5);
+    // 2 at once, then 2 a second: the last of 5 cannot go out before 1.5 s.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+  });
+
+  it('fails at once, with the wait, when Telegram asks for longer than the channel waits itself', async () => {
+    strict.refuse('sendMessage', { status: 429, description: 'Too Many Requests: retry after 120', retryAfter: 120 });
+    const channel = createTelegramChannel({ token: TOKEN, apiRoot });
+    const first = await thrown(() => channel.send(msg({ text: 'flood' })));
+    expect(first).toBeInstanceOf(TemporaryDeliveryError);
+    expect((first as TemporaryDeliveryError).retryAfterMs).toBe(120_000);
+    // The hold stands: the next message fails without asking Telegram again.
+    const next = await thrown(() => channel.send(msg({ to: '2001', text: 'next' })));
+    expect(next).toBeInstanceOf(TemporaryDeliveryError);
+    expect((next as TemporaryDeliveryError).retryAfterMs).toBeGreaterThan(100_000);
+    expect(strict.refusals).toHaveLength(1);
     strict.refusals.length = 0;
   });
 
@@ -261,7 +309,7 @@ describe('Telegram channel: error answers of the Bot API', () => {
     await new Promise<void>((r) => api.close(() => r()));
   });
 
-  async function failure(to: string, opts: { apiRoot?: string; timeoutMs?: number } = {}): Promise<Error> {
+  async function failure(to: string, opts: { apiRoot?: string; timeoutMs?: number; rateLimitRetries?: number } = {}): Promise<Error> {
     const channel = createTelegramChannel({ token: TOKEN, apiRoot, ...opts });
     const err = await thrown(() => channel.send(msg({ to, taskNumber: 7 })));
     expect(err.message).not.toContain(TOKEN);
@@ -270,7 +318,7 @@ describe('Telegram channel: error answers of the Bot API', () => {
   }
 
   it('429 is temporary and carries retry_after', async () => {
-    const err = await failure('429');
+    const err = await failure('429', { rateLimitRetries: 0 });
     expect(err).toBeInstanceOf(TemporaryDeliveryError);
     expect((err as TemporaryDeliveryError).retryAfterMs).toBe(3000);
   });

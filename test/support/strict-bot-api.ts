@@ -105,7 +105,10 @@ export interface StrictBotApi {
   readonly apiRoot: string;
   /** Every refused request, oldest first. */
   readonly refusals: Refusal[];
-  /** 429s the bot answered as Telegram asks (the same request again after retry_after): not refusals. */
+  /**
+   * 429s the bot answered as Telegram asks — the same request again once retry_after had passed (whatever
+   * the answer to it): not refusals. A 429 answered too early, or never, stays in {@link refusals}.
+   */
   readonly honoured: Refusal[];
   /** Marks a chat as one whose user has written to the bot (e.g. a person made straight in the database). */
   knowChat(chatId: number | string): void;
@@ -138,6 +141,8 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
   const blocked = new Set<string>();
   const refusals: Refusal[] = [];
   const honouredRefusals: Refusal[] = [];
+  /** When each 429 refusal's retry_after has passed (by `now`). */
+  const retryAt = new WeakMap<Refusal, number>();
   const forced = new Map<string, { status: number; description: string; retryAfter?: number }>();
   const commands = new Map<string, Array<{ command: string; description: string }>>();
 
@@ -267,9 +272,16 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
         if (type.startsWith('application/json') && body.length) params = { ...params, ...(JSON.parse(body.toString('utf8')) as object) };
         else if (type.startsWith('application/x-www-form-urlencoded'))
           params = { ...params, ...Object.fromEntries(new URLSearchParams(body.toString('utf8'))) };
+        // The same request as a 429 refused, sent again once its retry_after has passed: that 429 was honoured.
+        const same = JSON.stringify(params);
+        const earlier429 = (r: Refusal) => r.status === 429 && r.method === method && JSON.stringify(r.params) === same;
+        const waited = refusals.findIndex((r) => earlier429(r) && (retryAt.get(r) ?? Infinity) <= now());
+        if (waited >= 0) honouredRefusals.push(...refusals.splice(waited, 1));
         const refusal = check(method, params);
         if (refusal) {
-          refusals.push({ method, params, status: refusal.status, description: refusal.description });
+          const refused = { method, params, status: refusal.status, description: refusal.description };
+          refusals.push(refused);
+          if (refusal.retryAfter !== undefined) retryAt.set(refused, now() + refusal.retryAfter * 1000);
           return answer(refusal.status, {
             ok: false,
             error_code: refusal.status,
@@ -303,12 +315,11 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
           ({ r: forwarded, bytes: answered } = await forward());
         }
         if (method === 'getUpdates' && forwarded.ok) noteUpdates(answered);
-        // A 429 answered as Telegram asks (the same request again once retry_after has passed, which is
-        // the only way past the limiter) is no refusal: only an unanswered 429 stays one.
+        // Going through is the only way past the limiter: a 429 of this request still open is answered too
+        // (a test that lifts a forced refusal does not wait in real time).
         if (forwarded.ok) {
-          const same = JSON.stringify(params);
-          const honoured = refusals.findIndex((r) => r.status === 429 && r.method === method && JSON.stringify(r.params) === same);
-          if (honoured >= 0) honouredRefusals.push(...refusals.splice(honoured, 1));
+          const open = refusals.findIndex(earlier429);
+          if (open >= 0) honouredRefusals.push(...refusals.splice(open, 1));
         }
         res.writeHead(forwarded.status, { 'content-type': forwarded.headers.get('content-type') ?? 'application/json' });
         res.end(answered);

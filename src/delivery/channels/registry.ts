@@ -8,7 +8,7 @@ import { createEmailChannel } from './email.js';
 import { createSmsProvider, smsChannel } from './sms/index.js';
 import type { SmsProvider } from './sms/provider.js';
 import { createTelegramChannel, type TelegramChannel } from './telegram.js';
-import type { ChannelSender } from './types.js';
+import type { ChannelObserver, ChannelSender } from './types.js';
 import type { Channel } from '../../domain/types.js';
 
 /** The channels of one dispatch run, built once from Settings and immutable for the run. */
@@ -29,15 +29,41 @@ export interface ChannelSet {
   close(): Promise<void>;
 }
 
-export async function buildChannels(deps: { config: Config; secrets: SecretBox; logger: Logger }): Promise<ChannelSet> {
-  const { config, secrets, logger } = deps;
+/** A sender whose every send is timed, and whose SMS receipts are billed, for `observer`. */
+function observed(channel: Channel, sender: ChannelSender, observer: ChannelObserver | undefined): ChannelSender {
+  if (!observer) return sender;
+  return {
+    async send(message) {
+      const started = performance.now();
+      try {
+        const receipt = await sender.send(message);
+        observer.sendTime(channel, (performance.now() - started) / 1000, true);
+        if (channel === 'sms') observer.smsBilled(receipt.parts, receipt.cost);
+        return receipt;
+      } catch (err) {
+        observer.sendTime(channel, (performance.now() - started) / 1000, false);
+        throw err;
+      }
+    },
+    ...(sender.close ? { close: () => sender.close!() } : {}),
+  };
+}
+
+/** @param deps.observer told of every send (the Telegram channel reports its own, without its pacing waits) */
+export async function buildChannels(deps: {
+  config: Config;
+  secrets: SecretBox;
+  logger: Logger;
+  observer?: ChannelObserver;
+}): Promise<ChannelSet> {
+  const { config, secrets, logger, observer } = deps;
   const senders: Partial<Record<Channel, ChannelSender>> = {};
   const missing: Partial<Record<Channel, string>> = {};
   let mailDomain = 'taskwatch.local';
 
   const smtp = await loadSmtpSettings(secrets);
   if (smtp) {
-    senders.email = createEmailChannel(smtp, { timeoutMs: config.HTTP_TIMEOUT_MS, pool: true, logger });
+    senders.email = observed('email', createEmailChannel(smtp, { timeoutMs: config.HTTP_TIMEOUT_MS, pool: true, logger }), observer);
     mailDomain = smtp.from.match(/@([^>\s]+)/)?.[1] ?? mailDomain;
   } else {
     missing.email = 'SMTP is not configured (an admin sets it with /smtp)';
@@ -47,14 +73,19 @@ export async function buildChannels(deps: { config: Config; secrets: SecretBox; 
   let smsProvider: SmsProvider | undefined;
   if (sms) {
     smsProvider = createSmsProvider(sms.provider, sms.options);
-    senders.sms = smsChannel(smsProvider);
+    senders.sms = observed('sms', smsChannel(smsProvider), observer);
   } else {
     missing.sms = 'the SMS gateway is not configured (an admin sets it with /sms)';
   }
 
   let telegram: TelegramChannel | undefined;
   if (config.BOT_TOKEN) {
-    senders.telegram = telegram = createTelegramChannel({ token: config.BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, logger });
+    senders.telegram = telegram = createTelegramChannel({
+      token: config.BOT_TOKEN,
+      apiRoot: config.TELEGRAM_API_ROOT,
+      logger,
+      ...(observer ? { observer } : {}),
+    });
   } else {
     missing.telegram = 'BOT_TOKEN is not set for the worker';
   }

@@ -7,7 +7,14 @@ import { Telegram, TelegramError } from 'telegraf';
 import type { InlineKeyboardButton } from 'telegraf/types';
 import { scrub, type Logger } from '../../logger.js';
 import { clip, TELEGRAM_MAX_LENGTH } from '../../domain/text.js';
-import { PermanentDeliveryError, TemporaryDeliveryError, type ChannelSender, type OutgoingMessage, type Receipt } from './types.js';
+import {
+  PermanentDeliveryError,
+  TemporaryDeliveryError,
+  type ChannelObserver,
+  type ChannelSender,
+  type OutgoingMessage,
+  type Receipt,
+} from './types.js';
 import { callbackData } from '../../domain/callback-data.js';
 
 export interface TelegramChannelOptions {
@@ -20,6 +27,19 @@ export interface TelegramChannelOptions {
   perChatIntervalMs?: number;
   /** Timeout of one API call, in ms. @defaultValue 10_000 */
   timeoutMs?: number;
+  /**
+   * Times one message is sent again after a 429, once Telegram's `retry_after` has passed.
+   * @defaultValue 3
+   */
+  rateLimitRetries?: number;
+  /**
+   * Longest `retry_after` the channel waits out itself, in ms. A longer one (a flood wait) fails the message
+   * and every one waiting with a temporary error carrying the wait, so the engine tries them in a later run
+   * (a run does not stall on it). @defaultValue 5_000
+   */
+  maxRateLimitWaitMs?: number;
+  /** Told of each API call's time and of each 429. */
+  observer?: ChannelObserver;
   logger?: Logger;
 }
 
@@ -29,7 +49,8 @@ type ApiSignal = NonNullable<Parameters<Telegram['callApi']>[2]>['signal'];
 /**
  * Paces sends: at most `perSecond` in any second overall, and to each chat one at a time, at least
  * `perChatMs` apart (so a chat gets its messages in order). Delays, never drops; a chat waiting for its
- * turn does not hold up other chats.
+ * turn does not hold up other chats. After a 429 every chat waits until Telegram's `retry_after` has
+ * passed ({@link hold}): Telegram does not say whether the bot's or the chat's limit was hit.
  */
 class SendPacer {
   private readonly queue: Array<{ chat: string; resolve: (release: () => void) => void; reject: (e: Error) => void }> = [];
@@ -37,18 +58,37 @@ class SendPacer {
   private readonly chatNext = new Map<string, number>();
   private readonly busy = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private holdUntil = 0;
 
   constructor(
     private readonly perSecond: number,
     private readonly perChatMs: number,
+    /** Longest hold a send waits out; beyond it, sends fail at once with the remaining wait. */
+    private readonly maxHoldMs: number,
   ) {}
 
   /** Resolves when a message to `chat` may go out, with the function to call once it has. */
   turn(chat: string): Promise<() => void> {
+    const tooLong = this.tooLong();
+    if (tooLong) return Promise.reject(tooLong);
     return new Promise((resolve, reject) => {
       this.queue.push({ chat, resolve, reject });
       this.pump();
     });
+  }
+
+  /** No message goes out before `until` (ms since the epoch); a hold longer than allowed fails those waiting. */
+  hold(until: number): void {
+    this.holdUntil = Math.max(this.holdUntil, until);
+    const tooLong = this.tooLong();
+    if (tooLong) for (const job of this.queue.splice(0)) job.reject(tooLong);
+    this.pump();
+  }
+
+  private tooLong(): TemporaryDeliveryError | undefined {
+    const wait = this.holdUntil - Date.now();
+    if (wait <= this.maxHoldMs) return undefined;
+    return new TemporaryDeliveryError(`Telegram 429: Too Many Requests, asked to wait ${Math.ceil(wait / 1000)} s`, wait);
   }
 
   /** Rejects every waiting send. */
@@ -62,6 +102,10 @@ class SendPacer {
     clearTimeout(this.timer);
     this.timer = undefined;
     const now = Date.now();
+    if (now < this.holdUntil) {
+      if (this.queue.length > 0) this.timer = setTimeout(() => this.pump(), this.holdUntil - now);
+      return;
+    }
     while (this.recent.length > 0 && this.recent[0]! <= now - 1000) this.recent.shift();
     let wakeAt = Number.POSITIVE_INFINITY;
     for (let i = 0; i < this.queue.length && this.recent.length < this.perSecond;) {
@@ -177,11 +221,21 @@ export interface TelegramChannel extends ChannelSender {
   close(): void;
 }
 
+/** Telegram's `retry_after` of a 429, in ms (1 s when it names none), or undefined for any other error. */
+function rateLimitWait(err: unknown): number | undefined {
+  const response = (err as { response?: { error_code?: unknown; parameters?: { retry_after?: unknown } } } | null)?.response;
+  if (response?.error_code !== 429) return undefined;
+  const after = response.parameters?.retry_after;
+  return typeof after === 'number' && after >= 0 ? after * 1000 : 1000;
+}
+
 export function createTelegramChannel(opts: TelegramChannelOptions): TelegramChannel {
   const telegram = new Telegram(opts.token, opts.apiRoot ? { apiRoot: opts.apiRoot } : {});
-  const pacer = new SendPacer(Math.max(1, opts.perSecond ?? 30), Math.max(0, opts.perChatIntervalMs ?? 1000));
+  const maxWaitMs = Math.max(0, opts.maxRateLimitWaitMs ?? 5_000);
+  const pacer = new SendPacer(Math.max(1, opts.perSecond ?? 30), Math.max(0, opts.perChatIntervalMs ?? 1000), maxWaitMs);
+  const retries = Math.max(0, opts.rateLimitRetries ?? 3);
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const logger = opts.logger;
+  const { logger, observer } = opts;
   let closed = false;
 
   return {
@@ -194,21 +248,36 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
       const entities = (msg.entities ?? []).filter((e) => e.offset + e.length <= (text === msg.text ? text.length : text.length - 1));
       const keyboard = buttonsOf(msg);
       const extra = { ...(entities.length ? { entities } : {}), ...(keyboard ? { reply_markup: { inline_keyboard: keyboard } } : {}) };
-      const release = await pacer.turn(String(chat));
-      try {
-        const sent = await telegram.callApi(
-          'sendMessage',
-          { chat_id: chat, text, link_preview_options: { is_disabled: true }, ...extra },
-          { signal: AbortSignal.timeout(timeoutMs) as unknown as ApiSignal },
-        );
-        logger?.debug({ chat, messageId: sent.message_id }, 'telegram message sent');
-        return { providerMessageId: String(sent.message_id) };
-      } catch (err) {
-        const classified = classifyTelegramError(err);
-        logger?.warn({ chat, kind: classified.name, cause: classified.failureCause }, `telegram message not sent: ${classified.message}`);
-        throw classified;
-      } finally {
-        release();
+      for (let attempt = 0; ; attempt++) {
+        const release = await pacer.turn(String(chat));
+        const started = performance.now();
+        try {
+          const sent = await telegram.callApi(
+            'sendMessage',
+            { chat_id: chat, text, link_preview_options: { is_disabled: true }, ...extra },
+            { signal: AbortSignal.timeout(timeoutMs) as unknown as ApiSignal },
+          );
+          observer?.sendTime('telegram', (performance.now() - started) / 1000, true);
+          logger?.debug({ chat, messageId: sent.message_id }, 'telegram message sent');
+          return { providerMessageId: String(sent.message_id) };
+        } catch (err) {
+          observer?.sendTime('telegram', (performance.now() - started) / 1000, false);
+          const wait = rateLimitWait(err);
+          if (wait !== undefined) {
+            // Honoured as Telegram asks: nothing goes out until retry_after has passed, then the same request again.
+            observer?.telegramRateLimited();
+            pacer.hold(Date.now() + wait);
+            if (attempt < retries && wait <= maxWaitMs) {
+              logger?.info({ chat, retryAfterMs: wait }, 'telegram 429: waiting as asked, then sending again');
+              continue;
+            }
+          }
+          const classified = classifyTelegramError(err);
+          logger?.warn({ chat, kind: classified.name, cause: classified.failureCause }, `telegram message not sent: ${classified.message}`);
+          throw classified;
+        } finally {
+          release();
+        }
       }
     },
 

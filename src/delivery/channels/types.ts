@@ -47,6 +47,20 @@ export interface ChannelSender {
 
 export type { FailureCause } from '../../domain/types.js';
 
+/**
+ * What the channels tell about their own work, for metrics: how long each call to the provider took,
+ * what an SMS gateway billed, and Telegram's flood answers. Implemented by the engine's metrics
+ * (src/delivery/metrics.ts); a channel never needs one.
+ */
+export interface ChannelObserver {
+  /** One call to the provider for one message, in seconds; `ok` false when it threw. */
+  sendTime(channel: Channel, seconds: number, ok: boolean): void;
+  /** An SMS the gateway accepted: its parts and cost (account currency) where the gateway says. */
+  smsBilled(parts: number | undefined, cost: number | undefined): void;
+  /** Telegram answered 429 Too Many Requests. */
+  telegramRateLimited(): void;
+}
+
 /** Worth trying again later: SMTP 4xx, connection errors, timeouts, HTTP 5xx, gateway "retry later". */
 export class TemporaryDeliveryError extends Error {
   override readonly name = 'TemporaryDeliveryError';
