@@ -3,6 +3,10 @@ import type { AnyBulkWriteOperation, Types } from 'mongoose';
 import { BULK_CHUNK, bulkWriteChunked } from '../db/bulk.js';
 import { DeliveryModel } from '../db/models/index.js';
 import type { Logger } from '../logger.js';
+import { isConnectivityError } from '../db/db-watch.js';
+
+/** How long a write is retried while the database is unreachable, in ms: results in hand are not dropped by a short outage. */
+const OUTAGE_RETRY_MS = 5 * 60_000;
 
 /**
  * One update of one delivery, by `_id` alone. Exclusivity comes from the claim, not from the filter; and
@@ -64,12 +68,26 @@ export class BatchWriter {
       for (let i = 0; i < entries.length; i += BULK_CHUNK) {
         const ops = entries.slice(i, i + BULK_CHUNK).map((build) => build());
         try {
-          await bulkWriteChunked(DeliveryModel, ops);
+          await writeThroughOutage(ops);
         } catch (err) {
           this.#failures += 1;
           this.logger.error({ err, writes: ops.length }, 'a delivery write failed; its leases will run out and the deliveries be retried');
         }
       }
     });
+  }
+}
+
+/** Writes `ops`, trying again every second while the database is unreachable (up to {@link OUTAGE_RETRY_MS}). */
+async function writeThroughOutage(ops: AnyBulkWriteOperation[]): Promise<void> {
+  const until = Date.now() + OUTAGE_RETRY_MS;
+  for (;;) {
+    try {
+      await bulkWriteChunked(DeliveryModel, ops);
+      return;
+    } catch (err) {
+      if (!isConnectivityError(err) || Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
   }
 }

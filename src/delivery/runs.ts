@@ -1,5 +1,6 @@
-import { RunModel } from '../db/models/index.js';
-import { claimKey } from '../db/claims.js';
+import { DeliveryModel, RunModel } from '../db/models/index.js';
+import { claimKey, releaseKeys, releaseKeysOf } from '../db/claims.js';
+import { outcome } from './outcomes.js';
 import type { RunResult } from './port.js';
 import type { DispatchOutcome } from './dispatch.js';
 
@@ -40,6 +41,19 @@ export async function finishRun(id: string, startedAt: Date, outcome: DispatchOu
     { _id: id },
     { $set: { status: 'done', finishedAt: new Date(), result: { ...outcome, startedAt: startedAt.toISOString() } } },
   );
+}
+
+/**
+ * A run the database outage interrupted goes back to `requested`, so a worker carries it out again (and a
+ * /send waiting for it gets its result): first what it held is given back — its deliveries still leased
+ * (`sending` under `dispatchOwner`: their outcomes in hand are written before this) and its claims —, so the
+ * next run takes them at once rather than when their leases run out.
+ */
+export async function requeueInterruptedRun(id: string, dispatchOwner: string): Promise<void> {
+  await DeliveryModel.updateMany({ status: 'sending', leaseOwner: dispatchOwner }, outcome.released());
+  await releaseKeysOf(dispatchOwner);
+  await releaseKeys([`run:${id}`]);
+  await RunModel.updateOne({ _id: id, status: 'running' }, { $set: { status: 'requested' }, $unset: { startedAt: '', worker: '' } });
 }
 
 /** Runs a worker claimed and never finished (it died): marked failed, so nobody waits for them. */
