@@ -265,6 +265,13 @@ export class Scheduler {
         new Promise<void>((resolve) => this.#idleWaiters.push(resolve)),
         new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
       ]);
+      // A thread that did not stop in time (stuck, or still sending) is ended: Bree's stop would wait for it
+      // for ever. Its leases run out and another worker takes its deliveries over.
+      const left = this.#bree.workers.get('dispatch');
+      if (left) {
+        this.#opts.logger.warn({ graceMs }, 'the dispatch thread did not stop in time; ending it');
+        await left.terminate();
+      }
     }
     await this.#bree.stop();
   }
