@@ -132,7 +132,10 @@ export class DatabaseWatch {
       const outage = { since: this.#since!, backAt: new Date() };
       this.#up = true;
       this.#since = undefined;
-      logger.info({ downSeconds: seconds(outage.backAt.getTime() - outage.since.getTime()) }, `database back after ${seconds(outage.backAt.getTime() - outage.since.getTime())} s`);
+      logger.info(
+        { downSeconds: seconds(outage.backAt.getTime() - outage.since.getTime()) },
+        `database back after ${seconds(outage.backAt.getTime() - outage.since.getTime())} s`,
+      );
       for (const w of this.#waiters.splice(0)) w();
       await this.#opts.onRecovered?.(outage).catch((err: unknown) => logger.error({ err }, 'could not report the database outage'));
       return;

@@ -14,7 +14,9 @@ export interface ReadinessChecks {
 }
 
 /** The first part that is not ready gives the reason; else the details of all. */
-export async function checkReadiness(checks: ReadinessChecks): Promise<{ ready: true; checks: Record<string, string> } | { ready: false; reason: string }> {
+export async function checkReadiness(
+  checks: ReadinessChecks,
+): Promise<{ ready: true; checks: Record<string, string> } | { ready: false; reason: string }> {
   if (!(await checks.database())) return { ready: false, reason: 'database unreachable' };
   const found: Record<string, string> = { database: 'up' };
   for (const [name, check] of [

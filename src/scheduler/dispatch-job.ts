@@ -185,7 +185,10 @@ export async function runDispatchJob(data: JobData, next: (idleMs: number) => Pr
         if (!(err instanceof DatabaseUnreachableError)) throw err;
         if (err.interrupted) interrupted.push(err.interrupted);
         // One line for the whole outage; the process's database watch logs its phases.
-        logger.warn({ runs: interrupted.map((r) => r.id) }, 'dispatch paused: the database is unreachable; the run starts again when it is back');
+        logger.warn(
+          { runs: interrupted.map((r) => r.id) },
+          'dispatch paused: the database is unreachable; the run starts again when it is back',
+        );
         if (!(await waitForDatabase(signal))) break;
         await requeueInterrupted(interrupted, logger, signal);
         wake = 'kick';

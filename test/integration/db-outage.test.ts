@@ -57,7 +57,13 @@ async function status(port: number, path: string): Promise<number> {
 }
 
 /** Waits for `check`; on failure the error names the last answers and the processes' logs. */
-async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string, logs: Record<string, string[]>, everyMs = 200) {
+async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+  logs: Record<string, string[]>,
+  everyMs = 200,
+) {
   try {
     await until(check, timeoutMs, what, everyMs);
   } catch (err) {
@@ -170,7 +176,7 @@ it('survives a 10 s database outage mid-run: no process exits, 503 during, one a
     const downS = Number(/after ([\d.]+) s/.exec(back[0]!.msg)![1]);
     expect(downS).toBeGreaterThanOrEqual(5);
     expect(downS).toBeLessThan(40);
-    expect(lines.filter((l) => l.err !== undefined || l.level >= 50 && !l.msg.startsWith('database unreachable'))).toEqual([]);
+    expect(lines.filter((l) => l.err !== undefined || (l.level >= 50 && !l.msg.startsWith('database unreachable')))).toEqual([]);
   }
   // The dispatch thread holds the results in hand until the database is back (its writes wait for it), so
   // the run usually goes on as it was; an outage that catches it claiming pauses it, and the run starts again.

@@ -27,17 +27,28 @@ afterEach(async () => {
 let logged: string[] = [];
 
 async function workerWith(jobsDir: string): Promise<HttpServer> {
-  const config = loadConfig({ SECRET_KEY: 'readyz-secret-key-0123456789', LOG_LEVEL: 'silent', DISPATCH_HEARTBEAT_MS: String(HEARTBEAT_MS) });
+  const config = loadConfig({
+    SECRET_KEY: 'readyz-secret-key-0123456789',
+    LOG_LEVEL: 'silent',
+    DISPATCH_HEARTBEAT_MS: String(HEARTBEAT_MS),
+  });
   logged = [];
   const logger = createLogger('warn', { write: (line: string) => void logged.push(line) });
   scheduler = new Scheduler({ config, logger, mongoUri: db.uri, secretKey: config.SECRET_KEY!, jobsDir, pollMs: 100 });
   await scheduler.start();
   const s = scheduler;
-  app = await startHttpServer({ port: 0, host: '127.0.0.1', logger, readiness: { database: isDatabaseUp, worker: () => s.readiness(HEARTBEAT_MS) } });
+  app = await startHttpServer({
+    port: 0,
+    host: '127.0.0.1',
+    logger,
+    readiness: { database: isDatabaseUp, worker: () => s.readiness(HEARTBEAT_MS) },
+  });
   return app;
 }
 
-async function readyz(a: HttpServer): Promise<{ status: number; body: { status: string; reason?: string; checks?: Record<string, string> } }> {
+async function readyz(
+  a: HttpServer,
+): Promise<{ status: number; body: { status: string; reason?: string; checks?: Record<string, string> } }> {
   const res = await fetch(`http://127.0.0.1:${a.port}/readyz`);
   return { status: res.status, body: (await res.json()) as { status: string; reason?: string; checks?: Record<string, string> } };
 }
