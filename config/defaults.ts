@@ -35,6 +35,10 @@ export const defaults = {
   HTTP_TIMEOUT_MS: '10000',
   /** How long the dispatch thread stays resident without work before it exits, in ms. */
   DISPATCH_IDLE_MS: '60000',
+  /** How often the dispatch thread tells its process it is alive, in ms; /readyz fails after three missed. */
+  DISPATCH_HEARTBEAT_MS: '5000',
+  /** During a database outage, how often the log says it is still going on, in seconds. */
+  DB_OUTAGE_LOG_SECONDS: '30',
   /** Finished deliveries, planned changes and runs older than this many days are deleted; 0 keeps them. */
   DELIVERY_RETENTION_DAYS: '30',
   /** How often a worker looks for /send requests from a separate bot process, in ms. */

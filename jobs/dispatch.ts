@@ -1,7 +1,9 @@
 /**
  * Bree job: the dispatch thread. A thin entry; the work is in src/. It stays resident between runs and is
  * woken by messages from the main thread: 'kick' (run requests are waiting), 'reports' (poll SMS reports),
- * 'cancel' (finish the batch in hand and stop).
+ * 'cancel' (finish the batch in hand and stop). It tells the main thread it is alive ({ heartbeat } every
+ * DISPATCH_HEARTBEAT_MS, from its own event loop: a thread stuck in a loop stops beating) and why it
+ * failed ({ failed }), before 'done'.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runDispatchJob, type JobData, type Wake } from '../src/scheduler/dispatch-job.js';
@@ -12,12 +14,17 @@ const controller = new AbortController();
 const metrics = new MetricsRelay((message) => parentPort?.postMessage(message));
 const inbox: Wake[] = [];
 let wakeUp: (() => void) | undefined;
+const data = workerData as JobData;
 
 parentPort?.on('message', (message: unknown) => {
   if (message === 'cancel') controller.abort();
   else if (message === 'kick' || message === 'reports') inbox.push(message);
   wakeUp?.();
 });
+
+const beat = () => parentPort?.postMessage({ heartbeat: Date.now() });
+beat();
+const heartbeat = setInterval(beat, data.config.DISPATCH_HEARTBEAT_MS);
 
 function next(idleMs: number): Promise<Wake> {
   return new Promise((resolve) => {
@@ -33,8 +40,11 @@ function next(idleMs: number): Promise<Wake> {
 }
 
 try {
-  await runDispatchJob(workerData as JobData, next, controller.signal, metrics);
+  await runDispatchJob(data, next, controller.signal, metrics);
+} catch (err) {
+  parentPort?.postMessage({ failed: err instanceof Error ? err.message : String(err) });
 } finally {
+  clearInterval(heartbeat);
   metrics.close();
   parentPort?.postMessage('done');
 }

@@ -55,6 +55,8 @@ const schema = z.object({
   RETRY_MAX_MS: positiveInt('RETRY_MAX_MS must be a positive number of milliseconds'),
   HTTP_TIMEOUT_MS: positiveInt('HTTP_TIMEOUT_MS must be a positive number of milliseconds'),
   DISPATCH_IDLE_MS: positiveInt('DISPATCH_IDLE_MS must be a positive number of milliseconds'),
+  DISPATCH_HEARTBEAT_MS: positiveInt('DISPATCH_HEARTBEAT_MS must be a positive number of milliseconds'),
+  DB_OUTAGE_LOG_SECONDS: positiveInt('DB_OUTAGE_LOG_SECONDS must be a positive whole number of seconds'),
   DELIVERY_RETENTION_DAYS: z.coerce
     .number({ error: 'DELIVERY_RETENTION_DAYS must be a whole number of days (0 keeps everything)' })
     .int('DELIVERY_RETENTION_DAYS must be a whole number of days (0 keeps everything)')

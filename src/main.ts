@@ -7,16 +7,22 @@ import { createHash } from 'node:crypto';
 import { BOT_TOKEN_HINT, ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { SecretBox, loadOrCreateKeyFile, webhookSecretToken } from './secrets.js';
-import { ensureIndexes, openDatabase, type Database } from './db/connection.js';
+import { ensureIndexes, isDatabaseUp, openDatabase, type Database } from './db/connection.js';
 import { startHttpServer, type HttpServer, type RequestHandler } from './http/server.js';
 import { createMetrics } from './http/metrics.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { createDeliveryService } from './delivery/service.js';
 import { explainStartupError } from './startup-errors.js';
 import { checkSecretKey } from './db/key-check.js';
+import { DatabaseWatch, isConnectivityError } from './db/db-watch.js';
+import { reportOutage } from './delivery/outage-alert.js';
+import { createTelegramChannel } from './delivery/channels/telegram.js';
+import { pollingReadiness, type PollingState, type Readiness } from './http/readiness.js';
 
 /** How long stopping waits for the bot's unfinished work (the /send result edits), in ms. */
 const BACKGROUND_DRAIN_MS = 15_000;
+/** Long polling counts as stopped when getUpdates has not answered for this long (telegraf's long poll is 50 s), in ms. */
+const POLLING_STALE_MS = 90_000;
 
 export type Role = 'all' | 'bot' | 'worker';
 
@@ -78,6 +84,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   let http: HttpServer | undefined;
   let scheduler: Scheduler | undefined;
   let stopBot: (() => Promise<void>) | undefined;
+  let watch: DatabaseWatch | undefined;
   let stopping = false;
 
   const shutdown = async (signal: string, code = 0) => {
@@ -85,6 +92,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     stopping = true;
     logger.info({ signal }, 'stopping: no new work, letting the running dispatch finish');
     try {
+      watch?.stop();
       const botStopped = stopBot?.();
       await scheduler?.stop();
       await botStopped;
@@ -103,11 +111,31 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   };
   process.on('SIGTERM', onSignal('SIGTERM'));
   process.on('SIGINT', onSignal('SIGINT'));
+  // A promise nobody waited for must not end a process that serves others; during a database outage such a
+  // failure is the outage's, which the watch logs in one line per phase.
+  process.on('unhandledRejection', (err: unknown) => {
+    if (isConnectivityError(err) && watch && !watch.up) logger.debug({ err }, 'unhandled rejection during the database outage');
+    else logger.error({ err }, 'unhandled rejection');
+  });
 
   try {
     db = await openDatabase({ uri: config.MONGODB_URI, dataDir: config.DATA_DIR }, logger);
     await ensureIndexes();
     await checkSecretKey(secrets);
+    // Every process watches the database and, after an outage, takes part in choosing the one that tells
+    // the admins (src/delivery/outage-alert.ts); any of them can send Telegram with the bot token.
+    const alertSender = config.BOT_TOKEN
+      ? createTelegramChannel({ token: config.BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, timeoutMs: config.HTTP_TIMEOUT_MS, logger })
+      : undefined;
+    watch = new DatabaseWatch({
+      logger,
+      reportEveryMs: config.DB_OUTAGE_LOG_SECONDS * 1000,
+      onRecovered: async (outage) => {
+        await reportOutage(outage, alertSender, logger);
+      },
+    });
+    watch.start();
+    const dbWatch = watch;
 
     if (role !== 'bot') {
       scheduler = new Scheduler({
@@ -118,6 +146,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
         pollMs: config.RUN_POLL_MS,
         retentionDays: config.DELIVERY_RETENTION_DAYS,
         onMetrics: (delta) => metrics.apply(delta),
+        databaseUp: () => dbWatch.up,
       });
       await scheduler.start();
       logger.info('delivery worker started');
@@ -128,12 +157,34 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     });
 
     let webhook: { path: string; handler: RequestHandler; secretToken: string } | undefined;
+    let botReadiness: (() => Readiness) | undefined;
     if (role !== 'worker') {
       // Loaded only where the bot runs: a worker process never loads telegraf's bot side.
       const { createBot } = await import('./bot/create-bot.js');
       const { bot, setCommands, background } = createBot({ config, logger, secrets, delivery });
       // Fails at once, explained, when Telegram refuses the token (revoked or mistyped).
       bot.botInfo = await bot.telegram.getMe();
+      // Readiness of long polling: when getUpdates last answered (telegraf's polling loop calls it here).
+      const polling: PollingState = { waitingSince: 0, answeredAt: 0 };
+      const callApi = bot.telegram.callApi.bind(bot.telegram);
+      bot.telegram.callApi = (async (...args: Parameters<typeof callApi>) => {
+        if (args[0] !== 'getUpdates') return callApi(...args);
+        // A new request (telegraf retries a failed one after a pause) is a new chance: the failure is past.
+        polling.waitingSince = Date.now();
+        polling.lastError = undefined;
+        try {
+          const answer = await callApi(...args);
+          polling.answeredAt = Date.now();
+          return answer;
+        } catch (err) {
+          polling.lastError = err instanceof Error ? err.message : String(err);
+          throw err;
+        } finally {
+          polling.waitingSince = 0;
+        }
+      }) as typeof bot.telegram.callApi;
+      const mode = config.TELEGRAM_WEBHOOK_URL ? 'webhook' : 'polling';
+      botReadiness = () => pollingReadiness(mode, polling, POLLING_STALE_MS);
       await setCommands();
       if (config.TELEGRAM_WEBHOOK_URL) {
         // A path nobody can guess, derived from the token (the token itself never appears in it).
@@ -166,6 +217,11 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     http = await startHttpServer({
       port: config.HTTP_PORT,
       logger,
+      readiness: {
+        database: isDatabaseUp,
+        ...(scheduler ? { worker: () => scheduler!.readiness(config.DISPATCH_HEARTBEAT_MS) } : {}),
+        ...(botReadiness ? { bot: botReadiness } : {}),
+      },
       ...(webhook ? { webhook } : {}),
       api: {
         logger,
@@ -181,7 +237,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
       },
       metrics: metrics.registry,
     });
-    logger.info({ port: http.port }, 'health endpoint on /healthz');
+    logger.info({ port: http.port }, 'health endpoints on /healthz (liveness) and /readyz (readiness)');
   } catch (err) {
     const line = explainStartupError(err, { mongoUri: config.MONGODB_URI });
     if (line === undefined) {

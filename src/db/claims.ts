@@ -58,3 +58,9 @@ export async function pruneClaims(before: Date): Promise<number> {
   const r = await ClaimModel.deleteMany({ at: { $lt: before } });
   return r.deletedCount;
 }
+
+/** Gives up every claim `owner` holds (a run interrupted by a database outage, whose keys are not known one by one). */
+export async function releaseKeysOf(owner: string): Promise<number> {
+  const r = await ClaimModel.deleteMany({ owner });
+  return r.deletedCount;
+}

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import mongoose from 'mongoose';
 import type { Logger } from '../logger.js';
 import * as models from './models/index.js';
+import { pingDatabase } from './db-watch.js';
 
 export interface Database {
   /** The URI actually used (the embedded server's when MONGODB_URI is unset). */
@@ -30,6 +31,7 @@ const ALL_MODELS = [
   models.ApiTokenModel,
   models.IdempotencyModel,
   models.ExternalRefModel,
+  models.OutageModel,
 ];
 
 /**
@@ -60,9 +62,14 @@ export async function migrateRoles(): Promise<number> {
 export async function connectMongoose(uri: string, dbName?: string): Promise<void> {
   mongoose.set('strictQuery', true);
   mongoose.set('autoIndex', false);
-  // A serverSelectionTimeoutMS in the URI wins (operators shorten it to fail fast); else 10 s.
-  const timeout = /[?&]serverSelectionTimeoutMS=/i.test(uri) ? {} : { serverSelectionTimeoutMS: 10_000 };
-  await mongoose.connect(uri, { dbName, maxPoolSize: 20, ...timeout });
+  // A serverSelectionTimeoutMS in the URI wins (operators shorten it to fail fast); else 10 s. It is also
+  // how long mongoose holds a query while it has lost the server, so a query waits for the database once.
+  const inUri = /[?&]serverSelectionTimeoutMS=(\d+)/i.exec(uri)?.[1];
+  mongoose.set('bufferTimeoutMS', inUri ? Number(inUri) : 10_000);
+  await mongoose.connect(uri, { dbName, maxPoolSize: 20, ...(inUri ? {} : { serverSelectionTimeoutMS: 10_000 }) });
+  // An 'error' event without a listener would end the process; losing the server is reported by the
+  // process's DatabaseWatch (one line per phase), and each query that fails meanwhile fails on its own.
+  if (mongoose.connection.listenerCount('error') === 0) mongoose.connection.on('error', () => undefined);
 }
 
 /**
@@ -104,14 +111,8 @@ export function redactUri(uri: string): string {
   return uri.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
 }
 
-/** Whether the database answers a ping now. */
+/** Whether mongoose is connected and the server answers a ping within 2 s: cheap enough for every /healthz. */
 export async function isDatabaseUp(): Promise<boolean> {
-  const db = mongoose.connection.db;
-  if (mongoose.connection.readyState !== mongoose.ConnectionStates.connected || !db) return false;
-  try {
-    await Promise.race([db.admin().ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('ping timeout')), 2_000).unref())]);
-    return true;
-  } catch {
-    return false;
-  }
+  if (mongoose.connection.readyState !== mongoose.ConnectionStates.connected) return false;
+  return pingDatabase();
 }

@@ -7,6 +7,7 @@
 import type { AnyBulkWriteOperation, Types } from 'mongoose';
 import { bulkWriteChunked } from '../db/bulk.js';
 import { renewLeases } from '../db/leased-claims.js';
+import { isConnectivityError } from '../db/db-watch.js';
 import { runPool } from './pool.js';
 import type { LeanDelivery } from '../db/documents.js';
 import { DeliveryModel, PersonModel } from '../db/models/index.js';
@@ -60,8 +61,10 @@ export type DispatchOutcome = Omit<RunResult, 'runId' | 'trigger' | 'startedAt' 
   othersLeaseEnd?: string;
 };
 
-/** Pauses between tries of a message's outcome write when the database does not answer: about 16 s in all. */
-const OUTCOME_WRITE_RETRIES_MS = [250, 500, 1_000, 2_000, 4_000, 8_000];
+/** Pauses between tries of a message's outcome write that failed for another reason than an outage. */
+const OUTCOME_WRITE_RETRIES_MS = [250, 500, 1_000, 2_000, 4_000];
+/** How long a message's outcome write is tried again while the database is unreachable, in ms. */
+const OUTAGE_RETRY_MS = 5 * 60_000;
 
 /** Dispatches everything due (of one task, with `scope.taskNumber`) and reports what went out. */
 export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number } = {}): Promise<DispatchOutcome> {
@@ -205,18 +208,21 @@ class Batch {
   }
 
   /**
-   * Writes one message's outcomes: one update per delivery, by `_id` alone (see {@link byId}). A database
-   * that does not answer is tried again for a while (a short outage must not turn a letter that went out
-   * into a second one); after that the message's claim is kept until its lease runs out.
+   * Writes one message's outcomes: one update per delivery, by `_id` alone (see {@link byId}). While the
+   * database is unreachable the write is tried again every second, for up to {@link OUTAGE_RETRY_MS} (a
+   * letter that went out must not go again because of a short outage); any other error is tried a few
+   * times. A write that still fails keeps the message's claim until its lease runs out.
    */
   async #write(ops: AnyBulkWriteOperation[], keys: string[]): Promise<void> {
     if (ops.length === 0) return;
+    const outageUntil = Date.now() + OUTAGE_RETRY_MS;
     for (let attempt = 0; ; attempt++) {
       try {
         await bulkWriteChunked(DeliveryModel, ops);
         return;
       } catch (err) {
-        if (attempt >= OUTCOME_WRITE_RETRIES_MS.length) {
+        const outage = isConnectivityError(err) && Date.now() < outageUntil;
+        if (!outage && attempt >= OUTCOME_WRITE_RETRIES_MS.length) {
           for (const k of keys) this.#unwritten.add(k);
           this.deps.logger.error(
             { err, writes: ops.length },
@@ -225,7 +231,9 @@ class Batch {
           return;
         }
         this.deps.logger.debug({ err, attempt }, 'an outcome write failed; trying again');
-        await new Promise((r) => setTimeout(r, OUTCOME_WRITE_RETRIES_MS[attempt]));
+        await new Promise((r) =>
+          setTimeout(r, outage ? 1_000 : OUTCOME_WRITE_RETRIES_MS[Math.min(attempt, OUTCOME_WRITE_RETRIES_MS.length - 1)]),
+        );
       }
     }
   }

@@ -1,5 +1,5 @@
 import { RunModel } from '../db/models/index.js';
-import { claimKey } from '../db/claims.js';
+import { claimKey, releaseKeys, releaseKeysOf } from '../db/claims.js';
 import { RunFailedError, RunTimeoutError, type RunResult } from './port.js';
 
 export { RunTimeoutError } from './port.js';
@@ -63,6 +63,18 @@ export async function finishRun(id: string, startedAt: Date, outcome: DispatchOu
     { _id: id },
     { $set: { status: 'done', finishedAt: new Date(), result: { ...outcome, startedAt: startedAt.toISOString() } } },
   );
+}
+
+/**
+ * A run the database outage interrupted goes back to `requested`, so a worker carries it out again (and a
+ * /send waiting for it gets its result): first its claims are given back (the outcomes of what it sent are
+ * written before this: dispatch writes them through an outage), so the next run takes their deliveries at
+ * once rather than when their leases run out.
+ */
+export async function requeueInterruptedRun(id: string, dispatchOwner: string): Promise<void> {
+  await releaseKeysOf(dispatchOwner);
+  await releaseKeys([`run:${id}`]);
+  await RunModel.updateOne({ _id: id, status: 'running' }, { $set: { status: 'requested' }, $unset: { startedAt: '', worker: '' } });
 }
 
 /** Runs a worker claimed and never finished (it died): marked failed, so nobody waits for them. */

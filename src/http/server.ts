@@ -1,5 +1,5 @@
 /**
- * The HTTP side of taskwatch on fastify: `/healthz`, `/metrics`, the Telegram webhook, and (when given its
+ * The HTTP side of taskwatch on fastify: `/healthz` (liveness), `/readyz` (readiness), `/metrics`, the Telegram webhook, and (when given its
  * deps) the integration API under `/api/v1` with its OpenAPI document (src/http/api/).
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { isDatabaseUp } from '../db/connection.js';
 import type { Logger } from '../logger.js';
 import { registerApi, type ApiOptions } from './api/index.js';
+import { checkReadiness, type ReadinessChecks } from './readiness.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -30,6 +31,8 @@ export interface HttpServerOptions {
   webhook?: { path: string; handler: RequestHandler; secretToken?: string; maxBodyBytes?: number };
   /** The integration API (`/api/v1`, tracker webhooks); absent: not served. */
   api?: ApiOptions;
+  /** What `GET /readyz` checks (src/http/readiness.ts). @defaultValue the database alone */
+  readiness?: ReadinessChecks;
 }
 
 export interface HttpServer {
@@ -73,6 +76,12 @@ export async function buildHttpApp(opts: HttpServerOptions): Promise<FastifyInst
     return sendJson(reply, up ? 200 : 503, up ? { status: 'ok', db: 'up' } : { status: 'error', db: 'down' });
   });
   app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: '/healthz', handler: methodNotAllowed('GET, HEAD') });
+
+  app.get('/readyz', async (_req, reply) => {
+    const r = await checkReadiness(opts.readiness ?? { database: isDatabaseUp });
+    return sendJson(reply, r.ready ? 200 : 503, r.ready ? { status: 'ok', checks: r.checks } : { status: 'error', reason: r.reason });
+  });
+  app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: '/readyz', handler: methodNotAllowed('GET, HEAD') });
 
   app.get('/metrics', async (_req, reply) => {
     const text = opts.metrics ? await opts.metrics.metrics() : '';

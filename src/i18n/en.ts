@@ -492,6 +492,8 @@ export const en: Texts = {
       sms: 'SMS notifications are waiting: the SMS gateway is not configured. An admin sets it with /sms.',
       telegram: 'Telegram notifications are waiting: BOT_TOKEN is not set for the worker.',
     },
+    dbOutage: (from, seconds) =>
+      `the database (MongoDB) was unreachable for ${seconds} s from ${from} UTC. It answers again; an interrupted dispatch goes on by itself and nothing is lost. If this happens again, check the database server.`,
   },
   // task access
   taskPrivateCreated: (n) =>

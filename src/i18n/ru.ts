@@ -520,6 +520,8 @@ export const ru = {
       sms: 'SMS-уведомления ждут: SMS-шлюз не настроен. Администратор настраивает его командой /sms.',
       telegram: 'Telegram-уведомления ждут: обработчику не задан BOT_TOKEN.',
     } satisfies Record<Channel, string>,
+    dbOutage: (from: string, seconds: number) =>
+      `база данных (MongoDB) была недоступна ${seconds} с, с ${from} UTC. Теперь она снова отвечает; прерванная рассылка продолжится сама, ничего не потеряно. Если это повторяется, проверьте сервер базы данных.`,
   },
   // task access
   taskPrivateCreated: (n: number) =>

@@ -11,7 +11,8 @@ import { buildChannels, type ChannelSet } from '../delivery/channels/registry.js
 import { Alerter } from '../delivery/alerts.js';
 import { dispatch } from '../delivery/dispatch.js';
 import { planPendingChanges } from '../delivery/planning.js';
-import { claimRequestedRuns, finishRun, requestFollowUp } from '../delivery/runs.js';
+import { claimRequestedRuns, finishRun, requestFollowUp, requeueInterruptedRun } from '../delivery/runs.js';
+import { isConnectivityError, pingDatabase } from '../db/db-watch.js';
 import { pollSmsReports } from '../delivery/reports.js';
 import { errorText } from '../delivery/retry.js';
 import type { DeliveryMetrics } from '../delivery/metrics.js';
@@ -38,6 +39,8 @@ export interface JobContext {
   clock?: () => Date;
   /** Told of every outcome, send and run (in the dispatch thread, src/scheduler/metrics-relay.ts). @defaultValue none */
   metrics?: DeliveryMetrics;
+  /** Told of claimed runs a database outage kept from starting (requeued with the interrupted one). */
+  onInterrupted?: (run: InterruptedRun) => void;
 }
 
 /**
@@ -69,9 +72,32 @@ export class ChannelCache {
   }
 }
 
+/** A run the database outage cut short: its id, and the owner its claims and leases were taken under. */
+export interface InterruptedRun {
+  id: string;
+  dispatchOwner: string;
+}
+
+/** Thrown when the database went away during a run: the run is left `running`, to be requeued once it is back. */
+export class DatabaseUnreachableError extends Error {
+  override readonly name = 'DatabaseUnreachableError';
+  constructor(
+    readonly interrupted: InterruptedRun | undefined,
+    override readonly cause: unknown,
+  ) {
+    super(`the database is unreachable: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** Whether `err` means the database cannot be reached now (its own kind, or a ping failing after it). */
+async function databaseGone(err: unknown): Promise<boolean> {
+  return isConnectivityError(err) || !(await pingDatabase());
+}
+
 /**
  * Carries out requested runs until none is left: plans pending changes, dispatches each run's scope, writes
- * each run's result. Returns how many runs it carried out.
+ * each run's result. Returns how many runs it carried out. When the database goes away it throws
+ * {@link DatabaseUnreachableError} naming the run it interrupted (which is neither failed nor finished).
  */
 export async function executeRequestedRuns(ctx: JobContext, cache?: ChannelCache): Promise<number> {
   const owner = `${hostname()}:${process.pid}:${threadId}:${randomUUID().slice(0, 8)}`;
@@ -80,11 +106,18 @@ export async function executeRequestedRuns(ctx: JobContext, cache?: ChannelCache
   try {
     for (;;) {
       if (ctx.signal?.aborted) break;
-      const runs = await claimRequestedRuns(owner);
-      if (runs.length === 0) break;
-      const channels = await own.get();
+      let runs;
+      let channels;
+      try {
+        runs = await claimRequestedRuns(owner);
+        if (runs.length === 0) break;
+        channels = await own.get();
+      } catch (err) {
+        if (await databaseGone(err)) throw new DatabaseUnreachableError(undefined, err);
+        throw err;
+      }
       const alerter = new Alerter(channels.senders.telegram, ctx.logger);
-      for (const run of runs) {
+      for (const [i, run] of runs.entries()) {
         const startedAt = new Date();
         try {
           await planPendingChanges(ctx.clock?.());
@@ -112,6 +145,11 @@ export async function executeRequestedRuns(ctx: JobContext, cache?: ChannelCache
             'dispatch run finished',
           );
         } catch (err) {
+          if (await databaseGone(err)) {
+            // This run and those claimed after it go back to `requested` once the database is back.
+            for (const later of runs.slice(i + 1)) ctx.onInterrupted?.({ id: later.id, dispatchOwner: `${owner}:${later.id}` });
+            throw new DatabaseUnreachableError({ id: run.id, dispatchOwner: `${owner}:${run.id}` }, err);
+          }
           ctx.logger.error({ err, run: run.id }, 'dispatch run failed');
           await finishRun(run.id, startedAt, { error: errorText(err) });
         }
@@ -140,11 +178,13 @@ export async function runDispatchJob(
 ): Promise<void> {
   const config = data.config;
   const logger = createLogger(config.LOG_LEVEL).child({ job: 'dispatch', thread: threadId });
-  await connectMongoose(data.mongoUri);
+  if (!(await connectWhenUp(data.mongoUri, logger, signal))) return;
+  const interrupted: InterruptedRun[] = [];
   const ctx: JobContext = {
     config,
     logger,
     secrets: new SecretBox(data.secretKey),
+    onInterrupted: (run) => interrupted.push(run),
     ...(signal ? { signal } : {}),
     ...(metrics ? { metrics } : {}),
   };
@@ -152,13 +192,69 @@ export async function runDispatchJob(
   try {
     let wake: Wake = 'kick';
     while (wake !== 'idle' && !signal?.aborted) {
-      if (wake === 'reports') await pollReports(await cache.get(), logger);
-      await executeRequestedRuns(ctx, cache);
+      try {
+        if (wake === 'reports') await pollReports(await cache.get(), logger);
+        await executeRequestedRuns(ctx, cache);
+      } catch (err) {
+        if (!(err instanceof DatabaseUnreachableError)) throw err;
+        if (err.interrupted) interrupted.push(err.interrupted);
+        // One line for the whole outage; the process's database watch logs its phases.
+        logger.warn(
+          { runs: interrupted.map((r) => r.id) },
+          'dispatch paused: the database is unreachable; the run starts again when it is back',
+        );
+        if (!(await waitForDatabase(signal))) break;
+        await requeueInterrupted(interrupted, logger, signal);
+        wake = 'kick';
+        continue;
+      }
       wake = await next(config.DISPATCH_IDLE_MS);
     }
   } finally {
     await cache.close();
     await mongoose.disconnect();
+  }
+}
+
+/** Pings every second until the database answers; false when stopped first. */
+async function waitForDatabase(signal?: AbortSignal): Promise<boolean> {
+  while (!signal?.aborted) {
+    if (await pingDatabase()) return true;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  return false;
+}
+
+/** Connects the thread's mongoose, waiting for the database while it is away; false when stopped first. */
+async function connectWhenUp(uri: string, logger: Logger, signal?: AbortSignal): Promise<boolean> {
+  let told = false;
+  while (!signal?.aborted) {
+    try {
+      await connectMongoose(uri);
+      return true;
+    } catch (err) {
+      if (!isConnectivityError(err)) throw err;
+      if (!told) logger.warn('dispatch thread waiting for the database');
+      told = true;
+      await mongoose.disconnect().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+  return false;
+}
+
+/** Puts the interrupted runs back (see requeueInterruptedRun); one the database loses again stays in the list. */
+async function requeueInterrupted(interrupted: InterruptedRun[], logger: Logger, signal?: AbortSignal): Promise<void> {
+  while (interrupted.length > 0 && !signal?.aborted) {
+    const run = interrupted[0]!;
+    try {
+      await requeueInterruptedRun(run.id, run.dispatchOwner);
+      interrupted.shift();
+      logger.info({ run: run.id }, 'database back: the interrupted run starts again');
+    } catch (err) {
+      if (!isConnectivityError(err)) throw err;
+      if (!(await waitForDatabase(signal))) return;
+    }
   }
 }
 

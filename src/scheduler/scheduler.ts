@@ -8,6 +8,7 @@ import type { JobData } from './dispatch-job.js';
 import { dueRequests, requestRun } from '../delivery/runs.js';
 import { runMaintenance } from './maintenance.js';
 import { setAlarm, type Alarm } from './alarm.js';
+import { isConnectivityError } from '../db/db-watch.js';
 import { nextRunOf, scheduleOf, type Schedule } from '../domain/schedule.js';
 import { isMetricsMessage, type MetricsDelta } from '../delivery/metrics.js';
 
@@ -32,7 +33,20 @@ export interface SchedulerOptions {
   retentionDays?: number;
   /** Gets the metrics the dispatch thread posts (src/scheduler/metrics-relay.ts), for the registry /metrics serves. */
   onMetrics?: (delta: MetricsDelta) => void;
+  /**
+   * Whether the database answers (the process's {@link DatabaseWatch}): while it does not, the polls wait and
+   * their failures are not logged one by one (the watch logs the outage). @defaultValue always up
+   */
+  databaseUp?: () => boolean;
 }
+
+/** Whether this worker can do its work now: see {@link Scheduler.readiness}. */
+export type Readiness = { ready: true; detail: string } | { ready: false; reason: string };
+
+/** Missed heartbeats after which a resident dispatch thread counts as stuck. */
+export const MISSED_HEARTBEATS = 3;
+/** Longest wait before a failed dispatch thread is started again, in ms. */
+const MAX_RESTART_DELAY_MS = 60_000;
 
 /**
  * Bree runs the work in worker threads: `dispatch`, a resident thread woken by messages, and `sms-reports`
@@ -49,6 +63,12 @@ export class Scheduler {
   #schedule: Schedule = { kind: 'off' };
   #stopping = false;
   #idleWaiters: Array<() => void> = [];
+  #threadSince = 0;
+  #lastBeat = 0;
+  #threadFailure?: string;
+  #restartDelayMs = 1_000;
+  #restartTimer?: NodeJS.Timeout;
+  #ticking = false;
 
   constructor(opts: SchedulerOptions) {
     this.#opts = opts;
@@ -63,20 +83,51 @@ export class Scheduler {
         warn: (msg: unknown) => log.debug(msg instanceof Error ? msg.message : String(msg)),
         error: (msg: unknown) => log.error(msg instanceof Error ? { err: msg } : {}, typeof msg === 'string' ? msg : 'job error'),
       } as never,
-      errorHandler: (err: unknown, meta: { name: string }) => log.error({ err, job: meta.name }, 'job failed'),
-      workerMessageHandler: ({ message }: { message: unknown }) => {
-        if (isMetricsMessage(message)) opts.onMetrics?.(message.delta);
+      errorHandler: (err: unknown, meta: { name: string }) => {
+        if (meta.name === 'dispatch') this.#threadFailure ??= err instanceof Error ? err.message : String(err);
+        log.error({ err, job: meta.name }, 'job failed');
+      },
+      // The dispatch thread's heartbeat ({ heartbeat }) and its failure ({ failed }), before its 'done' (Bree's own).
+      workerMessageHandler: ({ name, message }: { name: string; message: unknown }) => {
+        if (isMetricsMessage(message)) {
+          opts.onMetrics?.(message.delta);
+          return;
+        }
+        if (name !== 'dispatch' || typeof message !== 'object' || message === null) return;
+        if ('heartbeat' in message) {
+          this.#lastBeat = Date.now();
+          this.#threadFailure = undefined;
+          this.#restartDelayMs = 1_000;
+        } else if ('failed' in message) {
+          this.#threadFailure = String(message.failed);
+          log.error({ job: name, error: message.failed }, 'the dispatch thread failed');
+        }
       },
       jobs: [
         { name: 'dispatch', path: path.join(jobsDir, 'dispatch.js'), timeout: false, worker: { workerData } },
         { name: 'sms-reports', path: path.join(jobsDir, 'sms-reports.js'), timeout: false, worker: { workerData } },
       ],
     });
+    this.#bree.on('worker created', (name: string) => {
+      if (name !== 'dispatch') return;
+      this.#threadSince = Date.now();
+      this.#lastBeat = 0;
+    });
     this.#bree.on('worker deleted', (name: string) => {
       if (name !== 'dispatch') return;
       for (const w of this.#idleWaiters.splice(0)) w();
+      if (this.#threadFailure !== undefined && !this.#stopping) {
+        // A thread that failed is started again, sooner the first time, later if it keeps failing.
+        const delay = this.#restartDelayMs;
+        this.#restartDelayMs = Math.min(delay * 2, MAX_RESTART_DELAY_MS);
+        this.#opts.logger.warn({ inSeconds: delay / 1000 }, 'the dispatch thread failed; starting it again');
+        clearTimeout(this.#restartTimer);
+        this.#restartTimer = setTimeout(() => this.kick(), delay);
+        this.#restartTimer.unref();
+        return;
+      }
       // A kick posted while the thread was already on its way out is lost: look for requests again.
-      if (!this.#stopping) void this.#tick().catch((err) => this.#opts.logger.warn({ err }, 'scheduler check failed'));
+      if (!this.#stopping && this.#databaseUp()) this.#tick().catch((err: unknown) => this.#failed('scheduler check', err));
     });
   }
 
@@ -84,20 +135,51 @@ export class Scheduler {
     return this.#schedule;
   }
 
+  /**
+   * The dispatch thread's side of readiness: a resident thread must have sent a heartbeat within
+   * {@link MISSED_HEARTBEATS} periods (else it is stuck); a thread that failed counts until a new one beats;
+   * no thread at all is fine (it ends when idle and starts on the next run).
+   * @param heartbeatMs the thread's heartbeat period (config DISPATCH_HEARTBEAT_MS)
+   */
+  readiness(heartbeatMs: number, now = Date.now()): Readiness {
+    const resident = this.#bree.workers.has('dispatch');
+    if (resident) {
+      const last = this.#lastBeat || this.#threadSince;
+      const age = now - last;
+      if (age > MISSED_HEARTBEATS * heartbeatMs) {
+        return { ready: false, reason: `dispatch thread stuck: no heartbeat for ${Math.round(age / 1000)} s` };
+      }
+      if (this.#lastBeat) return { ready: true, detail: 'dispatch thread alive' };
+    }
+    if (this.#threadFailure !== undefined) return { ready: false, reason: `dispatch thread failed: ${this.#threadFailure}` };
+    return { ready: true, detail: resident ? 'dispatch thread starting' : 'dispatch thread idle' };
+  }
+
   async start(): Promise<void> {
     await (this.#bree as unknown as { init(): Promise<void> }).init();
     await this.applySchedule();
-    const log = (what: string) => (err: unknown) => this.#opts.logger.warn({ err }, `${what} failed`);
-    this.#every(this.#opts.pollMs, () => void this.#tick().catch(log('scheduler poll')));
+    const log = (what: string) => (err: unknown) => this.#failed(what, err);
+    this.#every(this.#opts.pollMs, () => {
+      if (this.#databaseUp() && !this.#ticking) this.#tick().catch(log('scheduler poll'));
+    });
     this.#every(this.#opts.reportsEveryMs ?? 300_000, () => this.#pollReports());
-    this.#every(
-      this.#opts.maintenanceEveryMs ?? 600_000,
-      () =>
-        void runMaintenance(new Date(), this.#opts.retentionDays ?? 30)
-          .then((r) => this.#opts.logger.info(r, 'housekeeping done'))
-          .catch(log('housekeeping')),
-    );
+    this.#every(this.#opts.maintenanceEveryMs ?? 600_000, () => {
+      if (!this.#databaseUp()) return;
+      runMaintenance(new Date(), this.#opts.retentionDays ?? 30)
+        .then((r) => this.#opts.logger.info(r, 'housekeeping done'))
+        .catch(log('housekeeping'));
+    });
     this.kick();
+  }
+
+  #databaseUp(): boolean {
+    return this.#opts.databaseUp?.() ?? true;
+  }
+
+  /** A failure because the database is away is the outage's, which the database watch logs in one line a phase. */
+  #failed(what: string, err: unknown): void {
+    if (this.#databaseUp() && !isConnectivityError(err)) this.#opts.logger.warn({ err }, `${what} failed`);
+    else this.#opts.logger.debug({ err }, `${what} failed: the database is unreachable`);
   }
 
   #every(ms: number, fn: () => void): void {
@@ -109,6 +191,7 @@ export class Scheduler {
   /** Wakes the dispatch thread (starting it when it is not resident) to carry out requested runs. */
   kick(): void {
     if (this.#stopping) return;
+    clearTimeout(this.#restartTimer);
     const worker = this.#bree.workers.get('dispatch');
     if (worker) worker.postMessage('kick');
     else this.#bree.run('dispatch').catch((err: unknown) => this.#opts.logger.error({ err }, 'the dispatch thread failed to start'));
@@ -147,7 +230,7 @@ export class Scheduler {
     // An alarm, not a plain setTimeout: a run a month or a year away must not fire at once (see alarm.ts).
     this.#scheduleTimer = setAlarm(at, () => {
       this.#armSchedule();
-      void this.#scheduledRun().catch((err) => this.#opts.logger.warn({ err }, 'scheduled run failed to start'));
+      this.#scheduledRun().catch((err: unknown) => this.#failed('starting a scheduled run', err));
     });
   }
 
@@ -157,13 +240,19 @@ export class Scheduler {
     this.kick();
   }
 
+  /** One at a time: while the database is slow, polls do not pile up. */
   async #tick(): Promise<void> {
-    const [requested, settings] = await Promise.all([
-      RunModel.exists(dueRequests()),
-      SettingsModel.findById(SETTINGS_ID).select({ version: 1 }).lean(),
-    ]);
-    if (requested) this.kick();
-    if ((settings?.version ?? 0) !== this.#settingsVersion) await this.applySchedule();
+    this.#ticking = true;
+    try {
+      const [requested, settings] = await Promise.all([
+        RunModel.exists(dueRequests()),
+        SettingsModel.findById(SETTINGS_ID).select({ version: 1 }).lean(),
+      ]);
+      if (requested) this.kick();
+      if ((settings?.version ?? 0) !== this.#settingsVersion) await this.applySchedule();
+    } finally {
+      this.#ticking = false;
+    }
   }
 
   /**
@@ -174,6 +263,7 @@ export class Scheduler {
     if (this.#stopping) return;
     this.#stopping = true;
     for (const t of this.#timers) clearInterval(t);
+    clearTimeout(this.#restartTimer);
     this.#scheduleTimer?.cancel();
     const worker = this.#bree.workers.get('dispatch');
     if (worker) {
@@ -182,6 +272,13 @@ export class Scheduler {
         new Promise<void>((resolve) => this.#idleWaiters.push(resolve)),
         new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
       ]);
+      // A thread that did not stop in time (stuck, or still sending) is ended: Bree's stop would wait for it
+      // for ever. Its leases run out and another worker takes its deliveries over.
+      const left = this.#bree.workers.get('dispatch');
+      if (left) {
+        this.#opts.logger.warn({ graceMs }, 'the dispatch thread did not stop in time; ending it');
+        await left.terminate();
+      }
     }
     await this.#bree.stop();
   }

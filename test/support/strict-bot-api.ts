@@ -329,6 +329,10 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
       });
     });
   });
+  // Telegram keeps an idle connection open far longer than Node's 5 s default. With 5 s, a client whose
+  // keep-alive socket sat idle about that long (telegraf waits 5 s after a failed getUpdates) sends its next
+  // request as the server closes the socket: "socket hang up", again and again.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 

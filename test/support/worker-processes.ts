@@ -8,9 +8,16 @@ import path from 'node:path';
 import { guardedEnv } from './guard-env.js';
 import type { World } from './world.js';
 
+export interface StartOptions {
+  /** @defaultValue 'worker' */
+  role?: 'worker' | 'bot';
+  /** Collects the process's log (its stdout), one entry a line. */
+  log?: string[];
+}
+
 export interface WorkerProcesses {
-  /** Starts a worker with the world's addresses and `env` on top. */
-  start(env?: Record<string, string>): ChildProcess;
+  /** Starts a worker (or, with `role: 'bot'`, a bot) with the world's addresses and `env` on top. */
+  start(env?: Record<string, string>, opts?: StartOptions): ChildProcess;
 }
 
 /** Call at the top of a test file, after useTestDatabase(); `world` is read when a worker starts. */
@@ -20,9 +27,9 @@ export function useWorkerProcesses(db: { uri: string }, world: () => World): Wor
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   });
   return {
-    start(env = {}) {
+    start(env = {}, opts = {}) {
       const w = world();
-      const child = spawn(process.execPath, [path.resolve('dist/src/main.js'), '--role=worker'], {
+      const child = spawn(process.execPath, [path.resolve('dist/src/main.js'), `--role=${opts.role ?? 'worker'}`], {
         env: {
           PATH: process.env.PATH,
           ...guardedEnv(),
@@ -36,8 +43,17 @@ export function useWorkerProcesses(db: { uri: string }, world: () => World): Wor
           RUN_POLL_MS: '100',
           ...env,
         },
-        stdio: ['ignore', 'ignore', 'pipe'],
+        stdio: ['ignore', opts.log ? 'pipe' : 'ignore', 'pipe'],
       });
+      const log = opts.log;
+      if (log) {
+        let rest = '';
+        child.stdout!.on('data', (d: Buffer) => {
+          const lines = (rest + String(d)).split('\n');
+          rest = lines.pop()!;
+          log.push(...lines.filter(Boolean));
+        });
+      }
       children.push(child);
       return child;
     },

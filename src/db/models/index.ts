@@ -11,3 +11,4 @@ export * from './claim.js';
 export * from './key-check.js';
 export * from './membership.js';
 export * from './api.js';
+export * from './outage.js';
