@@ -161,7 +161,7 @@ class Batch {
         if (renewalBusy) return;
         renewalBusy = true;
         renewing = renewLeases(keys, deps.owner, this.#leaseUntil())
-          .catch((err: unknown) => deps.logger.warn({ err }, 'could not renew the leases of a batch'))
+          .catch((err: unknown) => dbWarn(deps.logger, err, {}, 'could not renew the leases of a batch'))
           .finally(() => (renewalBusy = false));
       },
       Math.max(1_000, Math.floor(deps.leaseMs / 3)),
@@ -246,7 +246,7 @@ class Batch {
     // After the outcome: a database error here must not turn a letter that went out into a retry.
     if (sentOk) {
       await resolveAlerts(this.deps.alerter, g.channel, String(g.person._id)).catch((err: unknown) =>
-        this.deps.logger.warn({ err, channel: g.channel }, 'could not clear the alerts a delivery proved wrong'),
+        dbWarn(this.deps.logger, err, { channel: g.channel }, 'could not clear the alerts a delivery proved wrong'),
       );
     }
   }
@@ -374,12 +374,12 @@ class Batch {
       await PersonModel.updateOne(
         { _id: g.person._id, telegramUnreachableAt: { $exists: false } },
         { $set: { telegramUnreachableAt: this.clock() } },
-      ).catch((e: unknown) => logger.warn({ err: e, person: String(g.person._id) }, 'could not mark Telegram unreachable'));
+      ).catch((e: unknown) => dbWarn(logger, e, { person: String(g.person._id) }, 'could not mark Telegram unreachable'));
     }
     const person = { id: String(g.person._id), name: g.person.name, address: addressOf(g.person, g.channel) ?? '' };
     // The alert quotes the provider's own words, without our "gave up after n attempts" around them.
     await raiseAlert(alerter, { cause, detail, retrying: decision.retry }, g.channel, person).catch((e: unknown) =>
-      logger.warn({ err: e, channel: g.channel }, 'could not raise an admin alert'),
+      dbWarn(logger, e, { channel: g.channel }, 'could not raise an admin alert'),
     );
     logger.debug({ channel: g.channel, person: person.id, retry: decision.retry, reason: decision.reason }, 'delivery failed');
   }
@@ -398,6 +398,15 @@ class Batch {
     }
     return channel;
   }
+}
+
+/**
+ * Logs a database write that failed on the side of a run (not an outcome). While the database is
+ * unreachable that is the outage, which the process's database watch logs once per phase: debug only.
+ */
+function dbWarn(logger: Logger, err: unknown, fields: Record<string, unknown>, msg: string): void {
+  if (isConnectivityError(err)) logger.debug({ ...fields, err }, msg);
+  else logger.warn({ ...fields, err }, msg);
 }
 
 function renders(g: MessageGroup<LeanDelivery>, ctx: BatchContext, settings: ComposeSettings): boolean {
