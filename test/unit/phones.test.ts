@@ -36,11 +36,15 @@ describe('parseCountryList', () => {
     expect(parseCountryList('RU,kz')).toEqual(['RU', 'KZ']);
     expect(parseCountryList('ru ru')).toEqual(['RU']);
     expect(parseCountryList('any')).toEqual([]);
+    for (const word of ['ALL', '-', 'off', 'любые', 'все']) expect(parseCountryList(` ${word} `)).toEqual([]);
+    expect(parseCountryList('ru; by,  kz')).toEqual(['RU', 'BY', 'KZ']);
   });
   it('refuses unknown codes', () => {
     expect(parseCountryList('RU,XX')).toBeUndefined();
     expect(parseCountryList('Russia')).toBeUndefined();
     expect(parseCountryList('')).toBeUndefined();
+    expect(parseCountryList('any RU')).toBeUndefined();
+    expect(parseCountryList('RUS')).toBeUndefined();
   });
 });
 
