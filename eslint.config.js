@@ -6,7 +6,20 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // test/fixtures/**/*.js: job files run as plain JS in worker threads by tests (no type information).
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '*.config.js', '.dependency-cruiser.cjs', 'test/fixtures/**/*.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'data/**',
+      'coverage/**',
+      '*.config.js',
+      '*.config.mjs',
+      '.dependency-cruiser.cjs',
+      'test/fixtures/**/*.js',
+      'reports/**',
+      '.stryker-tmp/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,4 +1,5 @@
 import { canChange, canSee, canSetObserver, isParticipant } from '../../src/domain/access.js';
+import { isMemberRole, ROLES } from '../../src/domain/types.js';
 
 const author = 'a1';
 const assignee = 'b2';
@@ -41,5 +42,13 @@ describe('task access rules', () => {
     expect(canSetObserver(member(other), other)).toBe(true);
     expect(canSetObserver(member(other), author)).toBe(false);
     expect(canSetObserver(admin, author)).toBe(true);
+  });
+});
+
+describe('who uses the bot', () => {
+  it('is admins and members; not people waiting for a decision, blocked people or people without a role', () => {
+    expect(ROLES.filter(isMemberRole)).toEqual(['admin', 'member']);
+    expect(isMemberRole(undefined)).toBe(false);
+    expect(isMemberRole(null)).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import { smtpPortFor, smtpSecurityFor, SMTP_SECURITIES } from '../../src/domain/
 import { isOff, OFF_WORDS } from '../../src/domain/off-words.js';
 import { DEFAULT_SCHEDULE, parseSchedule, scheduleOf } from '../../src/domain/schedule.js';
 import { clip } from '../../src/domain/text.js';
+import { UserError } from '../../src/domain/errors.js';
 import { heldUntil } from '../../src/domain/quiet-hours.js';
 
 describe('the words that mean "off"', () => {
@@ -33,6 +34,17 @@ describe('clip', () => {
   });
 });
 
+describe('a mistake of the person using taskwatch', () => {
+  it('carries its code and values for the message, and names both in the log', () => {
+    const err = new UserError('task_not_found', { number: 12 });
+    expect(err).toBeInstanceOf(Error);
+    expect(err.name).toBe('UserError');
+    expect(err.message).toBe('task_not_found {"number":12}');
+    expect(new UserError('no_change').message).toBe('no_change');
+    expect(new UserError('no_change').params).toEqual({});
+  });
+});
+
 describe('SMTP port and security', () => {
   it('pairs 465 with TLS, 587 with STARTTLS and 25 with plain, both ways', () => {
     for (const security of SMTP_SECURITIES) expect(smtpSecurityFor(smtpPortFor(security))).toBe(security);
@@ -58,6 +70,44 @@ describe('callback data', () => {
     expect(answerOf(callbackData.answer('Europe/Moscow'))).toBe('Europe/Moscow');
     expect(answerOf(callbackData.cancel)).toBeUndefined();
   });
+  it("routes every button to its own handler: each builder's data matches its pattern, with its arguments back, and no other", () => {
+    const built: Array<[keyof typeof callbackPattern, string, string[]]> = [
+      ['unwatch', callbackData.unwatch(12), ['12']],
+      ['channels', callbackData.channels(12), ['12']],
+      ['taskView', callbackData.taskView(12), ['12']],
+      ['taskDone', callbackData.taskDone(12), ['12']],
+      ['taskObservers', callbackData.taskObservers(12), ['12']],
+      ['pick', callbackData.pick(12, 5, 2), ['12', '5', '2']],
+      ['language', callbackData.language('en'), ['en']],
+      ['answer', callbackData.answer('a:b\nc'), ['a:b\nc']],
+      ['joinDecision', callbackData.joinDecision(true, '0123456789abcdef01234567'), ['ok', '0123456789abcdef01234567']],
+      ['joinDecision', callbackData.joinDecision(false, '0123456789abcdef01234567'), ['no', '0123456789abcdef01234567']],
+    ];
+    for (const [name, data, args] of built) {
+      const matching = Object.entries(callbackPattern)
+        .filter(([, pattern]) => pattern.test(data))
+        .map(([n]) => n);
+      expect({ data, matching, args: callbackPattern[name].exec(data)?.slice(1) }).toEqual({ data, matching: [name], args });
+    }
+  });
+  it('refuses data that only looks like a button: other values, extra text, a wrong id', () => {
+    for (const data of [
+      'tw:unwatch:12x',
+      'xtw:chan:1',
+      'task:view:',
+      'task:done:-1',
+      'task:observers:1 ',
+      'pick:1:2:10',
+      'pick:1:x:save',
+    ]) {
+      expect(Object.values(callbackPattern).filter((p) => p.test(data))).toEqual([]);
+    }
+    expect(callbackPattern.language.test('lang:de')).toBe(false);
+    expect(callbackPattern.joinDecision.test('join:maybe:0123456789abcdef01234567')).toBe(false);
+    expect(callbackPattern.joinDecision.test('join:ok:0123456789ABCDEF01234567')).toBe(false);
+    expect(callbackPattern.joinDecision.test('join:ok:0123456789abcdef0123456')).toBe(false);
+    expect(answerOf('x:ask:1')).toBeUndefined();
+  });
   it('fits the 64 bytes Telegram allows, every builder at its largest arguments', () => {
     const n = 999_999_999;
     const largest = [
@@ -82,6 +132,12 @@ describe('callback data', () => {
 describe('which channel waits for quiet hours', () => {
   const night = new Date('2026-01-10T20:00:00Z'); // 23:00 in Moscow
   const person = { quietHours: { start: '22:00', end: '08:00' }, timezone: 'Europe/Moscow', quietEmail: false };
+  it('sends at once to a person without quiet hours, on every channel', () => {
+    for (const quietHours of [undefined, null, { start: '22:00' }, { start: null, end: '08:00' }]) {
+      expect(heldUntil('sms', { ...person, quietHours, quietEmail: true }, night)).toBeUndefined();
+      expect(heldUntil('email', { ...person, quietHours, quietEmail: true }, night)).toBeUndefined();
+    }
+  });
   it('holds SMS always, e-mail only when chosen, Telegram never', () => {
     expect(heldUntil('sms', person, night)?.toISOString()).toBe('2026-01-11T05:00:00.000Z');
     expect(heldUntil('email', person, night)).toBeUndefined();

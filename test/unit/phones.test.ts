@@ -1,3 +1,4 @@
+import { normalizePhone } from '../../src/domain/phone.js';
 import { checkSmsPhone, parseCountryList } from '../../src/domain/phones.js';
 
 describe('checkSmsPhone', () => {
@@ -35,10 +36,26 @@ describe('parseCountryList', () => {
     expect(parseCountryList('RU,kz')).toEqual(['RU', 'KZ']);
     expect(parseCountryList('ru ru')).toEqual(['RU']);
     expect(parseCountryList('any')).toEqual([]);
+    for (const word of ['ALL', '-', 'off', 'любые', 'все']) expect(parseCountryList(` ${word} `)).toEqual([]);
+    expect(parseCountryList('ru; by,  kz')).toEqual(['RU', 'BY', 'KZ']);
   });
   it('refuses unknown codes', () => {
     expect(parseCountryList('RU,XX')).toBeUndefined();
     expect(parseCountryList('Russia')).toBeUndefined();
     expect(parseCountryList('')).toBeUndefined();
+    expect(parseCountryList('any RU')).toBeUndefined();
+    expect(parseCountryList('RUS')).toBeUndefined();
+  });
+});
+
+describe('normalizePhone', () => {
+  it('writes a number as people type it in E.164, reading one without + as Russian unless told otherwise', () => {
+    expect(normalizePhone(' 8 (912) 345-67-89 ')).toBe('+79123456789');
+    expect(normalizePhone('+1 202 555 0123')).toBe('+12025550123');
+    expect(normalizePhone('(202) 555-0123', 'US')).toBe('+12025550123');
+  });
+  it('gives nothing for what is not a valid number', () => {
+    expect(normalizePhone('12345')).toBeUndefined();
+    expect(normalizePhone('phone')).toBeUndefined();
   });
 });

@@ -1,0 +1,29 @@
+/**
+ * The jest set-up of the mutation run (stryker.config.mjs, docs/testing.md): the unit tests of src/domain
+ * only — those in test/unit that import from src/domain and from no other part of src — so that a mutant
+ * run loads no database driver, no global set-up and no network. Same ESM transform as jest.config.js.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import base from './jest.config.js';
+
+const UNIT = 'test/unit';
+/** The `../../src/<part>/` folders a test file imports from. */
+const srcParts = (file) => [...readFileSync(`${UNIT}/${file}`, 'utf8').matchAll(/from '\.\.\/\.\.\/src\/([^/']+)/g)].map((m) => m[1]);
+const domainTests = readdirSync(UNIT)
+  .filter((f) => f.endsWith('.test.ts'))
+  .filter((f) => {
+    const parts = srcParts(f);
+    return parts.length > 0 && parts.every((p) => p === 'domain');
+  });
+
+export default {
+  preset: base.preset,
+  testEnvironment: base.testEnvironment,
+  moduleNameMapper: base.moduleNameMapper,
+  transform: base.transform,
+  roots: [`<rootDir>/${UNIT}`],
+  testMatch: domainTests.map((f) => `<rootDir>/${UNIT}/${f}`),
+  // A test that reaches for a host that is not loopback still fails to connect.
+  setupFiles: base.setupFiles,
+  testTimeout: 10_000,
+};
