@@ -2,8 +2,8 @@ import { DeliveryModel, AlertModel, ClaimModel } from '../../src/db/models/index
 import { planPendingChanges } from '../../src/delivery/planning.js';
 import { pollSmsReports } from '../../src/delivery/reports.js';
 import { createSmsProvider } from '../../src/delivery/channels/sms/index.js';
-import { clearDatabase, useTestDatabase } from '../support/db.js';
-import { ADMIN_ID, edit, makePerson, makeTask, saveWorldSettings, sendNow, startWorld, type World } from '../support/world.js';
+import { useTestDatabase } from '../support/db.js';
+import { ADMIN_ID, edit, makePerson, makeTask, sendNow, useWorld } from '../support/world.js';
 import { saveSms, saveTemplate } from '../../src/services/settings.js';
 import { dryRun } from '../../src/delivery/service.js';
 import { analyzeSms } from '../../src/domain/sms-segments.js';
@@ -14,22 +14,7 @@ import { until } from '../support/wait.js';
 
 useTestDatabase();
 
-let world: World;
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world.close();
-});
-beforeEach(async () => {
-  await clearDatabase();
-  world.sink.reset();
-  world.sink.setFailRatio(0);
-  world.sms.reset();
-  world.telegram.storage.botMessages.length = 0;
-  world.botApi.reset();
-  await saveWorldSettings(world);
-});
+const world = useWorld();
 afterEach(() => {
   // Whatever the product sent to Telegram, real Telegram would have taken.
   expect(world.botApi.refusals).toEqual([]);

@@ -9,25 +9,11 @@ import { ChangeModel, DeliveryModel, PersonModel } from '../../src/db/models/ind
 import { dryRun, queue } from '../../src/delivery/service.js';
 import { parseOwnChannels, setDigest, setOwnChannels } from '../../src/services/notify-prefs.js';
 import { clearDatabase, useTestDatabase } from '../support/db.js';
-import { edit, makePerson, makeTask, saveWorldSettings, sendNow, startWorld, type World } from '../support/world.js';
+import { edit, makePerson, makeTask, saveWorldSettings, sendNow, useWorld } from '../support/world.js';
 
 useTestDatabase();
 
-let world: World;
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world.close();
-});
-beforeEach(async () => {
-  await clearDatabase();
-  world.sink.reset();
-  world.sms.reset();
-  world.telegram.storage.botMessages.length = 0;
-  world.botApi.reset();
-  await saveWorldSettings(world);
-});
+const world = useWorld();
 afterEach(() => {
   expect(world.botApi.refusals).toEqual([]);
 });

@@ -5,16 +5,10 @@
 import { ChangeModel, DeliveryModel, PersonModel, TaskModel } from '../../src/db/models/index.js';
 import { planPendingChanges } from '../../src/delivery/planning.js';
 import { useTestDatabase } from '../support/db.js';
-import { edit, makePerson, makeTask, sendNow, startWorld, type World } from '../support/world.js';
+import { edit, makePerson, makeTask, sendNow, useWorld } from '../support/world.js';
 
 useTestDatabase();
-let world: World;
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world.close();
-});
+const world = useWorld();
 
 it('each poison delivery fails with its own reason and everyone else gets their letter', async () => {
   const author = await makePerson({ name: 'Anna' });

@@ -2,23 +2,12 @@
 import { UserError } from '../../src/domain/errors.js';
 import { createTask } from '../../src/services/tasks.js';
 import { watch } from '../../src/services/observers.js';
-import { clearDatabase, useTestDatabase } from '../support/db.js';
-import { edit, makePerson, makeTask, saveWorldSettings, sendNow, startWorld, type World } from '../support/world.js';
+import { useTestDatabase } from '../support/db.js';
+import { edit, makePerson, makeTask, sendNow, useWorld, type World } from '../support/world.js';
 
 useTestDatabase();
 
-let world: World;
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world.close();
-});
-beforeEach(async () => {
-  await clearDatabase();
-  world.sink.reset();
-  await saveWorldSettings(world);
-});
+const world = useWorld();
 
 const recipients = (w: World) => w.sink.messages.flatMap((m) => m.to).sort();
 

@@ -5,16 +5,10 @@
 import { DeliveryModel, PersonModel } from '../../src/db/models/index.js';
 import { useTestBot } from '../support/bot-api.js';
 import { useTestDatabase } from '../support/db.js';
-import { ADMIN_ID, edit, makePerson, makeTask, sendNow, startWorld, type World } from '../support/world.js';
+import { ADMIN_ID, edit, makePerson, makeTask, sendNow, useWorld } from '../support/world.js';
 
 useTestDatabase();
-let world: World;
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world.close();
-});
+const world = useWorld();
 // The person writes to the bot through its own Bot API double (the world's one carries the notifications).
 const tb = useTestBot({ env: { REGISTRATION: 'open' } });
 

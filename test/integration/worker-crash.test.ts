@@ -7,28 +7,15 @@
 import { ClaimModel, DeliveryModel } from '../../src/db/models/index.js';
 import { planPendingChanges } from '../../src/delivery/planning.js';
 import { requestRun, waitForRun } from '../../src/delivery/runs.js';
-import { clearDatabase, useTestDatabase } from '../support/db.js';
+import { useTestDatabase } from '../support/db.js';
 import { until } from '../support/wait.js';
 import { exited, useWorkerProcesses } from '../support/worker-processes.js';
-import { addEmailWatchers, edit, makePerson, makeTask, saveWorldSettings, startWorld, type World } from '../support/world.js';
+import { addEmailWatchers, edit, makePerson, makeTask, useWorld } from '../support/world.js';
 
 const db = useTestDatabase();
-let world: World;
+const world = useWorld({ smtp: { delayMs: 40 } });
 const workers = useWorkerProcesses(db, () => world);
 const CONCURRENCY = 4;
-
-beforeAll(async () => {
-  // 40 ms a letter, as in the issue's report.
-  world = await startWorld({ smtp: { delayMs: 40 } });
-});
-afterAll(async () => {
-  await world.close();
-});
-beforeEach(async () => {
-  await clearDatabase();
-  world.sink.reset();
-  await saveWorldSettings(world);
-});
 
 /** `count` people watching one new task by e-mail, with one change planned for each. */
 async function watchers(count: number, firstId: number): Promise<number> {

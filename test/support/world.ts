@@ -20,6 +20,7 @@ import type { Channel } from '../../src/domain/types.js';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from './smtp-sink.js';
 import { startSmsRuDouble, type SmsRuDouble } from './sms-doubles.js';
 import { freePort } from './ports.js';
+import { clearDatabase } from './db.js';
 
 export const BOT_TOKEN = '123456789:AAtest-token-for-the-bot-api-double';
 export const ADMIN_ID = 9001;
@@ -78,6 +79,45 @@ export async function startWorld(opts: { smtp?: SmtpSinkOptions; env?: Record<st
   };
   await saveWorldSettings(world);
   return world;
+}
+
+/**
+ * The world of a test file, started once and made fresh before each test: an empty database with the
+ * world's settings, and doubles that remember nothing (so any test runs alone with `-t`). Returns the world
+ * (a view of the one started in `beforeAll`; read its fields inside tests and hooks). Call after
+ * useTestDatabase().
+ */
+export function useWorld(opts: Parameters<typeof startWorld>[0] = {}): World {
+  let current: World | undefined;
+  beforeAll(async () => {
+    current = await startWorld(opts);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  beforeEach(async () => {
+    const w = current!;
+    await clearDatabase();
+    w.sink.reset();
+    w.sink.setFailRatio(0);
+    w.sms.reset();
+    w.telegram.storage.botMessages.length = 0;
+    w.botApi.reset();
+    await saveWorldSettings(w);
+  });
+  const started = (): World => {
+    if (!current) throw new Error('the world starts in beforeAll: use it inside tests and hooks');
+    return current;
+  };
+  // A view of the started world, spreadable too ({ ...world, config }).
+  return new Proxy({} as World, {
+    get: (_, key) => Reflect.get(started(), key) as unknown,
+    ownKeys: () => Reflect.ownKeys(started()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const d = Reflect.getOwnPropertyDescriptor(started(), key);
+      return d && { ...d, configurable: true };
+    },
+  });
 }
 
 /** Saves the SMTP (the loopback sink) and sms.ru (the double) settings, e.g. again after clearDatabase(). */
