@@ -1,19 +1,22 @@
 /**
  * The jest set-up of the mutation run (stryker.config.mjs, docs/testing.md): the unit tests of src/domain
- * only — those in test/unit that import from src/domain and from no other part of src — so that a mutant
- * run loads no database driver, no global set-up and no network. Same ESM transform as jest.config.js.
+ * only — those in test/unit that import from src/domain and otherwise only from the pure modules in
+ * {@link PURE} (the golden messages render through them) — so that a mutant run loads no database driver,
+ * no global set-up and no network. Same ESM transform as jest.config.js.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import base from './jest.config.js';
 
 const UNIT = 'test/unit';
-/** The `../../src/<part>/` folders a test file imports from. */
-const srcParts = (file) => [...readFileSync(`${UNIT}/${file}`, 'utf8').matchAll(/from '\.\.\/\.\.\/src\/([^/']+)/g)].map((m) => m[1]);
+/** Modules outside src/domain with no I/O, which a domain test may use: secrets (HMAC of links), Telegram entities. */
+const PURE = ['secrets.js', 'delivery/telegram-format.js'];
+/** The `../../src/…` paths a test file imports. */
+const srcPaths = (file) => [...readFileSync(`${UNIT}/${file}`, 'utf8').matchAll(/from '\.\.\/\.\.\/src\/([^']+)'/g)].map((m) => m[1]);
 const domainTests = readdirSync(UNIT)
   .filter((f) => f.endsWith('.test.ts'))
   .filter((f) => {
-    const parts = srcParts(f);
-    return parts.length > 0 && parts.every((p) => p === 'domain');
+    const paths = srcPaths(f);
+    return paths.some((p) => p.startsWith('domain/')) && paths.every((p) => p.startsWith('domain/') || PURE.includes(p));
   });
 
 export default {

@@ -10,6 +10,7 @@ import {
   type RenderOptions,
 } from '../../src/domain/templates.js';
 import { renderPreview } from '../../src/domain/template-preview.js';
+import { WORDS } from '../../src/domain/templates-format.js';
 
 const ru: RenderOptions = { language: 'ru', timezone: 'Europe/Moscow', personName: 'Анна' };
 const en: RenderOptions = { language: 'en', timezone: 'America/New_York', personName: 'Anna' };
@@ -226,5 +227,19 @@ describe('renderPreview', () => {
 
   it('leaves unknown tokens visible', () => {
     expect(renderPreview('sms', '{task.nmber}', 'en')).toBe('{task.nmber}');
+  });
+});
+
+describe('Russian counts in a digest', () => {
+  it('agree with the number as Russian readers expect: 1, 21 изменение; 2–4, 22 изменения; 5–20, 11–14, 111 изменений', () => {
+    const digest = (n: number) => WORDS.ru.digest(n);
+    expect([1, 21, 101].map(digest)).toEqual(['1 изменение в заданиях', '21 изменение в заданиях', '101 изменение в заданиях']);
+    expect([2, 4, 22, 104].map(digest)).toEqual([
+      '2 изменения в заданиях',
+      '4 изменения в заданиях',
+      '22 изменения в заданиях',
+      '104 изменения в заданиях',
+    ]);
+    expect([5, 11, 12, 13, 14, 20, 111, 112, 114].map((n) => digest(n).split(' ')[1])).toEqual(Array(9).fill('изменений'));
   });
 });
