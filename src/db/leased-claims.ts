@@ -74,8 +74,8 @@ export async function takeOverLapsed(
   const lapsed = held.filter((c) => (c.leaseUntil ? c.leaseUntil < now : c.at < legacyBefore));
   const taken: HeldClaim[] = [];
   for (const c of lapsed) {
-    // In the old holder's name only: a claim someone else took over meanwhile is theirs.
-    await ClaimModel.deleteOne({ _id: c._id, owner: c.owner, at: c.at });
+    // In the old holder's name, as we read it: a claim someone took over, or its holder renewed, meanwhile stays.
+    await ClaimModel.deleteOne({ _id: c._id, owner: c.owner, at: c.at, leaseUntil: c.leaseUntil ?? { $exists: false } });
     const won = await insertLeasedClaims([{ key: c._id, items: c.items ?? [] }], owner, now, leaseUntil);
     if (won.size === 1) taken.push({ key: c._id, items: c.items ?? [], takenOver: true });
   }

@@ -83,7 +83,8 @@ export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number 
   // however short the delay, so one run never spends several attempts of the same delivery.
   const runStart = clock();
   let emptyClaims = 0;
-  const othersHold: Types.ObjectId[] = [];
+  /** Due deliveries under other workers' live claims, seen so far: left out of later claims' pages. */
+  const othersHold = new Map<string, Types.ObjectId>();
   let othersLeaseEnd: Date | undefined;
   while (!deps.signal?.aborted) {
     const claimed = await claimDue({
@@ -93,15 +94,19 @@ export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number 
       now: clock(),
       leaseMs: deps.leaseMs,
       taskNumber: scope.taskNumber,
-      exclude: othersHold,
+      exclude: [...othersHold.values()],
     });
     if (claimed === 'none') break;
-    othersHold.push(...claimed.lostDeliveries);
+    const seen = othersHold.size;
+    for (const id of claimed.lostDeliveries) othersHold.set(String(id), id);
     const end = claimed.lost.firstLeaseEnd;
     if (end && (!othersLeaseEnd || end < othersLeaseEnd)) othersLeaseEnd = end;
     if (claimed.winners.length === 0) {
       // Every candidate is someone else's: they send it, or their lease runs out (see result.othersLeaseEnd).
-      if (claimed.lostDeliveries.length === 0 && ++emptyClaims > 3) break;
+      // The next page leaves out what they hold; with nothing new to leave out, try a few times, then stop.
+      if (othersHold.size > seen) continue;
+      if (++emptyClaims > 3) break;
+      await new Promise((r) => setTimeout(r, 20));
       continue;
     }
     emptyClaims = 0;
