@@ -60,7 +60,7 @@ export async function measureDbOps(env: BenchEnv, phase: string, backlog: number
     );
     await timed(ops, `claims: insertMany of ${candidates.length}`, () =>
       claimKeys(
-        candidates.map((c) => `${String(c._id)}:${c.claimSeq}`),
+        candidates.map((c) => `${String(c._id)}:0`),
         'bench:ops',
         now,
       ),
@@ -77,7 +77,7 @@ export async function measureDbOps(env: BenchEnv, phase: string, backlog: number
     const set = { $set: { status: 'sending', leaseOwner: 'bench:ops', leaseUntil } };
     await timed(ops, `${b} × updateOne {_id}`, () => chunked(slice(0).map((_id) => ({ updateOne: { filter: { _id }, update: set } }))));
     await timed(ops, `${b} × updateOne {_id, claimSeq}`, () =>
-      chunked(slice(1).map((_id) => ({ updateOne: { filter: { _id, claimSeq: 0 }, update: set } }))),
+      chunked(slice(1).map((_id) => ({ updateOne: { filter: { _id, claimSeq: { $exists: false } } as never, update: set } }))),
     );
     await timed(ops, `${b} × updateMany {_id: {$in: [id]}, leaseOwner, status}`, () =>
       chunked(

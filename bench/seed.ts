@@ -112,7 +112,6 @@ export async function seedWorkload(spec: WorkloadSpec): Promise<Seeded> {
           address: channel === 'email' ? p.email : channel === 'sms' ? p.phone : String(p.telegramId),
           status: 'pending',
           attempts: 0,
-          claimSeq: 0,
           nextAttemptAt: now,
           ...stamp,
         });

@@ -26,14 +26,13 @@ export type NewDelivery = DeliveryPlan & {
   _id: Types.ObjectId;
   status: 'pending';
   attempts: 0;
-  claimSeq: 0;
   createdAt: Date;
   updatedAt: Date;
 };
 
 /** A pending Delivery document, never attempted nor claimed, ready for {@link insertDeliveries}. */
 export function newDelivery(plan: DeliveryPlan, now: Date): NewDelivery {
-  return { _id: new Types.ObjectId(), ...plan, status: 'pending', attempts: 0, claimSeq: 0, createdAt: now, updatedAt: now };
+  return { _id: new Types.ObjectId(), ...plan, status: 'pending', attempts: 0, createdAt: now, updatedAt: now };
 }
 
 /** The address a person has on a channel, or undefined when they have none. */

@@ -1,4 +1,5 @@
-import { DeliveryModel, RunModel } from '../db/models/index.js';
+import type { Types } from 'mongoose';
+import { ClaimModel, DeliveryModel, RunModel } from '../db/models/index.js';
 import { heldUntil } from '../domain/quiet-hours.js';
 import type { LeanDelivery } from '../db/documents.js';
 import { composeMessage, groupByRecipient, loadBatchContext } from './compose.js';
@@ -95,6 +96,22 @@ export async function dryRun({ taskNumber }: { taskNumber?: number }, now = new 
   return lines;
 }
 
+/**
+ * Deliveries being sent now: pending ones that a worker's live claim covers (src/db/leased-claims.ts), and
+ * any an older version left `sending`.
+ */
+async function beingSent(now: Date): Promise<number> {
+  const claims = await ClaimModel.find({ _id: /^group:/, leaseUntil: { $gt: now } })
+    .select({ items: 1 })
+    .lean<Array<{ items?: Types.ObjectId[] | null }>>();
+  const ids = claims.flatMap((c) => c.items ?? []);
+  const [claimed, legacy] = await Promise.all([
+    ids.length ? DeliveryModel.countDocuments({ _id: { $in: ids }, status: 'pending' }) : 0,
+    DeliveryModel.countDocuments({ status: 'sending' }),
+  ]);
+  return claimed + legacy;
+}
+
 /** Pending, failed, last run, next run. */
 export async function queue(now = new Date()): Promise<QueueSummary> {
   const count = (filter: Record<string, unknown>) => DeliveryModel.countDocuments(filter);
@@ -103,7 +120,7 @@ export async function queue(now = new Date()): Promise<QueueSummary> {
     count({ status: 'pending', heldFor: 'retry' }),
     count({ status: 'pending', heldFor: 'quiet' }),
     count({ status: 'pending', heldFor: 'digest' }),
-    count({ status: 'sending' }),
+    beingSent(now),
     count({ status: 'failed' }),
     count({ status: 'sent' }),
     RunModel.findOne({ status: 'done' }).sort({ finishedAt: -1 }).lean(),
@@ -130,7 +147,8 @@ export async function queue(now = new Date()): Promise<QueueSummary> {
     reasons.set(key, entry);
   }
   const summary: QueueSummary = {
-    pending,
+    // Those being sent are pending until their outcome is written: counted once, as being sent.
+    pending: Math.max(0, pending - sending),
     retrying,
     held,
     digest,

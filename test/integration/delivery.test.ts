@@ -5,7 +5,7 @@ import { createSmsProvider } from '../../src/delivery/channels/sms/index.js';
 import { useTestDatabase } from '../support/db.js';
 import { ADMIN_ID, edit, makePerson, makeTask, sendNow, useWorld } from '../support/world.js';
 import { saveSms, saveTemplate } from '../../src/services/settings.js';
-import { dryRun } from '../../src/delivery/service.js';
+import { dryRun, queue } from '../../src/delivery/service.js';
 import { analyzeSms } from '../../src/domain/sms-segments.js';
 import { executeRequestedRuns } from '../../src/scheduler/dispatch-job.js';
 import { requestRun, waitForRun } from '../../src/delivery/runs.js';
@@ -450,6 +450,8 @@ describe('recovery', () => {
     expect(world.sink.messages).toHaveLength(0);
     expect((await DeliveryModel.findById(d._id).lean())?.status).toBe('pending');
     expect(result).toMatchObject({ othersLeaseEnd: leaseUntil.toISOString() });
+    // /queue counts it once, as being sent (it stays pending until its outcome is written).
+    expect(await queue()).toMatchObject({ pending: 0, sending: 1 });
   });
 });
 

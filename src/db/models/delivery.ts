@@ -21,9 +21,10 @@ const deliverySchema = new Schema(
     nextAttemptAt: { type: Date, required: true },
     /** Why the next attempt waits: `retry`, `quiet` (hours) or `digest` (the person's daily digest time). */
     heldFor: { type: String, enum: ['retry', 'quiet', 'digest'] },
-    /** Number of claims so far; the next claim inserts the Claim `<_id>:<claimSeq>` (see src/db/claims.ts). */
-    claimSeq: { type: Number, default: 0, required: true },
-    /** Worker (claim token) that holds the delivery while status is `sending`. */
+    /**
+     * Written by versions before claims were per message (src/db/leased-claims.ts): the worker that held the
+     * delivery while status was `sending`. Read only to take such deliveries over; cleared by any outcome.
+     */
     leaseOwner: { type: String },
     leaseUntil: { type: Date },
     lastError: { type: String },
