@@ -1,16 +1,6 @@
 /** What an admin types after /schedule, and when automatic dispatch runs next. */
-import { UserError } from '../../src/domain/errors.js';
+import { refusal } from '../support/thrown.js';
 import { checkCron, nextRunOf, parseSchedule, scheduleOf } from '../../src/domain/schedule.js';
-
-function refusal(fn: () => unknown): { code: string; params: Record<string, string | number> } {
-  try {
-    fn();
-  } catch (err) {
-    if (!(err instanceof UserError)) throw err;
-    return { code: err.code, params: err.params };
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('/schedule as typed', () => {
   it.each([

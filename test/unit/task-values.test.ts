@@ -1,17 +1,6 @@
 /** What people type for task fields (`/edit 12 status done`, `/edit 12 due +3d`), read as the bot stores it. */
-import { UserError } from '../../src/domain/errors.js';
+import { refusal } from '../support/thrown.js';
 import { formatDue, parseDue, parseField, parseOnOff, parsePriority, parseStatus, parseTaskNumber } from '../../src/domain/task-values.js';
-
-/** The UserError `fn` throws: its code and params, what the bot turns into a message. */
-function refusal(fn: () => unknown): { code: string; params: Record<string, string | number> } {
-  try {
-    fn();
-  } catch (err) {
-    if (!(err instanceof UserError)) throw err;
-    return { code: err.code, params: err.params };
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('field names', () => {
   it.each([
