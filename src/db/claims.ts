@@ -2,24 +2,26 @@ import { duplicateWrites, isDuplicateKey } from './duplicate-key.js';
 import { ClaimModel } from './models/claim.js';
 
 /**
- * Tries to claim each key for `owner` and returns the keys this call won. Several workers may call it
- * at once with overlapping keys: each key is won by exactly one of them, because a claim is an insert
- * under a unique `_id` — atomic on MongoDB and on FerretDB alike.
+ * Inserts claim documents and returns the `_id`s this call won. Several workers may call it at once with
+ * overlapping `_id`s: each is won by exactly one of them, because a claim is an insert under a unique `_id`
+ * — atomic on MongoDB and on FerretDB alike.
  */
-export async function claimKeys(keys: string[], owner: string, at = new Date()): Promise<Set<string>> {
-  if (keys.length === 0) return new Set();
-  const won = new Set(keys);
+export async function insertClaims(docs: Array<{ _id: string; owner: string; at: Date; [field: string]: unknown }>): Promise<Set<string>> {
+  if (docs.length === 0) return new Set();
+  const won = new Set(docs.map((d) => d._id));
   try {
-    await ClaimModel.insertMany(
-      keys.map((k) => ({ _id: k, owner, at })),
-      { ordered: false, lean: true },
-    );
+    await ClaimModel.insertMany(docs, { ordered: false, lean: true });
   } catch (err) {
     const lost = duplicateWrites(err);
     if (!lost?.every((w) => w.index !== undefined)) throw err;
-    for (const { index } of lost) won.delete(keys[index!]!);
+    for (const { index } of lost) won.delete(docs[index!]!._id);
   }
   return won;
+}
+
+/** Tries to claim each key for `owner` and returns the keys this call won (see {@link insertClaims}). */
+export async function claimKeys(keys: string[], owner: string, at = new Date()): Promise<Set<string>> {
+  return insertClaims(keys.map((k) => ({ _id: k, owner, at })));
 }
 
 /** Claims one key; true when this call won it. */

@@ -5,7 +5,7 @@
  * the only thing that keeps other workers away — no write to the deliveries themselves.
  */
 import type { Types } from 'mongoose';
-import { duplicateWrites } from './duplicate-key.js';
+import { insertClaims } from './claims.js';
 import { ClaimModel } from './models/claim.js';
 
 interface StoredClaim {
@@ -41,19 +41,7 @@ export async function insertLeasedClaims(
   now: Date,
   leaseUntil: Date,
 ): Promise<Set<string>> {
-  if (entries.length === 0) return new Set();
-  const won = new Set(entries.map((e) => e.key));
-  try {
-    await ClaimModel.insertMany(
-      entries.map((e) => ({ _id: e.key, owner, at: now, leaseUntil, items: e.items })),
-      { ordered: false, lean: true },
-    );
-  } catch (err) {
-    const lost = duplicateWrites(err);
-    if (!lost?.every((w) => w.index !== undefined)) throw err;
-    for (const { index } of lost) won.delete(entries[index!]!.key);
-  }
-  return won;
+  return insertClaims(entries.map((e) => ({ _id: e.key, owner, at: now, leaseUntil, items: e.items })));
 }
 
 /**
