@@ -1,6 +1,6 @@
 /**
  * The direction of imports in src/ (low to high):
- *   domain → i18n, core (config, logger, secrets) → db → delivery → services → bot → scheduler → http → main, jobs
+ *   domain → i18n, core (config, logger, secrets) → db → telegram → delivery → services → bot → scheduler → http → main, jobs
  * A module may import its own layer and the layers below it, never one above, and never in a circle.
  * `npm run lint` runs this after ESLint; any violation fails it.
  */
@@ -9,6 +9,7 @@ const layers = [
   ['i18n', '^src/i18n/'],
   ['core', '^(src/(config|logger|secrets)\\.ts|config/)'],
   ['db', '^src/db/'],
+  ['telegram', '^src/telegram/'],
   ['delivery', '^src/delivery/'],
   ['services', '^src/services/'],
   ['bot', '^src/bot/'],

@@ -16,9 +16,10 @@ import { measureMemory, type MemoryResult } from './memory.js';
 import { measureDbOps, type DbOpsResult } from './dbops.js';
 import { profileRun, writesPerDelivery, type Profile } from './profile.js';
 import { measureTelegramFanout } from './telegram.js';
+import { measureSharedBudget } from './telegram-shared.js';
 import { fmt, log, machine, median, percentile, table, type Row } from './util.js';
 
-const SECTIONS = ['ceiling', 'naive', 'taskwatch', 'latency', 'telegram', 'profile', 'dbops', 'memory'] as const;
+const SECTIONS = ['ceiling', 'naive', 'taskwatch', 'latency', 'telegram', 'tgshared', 'profile', 'dbops', 'memory'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: npm run bench -- [options]
@@ -31,6 +32,7 @@ const HELP = `Usage: npm run bench -- [options]
   --latency R        /send → first delivery: R runs (after one warm-up)                         [20]
   --latency-size N   deliveries per latency run                                                 [10]
   --telegram N       Telegram fan-out: N people watching one task on Telegram, one change, /send [1000]
+                     (also the size of the one-budget row: a bot and 3 workers, /me during it)
   --memory N[,N…]    worker process peak RSS with N pending deliveries each; 0 skips           [10000]
   --memory-window S  stop watching a memory run after S seconds (reported as partial)          [45]
   --dbops N[,N…]     backlogs for the per-batch database-operation timing                      [= --deliveries]
@@ -291,6 +293,30 @@ async function main() {
           value: t.honoured429,
           unit: '429s',
           note: `unanswered 429s: ${t.unanswered429} (must be 0); other refusals: ${t.otherRefusals}`,
+        },
+      );
+    }
+
+    if (opts.only.has('tgshared')) {
+      log(`telegram, one budget: a bot and 3 workers, ${opts.telegram} people on Telegram, one change, /send, /me during it`);
+      const t = await measureSharedBudget(env, 'tgshared', opts.telegram, 3);
+      raw.tgshared = t;
+      rows.push(
+        {
+          section: 'S',
+          what: `One Telegram budget: bot + ${t.workers} workers, ${t.people.toLocaleString('en-US')} people on Telegram, one change, /send`,
+          n: t.people,
+          value: t.rate,
+          unit: 'msg/s',
+          note: `goal ≤ 30/s overall; busiest second at the Bot API: ${t.peakPerSecond} (goal ≤ 35); 429s honoured ${t.honoured429}, unanswered ${t.unanswered429} (goal 0), other refusals ${t.otherRefusals}`,
+        },
+        {
+          section: 'S',
+          what: 'One Telegram budget: /me sent during that fan-out, answered at the Bot API after',
+          n: 1,
+          value: t.meAnswerMs / 1000,
+          unit: 's',
+          note: `goal ≤ 2 s; notifications at the Bot API when /me was sent: ${t.sentBeforeMe}, when it was answered: ${t.sentBeforeAnswer}`,
         },
       );
     }

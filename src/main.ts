@@ -17,6 +17,7 @@ import { checkSecretKey } from './db/key-check.js';
 import { DatabaseWatch, isConnectivityError } from './db/db-watch.js';
 import { reportOutage } from './delivery/outage-alert.js';
 import { createTelegramChannel } from './delivery/channels/telegram.js';
+import { databaseSlots } from './db/slots.js';
 import { pollingReadiness, type PollingState, type Readiness } from './http/readiness.js';
 
 /** How long stopping waits for the bot's unfinished work (the /send result edits), in ms. */
@@ -125,7 +126,13 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     // Every process watches the database and, after an outage, takes part in choosing the one that tells
     // the admins (src/delivery/outage-alert.ts); any of them can send Telegram with the bot token.
     const alertSender = config.BOT_TOKEN
-      ? createTelegramChannel({ token: config.BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, timeoutMs: config.HTTP_TIMEOUT_MS, logger })
+      ? createTelegramChannel({
+          token: config.BOT_TOKEN,
+          apiRoot: config.TELEGRAM_API_ROOT,
+          timeoutMs: config.HTTP_TIMEOUT_MS,
+          slots: databaseSlots,
+          logger,
+        })
       : undefined;
     watch = new DatabaseWatch({
       logger,
@@ -161,28 +168,25 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     if (role !== 'worker') {
       // Loaded only where the bot runs: a worker process never loads telegraf's bot side.
       const { createBot } = await import('./bot/create-bot.js');
-      const { bot, setCommands, background } = createBot({ config, logger, secrets, delivery });
+      // Readiness of long polling: when getUpdates last answered (telegraf's polling loop calls it).
+      const polling: PollingState = { waitingSince: 0, answeredAt: 0 };
+      const observeApi = {
+        start(method: string) {
+          if (method !== 'getUpdates') return;
+          // A new request (telegraf retries a failed one after a pause) is a new chance: the failure is past.
+          polling.waitingSince = Date.now();
+          polling.lastError = undefined;
+        },
+        end(method: string, _seconds: number, err?: unknown) {
+          if (method !== 'getUpdates') return;
+          polling.waitingSince = 0;
+          if (err === undefined) polling.answeredAt = Date.now();
+          else polling.lastError = err instanceof Error ? err.message : JSON.stringify(err);
+        },
+      };
+      const { bot, setCommands, background } = createBot({ config, logger, secrets, delivery, observeApi });
       // Fails at once, explained, when Telegram refuses the token (revoked or mistyped).
       bot.botInfo = await bot.telegram.getMe();
-      // Readiness of long polling: when getUpdates last answered (telegraf's polling loop calls it here).
-      const polling: PollingState = { waitingSince: 0, answeredAt: 0 };
-      const callApi = bot.telegram.callApi.bind(bot.telegram);
-      bot.telegram.callApi = (async (...args: Parameters<typeof callApi>) => {
-        if (args[0] !== 'getUpdates') return callApi(...args);
-        // A new request (telegraf retries a failed one after a pause) is a new chance: the failure is past.
-        polling.waitingSince = Date.now();
-        polling.lastError = undefined;
-        try {
-          const answer = await callApi(...args);
-          polling.answeredAt = Date.now();
-          return answer;
-        } catch (err) {
-          polling.lastError = err instanceof Error ? err.message : String(err);
-          throw err;
-        } finally {
-          polling.waitingSince = 0;
-        }
-      }) as typeof bot.telegram.callApi;
       const mode = config.TELEGRAM_WEBHOOK_URL ? 'webhook' : 'polling';
       botReadiness = () => pollingReadiness(mode, polling, POLLING_STALE_MS);
       await setCommands();

@@ -6,12 +6,15 @@ import type { SecretBox } from '../secrets.js';
 import type { DeliveryPort } from '../delivery/port.js';
 import type { PersonDoc } from '../db/models/index.js';
 import type { Texts } from '../i18n/index.js';
+import type { Pacing } from '../telegram/client.js';
 
 export interface BotDeps {
   config: Config;
   logger: Logger;
   secrets: SecretBox;
   delivery: DeliveryPort;
+  /** Told when each Bot API call of the bot starts and ends (the readiness of long polling). */
+  observeApi?: Pacing['observe'];
 }
 
 export type BotSession = Scenes.WizardSession<Scenes.WizardSessionData>;

@@ -5,6 +5,7 @@
  * an error id and never rethrows.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Composer, Scenes, Telegraf, session } from 'telegraf';
 import { LANGUAGES } from '../domain/types.js';
 import { listAdmins } from '../services/people.js';
@@ -21,7 +22,10 @@ import { clip } from './format.js';
 import { adminFeature } from './features/admin.js';
 import { membershipFeature } from './features/membership.js';
 import { identify, membersOnly, privateChatsOnly, rateLimited } from './gate.js';
-import { RateLimiter } from './rate-limit.js';
+import { databaseSlots } from '../db/slots.js';
+import { WindowLimiter } from '../db/shared-limits.js';
+import { TelegramBudget, TelegramWaitError, budgetKey } from '../telegram/budget.js';
+import { PacedTelegram, pacedContext, type Pacing } from '../telegram/client.js';
 import { deliveryFeature } from './features/delivery.js';
 import { apiFeature } from './features/api.js';
 import { observersFeature } from './features/observers.js';
@@ -44,6 +48,14 @@ export interface CreatedBot {
   background: Background;
 }
 
+/**
+ * Longest a reply waits for its turn and for Telegram's 429s, in ms. Past it the reply is dropped and the
+ * person told so once the wait is over (a handler must not hold up the updates behind it for longer).
+ */
+export const REPLY_MAX_WAIT_MS = 10_000;
+/** Longest that later line itself waits, in ms. */
+const LATE_NOTICE_MAX_WAIT_MS = 60_000;
+
 function newErrorId(): string {
   return randomBytes(3).toString('hex').toUpperCase();
 }
@@ -52,21 +64,49 @@ export function createBot(deps: BotDeps): CreatedBot {
   const { config, logger } = deps;
   const background = createBackground(logger);
   if (!config.BOT_TOKEN) throw new Error(BOT_TOKEN_HINT);
+  // Everything the bot sends draws on the deployment's Telegram budget in the reply lane, and waits out a
+  // 429 (src/telegram/client.ts): its handlers' clients (the context class) and `bot.telegram` alike.
+  const budget = new TelegramBudget(budgetKey(config.BOT_TOKEN), databaseSlots);
+  const pacing = (maxWaitMs: number): Pacing => ({
+    budget,
+    lane: 'reply',
+    maxWaitMs,
+    ...(deps.observeApi ? { observe: deps.observeApi } : {}),
+    onBudgetError: (err) => logger.debug({ err }, 'the shared Telegram budget cannot be reached; replying unpaced'),
+  });
+  const telegramOptions = { apiRoot: config.TELEGRAM_API_ROOT, webhookReply: false };
   const bot = new Telegraf<BotContext>(config.BOT_TOKEN, {
     // webhookReply off: replies must return the sent message (its id is edited later, e.g. by /send).
-    telegram: { apiRoot: config.TELEGRAM_API_ROOT, webhookReply: false },
+    telegram: telegramOptions,
+    contextType: pacedContext<BotContext>(pacing(REPLY_MAX_WAIT_MS)),
   });
+  bot.telegram = new PacedTelegram(config.BOT_TOKEN, telegramOptions, pacing(REPLY_MAX_WAIT_MS));
+  /** For the line that tells a person, later, that their answer was lost to a wait: it may wait longer. */
+  const lateTelegram = new PacedTelegram(config.BOT_TOKEN, telegramOptions, pacing(LATE_NOTICE_MAX_WAIT_MS));
 
   bot.catch(async (err, ctx) => {
+    const t0 = (ctx as Partial<BotContext>).t ?? texts(config.DEFAULT_LANGUAGE);
+    if (err instanceof TelegramWaitError) {
+      // Telegram asked us to wait longer than a reply may: not "something went wrong", but a plain line
+      // once the wait is over, so the person knows to send it again.
+      logger.warn({ from: ctx.from?.id, waitMs: err.waitMs, updateType: ctx.updateType }, 'a reply was not sent: Telegram asked to wait longer than a reply waits');
+      const chat = ctx.chat?.id;
+      if (chat !== undefined) {
+        background.run('telling a person their answer was lost to a wait', async () => {
+          await sleep(err.waitMs);
+          await lateTelegram.sendMessage(chat, t0.telegramBusy(Math.ceil(err.waitMs / 1000)));
+        });
+      }
+      return;
+    }
     const errorId = newErrorId();
     logger.error(
       { err, errorId, updateId: ctx.update?.update_id, updateType: ctx.updateType, from: ctx.from?.id },
       `bot handler failed (error id ${errorId})`,
     );
-    const t = (ctx as Partial<BotContext>).t ?? texts(config.DEFAULT_LANGUAGE);
     try {
       if (ctx.callbackQuery) await ctx.answerCbQuery().catch(() => undefined);
-      if (ctx.chat) await ctx.reply(t.unexpected(errorId));
+      if (ctx.chat) await ctx.reply(t0.unexpected(errorId));
     } catch (replyErr) {
       logger.warn({ err: replyErr, errorId }, 'could not tell the person about the error');
     }
@@ -92,7 +132,7 @@ export function createBot(deps: BotDeps): CreatedBot {
 
   // The trust boundary: nothing from a group, past the rate limit, or from a non-member reaches the session.
   bot.use(privateChatsOnly(deps));
-  bot.use(rateLimited(new RateLimiter(config.RATE_LIMIT_PER_MINUTE), deps));
+  bot.use(rateLimited(new WindowLimiter('cmd', config.RATE_LIMIT_PER_MINUTE, 60_000, databaseSlots), deps));
   bot.use(identify(deps));
   bot.use(membersOnly(deps));
 

@@ -17,7 +17,7 @@ import { findPerson, listAdmins, registerPerson, type RegisterDefaults, type Reg
 import { redeemInvite, requestToJoin } from '../services/membership.js';
 import type { BotContext, BotDeps } from './context.js';
 import { texts } from '../i18n/index.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { WindowLimiter } from '../db/shared-limits.js';
 
 /** Callback data of the buttons under a join request (`join:ok:<person id>`, `join:no:<person id>`). */
 export const JOIN_DECISION = callbackPattern.joinDecision;
@@ -56,11 +56,11 @@ export function privateChatsOnly(deps: BotDeps): MiddlewareFn<BotContext> {
 }
 
 /** Past the per-minute limit: one polite line, then nothing until the window has passed. */
-export function rateLimited(limiter: RateLimiter, deps: BotDeps): MiddlewareFn<BotContext> {
+export function rateLimited(limiter: WindowLimiter, deps: BotDeps): MiddlewareFn<BotContext> {
   return async (ctx, next) => {
     const from = ctx.from;
     if (!from || from.is_bot) return;
-    const verdict = limiter.hit(from.id);
+    const { verdict } = await limiter.hit(from.id);
     if (verdict === 'ok') return next();
     if (verdict === 'silent') {
       if (ctx.callbackQuery) await ctx.answerCbQuery().catch(() => undefined);

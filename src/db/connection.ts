@@ -32,6 +32,7 @@ const ALL_MODELS = [
   models.IdempotencyModel,
   models.ExternalRefModel,
   models.OutageModel,
+  models.SlotModel,
 ];
 
 /**

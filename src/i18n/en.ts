@@ -122,6 +122,8 @@ export const en: Texts = {
   langName: 'English',
   errors,
   unexpected: (id: string) => `Something went wrong (error id ${id}). Please try again; if it happens again, tell an admin this id.`,
+  telegramBusy: (seconds: number) =>
+    `Telegram asked the bot to wait ${seconds} s, and the answer to your last message did not go out. Please send it again.`,
   adminOnly: 'This command is for admins only. Nothing was changed.',
   cancel: 'Cancel',
   cancelled: 'Cancelled. Nothing was saved.',

@@ -1,9 +1,12 @@
 import { ChangeModel, DeliveryModel, IdempotencyModel, RunModel } from '../db/models/index.js';
 import { pruneClaims } from '../db/claims.js';
+import { pruneSlots } from '../db/slots.js';
 import { failStaleRuns } from '../delivery/runs.js';
 
 export interface MaintenanceResult {
   claims: number;
+  /** Slots of shared limits (Telegram budget, command and API limits, cooldowns) past their time. */
+  slots: number;
   staleRuns: number;
   deliveries: number;
   changes: number;
@@ -20,9 +23,10 @@ export interface MaintenanceResult {
  */
 export async function runMaintenance(now: Date, retentionDays: number): Promise<MaintenanceResult> {
   const claims = await pruneClaims(new Date(now.getTime() - 24 * 3600_000));
+  const slots = await pruneSlots(now);
   const staleRuns = await failStaleRuns(15 * 60_000, now);
   const idempotencyKeys = (await IdempotencyModel.deleteMany({ at: { $lt: new Date(now.getTime() - 24 * 3600_000) } })).deletedCount;
-  const result: MaintenanceResult = { claims, staleRuns, deliveries: 0, changes: 0, runs: 0, idempotencyKeys };
+  const result: MaintenanceResult = { claims, slots, staleRuns, deliveries: 0, changes: 0, runs: 0, idempotencyKeys };
   if (retentionDays > 0) {
     const cutoff = new Date(now.getTime() - retentionDays * 24 * 3600_000);
     result.deliveries = (

@@ -1,4 +1,4 @@
-import { DeliveryModel, AlertModel, ClaimModel } from '../../src/db/models/index.js';
+import { DeliveryModel, AlertModel, ClaimModel, SlotModel } from '../../src/db/models/index.js';
 import { planPendingChanges } from '../../src/delivery/planning.js';
 import { pollSmsReports } from '../../src/delivery/reports.js';
 import { createSmsProvider } from '../../src/delivery/channels/sms/index.js';
@@ -11,6 +11,7 @@ import { executeRequestedRuns } from '../../src/scheduler/dispatch-job.js';
 import { requestRun, waitForRun } from '../../src/delivery/runs.js';
 import { createLogger } from '../../src/logger.js';
 import { until } from '../support/wait.js';
+import { DateTime } from 'luxon';
 
 useTestDatabase();
 
@@ -169,6 +170,10 @@ describe('failures', () => {
     expect(waiting!.nextAttemptAt.getTime()).toBe(t0 + 30_000); // not cut to RETRY_MAX_MS (5 ms here)
 
     expect((await sendNow(world, { clock: at(29_000) })).sent.telegram).toBe(0);
+    // The 429 also filled the deployment's Telegram budget up to retry_after, on the real clock (no process
+    // sends before it): the 30 s this test's clock skips pass for the budget too.
+    expect(await SlotModel.countDocuments({ _id: /^tg:/ })).toBeGreaterThan(0);
+    await SlotModel.deleteMany({});
     expect((await sendNow(world, { clock: at(30_000) })).sent.telegram).toBe(1);
     expect(world.telegramTo(boris.telegramId)).toHaveLength(1);
     // The 429 was answered as Telegram asks: the same message again once retry_after had passed.
@@ -461,23 +466,27 @@ describe('quiet hours', () => {
     const sleeper = await makePerson({ name: 'Sleeper', phone: '+79120000401', quiet: '22:00-07:00', email: 's@example.org' });
     const n = await makeTask(author, 'Night', [[sleeper, ['sms', 'email']]]);
     await edit(n, author, 'status', 'done');
-    // 23:30 in Moscow (UTC+3) is 20:30 UTC.
-    let now = new Date('2026-11-29T20:30:00Z');
+    // The next 23:30 in Moscow after the change (the change is recorded at the real time, so the clock is
+    // set from it, never from a date the real clock can overtake), and the end of that night, 07:00.
+    const moscow = DateTime.now().setZone('Europe/Moscow');
+    const night = moscow.set({ hour: 23, minute: 30, second: 0, millisecond: 0 }).plus({ days: moscow.hour >= 23 ? 1 : 0 });
+    const morning7 = night.plus({ days: 1 }).set({ hour: 7, minute: 0 });
+    let now = night.toJSDate();
     const clock = () => now;
 
-    const night = await sendNow(world, { clock });
-    expect(night.sent).toEqual({ email: 1, sms: 0, telegram: 0 });
-    expect(night.held).toBe(1);
+    const atNight = await sendNow(world, { clock });
+    expect(atNight.sent).toEqual({ email: 1, sms: 0, telegram: 0 });
+    expect(atNight.held).toBe(1);
     const held = await DeliveryModel.findOne({ channel: 'sms' }).lean();
     expect(held?.status).toBe('pending');
     expect(held?.heldFor).toBe('quiet');
-    expect(held?.nextAttemptAt.toISOString()).toBe('2026-11-30T04:00:00.000Z');
+    expect(held?.nextAttemptAt.toISOString()).toBe(morning7.toUTC().toISO());
     expect(world.sms.accepted).toHaveLength(0);
 
-    now = new Date('2026-11-30T03:59:00Z');
+    now = morning7.minus({ minutes: 1 }).toJSDate();
     expect((await sendNow(world, { clock })).sent.sms).toBe(0);
 
-    now = new Date('2026-11-30T04:00:30Z');
+    now = morning7.plus({ seconds: 30 }).toJSDate();
     const morning = await sendNow(world, { clock });
     expect(morning.sent.sms).toBe(1);
     expect(world.sms.accepted).toHaveLength(1);

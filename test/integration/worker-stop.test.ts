@@ -25,25 +25,27 @@ afterAll(async () => {
   await world.close();
 });
 
-function startWorker(): ChildProcess {
+function startWorker(log?: string[]): ChildProcess {
   // Leases far longer than the test: only a give-back lets the second worker take anything over.
-  return workers.start({ LEASE_MS: '600000', DISPATCH_CONCURRENCY: '2', DISPATCH_BATCH: '50' });
+  return workers.start({ LEASE_MS: '600000', DISPATCH_CONCURRENCY: '2', DISPATCH_BATCH: '50' }, log ? { log } : {});
 }
 
-it('SIGTERM mid-run: exits within 10 s, gives back what it had not sent, and a second worker sends it at once', async () => {
+it('SIGTERM mid-run: the run stops within its grace, gives back what it had not sent, and a second worker sends it at once', async () => {
   const author = await makePerson({ name: 'Stopper' });
   const task = await makeTask(author, 'Stop test');
   await addEmailWatchers(task, PEOPLE, { firstId: 700_000, prefix: 's' });
   await edit(task, author, 'status', 'in_progress');
   expect(await planPendingChanges()).toBe(PEOPLE);
 
-  const first = startWorker();
+  const log: string[] = [];
+  const first = startWorker(log);
   await requestRun({ trigger: 'send' });
   await until(() => world.sink.count >= 4, 60_000, 'the first worker to send 4 letters');
-  const t0 = Date.now();
   first.kill('SIGTERM');
   expect(await exited(first)).toEqual({ code: 0, signal: null });
-  expect(Date.now() - t0).toBeLessThan(10_000);
+  // The run stopped by itself within the grace (10 s): the worker did not have to end its thread. Read from
+  // its log, not from a clock, so a slow machine does not fail it.
+  expect(log.filter((l) => l.includes('did not stop in time'))).toEqual([]);
 
   // Nothing is left leased to the stopped worker: each delivery is sent (and recorded) or pending again.
   const byStatus = async (status: 'pending' | 'sending' | 'sent') => DeliveryModel.countDocuments({ taskNumber: task, status });

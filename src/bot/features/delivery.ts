@@ -14,7 +14,8 @@ import { UserError } from '../../domain/errors.js';
 import { parseTaskNumber, requireTask } from '../../services/tasks.js';
 import { adminOnly, isAdmin } from '../access.js';
 import type { Background } from '../background.js';
-import { createCooldown, type Cooldown } from '../cooldown.js';
+import { SharedCooldown } from '../../db/shared-limits.js';
+import { databaseSlots } from '../../db/slots.js';
 import { viewerOf } from '../viewer.js';
 import { commandPayload, tokenize } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';
@@ -74,14 +75,14 @@ export function isHarmlessEditError(err: unknown): boolean {
   return typeof d === 'string' && /message is not modified|message to edit not found/i.test(d);
 }
 
-async function send(ctx: BotContext, deps: BotDeps, background: Background, cooldown: Cooldown, taskNumber?: number): Promise<void> {
+async function send(ctx: BotContext, deps: BotDeps, background: Background, cooldown: SharedCooldown, taskNumber?: number): Promise<void> {
   if (taskNumber === undefined) {
     if (!isAdmin(ctx)) throw new UserError('send_all_denied');
   } else {
     await requireChangeableTask(taskNumber, viewerOf(ctx));
   }
   if (!isAdmin(ctx)) {
-    const waitMs = cooldown.take(ctx.person.telegramId);
+    const waitMs = await cooldown.take(ctx.person.telegramId);
     if (waitMs > 0) throw new UserError('send_cooldown', { seconds: Math.ceil(waitMs / 1000), every: deps.config.SEND_COOLDOWN_SECONDS });
   }
   const status = await ctx.reply(ctx.t.sending);
@@ -145,7 +146,8 @@ async function dry(ctx: BotContext, deps: BotDeps, taskNumber?: number): Promise
 
 export function deliveryFeature(deps: BotDeps, background: Background): Feature {
   const c = new Composer<BotContext>();
-  const cooldown = createCooldown(deps.config.SEND_COOLDOWN_SECONDS * 1000);
+  // One cooldown for the deployment: two bot processes (webhook behind a balancer) do not double it.
+  const cooldown = new SharedCooldown('sendcd', deps.config.SEND_COOLDOWN_SECONDS * 1000, databaseSlots);
 
   c.command('send', async (ctx) => {
     const [first, second] = tokenize(commandPayload(ctx));

@@ -12,3 +12,4 @@ export * from './key-check.js';
 export * from './membership.js';
 export * from './api.js';
 export * from './outage.js';
+export * from './slot.js';

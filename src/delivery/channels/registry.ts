@@ -8,6 +8,7 @@ import { createEmailChannel } from './email.js';
 import { createSmsProvider, smsChannel } from './sms/index.js';
 import type { SmsProvider } from './sms/provider.js';
 import { createTelegramChannel, type TelegramChannel } from './telegram.js';
+import { databaseSlots } from '../../db/slots.js';
 import type { ChannelObserver, ChannelSender } from './types.js';
 import type { Channel } from '../../domain/types.js';
 
@@ -83,6 +84,8 @@ export async function buildChannels(deps: {
     senders.telegram = telegram = createTelegramChannel({
       token: config.BOT_TOKEN,
       apiRoot: config.TELEGRAM_API_ROOT,
+      // One budget with the bot and every other worker (src/telegram/budget.ts).
+      slots: databaseSlots,
       logger,
       ...(observer ? { observer } : {}),
     });

@@ -1,9 +1,12 @@
 /**
- * The Telegram channel: messages through the Bot API (telegraf's client) with their styles as `entities`,
- * paced to Telegram's limits, with "open", "stop watching" and "channels" buttons when the message is
+ * The Telegram channel: messages through the Bot API (the paced client of src/telegram/) with their styles
+ * as `entities`, in the notification lane of the deployment's Telegram budget, with "open", "stop watching" and "channels" buttons when the message is
  * about a task.
  */
-import { Telegram, TelegramError } from 'telegraf';
+import { TelegramError } from 'telegraf';
+import { memorySlots, type SlotStore } from '../../db/slots.js';
+import { TelegramBudget, TelegramWaitError, budgetKey } from '../../telegram/budget.js';
+import { PacedTelegram, retryAfterMs, type ApiSignal } from '../../telegram/client.js';
 import type { InlineKeyboardButton } from 'telegraf/types';
 import { scrub, type Logger } from '../../logger.js';
 import { clip, TELEGRAM_MAX_LENGTH } from '../../domain/text.js';
@@ -21,7 +24,7 @@ export interface TelegramChannelOptions {
   token: string;
   /** Bot API base URL; tests point it at a double on loopback. @defaultValue 'https://api.telegram.org' */
   apiRoot?: string;
-  /** Messages a second, all chats together. @defaultValue 30 */
+  /** Messages a second for the bot token, all chats and (with database slots) all processes together; a sixth are kept for the bot's replies. @defaultValue 30 */
   perSecond?: number;
   /** Least time between two messages to one chat, in ms. @defaultValue 1000 */
   perChatIntervalMs?: number;
@@ -33,109 +36,20 @@ export interface TelegramChannelOptions {
    */
   rateLimitRetries?: number;
   /**
-   * Longest `retry_after` the channel waits out itself, in ms. A longer one (a flood wait) fails the message
-   * and every one waiting with a temporary error carrying the wait, so the engine tries them in a later run
-   * (a run does not stall on it). @defaultValue 5_000
+   * Longest a message waits, in ms: for its turn in the budget and for 429s' `retry_after` together. A
+   * longer wait (a flood wait) fails the message, and every one after it while the wait lasts, with a
+   * temporary error carrying the wait, so the engine tries them in a later run (a run does not stall on
+   * it). @defaultValue 5_000
    */
   maxRateLimitWaitMs?: number;
+  /**
+   * Where the Telegram budget's slots live: the database, so that the bot and every worker keep one budget
+   * (src/telegram/budget.ts). @defaultValue this process's memory
+   */
+  slots?: SlotStore;
   /** Told of each API call's time and of each 429. */
   observer?: ChannelObserver;
   logger?: Logger;
-}
-
-/** telegraf types its signal with the abort-controller polyfill; Node's own AbortSignal is what it gets. */
-type ApiSignal = NonNullable<Parameters<Telegram['callApi']>[2]>['signal'];
-
-/**
- * Paces sends: at most `perSecond` in any second overall, and to each chat one at a time, at least
- * `perChatMs` apart (so a chat gets its messages in order). Delays, never drops; a chat waiting for its
- * turn does not hold up other chats. After a 429 every chat waits until Telegram's `retry_after` has
- * passed ({@link hold}): Telegram does not say whether the bot's or the chat's limit was hit.
- */
-class SendPacer {
-  private readonly queue: Array<{ chat: string; resolve: (release: () => void) => void; reject: (e: Error) => void }> = [];
-  private readonly recent: number[] = [];
-  private readonly chatNext = new Map<string, number>();
-  private readonly busy = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private holdUntil = 0;
-
-  constructor(
-    private readonly perSecond: number,
-    private readonly perChatMs: number,
-    /** Longest hold a send waits out; beyond it, sends fail at once with the remaining wait. */
-    private readonly maxHoldMs: number,
-  ) {}
-
-  /** Resolves when a message to `chat` may go out, with the function to call once it has. */
-  turn(chat: string): Promise<() => void> {
-    const tooLong = this.tooLong();
-    if (tooLong) return Promise.reject(tooLong);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ chat, resolve, reject });
-      this.pump();
-    });
-  }
-
-  /** No message goes out before `until` (ms since the epoch); a hold longer than allowed fails those waiting. */
-  hold(until: number): void {
-    this.holdUntil = Math.max(this.holdUntil, until);
-    const tooLong = this.tooLong();
-    if (tooLong) for (const job of this.queue.splice(0)) job.reject(tooLong);
-    this.pump();
-  }
-
-  private tooLong(): TemporaryDeliveryError | undefined {
-    const wait = this.holdUntil - Date.now();
-    if (wait <= this.maxHoldMs) return undefined;
-    return new TemporaryDeliveryError(`Telegram 429: Too Many Requests, asked to wait ${Math.ceil(wait / 1000)} s`, wait);
-  }
-
-  /** Rejects every waiting send. */
-  stop(error: Error): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    for (const job of this.queue.splice(0)) job.reject(error);
-  }
-
-  private pump(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const now = Date.now();
-    if (now < this.holdUntil) {
-      if (this.queue.length > 0) this.timer = setTimeout(() => this.pump(), this.holdUntil - now);
-      return;
-    }
-    while (this.recent.length > 0 && this.recent[0]! <= now - 1000) this.recent.shift();
-    let wakeAt = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < this.queue.length && this.recent.length < this.perSecond;) {
-      const job = this.queue[i]!;
-      const ready = this.chatNext.get(job.chat) ?? 0;
-      if (!this.busy.has(job.chat) && ready <= now) {
-        this.queue.splice(i, 1);
-        this.recent.push(now);
-        this.busy.add(job.chat);
-        this.chatNext.set(job.chat, now + this.perChatMs);
-        let released = false;
-        job.resolve(() => {
-          if (released) return;
-          released = true;
-          this.busy.delete(job.chat);
-          this.pump();
-        });
-      } else {
-        // A busy chat is woken by its release.
-        if (!this.busy.has(job.chat)) wakeAt = Math.min(wakeAt, ready);
-        i++;
-      }
-    }
-    if (this.chatNext.size > 10_000) {
-      for (const [chat, t] of this.chatNext) if (t <= now && !this.busy.has(chat)) this.chatNext.delete(chat);
-    }
-    if (this.queue.length === 0) return;
-    if (this.recent.length >= this.perSecond) wakeAt = Math.min(wakeAt, this.recent[0]! + 1000);
-    if (wakeAt !== Number.POSITIVE_INFINITY) this.timer = setTimeout(() => this.pump(), Math.max(1, wakeAt - now));
-  }
 }
 
 function chatId(to: string): number | string {
@@ -151,6 +65,9 @@ const ADDRESS_400 =
 /** Turns what telegraf threw into the delivery error that carries the retry decision. */
 export function classifyTelegramError(err: unknown): TemporaryDeliveryError | PermanentDeliveryError {
   if (err instanceof TemporaryDeliveryError || err instanceof PermanentDeliveryError) return err;
+  if (err instanceof TelegramWaitError) {
+    return new TemporaryDeliveryError(`Telegram 429: Too Many Requests, asked to wait ${Math.ceil(err.waitMs / 1000)} s`, err.waitMs);
+  }
   const isTelegramError =
     err instanceof TelegramError ||
     (typeof err === 'object' && err !== null && typeof (err as { response?: { error_code?: unknown } }).response?.error_code === 'number');
@@ -221,21 +138,31 @@ export interface TelegramChannel extends ChannelSender {
   close(): void;
 }
 
-/** Telegram's `retry_after` of a 429, in ms (1 s when it names none), or undefined for any other error. */
-function rateLimitWait(err: unknown): number | undefined {
-  const response = (err as { response?: { error_code?: unknown; parameters?: { retry_after?: unknown } } } | null)?.response;
-  if (response?.error_code !== 429) return undefined;
-  const after = response.parameters?.retry_after;
-  return typeof after === 'number' && after >= 0 ? after * 1000 : 1000;
-}
-
 export function createTelegramChannel(opts: TelegramChannelOptions): TelegramChannel {
-  const telegram = new Telegram(opts.token, opts.apiRoot ? { apiRoot: opts.apiRoot } : {});
-  const maxWaitMs = Math.max(0, opts.maxRateLimitWaitMs ?? 5_000);
-  const pacer = new SendPacer(Math.max(1, opts.perSecond ?? 30), Math.max(0, opts.perChatIntervalMs ?? 1000), maxWaitMs);
-  const retries = Math.max(0, opts.rateLimitRetries ?? 3);
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const { logger, observer } = opts;
+  const budget = new TelegramBudget(budgetKey(opts.token), opts.slots ?? memorySlots(), {
+    perSecond: opts.perSecond ?? 30,
+    perChatMs: opts.perChatIntervalMs ?? 1000,
+  });
+  const telegram = new PacedTelegram(opts.token, opts.apiRoot ? { apiRoot: opts.apiRoot } : {}, {
+    budget,
+    lane: 'notification',
+    maxWaitMs: Math.max(0, opts.maxRateLimitWaitMs ?? 5_000),
+    retries: opts.rateLimitRetries ?? 3,
+    timeoutMs,
+    observe: {
+      end(method, seconds, err) {
+        if (method !== 'sendMessage') return;
+        observer?.sendTime('telegram', seconds, err === undefined);
+        const wait = retryAfterMs(err);
+        if (wait === undefined) return;
+        observer?.telegramRateLimited();
+        logger?.info({ retryAfterMs: wait }, 'telegram 429: waiting as asked, then sending again');
+      },
+    },
+    onBudgetError: (err) => logger?.debug({ err }, 'the shared Telegram budget cannot be reached; sending unpaced'),
+  });
   let closed = false;
 
   return {
@@ -248,36 +175,14 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
       const entities = (msg.entities ?? []).filter((e) => e.offset + e.length <= (text === msg.text ? text.length : text.length - 1));
       const keyboard = buttonsOf(msg);
       const extra = { ...(entities.length ? { entities } : {}), ...(keyboard ? { reply_markup: { inline_keyboard: keyboard } } : {}) };
-      for (let attempt = 0; ; attempt++) {
-        const release = await pacer.turn(String(chat));
-        const started = performance.now();
-        try {
-          const sent = await telegram.callApi(
-            'sendMessage',
-            { chat_id: chat, text, link_preview_options: { is_disabled: true }, ...extra },
-            { signal: AbortSignal.timeout(timeoutMs) as unknown as ApiSignal },
-          );
-          observer?.sendTime('telegram', (performance.now() - started) / 1000, true);
-          logger?.debug({ chat, messageId: sent.message_id }, 'telegram message sent');
-          return { providerMessageId: String(sent.message_id) };
-        } catch (err) {
-          observer?.sendTime('telegram', (performance.now() - started) / 1000, false);
-          const wait = rateLimitWait(err);
-          if (wait !== undefined) {
-            // Honoured as Telegram asks: nothing goes out until retry_after has passed, then the same request again.
-            observer?.telegramRateLimited();
-            pacer.hold(Date.now() + wait);
-            if (attempt < retries && wait <= maxWaitMs) {
-              logger?.info({ chat, retryAfterMs: wait }, 'telegram 429: waiting as asked, then sending again');
-              continue;
-            }
-          }
-          const classified = classifyTelegramError(err);
-          logger?.warn({ chat, kind: classified.name, cause: classified.failureCause }, `telegram message not sent: ${classified.message}`);
-          throw classified;
-        } finally {
-          release();
-        }
+      try {
+        const sent = await telegram.sendMessage(chat, text, { link_preview_options: { is_disabled: true }, ...extra });
+        logger?.debug({ chat, messageId: sent.message_id }, 'telegram message sent');
+        return { providerMessageId: String(sent.message_id) };
+      } catch (err) {
+        const classified = classifyTelegramError(err);
+        logger?.warn({ chat, kind: classified.name, cause: classified.failureCause }, `telegram message not sent: ${classified.message}`);
+        throw classified;
       }
     },
 
@@ -296,7 +201,6 @@ export function createTelegramChannel(opts: TelegramChannelOptions): TelegramCha
 
     close(): void {
       closed = true;
-      pacer.stop(new TemporaryDeliveryError('Telegram channel is closed'));
     },
   };
 }

@@ -7,6 +7,8 @@ import { checkApiToken, type ApiScope } from '../../services/api-tokens.js';
 import type { Viewer } from '../../services/access.js';
 import type { PersonDoc } from '../../db/models/index.js';
 import { ApiProblem } from './problem.js';
+import { WindowLimiter } from '../../db/shared-limits.js';
+import { databaseSlots } from '../../db/slots.js';
 
 export interface ApiCaller {
   tokenId: string;
@@ -29,26 +31,20 @@ export function callerOf(req: FastifyRequest): ApiCaller {
   return req.caller;
 }
 
-/** Requests a minute per token, in fixed one-minute windows; per process. */
+/**
+ * Requests a minute per token, in fixed one-minute windows, for the whole deployment (every process that
+ * serves the API counts in the same database slots).
+ */
 export class TokenRateLimiter {
-  private readonly windows = new Map<string, { start: number; count: number }>();
-  constructor(
-    private readonly perMinute: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+  private readonly limiter: WindowLimiter;
+  constructor(perMinute: number, now: () => number = Date.now) {
+    this.limiter = new WindowLimiter('api', perMinute, 60_000, databaseSlots, now);
+  }
 
   /** 0 when the request may go; else the seconds until it may. */
-  take(key: string): number {
-    const t = this.now();
-    let w = this.windows.get(key);
-    if (!w || t - w.start >= 60_000) {
-      w = { start: t, count: 0 };
-      this.windows.set(key, w);
-      if (this.windows.size > 10_000) for (const [k, v] of this.windows) if (t - v.start >= 60_000) this.windows.delete(k);
-    }
-    if (w.count >= this.perMinute) return Math.max(1, Math.ceil((w.start + 60_000 - t) / 1000));
-    w.count++;
-    return 0;
+  async take(key: string): Promise<number> {
+    const { verdict, resetInMs } = await this.limiter.hit(key);
+    return verdict === 'ok' ? 0 : Math.max(1, Math.ceil(resetInMs / 1000));
   }
 }
 
@@ -76,7 +72,7 @@ export function authenticate(limiter: TokenRateLimiter) {
         'token_owner_not_admin',
         'The admin who made this token is no longer an admin; ask an admin for a new token.',
       );
-    const wait = limiter.take(r.token.id);
+    const wait = await limiter.take(r.token.id);
     if (wait > 0) {
       throw new ApiProblem(429, 'rate_limited', `Too many requests with this token; try again in ${wait} s.`, undefined, {
         'retry-after': String(wait),

@@ -1,0 +1,97 @@
+/**
+ * One Telegram budget for the whole deployment: channels of two worker processes and the bot share one
+ * token's limits through database slots, against the strict Bot API double (Telegram's own limits: 30 a
+ * second overall with a burst of 35, one a second per chat).
+ */
+import { TelegramServer } from '../support/telegram-server.js';
+import { startStrictBotApi, type StrictBotApi } from '../support/strict-bot-api.js';
+import { freePort } from '../support/ports.js';
+import { useTestDatabase, clearDatabase } from '../support/db.js';
+import { createTelegramChannel } from '../../src/delivery/channels/telegram.js';
+import { databaseSlots } from '../../src/db/slots.js';
+import { TelegramBudget, budgetKey } from '../../src/telegram/budget.js';
+import { PacedTelegram } from '../../src/telegram/client.js';
+import type { OutgoingMessage } from '../../src/delivery/channels/types.js';
+import { until } from '../support/wait.js';
+
+const TOKEN = '1234567890:AAH-budget-token-for-the-emulator';
+
+useTestDatabase();
+let server: TelegramServer;
+let strict: StrictBotApi;
+
+beforeAll(async () => {
+  server = new TelegramServer({ port: await freePort(), host: '127.0.0.1' });
+  await server.start();
+  strict = await startStrictBotApi(server);
+});
+afterAll(async () => {
+  await strict.close();
+  await server.stop();
+});
+beforeEach(async () => {
+  await clearDatabase();
+  server.storage.botMessages.length = 0;
+  strict.reset();
+});
+
+const note = (to: string, text: string): OutgoingMessage => ({ channel: 'telegram', to, text });
+/** A worker process's Telegram channel: its own budget object, the deployment's slots. */
+const workerChannel = () => createTelegramChannel({ token: TOKEN, apiRoot: strict.apiRoot, slots: databaseSlots });
+const arrived = () => server.storage.botMessages.map((m) => String((m.message as { text?: string }).text));
+
+it('two workers notifying 120 people at once keep the token under Telegram limits together: no 429 at all', async () => {
+  const chats = Array.from({ length: 120 }, (_, i) => String(5000 + i));
+  for (const chat of chats) strict.knowChat(chat);
+  const [a, b] = [workerChannel(), workerChannel()];
+  // Each alone paces itself to the limit; two of them used to send twice Telegram's limit.
+  await Promise.all(chats.map((chat, i) => (i % 2 ? a : b).send(note(chat, `to ${chat}`))));
+  expect(server.storage.botMessages).toHaveLength(120);
+  expect(strict.refusals).toEqual([]);
+  expect(strict.honoured).toEqual([]);
+});
+
+it('keeps one a second per chat across workers', async () => {
+  strict.setLimits({ perChat: { perSecond: 1, burst: 1 } });
+  strict.knowChat('6001');
+  const [a, b] = [workerChannel(), workerChannel()];
+  await Promise.all([a, b, a].map((ch, i) => ch.send(note('6001', `n${i}`))));
+  expect(server.storage.botMessages).toHaveLength(3);
+  expect(strict.refusals).toEqual([]);
+  expect(strict.honoured).toEqual([]);
+});
+
+it("answers a person's reply before a fan-out booked ahead of it", async () => {
+  const chats = Array.from({ length: 60 }, (_, i) => String(7000 + i));
+  for (const chat of [...chats, '7999']) strict.knowChat(chat);
+  const worker = workerChannel();
+  const fanOut = Promise.all(chats.map((chat) => worker.send(note(chat, `notification ${chat}`))));
+  // The bot's client, in the reply lane of the same budget, once the fan-out has booked its slots.
+  const bot = new PacedTelegram(TOKEN, { apiRoot: strict.apiRoot }, {
+    budget: new TelegramBudget(budgetKey(TOKEN), databaseSlots),
+    lane: 'reply',
+    maxWaitMs: 10_000,
+  });
+  await until(() => server.storage.botMessages.length >= 3, 10_000, 'the first notifications', 5);
+  await bot.sendMessage(7999, 'your /me');
+  await fanOut;
+  const order = arrived();
+  // Notifications take five slots of six; one in six is the replies' alone, so the reply goes out
+  // within the next six slots, not after the 57 notifications still waiting.
+  expect(order.indexOf('your /me')).toBeLessThan(3 + 10);
+  expect(order).toHaveLength(61);
+  expect(strict.refusals).toEqual([]);
+});
+
+it('a 429 from Telegram holds the other workers too, and every request goes again after retry_after', async () => {
+  // Telegram tighter than the budget, as when something else sends with the token.
+  strict.setLimits({ overall: { perSecond: 3, burst: 3 } });
+  const chats = Array.from({ length: 8 }, (_, i) => String(8000 + i));
+  for (const chat of chats) strict.knowChat(chat);
+  const [a, b] = [workerChannel(), workerChannel()];
+  await Promise.all(chats.map((chat, i) => (i % 2 ? a : b).send(note(chat, `to ${chat}`))));
+  expect(server.storage.botMessages).toHaveLength(8);
+  // Every 429 was answered by the same request after its retry_after (an early one stays a refusal).
+  expect(strict.refusals).toEqual([]);
+  expect(strict.honoured.length).toBeGreaterThan(0);
+});
