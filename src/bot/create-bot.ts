@@ -89,7 +89,10 @@ export function createBot(deps: BotDeps): CreatedBot {
     if (err instanceof TelegramWaitError) {
       // Telegram asked us to wait longer than a reply may: not "something went wrong", but a plain line
       // once the wait is over, so the person knows to send it again.
-      logger.warn({ from: ctx.from?.id, waitMs: err.waitMs, updateType: ctx.updateType }, 'a reply was not sent: Telegram asked to wait longer than a reply waits');
+      logger.warn(
+        { from: ctx.from?.id, waitMs: err.waitMs, updateType: ctx.updateType },
+        'a reply was not sent: Telegram asked to wait longer than a reply waits',
+      );
       const chat = ctx.chat?.id;
       if (chat !== undefined) {
         background.run('telling a person their answer was lost to a wait', async () => {

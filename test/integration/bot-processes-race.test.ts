@@ -181,3 +181,18 @@ it('the last use of an invite, opened through both processes at once, lets in ex
   const other = welcomed[0] === x ? y : x;
   expect(texts(other).join('\n')).toContain('попросите у администратора ссылку-приглашение');
 }, 60_000);
+
+it("one member's /send through one process, then through the other: the cooldown holds across processes", async () => {
+  const dana = await makePerson({ name: 'Dana' });
+  const n = await makeTask(dana, 'Cooldown across processes');
+  await edit(n, dana, 'status', 'in_progress');
+
+  await post(0, dana.telegramId, `/send ${n}`);
+  const report = /^Готово \(задание #\d+\)|^Отправлять нечего/;
+  await until(() => texts(dana.telegramId).some((t) => report.test(t)), 60_000, 'the first /send report');
+  await post(1, dana.telegramId, `/send ${n}`);
+  const cooldown = /^\/send — не чаще раза в 30 с\. Попробуйте снова через \d+ с\.$/;
+  await until(() => texts(dana.telegramId).some((t) => cooldown.test(t)), 30_000, 'the second process to answer');
+  // One run only: the second process requested nothing.
+  expect(await RunModel.countDocuments({ taskNumber: n })).toBe(1);
+}, 60_000);

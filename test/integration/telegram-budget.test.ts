@@ -67,11 +67,15 @@ it("answers a person's reply before a fan-out booked ahead of it", async () => {
   const worker = workerChannel();
   const fanOut = Promise.all(chats.map((chat) => worker.send(note(chat, `notification ${chat}`))));
   // The bot's client, in the reply lane of the same budget, once the fan-out has booked its slots.
-  const bot = new PacedTelegram(TOKEN, { apiRoot: strict.apiRoot }, {
-    budget: new TelegramBudget(budgetKey(TOKEN), databaseSlots),
-    lane: 'reply',
-    maxWaitMs: 10_000,
-  });
+  const bot = new PacedTelegram(
+    TOKEN,
+    { apiRoot: strict.apiRoot },
+    {
+      budget: new TelegramBudget(budgetKey(TOKEN), databaseSlots),
+      lane: 'reply',
+      maxWaitMs: 10_000,
+    },
+  );
   await until(() => server.storage.botMessages.length >= 3, 10_000, 'the first notifications', 5);
   await bot.sendMessage(7999, 'your /me');
   await fanOut;

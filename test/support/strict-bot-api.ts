@@ -114,8 +114,11 @@ export interface StrictBotApi {
   knowChat(chatId: number | string): void;
   /** Marks a chat as blocked by its user (403), or unblocks it. */
   block(chatId: number | string, blocked?: boolean): void;
-  /** From now on answers every request of `method` with this error (a test of the bot's resilience); without one, stops. */
-  refuse(method: string, error?: { status: number; description: string; retryAfter?: number }): void;
+  /**
+   * From now on answers every request of `method` with this error (a test of the bot's resilience), or only
+   * the next `times` of them; without an error, stops.
+   */
+  refuse(method: string, error?: { status: number; description: string; retryAfter?: number }, times?: number): void;
   /** The command lists setMyCommands set, by scope and language (`default`, `chat:<id>`, `/ru`…). */
   readonly commands: Map<string, Array<{ command: string; description: string }>>;
   /** Changes the flood limits from now on (buckets start full). */
@@ -144,6 +147,8 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
   /** When each 429 refusal's retry_after has passed (by `now`). */
   const retryAt = new WeakMap<Refusal, number>();
   const forced = new Map<string, { status: number; description: string; retryAfter?: number }>();
+  /** Refusals of `forced` left before it lifts itself (absent: until lifted). */
+  const forcedLeft = new Map<string, number>();
   const commands = new Map<string, Array<{ command: string; description: string }>>();
 
   /** Per chat: updates the bot has fetched from its user, and how many of them the chat's bucket has seen. */
@@ -176,7 +181,17 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
   /** The refusal Telegram would answer, or undefined to forward the request. */
   function check(method: string, p: Record<string, unknown>): { status: number; description: string; retryAfter?: number } | undefined {
     const bad = (description: string) => ({ status: 400, description });
-    if (forced.has(method)) return forced.get(method);
+    if (forced.has(method)) {
+      const left = forcedLeft.get(method);
+      if (left !== undefined && left <= 1) {
+        forcedLeft.delete(method);
+        const once = forced.get(method);
+        forced.delete(method);
+        return once;
+      }
+      if (left !== undefined) forcedLeft.set(method, left - 1);
+      return forced.get(method);
+    }
     const chat = p.chat_id === undefined ? undefined : idText(p.chat_id);
     const scope = (typeof p.scope === 'string' ? JSON.parse(p.scope) : p.scope) as { type?: string; chat_id?: unknown } | undefined;
     if (scope?.chat_id !== undefined && !wroteToBot(idText(scope.chat_id))) return bad('Bad Request: chat not found');
@@ -341,7 +356,12 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
     refusals,
     honoured: honouredRefusals,
     commands,
-    refuse: (method, error) => void (error ? forced.set(method, error) : forced.delete(method)),
+    refuse: (method, error, times) => {
+      forcedLeft.delete(method);
+      if (!error) return void forced.delete(method);
+      forced.set(method, error);
+      if (times !== undefined) forcedLeft.set(method, times);
+    },
     knowChat: (id) => void known.add(String(id)),
     block: (id, on = true) => void (on ? blocked.add(String(id)) : blocked.delete(String(id))),
     setLimits(next) {
@@ -353,6 +373,7 @@ export async function startStrictBotApi(upstream: TelegramServer, opts: StrictBo
       refusals.length = 0;
       honouredRefusals.length = 0;
       forced.clear();
+      forcedLeft.clear();
       blocked.clear();
       known.clear();
       overall = new Bucket(limits.overall, now());

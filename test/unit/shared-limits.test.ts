@@ -4,7 +4,13 @@ import { SharedCooldown, WindowLimiter } from '../../src/db/shared-limits.js';
 describe('WindowLimiter', () => {
   it('lets the limit through, warns once past it, then is silent until the window has passed', async () => {
     let now = 1_020_000; // the start of a one-minute window
-    const limiter = new WindowLimiter('cmd', 3, 60_000, memorySlots(() => now), () => now);
+    const limiter = new WindowLimiter(
+      'cmd',
+      3,
+      60_000,
+      memorySlots(() => now),
+      () => now,
+    );
     const verdicts = [];
     for (let i = 0; i < 5; i++) verdicts.push((await limiter.hit(7)).verdict);
     expect(verdicts).toEqual(['ok', 'ok', 'ok', 'warn', 'silent']);
@@ -29,7 +35,12 @@ describe('WindowLimiter', () => {
 describe('SharedCooldown', () => {
   it('grants a use, then answers the wait left until the cooldown has passed', async () => {
     let now = 1_000_000;
-    const cooldown = new SharedCooldown('send', 60_000, memorySlots(() => now), () => now);
+    const cooldown = new SharedCooldown(
+      'send',
+      60_000,
+      memorySlots(() => now),
+      () => now,
+    );
     expect(await cooldown.take(5)).toBe(0);
     now += 20_000; // the next window (of 60 s) began at 1,020,000
     expect(await cooldown.take(5)).toBe(40_000);
