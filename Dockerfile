@@ -3,10 +3,12 @@
 #   docker run ... taskwatch                      (bot and worker in one process)
 #   docker run ... taskwatch node dist/src/main.js --role=bot
 #   docker run ... taskwatch node dist/src/main.js --role=worker
-# node:20-slim tracks the newest Node 20 (mongoose 9 needs Node >= 20.19).
+# node:24-slim: Node 24 LTS, with security fixes until April 2028 (Node 20 reached its end of life in
+# April 2026). CI tests on Node 20.19+, the oldest the code supports (package.json "engines"); the code uses
+# nothing that differs between them.
 
 # ---- build: all dependencies, compile TypeScript to dist/ ----
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
@@ -14,7 +16,7 @@ COPY . .
 RUN npm run build
 
 # ---- runtime: production dependencies and dist/ only ----
-FROM node:20-slim AS runtime
+FROM node:24-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -6,6 +6,8 @@
  * behind; `npm run demo -- --keep` keeps it running and says how to talk to it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -30,9 +32,23 @@ const people = {
   admin: { id: 1001, first_name: 'Ольга', username: 'olga' },
   ivan: { id: 1002, first_name: 'Иван', username: 'ivan' },
   maria: { id: 1003, first_name: 'Maria', username: 'maria' },
+  stranger: { id: 1009, first_name: 'Гость', username: 'guest' },
 } as const;
+/** REGISTRATION of the demo: the environment's, else invite (the story shows an invite link in every mode). */
+const REGISTRATION = process.env.REGISTRATION ?? 'invite';
 type Who = keyof typeof people;
 const nameOf = (chatId: string): string => Object.values(people).find((p) => String(p.id) === chatId)?.first_name ?? chatId;
+
+interface StoredBotMessage {
+  messageId: number;
+  message: { chat_id: unknown; text?: string; reply_markup?: unknown };
+}
+/** The inline buttons under a bot message. */
+function buttonsOf(m: StoredBotMessage): Array<{ text: string; data?: string }> {
+  const markup = (typeof m.message.reply_markup === 'string' ? JSON.parse(m.message.reply_markup) : m.message.reply_markup) as
+    { inline_keyboard?: Array<Array<{ text: string; callback_data?: string }>> } | undefined;
+  return (markup?.inline_keyboard ?? []).flat().map((b) => ({ text: b.text, ...(b.callback_data ? { data: b.callback_data } : {}) }));
+}
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const indent = (text: string, by = '         ') =>
@@ -61,8 +77,11 @@ async function startDatabase(): Promise<{ uri: string; close(): Promise<void> }>
   }
   out('• MONGODB_URI is not set: starting an embedded MongoDB (the first time it downloads about 100 MB)');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'taskwatch-demo-'));
-  const { MongoMemoryServer } = await import('mongodb-memory-server-core');
+  const { MongoMemoryServer, MongoBinary } = await import('mongodb-memory-server-core');
   try {
+    // The binary first, on its own: a failed download is then one explained line (MongoMemoryServer.create
+    // would print its own warning with a stack trace first).
+    await MongoBinary.getPath();
     const server = await MongoMemoryServer.create({ instance: { dbPath: dir, dbName } });
     return {
       uri: server.getUri(dbName),
@@ -106,7 +125,7 @@ async function demo(): Promise<void> {
         ...process.env,
         BOT_TOKEN: TOKEN,
         ADMIN_IDS: String(people.admin.id),
-        REGISTRATION: 'open',
+        REGISTRATION,
         MONGODB_URI: db.uri,
         SECRET_KEY,
         TELEGRAM_API_ROOT: api.apiRoot,
@@ -126,19 +145,23 @@ async function demo(): Promise<void> {
         if (proc.exitCode === null) proc.kill('SIGKILL');
       }
     });
-    out(`• taskwatch started (pid ${proc.pid}, health on http://127.0.0.1:${httpPort}/healthz); REGISTRATION=open for the demo`);
+    out(`• taskwatch started (pid ${proc.pid}, health on http://127.0.0.1:${httpPort}/healthz); REGISTRATION=${REGISTRATION}`);
     out('');
 
     // What the bot says, as it says it (edits shown again).
     const shown = new Map<number, string>();
     const showChat = () => {
-      for (const m of telegram.storage.botMessages as Array<{ messageId: number; message: { chat_id: unknown; text?: string } }>) {
+      for (const m of telegram.storage.botMessages as StoredBotMessage[]) {
         const text = m.message.text ?? '';
-        if (shown.get(m.messageId) === text) continue;
+        const buttons = buttonsOf(m)
+          .map((b) => `[ ${b.text} ]`)
+          .join(' ');
+        const seen = `${text}\n${buttons}`;
+        if (shown.get(m.messageId) === seen) continue;
         const edited = shown.has(m.messageId);
-        shown.set(m.messageId, text);
+        shown.set(m.messageId, seen);
         const chatId = typeof m.message.chat_id === 'number' || typeof m.message.chat_id === 'string' ? String(m.message.chat_id) : '';
-        out(`[chat] bot → ${nameOf(chatId)}${edited ? ' (edited)' : ''}:\n${indent(text)}`);
+        out(`[chat] bot → ${nameOf(chatId)}${edited ? ' (edited)' : ''}:\n${indent(text)}${buttons ? `\n${indent(buttons)}` : ''}`);
       }
     };
     let mailsShown = 0;
@@ -180,6 +203,32 @@ async function demo(): Promise<void> {
       await sleep(150);
       showChat();
     };
+    /** Presses, as `who`, the newest button of their chat whose label contains `label`. */
+    const press = async (who: Who, label: string): Promise<boolean> => {
+      const mine = (telegram.storage.botMessages as StoredBotMessage[]).filter((m) => String(m.message.chat_id) === String(people[who].id));
+      for (const m of mine.reverse()) {
+        const b = buttonsOf(m).find((x) => x.text.includes(label) && x.data);
+        if (!b) continue;
+        out(`[chat] ${people[who].first_name} presses [ ${b.text} ]`);
+        const client = clients[who];
+        await client.sendCallback(client.makeCallbackQuery(b.data!, { message: { message_id: m.messageId } }));
+        await sleep(500);
+        showChat();
+        return true;
+      }
+      return false;
+    };
+    /** The invite code in the newest message of the admin's chat that has one. */
+    const inviteCode = (): string => {
+      const mine = (telegram.storage.botMessages as StoredBotMessage[]).filter(
+        (m) => String(m.message.chat_id) === String(people.admin.id),
+      );
+      for (const m of mine.reverse()) {
+        const code = /start=([A-Za-z0-9_-]+)/.exec(m.message.text ?? '')?.[1];
+        if (code) return code;
+      }
+      throw new Error('the bot sent no invite link');
+    };
     const waitFor = async (what: string, check: () => boolean, ms = 60_000) => {
       const deadline = Date.now() + ms;
       while (!check()) {
@@ -193,11 +242,13 @@ async function demo(): Promise<void> {
     await say('admin', `/smtp smtp://127.0.0.1:${sink.port} "taskwatch <taskwatch@example.org>"`);
     await say('admin', `/sms smsru api_id=${API_ID} sender=TaskWatch`, 2);
     out('');
-    out('── Two people give their contacts and watch a task ──');
-    await say('ivan', '/start');
+    out('── The admin invites two people; they join with the link, give their contacts and watch a task ──');
+    await say('admin', '/invite 2');
+    const code = inviteCode();
+    await say('ivan', `/start ${code}`);
     await say('ivan', '/email ivan@example.org');
     await say('ivan', '/phone +7 916 123-45-67');
-    await say('maria', '/start');
+    await say('maria', `/start ${code}`);
     await say('maria', '/lang en');
     await say('maria', '/email maria@example.org');
     await say('admin', '/newtask Подготовить квартальный отчёт');
@@ -224,11 +275,18 @@ async function demo(): Promise<void> {
     );
 
     if (KEEP) {
+      const talk = await startTalk({ say, press, showChat });
+      cleanups.push(() => talk.close());
       out('');
-      out('Still running (--keep). Talk to the bot as a Telegram client would, e.g.:');
-      const example = JSON.stringify(clients.ivan.makeCommand('/me'));
-      out(`  curl -s ${telegram.config.apiURL}/sendCommand -H 'content-type: application/json' -d '${example}'`);
-      out(`(as Иван; /sendMessage takes plain text the same way). The bot's answers: ${telegram.config.apiURL}/getUpdatesHistory`);
+      out('Still running (--keep). Talk to the bot as any of these people (both sides of the chat show here):');
+      for (const [role, who] of [
+        ['admin', 'admin'],
+        ['member', 'ivan'],
+        ['stranger', 'stranger'],
+      ] as const) {
+        out(`  ${role.padEnd(8)} (${people[who].first_name}): curl -s ${talk.url}/as/${who} -d '/me'`);
+      }
+      out(`  a button:  curl -s ${talk.url}/press/ivan -d '📋'   (the newest button of that chat whose label contains the text)`);
       out('New letters, SMS and bot messages are printed here as they come. Ctrl+C stops everything and removes the demo database.');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
@@ -240,11 +298,51 @@ async function demo(): Promise<void> {
   }
 }
 
+/**
+ * `--keep`: a small HTTP endpoint on loopback to talk to the bot as one of the demo's people, so nobody has
+ * to write Bot API updates by hand: `POST /as/<who>` with the text, `POST /press/<who>` with a button label.
+ */
+async function startTalk(chat: {
+  say: (who: Who, text: string) => Promise<void>;
+  press: (who: Who, label: string) => Promise<boolean>;
+  showChat: () => void;
+}): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      const m = /^\/(as|press)\/(\w+)$/.exec(req.url ?? '');
+      const who = m?.[2] as Who | undefined;
+      const answer = (status: number, text: string) => {
+        res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(`${text}\n`);
+      };
+      if (req.method !== 'POST' || !m || !who || !(who in people) || !body.trim()) {
+        return answer(400, `POST /as/<who> or /press/<who> with a text; who: ${Object.keys(people).join(', ')}`);
+      }
+      const act = m[1] === 'as' ? chat.say(who, body.trim()).then(() => true) : chat.press(who, body.trim());
+      act.then(
+        (ok) => answer(ok ? 200 : 404, ok ? 'ok (the chat is printed in the demo window)' : `no button with "${body.trim()}" in that chat`),
+        (err: unknown) => answer(500, (err as Error).message),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
 try {
   await demo();
   process.exit(0);
 } catch (err) {
-  const line = explainStartupError(err, { mongoUri: process.env.MONGODB_URI });
+  const line = explainStartupError(err, {
+    mongoUri: process.env.MONGODB_URI,
+    noInternetHint:
+      'Without internet, run a MongoDB server (or FerretDB) yourself and start the demo with MONGODB_URI=mongodb://127.0.0.1:27017.',
+  });
   process.stderr.write(`taskwatch demo: ${line ?? (err as Error).message}\n`);
+  // The details behind the line, for those who ask.
+  if (process.env.LOG_LEVEL === 'debug') process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 }

@@ -12,6 +12,7 @@ const schema = z.object({
     .optional(),
   TELEGRAM_API_ROOT: url('TELEGRAM_API_ROOT'),
   TELEGRAM_WEBHOOK_URL: url('TELEGRAM_WEBHOOK_URL').optional(),
+  PUBLIC_URL: url('PUBLIC_URL').optional(),
   MONGODB_URI: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'MONGODB_URI must start with mongodb:// or mongodb+srv://')
@@ -113,7 +114,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = i.path.join('.');
+        // A message that already names its variable is not prefixed with it again.
+        return i.message.startsWith(name) ? i.message : `${name}: ${i.message}`;
+      }),
+    );
   }
   return parsed.data;
 }

@@ -227,6 +227,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
         ...(botReadiness ? { bot: botReadiness } : {}),
       },
       ...(webhook ? { webhook } : {}),
+      ...(config.PUBLIC_URL ? { unsubscribe: { secrets } } : {}),
       api: {
         logger,
         delivery,

@@ -23,6 +23,8 @@ export const NO_INTERNET_HINT =
 interface StartupContext {
   /** MONGODB_URI as configured; undefined with the embedded database. */
   mongoUri?: string | undefined;
+  /** What to do without internet, when not {@link NO_INTERNET_HINT} (the demo needs no SECRET_KEY). */
+  noInternetHint?: string;
 }
 
 function reasonOf(err: unknown): string {
@@ -45,7 +47,7 @@ export function explainStartupError(err: unknown, ctx: StartupContext): string |
   const is = (n: string) => names.includes(n);
 
   if (is('DownloadError')) {
-    return `could not download MongoDB for the embedded database (${downloadReason(err)}). ${NO_INTERNET_HINT}`;
+    return `could not download MongoDB for the embedded database (${downloadReason(err)}). ${ctx.noInternetHint ?? NO_INTERNET_HINT}`;
   }
   if (is('MongooseServerSelectionError') || is('MongoServerSelectionError')) {
     const where = ctx.mongoUri ? redactUri(ctx.mongoUri) : 'the embedded database';

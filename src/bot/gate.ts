@@ -14,7 +14,7 @@ import type { User } from 'telegraf/types';
 import { isMemberRole, type Language } from '../domain/types.js';
 import type { PersonDoc } from '../db/models/index.js';
 import { findPerson, listAdmins, registerPerson, type RegisterDefaults, type RegisterInput } from '../services/people.js';
-import { redeemInvite, requestToJoin } from '../services/membership.js';
+import { isInviteCodeShape, redeemInvite, requestToJoin } from '../services/membership.js';
 import type { BotContext, BotDeps } from './context.js';
 import { texts } from '../i18n/index.js';
 import type { WindowLimiter } from '../db/shared-limits.js';
@@ -35,6 +35,13 @@ function languageOf(from: User | undefined, fallback: Language): Language {
 /** The link that opens the private chat with the bot. */
 export function botLink(ctx: BotContext): string {
   return `https://t.me/${ctx.botInfo?.username ?? ''}`;
+}
+
+/** The code of a `/start <code>` message shaped like an invite code, else undefined. */
+function inviteCodeOf(ctx: BotContext): string | undefined {
+  const text = ctx.message && 'text' in ctx.message ? ctx.message.text : '';
+  const code = /^\/start(?:@\w+)?\s+(\S+)\s*$/.exec(text)?.[1];
+  return code !== undefined && isInviteCodeShape(code) ? code : undefined;
 }
 
 /** Group and channel chats: nothing in them touches data; a command is pointed to the private chat. */
@@ -84,7 +91,10 @@ export function identify(deps: BotDeps): MiddlewareFn<BotContext> {
     if (!from || from.is_bot) return;
     const input = registerInput(from);
     let person = await findPerson(input, config.ADMIN_IDS);
-    if (!person && (config.ADMIN_IDS.includes(from.id) || config.REGISTRATION === 'open')) {
+    // An invite is read before anyone is registered, in every mode: a person invite links this account to
+    // the person an admin made, and an invite's use is counted (the gate below redeems it).
+    const invite = !person && inviteCodeOf(ctx) !== undefined;
+    if (!person && !invite && (config.ADMIN_IDS.includes(from.id) || config.REGISTRATION === 'open')) {
       person = await registerPerson(input, defaultsFor(ctx, deps, 'member'));
     }
     if (person) ctx.person = person;
@@ -158,6 +168,12 @@ export function membersOnly(deps: BotDeps, opts: GateOptions = {}): MiddlewareFn
           await ctx.reply(`${ctx.t.joinedWelcome}\n\n${ctx.t.welcome(r.person.name)}`);
           await opts.onJoined?.(r.person);
           return;
+        }
+        if (config.REGISTRATION === 'open' || config.ADMIN_IDS.includes(ctx.from.id)) {
+          // A used-up or unknown invite changes nothing where anyone may join: registered as usual.
+          ctx.person = await registerPerson(input, defaultsFor(ctx, deps, 'member'));
+          ctx.t = texts(ctx.person.language);
+          return next();
         }
       } else if (config.REGISTRATION === 'request') {
         const r = await requestToJoin(input, defaultsFor(ctx, deps, 'pending'), config.REGISTRATION);

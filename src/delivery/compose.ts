@@ -9,7 +9,7 @@ import { RECIPIENT_FIELDS } from '../db/documents.js';
 import { ChangeModel, PersonModel, TaskModel } from '../db/models/index.js';
 import { fitSms, type SmsAnalysis } from '../domain/sms-segments.js';
 import { groupByTask, renderEmail, renderSms, renderTelegramRich, type TemplateKind } from '../domain/templates.js';
-import type { Channel, Language } from '../domain/types.js';
+import { isTelegramAccount, type Channel, type Language } from '../domain/types.js';
 import type { OutgoingMessage } from './channels/types.js';
 import { addressOf } from './new-delivery.js';
 import { notificationItems, objectIds, peopleOfChanges } from './notification-items.js';
@@ -50,6 +50,12 @@ export interface ComposeSettings {
    * watch; unset when the bot's username is not known: letters then say to send `/unwatch N` to the bot.
    */
   unsubscribeLink?: (personId: string, taskNumber: number) => string;
+  /**
+   * With PUBLIC_URL: the one-click unsubscribe page of a person and a task (`<PUBLIC_URL>/unsubscribe/…`),
+   * which works for everyone. Letters then lead there (and to the bot as well, for people with Telegram),
+   * and carry `List-Unsubscribe-Post` (RFC 8058).
+   */
+  webUnsubscribeLink?: (personId: string, taskNumber: number) => string;
 }
 
 /** Loads what `deliveries` refer to: three queries, whatever their number. */
@@ -110,12 +116,19 @@ export function composeMessage(
 ): { message: OutgoingMessage; sms?: SmsAnalysis } {
   const items = notificationItems(group.deliveries, ctx.changeById, ctx.taskById, (id) => ctx.personById.get(id)?.name);
   const { person, channel } = group;
-  const link = settings.unsubscribeLink;
+  const bot = settings.unsubscribeLink;
+  const web = settings.webUnsubscribeLink;
+  const id = String(person._id);
+  const botLink = bot && isTelegramAccount(person.telegramId) ? (n: number) => bot(id, n) : undefined;
   const opts = {
     language: person.language as Language,
     timezone: person.timezone,
     personName: person.name,
-    ...(link ? { unsubscribeLink: (n: number) => link(String(person._id), n) } : {}),
+    ...(web
+      ? { unsubscribeLink: (n: number) => web(id, n), unsubscribeVia: 'web' as const, ...(botLink ? { botUnsubscribeLink: botLink } : {}) }
+      : bot
+        ? { unsubscribeLink: (n: number) => bot(id, n) }
+        : {}),
   };
   const to = addressOf(person, channel) ?? group.deliveries[0]!.address;
   const numbers = new Set(items.map((i) => i.task.number));
@@ -124,7 +137,8 @@ export function composeMessage(
     case 'email': {
       const mail = renderEmail(items, settings.templates, opts);
       const messageId = messageIdOf(group, settings.mailDomain);
-      const listUnsubscribe = mail.listUnsubscribe ? { listUnsubscribe: mail.listUnsubscribe } : {};
+      // RFC 8058 one-click only where the link is our web page, which takes the mail client's POST.
+      const listUnsubscribe = mail.listUnsubscribe ? { listUnsubscribe: mail.listUnsubscribe, ...(web ? { oneClick: true } : {}) } : {};
       return {
         message: { channel, to, subject: mail.subject, text: mail.text, html: mail.html, messageId, taskNumber, ...listUnsubscribe },
       };

@@ -112,8 +112,12 @@ async function beingSent(now: Date): Promise<number> {
   return claimed + legacy;
 }
 
-/** Pending, failed, last run, next run. */
+/**
+ * Pending, failed, last run, next run. Changes not yet fanned out are planned first (idempotent, as a run
+ * or `/send dry` plans them), so that what waits right after an edit is counted, as `/send dry` lists it.
+ */
 export async function queue(now = new Date()): Promise<QueueSummary> {
+  await planPendingChanges(now);
   const count = (filter: Record<string, unknown>) => DeliveryModel.countDocuments(filter);
   const [pending, retrying, held, digest, sending, failed, sent, lastRun, lastScheduled, schedule, recent] = await Promise.all([
     count({ status: 'pending' }),

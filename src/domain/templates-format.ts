@@ -48,6 +48,13 @@ export interface RenderOptions {
    * when there is none (no bot username known): letters then say to send `/unwatch N` to the bot.
    */
   unsubscribeLink?: (taskNumber: number) => string | undefined;
+  /**
+   * Where {@link unsubscribeLink} leads: the bot (`bot`, the default), or a web page of PUBLIC_URL (`web`),
+   * which works for everyone; a person with Telegram then also gets the bot's link (`botLink`).
+   */
+  unsubscribeVia?: 'bot' | 'web';
+  /** With `web`, the bot's one-tap link of the same task, for a person who has Telegram. */
+  botUnsubscribeLink?: (taskNumber: number) => string | undefined;
 }
 
 export const NONE = '—';
@@ -84,6 +91,11 @@ export const WORDS = {
       several
         ? { before: 'Отписаться от задания одним нажатием (откроется бот): ', after: '.' }
         : { before: 'Отписаться одним нажатием: ', after: ` (откроется бот), или отправьте боту /unwatch ${task}.` },
+    oneTapWeb: (several: boolean) => ({
+      before: several ? 'Отписаться от задания одним нажатием: ' : 'Отписаться одним нажатием: ',
+      orBot: ' (или в боте: ',
+      after: '.',
+    }),
     linkLabel: (task: number) => `отписаться от #${task}`,
     why: (role: TaskRole | undefined, numbers: number[], linked = false) => {
       const list = numbers.map((n) => `#${n}`).join(', ');
@@ -112,6 +124,11 @@ export const WORDS = {
       several
         ? { before: 'Unsubscribe from a task in one tap (opens the bot): ', after: '.' }
         : { before: 'Unsubscribe in one tap: ', after: ` (opens the bot), or send /unwatch ${task} to the bot.` },
+    oneTapWeb: (several: boolean) => ({
+      before: several ? 'Unsubscribe from a task in one tap: ' : 'Unsubscribe in one tap: ',
+      orBot: ' (or in the bot: ',
+      after: '.',
+    }),
     linkLabel: (task: number) => `unsubscribe from #${task}`,
     why: (role: TaskRole | undefined, numbers: number[], linked = false) => {
       const list = numbers.map((n) => `#${n}`).join(', ');

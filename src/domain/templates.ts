@@ -141,6 +141,22 @@ function footerOf(groups: TaskGroup[], opts: RenderOptions): FooterPiece[] {
   });
   const why = w.why(role, numbers, links.length > 0);
   if (links.length === 0) return [why];
+  if (opts.unsubscribeVia === 'web') {
+    // A web page (PUBLIC_URL) works for everyone; a person with Telegram also gets the bot's link.
+    const web = w.oneTapWeb(links.length > 1);
+    if (links.length === 1) {
+      const bot = opts.botUnsubscribeLink?.(links[0]!.number);
+      const link: FooterPiece = { href: links[0]!.href, label: w.linkLabel(links[0]!.number) };
+      return bot
+        ? [`${why} ${web.before}`, link, web.orBot, { href: bot, label: 't.me' }, `)${web.after}`]
+        : [`${why} ${web.before}`, link, web.after];
+    }
+    return [
+      `${why} ${web.before}`,
+      ...links.flatMap((l, i) => [`${i ? ', ' : ''}#${l.number} `, { href: l.href, label: w.linkLabel(l.number) }]),
+      web.after,
+    ];
+  }
   const { before, after } = w.oneTap(links.length > 1, links[0]!.number);
   const list: FooterPiece[] =
     links.length === 1

@@ -73,3 +73,8 @@ export interface FieldChange {
   fromPerson?: string | null;
   toPerson?: string | null;
 }
+
+/** Whether a person's Telegram id is a real account (people an admin added without Telegram have one below zero). */
+export function isTelegramAccount(telegramId: number): boolean {
+  return telegramId > 0;
+}

@@ -25,6 +25,8 @@ export interface QueueCounts {
   retrying: number;
   /** Of the pending: held until their person's quiet hours end. */
   held: number;
+  /** Of the pending: waiting for their person's daily digest (not due until then: not a stuck queue). */
+  digest: number;
 }
 
 export interface TaskwatchMetrics extends DeliveryMetrics {
@@ -51,7 +53,7 @@ export async function countQueue(): Promise<QueueCounts> {
     { $group: { _id: '$heldFor', n: { $sum: 1 } } },
   ]);
   const of = (key: string) => rows.find((r) => r._id === key)?.n ?? 0;
-  return { pending: rows.reduce((a, r) => a + r.n, 0), retrying: of('retry'), held: of('quiet') };
+  return { pending: rows.reduce((a, r) => a + r.n, 0), retrying: of('retry'), held: of('quiet'), digest: of('digest') };
 }
 
 const SEND_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -143,11 +145,12 @@ export function createMetrics(opts: MetricsOptions): TaskwatchMetrics {
     });
   queueGauge(
     'taskwatch_deliveries_pending',
-    'Pending deliveries: due, waiting for a retry or held (counted at most every few seconds)',
+    'Pending deliveries: due, waiting for a retry, held by quiet hours or waiting for a digest (counted at most every few seconds)',
     'pending',
   );
   queueGauge('taskwatch_deliveries_retrying', 'Pending deliveries waiting for a retry after a temporary failure', 'retrying');
   queueGauge('taskwatch_deliveries_held', "Pending deliveries held until their person's quiet hours end", 'held');
+  queueGauge('taskwatch_deliveries_digest', "Pending deliveries waiting for their person's daily digest", 'digest');
 
   const metrics: TaskwatchMetrics = {
     registry,

@@ -8,6 +8,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { isDatabaseUp } from '../db/connection.js';
 import type { Logger } from '../logger.js';
 import { registerApi, type ApiOptions } from './api/index.js';
+import { registerUnsubscribe } from './unsubscribe.js';
+import type { SecretBox } from '../secrets.js';
 import { checkReadiness, type ReadinessChecks } from './readiness.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -33,6 +35,8 @@ export interface HttpServerOptions {
   api?: ApiOptions;
   /** What `GET /readyz` checks (src/http/readiness.ts). @defaultValue the database alone */
   readiness?: ReadinessChecks;
+  /** The one-click unsubscribe page (src/http/unsubscribe.ts), served when PUBLIC_URL is set. */
+  unsubscribe?: { secrets: SecretBox };
 }
 
 export interface HttpServer {
@@ -121,6 +125,7 @@ export async function buildHttpApp(opts: HttpServerOptions): Promise<FastifyInst
   }
 
   if (opts.api) await app.register(async (scope) => registerApi(scope, opts.api!));
+  if (opts.unsubscribe) registerUnsubscribe(app, { secrets: opts.unsubscribe.secrets, logger: opts.logger });
   return app;
 }
 

@@ -54,3 +54,26 @@ const en: ApiTexts = {
 export function apiTexts(language: string | undefined): ApiTexts {
   return (language as Language) === 'en' ? en : ru;
 }
+
+type Params = Record<string, string | number>;
+/**
+ * The HTTP API's own wording of the errors whose bot text points to a bot command ("Your tasks: /tasks"):
+ * an API caller is pointed to the API instead.
+ */
+const API_ERRORS: Record<'ru' | 'en', Record<string, (p: Params) => string>> = {
+  ru: {
+    task_not_found: (p) => `Задания #${p.number} нет.`,
+    person_not_found: (p) => `Человека «${p.ref}» нет. Список: GET /api/v1/people`,
+    person_ambiguous: (p) => `«${p.ref}» — несколько человек. Укажите id из GET /api/v1/people`,
+  },
+  en: {
+    task_not_found: (p) => `There is no task #${p.number}.`,
+    person_not_found: (p) => `There is no person "${p.ref}". The list: GET /api/v1/people`,
+    person_ambiguous: (p) => `"${p.ref}" names several people. Use an id from GET /api/v1/people`,
+  },
+};
+
+/** The API's text of a service error, or undefined where the bot's text serves the API as well. */
+export function apiErrorText(language: string | undefined, code: string, params: Params): string | undefined {
+  return API_ERRORS[language === 'ru' ? 'ru' : 'en'][code]?.(params);
+}

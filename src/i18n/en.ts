@@ -25,7 +25,10 @@ const PHONE_TYPES_EN: Record<string, string> = {
 const errors: Record<UserErrorCode, (p: P) => string> = {
   email_invalid: (p) => `"${s(p.value)}" does not look like an e-mail address. Write it like this: /email ivan@example.org`,
   phone_invalid: (p) => `"${s(p.value)}" does not look like a phone number. Write it like this: /phone +7 912 345-67-89`,
-  tz_invalid: (p) => `"${s(p.value)}" is not a known time zone. Use an IANA name, e.g. /tz Europe/London`,
+  tz_invalid: (p) =>
+    p.suggest
+      ? `"${s(p.value)}" is not a known time zone. Did you mean ${s(p.suggest)}? E.g. /tz ${s(String(p.suggest).split(', ')[0])}`
+      : `"${s(p.value)}" is not a known time zone. Use an IANA name, e.g. /tz Europe/London`,
   quiet_invalid: (p) =>
     `"${s(p.value)}" is not a time range. Write it like this: /quiet 22:00-08:00 (or /quiet 22:00-08:00 email for e-mails to wait too, or /quiet off)`,
   lang_invalid: (p) => `There is no language "${s(p.value)}". Use /lang ru or /lang en`,
@@ -35,7 +38,7 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   task_number_invalid: (p) => `"${s(p.value)}" is not a task number. A task number is a number, e.g. 12`,
   task_not_found: (p) => `There is no task #${s(p.number)}. Your tasks: /tasks`,
   field_unknown: (p) =>
-    `There is no field "${s(p.value)}". You can change: title, description, status, priority, due, assignee. E.g. /edit 12 status in_progress`,
+    `There is no field "${s(p.value)}". You can change: title, description, status, priority, due, assignee, private (on/off). E.g. /edit 12 status in_progress`,
   title_empty: () => 'The title is empty. Write it like this: /newtask Prepare the report',
   title_too_long: (p) => `The title is longer than ${s(p.max)} characters (${s(p.length)}). Make it shorter`,
   text_empty: () => 'The text is empty',
@@ -48,11 +51,17 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   channel_unknown: (p) => `There is no channel "${s(p.value)}". Use: email, sms, telegram`,
   channels_empty: () => 'Pick at least one channel: email, sms or telegram',
   channel_no_address: (p) =>
-    p.channel === 'email'
-      ? `${s(p.name)} has no e-mail address for e-mail notifications. Add one: ${s(p.command)} ivan@example.org — then try again`
-      : p.channel === 'sms'
-        ? `${s(p.name)} has no phone for SMS notifications. Add one: ${s(p.command)} +79123456789 — then try again`
-        : `${s(p.name)} is not on Telegram yet. Invite them: ${s(p.command)} — or choose email, sms`,
+    p.self
+      ? p.channel === 'email'
+        ? `You have no e-mail address for e-mail notifications. Add one: ${s(p.command)} ivan@example.org — then try again`
+        : p.channel === 'sms'
+          ? `You have no phone for SMS notifications. Add one: ${s(p.command)} +79123456789 — then try again`
+          : 'Telegram notifications come once you write to the bot. Or choose email, sms'
+      : p.channel === 'email'
+        ? `${s(p.name)} has no e-mail address for e-mail notifications. Add one: ${s(p.command)} ivan@example.org — then try again`
+        : p.channel === 'sms'
+          ? `${s(p.name)} has no phone for SMS notifications. Add one: ${s(p.command)} +79123456789 — then try again`
+          : `${s(p.name)} is not on Telegram yet. Invite them: ${s(p.command)} — or choose email, sms`,
   not_watching: (p) => `You do not watch task #${s(p.number)}`,
   template_kind_unknown: () => 'No such template. Use: email_subject, email_body, sms. E.g. /template sms',
   template_unknown_placeholders: (p) =>

@@ -27,7 +27,10 @@ const PHONE_TYPES_RU: Record<string, string> = {
 const errors: Record<UserErrorCode, (p: P) => string> = {
   email_invalid: (p) => `«${s(p.value)}» не похоже на адрес e-mail. Напишите так: /email ivan@example.org`,
   phone_invalid: (p) => `«${s(p.value)}» не похоже на номер телефона. Напишите так: /phone +7 912 345-67-89 (или 89123456789)`,
-  tz_invalid: (p) => `«${s(p.value)}» — неизвестный часовой пояс. Напишите название из базы IANA, например: /tz Europe/Moscow`,
+  tz_invalid: (p) =>
+    p.suggest
+      ? `«${s(p.value)}» — неизвестный часовой пояс. Может быть, ${s(p.suggest)}? Например: /tz ${s(String(p.suggest).split(', ')[0])}`
+      : `«${s(p.value)}» — неизвестный часовой пояс. Напишите название из базы IANA, например: /tz Europe/Moscow`,
   quiet_invalid: (p) =>
     `«${s(p.value)}» — не интервал времени. Напишите так: /quiet 22:00-08:00 (или /quiet 22:00-08:00 email, чтобы ждали и письма; /quiet off, чтобы убрать тихие часы)`,
   lang_invalid: (p) => `Языка «${s(p.value)}» нет. Можно: /lang ru или /lang en`,
@@ -37,7 +40,7 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   task_number_invalid: (p) => `«${s(p.value)}» — не номер задания. Номер — это число, например 12`,
   task_not_found: (p) => `Задания #${s(p.number)} нет. Ваши задания: /tasks`,
   field_unknown: (p) =>
-    `Поля «${s(p.value)}» нет. Можно менять: title (название), description (описание), status (статус), priority (приоритет), due (срок), assignee (исполнитель). Например: /edit 12 status in_progress`,
+    `Поля «${s(p.value)}» нет. Можно менять: title (название), description (описание), status (статус), priority (приоритет), due (срок), assignee (исполнитель), private (закрытое: on/off). Например: /edit 12 status in_progress`,
   title_empty: () => 'Название задания пустое. Напишите так: /newtask Подготовить отчёт',
   title_too_long: (p) => `Название длиннее ${s(p.max)} символов (${s(p.length)}). Сократите его`,
   text_empty: () => 'Текст пустой',
@@ -51,11 +54,17 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   channel_unknown: (p) => `Канала «${s(p.value)}» нет. Можно: email, sms, telegram`,
   channels_empty: () => 'Выберите хотя бы один канал: email, sms или telegram',
   channel_no_address: (p) =>
-    p.channel === 'email'
-      ? `Для оповещений по e-mail у ${s(p.name)} нет адреса. Добавьте его: ${s(p.command)} ivan@example.org — и повторите`
-      : p.channel === 'sms'
-        ? `Для оповещений по SMS у ${s(p.name)} нет телефона. Добавьте его: ${s(p.command)} +79123456789 — и повторите`
-        : `${s(p.name)} ещё не в Telegram. Пригласите: ${s(p.command)} — или выберите email, sms`,
+    p.self
+      ? p.channel === 'email'
+        ? `Для оповещений по e-mail у вас нет адреса. Добавьте его: ${s(p.command)} ivan@example.org — и повторите`
+        : p.channel === 'sms'
+          ? `Для оповещений по SMS у вас нет телефона. Добавьте его: ${s(p.command)} +79123456789 — и повторите`
+          : 'Оповещения в Telegram придут, как только вы напишете боту. Или выберите email, sms'
+      : p.channel === 'email'
+        ? `Для оповещений по e-mail у ${s(p.name)} нет адреса. Добавьте его: ${s(p.command)} ivan@example.org — и повторите`
+        : p.channel === 'sms'
+          ? `Для оповещений по SMS у ${s(p.name)} нет телефона. Добавьте его: ${s(p.command)} +79123456789 — и повторите`
+          : `${s(p.name)} ещё не в Telegram. Пригласите: ${s(p.command)} — или выберите email, sms`,
   not_watching: (p) => `Вы не наблюдаете за заданием #${s(p.number)}`,
   template_kind_unknown: () => 'Шаблона такого вида нет. Можно: email_subject, email_body, sms. Например: /template sms',
   template_unknown_placeholders: (p) =>

@@ -97,7 +97,15 @@ async function apply(number: number, viewer: Viewer, edits: Array<[EditableField
         revision: change.revision,
         actor: String(change.actor),
         at: change.at,
-        fields: change.fields.map((x) => ({ field: x.field!, from: x.from ?? '', to: x.to ?? '' })),
+        fields: change.fields.map((x) => ({
+          field: x.field!,
+          from: x.from ?? '',
+          to: x.to ?? '',
+          ...(x.fromAt !== undefined ? { fromAt: x.fromAt } : {}),
+          ...(x.toAt !== undefined ? { toAt: x.toAt } : {}),
+          ...(x.fromPerson !== undefined ? { fromPerson: x.fromPerson === null ? null : String(x.fromPerson) } : {}),
+          ...(x.toPerson !== undefined ? { toPerson: x.toPerson === null ? null : String(x.toPerson) } : {}),
+        })),
       });
     } catch (err) {
       if (err instanceof UserError && err.code === 'no_change') continue;

@@ -25,6 +25,11 @@ import { linkPerson } from './telegram-link.js';
 const CODE_BYTES = 24;
 const CODE_RE = /^[A-Za-z0-9_-]{32}$/;
 
+/** Whether `code` has the shape of an invite code (`/start <code>`); says nothing of whether it is valid. */
+export function isInviteCodeShape(code: string): boolean {
+  return CODE_RE.test(code);
+}
+
 /** Bounds of `/invite [uses] [days]`. */
 export const INVITE_LIMITS = { maxUses: 1000, maxDays: 365, defaultUses: 1, defaultDays: 7 } as const;
 

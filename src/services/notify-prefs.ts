@@ -42,6 +42,8 @@ export async function setOwnChannels(
     throw new UserError('channel_no_address', {
       channel: missing,
       name: p.name,
+      // Only the person themselves sets their own channels: told in the second person.
+      self: 1,
       command: missing === 'email' ? '/email' : missing === 'sms' ? '/phone' : '/person invite',
     });
   }

@@ -66,12 +66,13 @@ export async function watch(
   if (!person) throw new UserError('person_not_found', { ref: String(personId) });
   const missing = missingAddress(person, channels);
   if (missing) {
+    const self = String(person._id) === String(addedBy);
     throw new UserError('channel_no_address', {
       channel: missing,
       name: person.name,
-      command: `${missing === 'email' ? '/email' : missing === 'sms' ? '/phone' : '/person invite'}${
-        String(person._id) === String(addedBy) ? '' : ` ${personRef(person)}`
-      }`,
+      // The person themselves is told in the second person ("you have no phone"), not by their name.
+      ...(self ? { self: 1 } : {}),
+      command: `${missing === 'email' ? '/email' : missing === 'sms' ? '/phone' : '/person invite'}${self ? '' : ` ${personRef(person)}`}`,
     });
   }
   const list = [...channels];

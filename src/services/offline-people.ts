@@ -5,6 +5,7 @@
  * partial indexes there, `sparse` is ignored) and every id above zero stays a real Telegram account. An
  * invite link made for such a person joins the Telegram account that opens it to them (see linkPerson in telegram-link.ts).
  */
+import { timeZoneError } from '../domain/time-zones.js';
 import type { Types } from 'mongoose';
 import { InviteModel, PersonModel, nextSequence, type PersonDoc } from '../db/models/index.js';
 import { isDuplicateKey } from '../db/duplicate-key.js';
@@ -34,7 +35,7 @@ export async function createOfflinePerson(input: OfflinePersonInput): Promise<Pe
   const phone = input.phone !== undefined ? await checkPhoneForSms(input.phone) : undefined;
   if (!email && !phone) throw new UserError('person_contact_missing');
   const timezone = canonicalZone(input.timezone);
-  if (!timezone) throw new UserError('tz_invalid', { value: input.timezone });
+  if (!timezone) throw timeZoneError(input.timezone);
   if (!(LANGUAGES as readonly string[]).includes(input.language)) throw new UserError('lang_invalid', { value: input.language });
   for (let attempt = 0; ; attempt++) {
     const telegramId = -(await nextSequence('offline-person'));

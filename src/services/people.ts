@@ -1,4 +1,5 @@
 /** People: registration, contacts, preferences and roles. Plain functions over the models, no telegraf. */
+import { timeZoneError } from '../domain/time-zones.js';
 import { IANAZone } from 'luxon';
 import type { Types } from 'mongoose';
 import { AlertModel, PersonModel, type PersonDoc } from '../db/models/index.js';
@@ -209,7 +210,7 @@ export function canonicalZone(raw: string): string | undefined {
 
 export async function setTimezone(personId: PersonId, raw: string): Promise<PersonDoc> {
   const zone = canonicalZone(raw);
-  if (!zone) throw new UserError('tz_invalid', { value: raw.trim() });
+  if (!zone) throw timeZoneError(raw);
   const p = await load(personId);
   p.timezone = zone;
   await p.save();

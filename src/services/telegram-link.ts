@@ -7,10 +7,11 @@ import type { Types } from 'mongoose';
 import { PersonModel, type PersonDoc } from '../db/models/index.js';
 import { isDuplicateKey } from '../db/duplicate-key.js';
 import type { RegisterInput } from './people.js';
+import { isTelegramAccount } from '../domain/types.js';
 
 /** Whether the person has a Telegram account joined (a placeholder id is below zero). */
 export function hasTelegram(p: Pick<PersonDoc, 'telegramId'>): boolean {
-  return p.telegramId > 0;
+  return isTelegramAccount(p.telegramId);
 }
 
 /**

@@ -424,16 +424,58 @@ describe('people without Telegram, observers, send', () => {
 
 describe('rate limit', () => {
   it('answers 429 with Retry-After past the per-token limit', async () => {
-    const limited = await startApiApp(world, { ratePerMinute: 3 });
+    // The limit counts in one-minute windows: a clock fixed inside one, so no minute can end mid-test.
+    const minute = Math.floor(Date.now() / 60_000) * 60_000 + 1_000;
+    const limited = await startApiApp(world, { ratePerMinute: 3, rateClock: () => minute });
     try {
       for (let i = 0; i < 3; i++) expect((await limited.call('GET', '/api/v1/queue', { token: read })).status).toBe(200);
       const r = await limited.call('GET', '/api/v1/queue', { token: read });
       problem(r, 429, 'rate_limited');
-      expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(r.headers.get('retry-after')).toBe('59');
       // another token has its own allowance
       expect((await limited.call('GET', '/api/v1/queue', { token: write })).status).toBe(200);
+      // A second process serving the API counts in the same database: the token's minute is spent there too.
+      const other = await startApiApp(world, { ratePerMinute: 3, rateClock: () => minute });
+      try {
+        problem(await other.call('GET', '/api/v1/queue', { token: read }), 429, 'rate_limited');
+      } finally {
+        await other.server.close();
+      }
     } finally {
       await limited.server.close();
     }
+  });
+});
+
+describe('problems as a caller reads them', () => {
+  it('names the allowed values of a field once, in the language asked for', async () => {
+    const en = await app.call<ProblemBody>('POST', '/api/v1/tasks', { token: write, body: { title: 'x', status: 'sleeping' } });
+    expect(en.status).toBe(422);
+    expect(en.body.errors).toEqual([{ pointer: '/status', detail: 'must be one of new, in_progress, review, done, cancelled' }]);
+    const ru = await app.call<ProblemBody>('POST', '/api/v1/tasks', {
+      token: write,
+      body: { title: 'x', status: 'sleeping' },
+      headers: { 'accept-language': 'ru' },
+    });
+    expect(ru.body.errors).toEqual([{ pointer: '/status', detail: 'допустимые значения: new, in_progress, review, done, cancelled' }]);
+  });
+
+  it('answers a missing task without pointing to the bot', async () => {
+    const r = await app.call<ProblemBody>('GET', '/api/v1/tasks/404', { token: read });
+    expect(r.status).toBe(404);
+    expect(r.body.detail).toBe('There is no task #404.');
+  });
+
+  it('shows a due date in a change as the task does: an ISO 8601 instant', async () => {
+    const { body } = await app.call<TaskWithChangesBody>('POST', '/api/v1/tasks', { token: write, body: { title: 'Due' } });
+    const n = body.task.number;
+    const patched = await app.call<TaskWithChangesBody>('PATCH', `/api/v1/tasks/${n}`, {
+      token: write,
+      body: { due: '2030-12-25T15:00:00.000Z' },
+    });
+    expect(patched.body.task.due).toBe('2030-12-25T15:00:00.000Z');
+    expect(patched.body.changes[0]!.fields).toEqual([{ field: 'due', from: '', to: '2030-12-25T15:00:00.000Z' }]);
+    const list = await app.call<ChangeListBody>('GET', `/api/v1/tasks/${n}/changes`, { token: read });
+    expect(list.body.items[0]!.fields).toEqual([{ field: 'due', from: '', to: '2030-12-25T15:00:00.000Z' }]);
   });
 });

@@ -237,7 +237,7 @@ describe('English', () => {
     expect(created).toMatch(/Task #\d+ created: "Prepare the report"/);
     const n = Number(/#(\d+)/.exec(created)![1]);
     expect(await en.say(`/edit ${n} status in progress`)).toContain(`Task #${n}: status "new" → "in progress"`);
-    expect(await en.say(`/watch ${n} sms`)).toContain('has no phone for SMS notifications');
+    expect(await en.say(`/watch ${n} sms`)).toContain('You have no phone for SMS notifications');
     expect(await en.say('/edit 9999 status done')).toContain('There is no task #9999');
   });
 });

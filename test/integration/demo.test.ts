@@ -26,6 +26,11 @@ it('plays the story and prints the letters, the SMS and the chat; leaves nothing
   expect(output).toContain('[chat] Ольга → /smtp smtp://127.0.0.1:');
   expect(output).toMatch(/\[chat\] bot → Ольга:\n\s+Почтовый сервер сохранён/);
   expect(output).toMatch(/\[chat\] bot → Ольга:\n\s+Сообщение с паролем \(ключом\) я удалил из чата/);
+  // People join with the admin's invite link (the demo's REGISTRATION is invite unless the environment says).
+  expect(output).toContain('REGISTRATION=invite');
+  expect(output).toMatch(/\[chat\] Иван → \/start [A-Za-z0-9_-]{32}\n\[chat\] bot → Иван:\n\s+Добро пожаловать в команду!/);
+  // Buttons show under the messages that have them.
+  expect(output).toMatch(/\[ 📋 #1 \] \[ 🔕 #1 \]/);
   expect(output).toMatch(/\[chat\] bot → Иван:\n\s+Вы наблюдаете за заданием #1 «Подготовить квартальный отчёт»: e-mail, SMS, Telegram/);
   // The letters (subject and text), in each person's language.
   expect(output).toMatch(/\[mail\] to ivan@example\.org — Subject: .*#1.*\n[\s\S]*Подготовить квартальный отчёт[\s\S]*Цифры за ноябрь/);

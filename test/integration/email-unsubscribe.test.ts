@@ -11,7 +11,9 @@ import { saveSmtp } from '../../src/services/settings.js';
 import { requestRun, waitForRun } from '../../src/delivery/runs.js';
 import { executeRequestedRuns } from '../../src/scheduler/dispatch-job.js';
 import { createLogger } from '../../src/logger.js';
-import { ObserverModel } from '../../src/db/models/index.js';
+import { ObserverModel, PersonModel, TaskModel } from '../../src/db/models/index.js';
+import { startHttpServer, type HttpServer } from '../../src/http/server.js';
+import type { Types } from 'mongoose';
 import type { Config } from '../../src/config.js';
 
 useTestDatabase();
@@ -152,5 +154,105 @@ describe('a letter about a watched task', () => {
     await boris().say(`/edit ${n} priority low`);
     await deliver();
     expect(sink.messages.filter((m) => m.to.includes('anna@example.org'))).toHaveLength(0);
+  });
+});
+
+describe('with PUBLIC_URL: one-click unsubscribe for everyone (RFC 8058)', () => {
+  const vera = () => bot.user(7101, 'Вера', 'vera');
+  const gleb = () => bot.user(7102, 'Глеб', 'gleb');
+  let server: HttpServer;
+  let base: string;
+  let n: number;
+  let offline: { _id: Types.ObjectId };
+
+  beforeAll(async () => {
+    server = await startHttpServer({ port: 0, host: '127.0.0.1', logger: createLogger('silent'), unsubscribe: { secrets: bot.secrets } });
+    base = `http://127.0.0.1:${server.port}`;
+    await saveSmtp({ host: '127.0.0.1', port: sink.port, security: 'none', from: 'taskwatch <tw@example.org>' }, bot.secrets);
+    await vera().say('/start');
+    await gleb().say('/start');
+    await vera().say('/email vera@example.org');
+    n = Number(/#(\d+)/.exec(await gleb().say('/newtask Сверка с банком'))![1]);
+    await vera().say(`/watch ${n} email`);
+    // A person an admin added without Telegram (a placeholder id below zero), watching by e-mail.
+    offline = await PersonModel.create({
+      telegramId: -7,
+      name: 'Олег',
+      email: 'oleg@example.org',
+      role: 'member',
+      timezone: 'Europe/Moscow',
+      language: 'ru',
+    });
+    await ObserverModel.create({
+      task: (await TaskModel.findOne({ number: n }).lean())!._id,
+      taskNumber: n,
+      person: offline._id,
+      channels: ['email'],
+    });
+    sink.reset();
+    await gleb().say(`/edit ${n} priority high`);
+    await deliver({ ...bot.config, PUBLIC_URL: `${base}/` });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const letterTo = (address: string) => sink.messages.find((m) => m.to.includes(address))!;
+  const webLink = (mail: ReceivedMail) =>
+    /^<(http:\/\/127\.0\.0\.1:\d+\/unsubscribe\/u_[A-Za-z0-9_-]+)>$/.exec(mail.headers['list-unsubscribe'] ?? '')?.[1];
+
+  it('letters carry List-Unsubscribe to the page and List-Unsubscribe-Post; people without Telegram get only that link', async () => {
+    const toVera = letterTo('vera@example.org');
+    const toOleg = letterTo('oleg@example.org');
+    for (const mail of [toVera, toOleg]) {
+      expect(webLink(mail)).toBeDefined();
+      expect(mail.headers['list-unsubscribe-post']).toBe('List-Unsubscribe=One-Click');
+    }
+    expect(toOleg.text).toContain(`Отписаться одним нажатием: ${webLink(toOleg)}.`);
+    expect(toOleg.text).not.toContain('t.me');
+    // Vera has Telegram: the page, and the bot too.
+    expect(toVera.text).toMatch(
+      new RegExp(
+        `Отписаться одним нажатием: ${webLink(toVera)!.replace(/[.?]/g, '\\$&')} \\(или в боте: https://t\\.me/TestNameBot\\?start=u_`,
+      ),
+    );
+  });
+
+  it('a GET (a mail scanner, a preview) shows a page with a button and changes nothing', async () => {
+    const res = await fetch(webLink(letterTo('oleg@example.org'))!);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain(`Больше не получать оповещения о задании #${n} «Сверка с банком»?`);
+    expect(html).toMatch(/<form method="post"><button[^>]*>Отписаться<\/button><\/form>/);
+    expect(await ObserverModel.countDocuments({ taskNumber: n })).toBe(2);
+  });
+
+  it('a forged or damaged link is refused and changes nothing', async () => {
+    const link = webLink(letterTo('oleg@example.org'))!;
+    const damaged = `${link.slice(0, -5)}${link.at(-5) === 'x' ? 'y' : 'x'}${link.slice(-4)}`;
+    const res = await fetch(damaged, {
+      method: 'POST',
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('Ссылка не подходит');
+    expect(await ObserverModel.countDocuments({ taskNumber: n })).toBe(2);
+  });
+
+  it("a mail client's one-click POST unsubscribes that person from that task only", async () => {
+    const res = await fetch(webLink(letterTo('oleg@example.org'))!, {
+      method: 'POST',
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain(`Готово: оповещений о задании #${n} больше не будет.`);
+    const left = await ObserverModel.find({ taskNumber: n }).lean();
+    expect(left.map((o) => String(o.person))).not.toContain(String(offline._id));
+    expect(left).toHaveLength(1);
+    // Again: nothing left to stop, said plainly.
+    const again = await fetch(webLink(letterTo('oleg@example.org'))!, { method: 'POST' });
+    expect(await again.text()).toContain('отписываться не от чего');
   });
 });

@@ -19,7 +19,8 @@ beforeAll(async () => {
     port: 0,
     host: '127.0.0.1',
     logger,
-    metrics: createMetrics({ logger, processMetrics: false, countQueue: async () => ({ pending: 3, retrying: 2, held: 1 }) }).registry,
+    metrics: createMetrics({ logger, processMetrics: false, countQueue: async () => ({ pending: 3, retrying: 2, held: 1, digest: 0 }) })
+      .registry,
     webhook: {
       path: '/telegram/hook-secret',
       secretToken: WEBHOOK_SECRET,

@@ -5,6 +5,9 @@
  * are what went out, and no label names a person, an address or a task.
  */
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { PersonModel } from '../../src/db/models/index.js';
+import { planPendingChanges } from '../../src/delivery/planning.js';
 import { DateTime } from 'luxon';
 import { createLogger } from '../../src/logger.js';
 import { requestRun, waitForRun } from '../../src/delivery/runs.js';
@@ -58,6 +61,7 @@ const FAMILIES: Record<string, ParsedType> = {
   taskwatch_deliveries_pending: 'gauge',
   taskwatch_deliveries_retrying: 'gauge',
   taskwatch_deliveries_held: 'gauge',
+  taskwatch_deliveries_digest: 'gauge',
   taskwatch_telegram_rate_limited_total: 'counter',
   taskwatch_sms_parts_total: 'counter',
   taskwatch_sms_cost_total: 'counter',
@@ -192,4 +196,32 @@ it('counts what a real dispatch thread sent, retried, failed and held, by channe
     for (const word of forbidden) expect(`${l.family}{${l.name}="${l.value}"}`).not.toContain(word);
   }
   for (const word of forbidden.filter((w) => !/^\d+$/.test(w))) expect(m.text).not.toContain(word);
+});
+
+it("counts what waits for a daily digest on its own gauge, and the README's TaskwatchNothingSent rule does not fire on it", async () => {
+  const author = await makePerson({ name: 'Digest author' });
+  const reader = await makePerson({ name: 'Digest reader', email: 'digest@example.org' });
+  await PersonModel.updateOne({ _id: reader._id }, { $set: { digestTime: '18:00' } });
+  const n = await makeTask(author, 'Digest task', [[reader, ['email']]]);
+  for (const title of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) await edit(n, author, 'title', `Digest task ${title}`);
+  await planPendingChanges();
+
+  // The queue counts are reused for a few seconds: wait for the new figure.
+  let m = await scrape(base);
+  await until(
+    async () => {
+      m = await scrape(base);
+      return m.value('taskwatch_deliveries_digest') === 8;
+    },
+    30_000,
+    'the digest gauge to count 8',
+  );
+  // The rule as the README states it: the gauges it subtracts leave nothing due.
+  const readme = readFileSync('README.md', 'utf8');
+  const rule = /- alert: TaskwatchNothingSent[\s\S]*?max\(([^)]*)\) > 0/.exec(readme)?.[1];
+  expect(rule).toBeDefined();
+  const [first, ...rest] = rule!.split(' - ').map((name) => m.value(name.trim()));
+  expect(rest.length).toBeGreaterThanOrEqual(3);
+  expect(first! - rest.reduce((a, b) => a + b, 0)).toBe(0);
+  expect(m.value('taskwatch_deliveries_pending')).toBeGreaterThanOrEqual(8);
 });

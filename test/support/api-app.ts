@@ -63,7 +63,10 @@ export interface ApiApp {
   call<T = unknown>(method: string, path: string, opts?: CallOptions): Promise<ApiReply<T>>;
 }
 
-export async function startApiApp(world: World, opts: { ratePerMinute?: number; hooks?: HookSecrets } = {}): Promise<ApiApp> {
+export async function startApiApp(
+  world: World,
+  opts: { ratePerMinute?: number; rateClock?: () => number; hooks?: HookSecrets } = {},
+): Promise<ApiApp> {
   const service = createDeliveryService();
   const delivery: DeliveryPort = {
     ...service,
@@ -77,6 +80,7 @@ export async function startApiApp(world: World, opts: { ratePerMinute?: number; 
       logger: createLogger('silent'),
       delivery,
       ratePerMinute: opts.ratePerMinute ?? 1000,
+      ...(opts.rateClock ? { rateClock: opts.rateClock } : {}),
       defaultTimezone: 'Europe/Moscow',
       defaultLanguage: 'en',
       ...(opts.hooks ? { hooks: opts.hooks } : {}),

@@ -1,4 +1,5 @@
 /** The person's own profile: /me, /email, /phone, /tz, /quiet, /lang (admins: /email and /phone of others). */
+import { timeZoneError } from '../../domain/time-zones.js';
 import { Composer, Markup } from 'telegraf';
 import type { SecretBox } from '../../secrets.js';
 import { UserError } from '../../domain/errors.js';
@@ -20,6 +21,8 @@ import { isOff } from '../../domain/off-words.js';
 import { adminOnly } from '../access.js';
 import { commandPayload, splitFirst, tokenize } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';
+import type { PersonDoc } from '../../db/models/index.js';
+import type { Texts } from '../../i18n/index.js';
 import { conversation, startConversation, type Step } from '../conversation.js';
 import type { Feature } from '../feature.js';
 import { channelList, clip } from '../format.js';
@@ -48,31 +51,40 @@ async function showProfile(ctx: BotContext): Promise<void> {
   await ctx.reply(clip(lines.join('\n')));
 }
 
-async function applyEmail(ctx: BotContext, raw: string, ref?: string): Promise<void> {
-  const value = isOff(raw) ? null : raw;
-  if (ref) {
-    const target = await requirePerson(ref);
-    const p = await setEmail(target._id, value);
-    await ctx.reply(p.email ? ctx.t.emailSavedFor(p.name, p.email) : ctx.t.emailClearedFor(p.name));
-    return;
-  }
-  const p = await setEmail(ctx.person._id, value);
-  ctx.person = p;
-  await ctx.reply(p.email ? ctx.t.emailSaved(p.email) : ctx.t.emailCleared);
-}
+/** What /email and /phone differ in: the setter, the field and the answers. */
+const CONTACTS = {
+  email: {
+    set: setEmail,
+    value: (p: PersonDoc) => p.email ?? undefined,
+    savedFor: (t: Texts, name: string, v: string) => t.emailSavedFor(name, v),
+    clearedFor: (t: Texts, name: string) => t.emailClearedFor(name),
+    saved: (t: Texts, v: string) => t.emailSaved(v),
+    cleared: (t: Texts) => t.emailCleared,
+  },
+  phone: {
+    set: setPhone,
+    value: (p: PersonDoc) => p.phone ?? undefined,
+    savedFor: (t: Texts, name: string, v: string) => t.phoneSavedFor(name, v),
+    clearedFor: (t: Texts, name: string) => t.phoneClearedFor(name),
+    saved: (t: Texts, v: string) => t.phoneSaved(v),
+    cleared: (t: Texts) => t.phoneCleared,
+  },
+} as const;
 
-async function applyPhone(ctx: BotContext, raw: string, ref?: string): Promise<void> {
+/** Sets (or with an off word clears) one's own e-mail or phone, or, with `ref`, an admin sets another's. */
+async function applyContact(kind: keyof typeof CONTACTS, ctx: BotContext, raw: string, ref?: string): Promise<void> {
+  const c = CONTACTS[kind];
   const value = isOff(raw) ? null : raw;
-  if (ref) {
-    const target = await requirePerson(ref);
-    const p = await setPhone(target._id, value);
-    await ctx.reply(p.phone ? ctx.t.phoneSavedFor(p.name, p.phone) : ctx.t.phoneClearedFor(p.name));
-    return;
-  }
-  const p = await setPhone(ctx.person._id, value);
-  ctx.person = p;
-  await ctx.reply(p.phone ? ctx.t.phoneSaved(p.phone) : ctx.t.phoneCleared);
+  const target = ref ? await requirePerson(ref) : ctx.person;
+  const p = await c.set(target._id, value);
+  const saved = c.value(p);
+  if (!ref) ctx.person = p;
+  const t = ctx.t;
+  if (ref) await ctx.reply(saved ? c.savedFor(t, p.name, saved) : c.clearedFor(t, p.name));
+  else await ctx.reply(saved ? c.saved(t, saved) : c.cleared(t));
 }
+const applyEmail = (ctx: BotContext, raw: string, ref?: string) => applyContact('email', ctx, raw, ref);
+const applyPhone = (ctx: BotContext, raw: string, ref?: string) => applyContact('phone', ctx, raw, ref);
 
 async function applyTz(ctx: BotContext, raw: string): Promise<void> {
   ctx.person = await setTimezone(ctx.person._id, raw);
@@ -142,7 +154,7 @@ export function profileFeature(deps: BotDeps): Feature {
         buttons: () => [ZONES.slice(0, 3).map((z) => ({ text: z, value: z })), ZONES.slice(3).map((z) => ({ text: z, value: z }))],
         parse: (raw) => {
           const z = canonicalZone(raw);
-          if (!z) throw new UserError('tz_invalid', { value: raw.trim() });
+          if (!z) throw timeZoneError(raw);
           return z;
         },
       },
@@ -178,7 +190,9 @@ export function profileFeature(deps: BotDeps): Feature {
     const words = tokenize(commandPayload(ctx));
     if (words.length === 0) return startConversation(ctx, 'conv:email');
     if (words.length === 1) return applyEmail(ctx, words[0]!);
-    if (words.length > 2) throw new UserError('email_invalid', { value: commandPayload(ctx) });
+    // `/email <who> <address>` is an admin's; anything else of two or more words is a mistyped address
+    // (`/email ivan example.org`), answered as one whoever wrote it.
+    if (words.length > 2 || !(isEmail(words[1]!) || isOff(words[1]!))) throw new UserError('email_invalid', { value: commandPayload(ctx) });
     return adminOnly(ctx, () => applyEmail(ctx, words[1]!, words[0]));
   });
 

@@ -13,6 +13,7 @@ import {
   parseTaskNumber,
 } from '../../services/tasks.js';
 import { requireChangeableTask, requireVisibleTask } from '../../services/access.js';
+import { parseDue, parseOnOff, parsePriority, parseStatus } from '../../domain/task-values.js';
 import { commandPayload, splitFirst } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';
 import { conversation, startConversation, type Step } from '../conversation.js';
@@ -128,6 +129,15 @@ export function tasksFeature(deps: BotDeps): Feature {
   const valueStep: Step = {
     key: 'value',
     ask: (ctx, v) => ctx.t.askValue(v.field ?? ''),
+    // A value that cannot be one is asked again, in the conversation (not refused after it has ended).
+    parse: (raw, ctx, v) => {
+      const value = raw.trim();
+      if (v.field === 'status') parseStatus(value);
+      else if (v.field === 'priority') parsePriority(value);
+      else if (v.field === 'private') parseOnOff(value);
+      else if (v.field === 'due') parseDue(value, ctx.person.timezone);
+      return value;
+    },
     buttons: (ctx, v) =>
       v.field === 'private'
         ? [

@@ -163,10 +163,10 @@ export function createEmailChannel(settings: SmtpSettings, opts: EmailChannelOpt
           text: msg.text,
           ...(msg.html !== undefined ? { html: msg.html } : {}),
           ...(messageId ? { messageId } : {}),
-          // RFC 2369: nodemailer writes it as `List-Unsubscribe: <url>`. No List-Unsubscribe-Post: one-click
-          // (RFC 8058) needs an HTTPS endpoint of ours taking a POST, and a t.me link is not one.
-          ...(msg.listUnsubscribe && /^https:\/\/\S+$/.test(msg.listUnsubscribe) ? { list: { unsubscribe: msg.listUnsubscribe } } : {}),
-          headers,
+          // RFC 2369: nodemailer writes it as `List-Unsubscribe: <url>`. List-Unsubscribe-Post (RFC 8058 one-click)
+          // only for our own page (PUBLIC_URL), which takes the mail client's POST; a t.me link does not.
+          ...(msg.listUnsubscribe && /^https?:\/\/\S+$/.test(msg.listUnsubscribe) ? { list: { unsubscribe: msg.listUnsubscribe } } : {}),
+          headers: msg.oneClick && msg.listUnsubscribe ? { ...headers, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : headers,
         });
         logger?.debug({ endpoint, messageId: info.messageId, response: info.response }, 'e-mail sent');
         return { providerMessageId: info.messageId, response: info.response };

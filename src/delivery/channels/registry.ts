@@ -23,6 +23,8 @@ export interface ChannelSet {
   mailDomain: string;
   /** One-tap unsubscribe links for letters; unset while the bot's username is not known. */
   unsubscribeLink?: (personId: string, taskNumber: number) => string;
+  /** With PUBLIC_URL: the one-click unsubscribe page of a person and a task (see src/http/unsubscribe.ts). */
+  webUnsubscribeLink?: (personId: string, taskNumber: number) => string;
   /** Asks Telegram for the bot's username if it is not known yet (letters carry links from then on). */
   ensureLinks(): Promise<void>;
   /** Why a channel is missing, for the message admins get. */
@@ -103,6 +105,12 @@ export async function buildChannels(deps: {
     templates,
     mailDomain,
     missing,
+    ...(config.PUBLIC_URL
+      ? {
+          webUnsubscribeLink: (personId: string, n: number) =>
+            `${config.PUBLIC_URL!.replace(/\/+$/, '')}/unsubscribe/${secrets.unsubscribePayload(personId, n)}`,
+        }
+      : {}),
     async ensureLinks() {
       // Only letters carry links, and only the bot can open them.
       if (set.unsubscribeLink || !senders.email || !telegram) return;

@@ -20,6 +20,8 @@ export interface ApiOptions {
   delivery: DeliveryPort;
   /** Requests a minute per token (API_RATE_LIMIT_PER_MINUTE). @defaultValue 120 */
   ratePerMinute?: number;
+  /** The clock of the per-token limit's one-minute windows, ms since the epoch. @defaultValue Date.now */
+  rateClock?: () => number;
   defaultTimezone: string;
   defaultLanguage: 'ru' | 'en';
   /** Secrets of the tracker webhooks; a receiver without one is off (404). */
@@ -60,7 +62,7 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions): Promi
         sendProblem(reply, new ApiProblem(404, 'not_found', `There is no ${req.method} ${req.url.split('?')[0]}.`)),
       );
       api.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
-      const limiter = new TokenRateLimiter(opts.ratePerMinute ?? 120);
+      const limiter = new TokenRateLimiter(opts.ratePerMinute ?? 120, opts.rateClock);
       await api.register((hooks) => registerHooks(hooks, { secrets: opts.hooks ?? {}, timezone: opts.defaultTimezone, limiter }), {
         prefix: '/hooks',
       });

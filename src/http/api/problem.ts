@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { UserError, type UserErrorCode } from '../../domain/errors.js';
 import { texts, userErrorText } from '../../i18n/index.js';
+import { apiErrorText } from '../../i18n/api-texts.js';
 import type { Logger } from '../../logger.js';
 
 export interface FieldProblem {
@@ -75,7 +76,7 @@ const FIELD_OF: Partial<Record<UserErrorCode, string>> = {
 
 /** A UserError as a problem; `pointer` overrides where the field is (e.g. `/assignee` for a person). */
 export function fromUserError(err: UserError, lang: string | undefined, pointer?: string): ApiProblem {
-  const detail = userErrorText(texts(lang), err);
+  const detail = apiErrorText(lang, err.code, err.params) ?? userErrorText(texts(lang), err);
   const status = STATUS_OF[err.code] ?? 422;
   const at = pointer ?? FIELD_OF[err.code];
   return new ApiProblem(status, err.code, detail, at && status === 422 ? [{ pointer: at, detail }] : undefined);
@@ -103,20 +104,83 @@ export function sendProblem(reply: FastifyReply, p: ApiProblem): FastifyReply {
     .send(body);
 }
 
-/** JSON Schema (ajv) errors as field problems: `/title must NOT have fewer than 1 characters`. */
-function validationProblems(err: FastifyError): FieldProblem[] {
+/** The words of a validation problem, per language. */
+const VALIDATION_WORDS = {
+  en: {
+    unknown: (f: string) => `unknown field "${f}"`,
+    required: (f: string) => `"${f}" is required`,
+    oneOf: (values: string) => `must be one of ${values}`,
+    type: (type: string) => `must be ${type === 'array' ? 'a list' : type === 'object' ? 'an object' : `a ${type}`}`,
+    maxLength: (n: number) => `must be at most ${n} characters`,
+    minLength: (n: number) => `must be at least ${n} characters`,
+    maxItems: (n: number) => `must have at most ${n} items`,
+    minItems: (n: number) => `must have at least ${n} items`,
+    minimum: (n: number) => `must be at least ${n}`,
+    maximum: (n: number) => `must be at most ${n}`,
+    format: (f: string) => `must be a valid ${f}`,
+    invalid: 'is not valid',
+  },
+  ru: {
+    unknown: (f: string) => `неизвестное поле «${f}»`,
+    required: (f: string) => `нужно поле «${f}»`,
+    oneOf: (values: string) => `допустимые значения: ${values}`,
+    type: (type: string) =>
+      `должно быть ${{ string: 'строкой', number: 'числом', integer: 'целым числом', boolean: 'true или false', array: 'списком', object: 'объектом', null: 'null' }[type] ?? type}`,
+    maxLength: (n: number) => `не длиннее ${n} символов`,
+    minLength: (n: number) => `не короче ${n} символов`,
+    maxItems: (n: number) => `не больше ${n} элементов`,
+    minItems: (n: number) => `не меньше ${n} элементов`,
+    minimum: (n: number) => `не меньше ${n}`,
+    maximum: (n: number) => `не больше ${n}`,
+    format: (f: string) => `неверный формат (${f})`,
+    invalid: 'неверное значение',
+  },
+} as const;
+
+const LIMITS = new Set(['maxLength', 'minLength', 'maxItems', 'minItems', 'minimum', 'maximum']);
+type Limit = 'maxLength' | 'minLength' | 'maxItems' | 'minItems' | 'minimum' | 'maximum';
+
+interface AjvParams {
+  missingProperty?: string;
+  additionalProperty?: string;
+  allowedValue?: unknown;
+  allowedValues?: unknown[];
+  type?: string;
+  limit?: number;
+  format?: string;
+}
+
+/**
+ * JSON Schema (ajv) errors as field problems, one per field, in the request's language: the allowed values
+ * of a union of constants listed once ("must be one of new, in_progress, …"), not one line per constant.
+ */
+function validationProblems(err: FastifyError, lang: 'ru' | 'en'): FieldProblem[] {
+  const w = VALIDATION_WORDS[lang];
   const context = err.validationContext ?? 'body';
-  return (err.validation ?? []).map((v) => {
-    const params = v.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[] };
+  const byField = new Map<string, { allowed: string[]; details: string[] }>();
+  for (const v of err.validation ?? []) {
+    const params = v.params as AjvParams;
     let pointer = v.instancePath || '';
     if (params.missingProperty) pointer += `/${params.missingProperty}`;
     if (params.additionalProperty) pointer += `/${params.additionalProperty}`;
-    const detail = params.additionalProperty
-      ? `unknown field "${params.additionalProperty}"`
-      : params.missingProperty
-        ? `"${params.missingProperty}" is required`
-        : `${v.message ?? 'is invalid'}${params.allowedValues ? `: ${params.allowedValues.join(', ')}` : ''}`;
-    return { pointer: context === 'body' ? pointer || '/' : `${context}:${pointer.replace(/^\//, '') || '?'}`, detail };
+    const at = context === 'body' ? pointer || '/' : `${context}:${pointer.replace(/^\//, '') || '?'}`;
+    const entry = byField.get(at) ?? { allowed: [], details: [] };
+    byField.set(at, entry);
+    const limit = params.limit ?? 0;
+    if (v.keyword === 'const') entry.allowed.push(String(params.allowedValue));
+    else if (v.keyword === 'enum') entry.allowed.push(...(params.allowedValues ?? []).map(String));
+    else if (v.keyword === 'anyOf' || v.keyword === 'oneOf') continue;
+    else if (params.additionalProperty) entry.details.push(w.unknown(params.additionalProperty));
+    else if (params.missingProperty) entry.details.push(w.required(params.missingProperty));
+    else if (v.keyword === 'type' && params.type) entry.details.push(w.type(params.type));
+    else if (LIMITS.has(v.keyword)) entry.details.push(w[v.keyword as Limit](limit));
+    else if (v.keyword === 'format') entry.details.push(w.format(params.format ?? ''));
+    else entry.details.push(lang === 'en' ? (v.message ?? w.invalid) : w.invalid);
+  }
+  return [...byField].map(([pointer, e]) => {
+    // A union of constants: its allowed values say it all; a type error of its null branch adds nothing.
+    const detail = e.allowed.length ? w.oneOf([...new Set(e.allowed)].join(', ')) : [...new Set(e.details)].join('; ') || w.invalid;
+    return { pointer, detail };
   });
 }
 
@@ -127,7 +191,7 @@ export function apiErrorHandler(logger: Logger) {
     if (err instanceof UserError) return sendProblem(reply, fromUserError(err, languageOf(req)));
     const fe = err;
     if (fe.validation) {
-      const errors = validationProblems(fe);
+      const errors = validationProblems(fe, languageOf(req));
       const status = fe.validationContext === 'body' ? 422 : 400;
       return sendProblem(
         reply,

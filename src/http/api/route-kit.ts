@@ -26,8 +26,32 @@ export async function guard<T>(req: FastifyRequest, fn: () => Promise<T>, pointe
   }
 }
 
+/**
+ * One changed field as the API shows it, in the format the task itself uses: a due date as an ISO 8601
+ * instant and an assignee as the person's id ('' for none), not the display text the bot shows.
+ */
+export function fieldChangeJson(f: {
+  field?: string | null;
+  from?: string | null;
+  to?: string | null;
+  fromAt?: Date | null;
+  toAt?: Date | null;
+  fromPerson?: { toString(): string } | null;
+  toPerson?: { toString(): string } | null;
+}): { field: string; from: string; to: string } {
+  const field = f.field ?? '';
+  if (field === 'due' && (f.fromAt !== undefined || f.toAt !== undefined)) {
+    return { field, from: f.fromAt ? f.fromAt.toISOString() : '', to: f.toAt ? f.toAt.toISOString() : '' };
+  }
+  if (field === 'assignee' && (f.fromPerson !== undefined || f.toPerson !== undefined)) {
+    const id = (v: { toString(): string } | null | undefined) => (v === null || v === undefined ? '' : v.toString());
+    return { field, from: id(f.fromPerson), to: id(f.toPerson) };
+  }
+  return { field, from: f.from ?? '', to: f.to ?? '' };
+}
+
 export function changesJson(changes: AppliedChange[]) {
-  return changes.map((c) => ({ revision: c.revision, actor: c.actor, at: c.at.toISOString(), fields: c.fields }));
+  return changes.map((c) => ({ revision: c.revision, actor: c.actor, at: c.at.toISOString(), fields: c.fields.map(fieldChangeJson) }));
 }
 
 export function personJson(p: PersonDoc) {

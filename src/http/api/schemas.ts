@@ -57,7 +57,14 @@ export const Task = Type.Object(
 );
 export type TaskJson = Static<typeof Task>;
 
-export const FieldChange = Type.Object({ field: Type.String(), from: Type.String(), to: Type.String() }, { $id: 'FieldChange' });
+export const FieldChange = Type.Object(
+  { field: Type.String(), from: Type.String(), to: Type.String() },
+  {
+    $id: 'FieldChange',
+    description:
+      "A field's value before and after, as the task shows it: due as an ISO 8601 instant, assignee as the person's id; '' for none.",
+  },
+);
 
 export const Change = Type.Object(
   {
@@ -199,7 +206,8 @@ export const QueueSummary = Type.Object(
   {
     pending: Type.Integer(),
     retrying: Type.Integer(),
-    held: Type.Integer(),
+    held: Type.Integer({ description: "Of the pending: held until their person's quiet hours end" }),
+    digest: Type.Integer({ description: "Of the pending: waiting for their person's daily digest" }),
     sending: Type.Integer(),
     failed: Type.Integer(),
     sent: Type.Integer(),

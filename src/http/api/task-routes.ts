@@ -15,7 +15,7 @@ import {
 import { addComment } from '../../services/tasks.js';
 import { callerOf } from './auth.js';
 import { ApiProblem } from './problem.js';
-import { changesJson, guard, secured, type RouteDeps } from './route-kit.js';
+import { changesJson, fieldChangeJson, guard, secured, type RouteDeps } from './route-kit.js';
 import * as S from './schemas.js';
 
 export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void {
@@ -179,7 +179,14 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
       const { number } = req.params as { number: number };
       const task = await guard(req, () => requireVisibleTask(number, callerOf(req).viewer));
       const changes = await ChangeModel.find({ task: task._id }).sort({ revision: -1 }).limit(100).lean();
-      return { items: changes.map((c) => ({ revision: c.revision, actor: String(c.actor), at: c.at.toISOString(), fields: c.fields })) };
+      return {
+        items: changes.map((c) => ({
+          revision: c.revision,
+          actor: String(c.actor),
+          at: c.at.toISOString(),
+          fields: c.fields.map(fieldChangeJson),
+        })),
+      };
     },
   );
 }
