@@ -13,6 +13,8 @@ export interface BotDeps {
   logger: Logger;
   secrets: SecretBox;
   delivery: DeliveryPort;
+  /** The clock of the per-minute command limit and the /send cooldown, ms since the epoch. @defaultValue Date.now */
+  now?: () => number;
   /** Told when each Bot API call of the bot starts and ends (the readiness of long polling). */
   observeApi?: Pacing['observe'];
 }

@@ -135,7 +135,7 @@ export function createBot(deps: BotDeps): CreatedBot {
 
   // The trust boundary: nothing from a group, past the rate limit, or from a non-member reaches the session.
   bot.use(privateChatsOnly(deps));
-  bot.use(rateLimited(new WindowLimiter('cmd', config.RATE_LIMIT_PER_MINUTE, 60_000, databaseSlots), deps));
+  bot.use(rateLimited(new WindowLimiter('cmd', config.RATE_LIMIT_PER_MINUTE, 60_000, databaseSlots, deps.now), deps));
   bot.use(identify(deps));
   bot.use(membersOnly(deps));
 

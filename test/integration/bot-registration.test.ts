@@ -7,9 +7,9 @@ useTestDatabase();
 const ADMIN = 100;
 const bots: TestBot[] = [];
 
-async function bot(env: Record<string, string>): Promise<TestBot> {
+async function bot(env: Record<string, string>, now?: () => number): Promise<TestBot> {
   await clearDatabase();
-  const tb = await startTestBot({ adminIds: [ADMIN], env });
+  const tb = await startTestBot({ adminIds: [ADMIN], env, ...(now ? { now } : {}) });
   bots.push(tb);
   return tb;
 }
@@ -49,7 +49,9 @@ it('REGISTRATION=invite: /start asks for a link and tells no admin; a link admit
 });
 
 it('past the per-minute limit: one polite line, then silence', async () => {
-  const tb = await bot({ REGISTRATION: 'open', RATE_LIMIT_PER_MINUTE: '5' });
+  // The limit counts in one-minute windows: a clock fixed inside one, so that no minute ends mid-test.
+  const minute = Math.floor(Date.now() / 60_000) * 60_000 + 1_000;
+  const tb = await bot({ REGISTRATION: 'open', RATE_LIMIT_PER_MINUTE: '5' }, () => minute);
   const pete = tb.user(7, 'Pete', 'pete');
   for (let i = 0; i < 5; i++) expect(await pete.say('/help')).toContain('/watch');
   expect(await pete.say('/help')).toBe('Слишком много сообщений подряд. Подождите минуту — потом я снова отвечу.');

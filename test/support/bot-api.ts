@@ -88,6 +88,8 @@ export interface TestBotOptions {
    * `/send`, whose run would wait for a worker; tests of `/send` give one (test/support/delivery-worker.ts).
    */
   delivery?: DeliveryPort;
+  /** The clock of the bot's per-minute limit and /send cooldown (tests of them fix it). @defaultValue Date.now */
+  now?: () => number;
   /** Flood limits of the Bot API double (Telegram's by default). */
   limits?: Pick<StrictBotApiOptions, 'overall' | 'perChat'>;
   /**
@@ -146,7 +148,7 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
   const logger = createLogger('info', sink);
   const secrets = new SecretBox(TEST_SECRET_KEY);
   const delivery = opts.delivery ?? createDeliveryService();
-  const { bot, setCommands, background } = createBot({ config, logger, secrets, delivery });
+  const { bot, setCommands, background } = createBot({ config, logger, secrets, delivery, ...(opts.now ? { now: opts.now } : {}) });
   const waitForBackground = opts.waitForBackground ?? true;
   const updatesUrl = `${api.apiRoot}/bot${TEST_BOT_TOKEN}/getUpdates`;
 

@@ -147,7 +147,7 @@ async function dry(ctx: BotContext, deps: BotDeps, taskNumber?: number): Promise
 export function deliveryFeature(deps: BotDeps, background: Background): Feature {
   const c = new Composer<BotContext>();
   // One cooldown for the deployment: two bot processes (webhook behind a balancer) do not double it.
-  const cooldown = new SharedCooldown('sendcd', deps.config.SEND_COOLDOWN_SECONDS * 1000, databaseSlots);
+  const cooldown = new SharedCooldown('sendcd', deps.config.SEND_COOLDOWN_SECONDS * 1000, databaseSlots, deps.now);
 
   c.command('send', async (ctx) => {
     const [first, second] = tokenize(commandPayload(ctx));
