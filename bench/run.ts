@@ -308,7 +308,7 @@ async function main() {
           n: t.people,
           value: t.rate,
           unit: 'msg/s',
-          note: `goal ≤ 30/s overall; busiest second at the Bot API: ${t.peakPerSecond} (goal ≤ 35); 429s honoured ${t.honoured429}, unanswered ${t.unanswered429} (goal 0), other refusals ${t.otherRefusals}`,
+          note: `goal ≤ 30/s overall; busiest second at the Bot API: ${t.peakPerSecond} (goal ≤ 35); 429s honoured ${t.honoured429}, unanswered ${t.unanswered429} (goal 0), other refusals ${t.otherRefusals}; sent per worker: ${t.perWorker.join(' / ')}`,
         },
         {
           section: 'S',
