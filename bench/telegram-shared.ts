@@ -84,11 +84,16 @@ export async function measureSharedBudget(env: BenchEnv, phase: string, people: 
   /** Waits until the process on `port` answers /readyz with 200. */
   const ready = async (port: number) => {
     let ok = false;
-    await waitFor(() => ok, 60_000, `the process on port ${port} to be ready`, () => {
-      void fetch(`http://127.0.0.1:${port}/readyz`)
-        .then((r) => (ok = r.ok))
-        .catch(() => undefined);
-    });
+    await waitFor(
+      () => ok,
+      60_000,
+      `the process on port ${port} to be ready`,
+      () => {
+        void fetch(`http://127.0.0.1:${port}/readyz`)
+          .then((r) => (ok = r.ok))
+          .catch(() => undefined);
+      },
+    );
   };
   const stored = () => telegram.storage.botMessages as unknown as Stored[];
   const toMe = () => stored().filter((m) => String(m.message.chat_id) === String(ME));
@@ -108,9 +113,16 @@ export async function measureSharedBudget(env: BenchEnv, phase: string, people: 
       await ready(await start('worker'));
       const id = await requestRun({ trigger: i === 0 ? 'send' : 'schedule' });
       let claimed = false;
-      await waitFor(() => claimed, 60_000, `run ${i + 1} to be claimed`, () => {
-        void RunModel.exists({ _id: id, status: { $ne: 'requested' } }).then((r) => (claimed = r !== null));
-      });
+      await waitFor(
+        () => claimed,
+        60_000,
+        `run ${i + 1} to be claimed`,
+        () => {
+          RunModel.exists({ _id: id, status: { $ne: 'requested' } })
+            .then((r) => (claimed = r !== null))
+            .catch(() => undefined);
+        },
+      );
     }
     const notifications = () => stored().filter((m) => String(m.message.chat_id) !== String(ME));
     await waitFor(() => notifications().length >= Math.min(100, people / 4), 120_000, 'the fan-out to be under way');
