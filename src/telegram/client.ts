@@ -100,7 +100,8 @@ export class PacedTelegram extends Telegram {
       } catch (err) {
         observe?.end?.(method, (performance.now() - started) / 1000, err);
         const wait = retryAfterMs(err);
-        if (wait === undefined) throw err;
+        // getUpdates is telegraf's polling loop's own: it waits out a 429 itself and must see Telegram's error.
+        if (wait === undefined || method === 'getUpdates') throw err;
         await budget?.hold(Date.now() + wait).catch((e: unknown) => this.pacing.onBudgetError?.(e));
         const description = (err as { response?: { description?: string } }).response?.description;
         if (attempt >= retries || Date.now() + wait > deadline) throw new TelegramWaitError(wait, description);
