@@ -34,7 +34,10 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   lang_invalid: (p) => `There is no language "${s(p.value)}". Use /lang ru or /lang en`,
   person_not_found: (p) => `Nobody called "${s(p.ref)}" here. See /people (use an @username or id)`,
   person_ambiguous: (p) => `Several people are called "${s(p.ref)}". Use their @username or id from /people`,
-  last_admin: (p) => `${s(p.name)} is the last admin; make someone else admin first: /admin @username`,
+  last_admin: (p) =>
+    p.self
+      ? 'You are the last admin; make someone else admin first: /admin @username'
+      : `${s(p.name)} is the last admin; make someone else admin first: /admin @username`,
   task_number_invalid: (p) => `"${s(p.value)}" is not a task number. A task number is a number, e.g. 12`,
   task_not_found: (p) => `There is no task #${s(p.number)}. Your tasks: /tasks`,
   field_unknown: (p) =>

@@ -36,7 +36,10 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   lang_invalid: (p) => `Языка «${s(p.value)}» нет. Можно: /lang ru или /lang en`,
   person_not_found: (p) => `Не нашёл человека «${s(p.ref)}». Список людей: /people (укажите @username или id)`,
   person_ambiguous: (p) => `Имя «${s(p.ref)}» носят несколько человек. Укажите @username или id из /people`,
-  last_admin: (p) => `${s(p.name)} — последний администратор; сначала назначьте другого: /admin @username`,
+  last_admin: (p) =>
+    p.self
+      ? 'Вы — последний администратор; сначала назначьте другого: /admin @username'
+      : `${s(p.name)} — последний администратор; сначала назначьте другого: /admin @username`,
   task_number_invalid: (p) => `«${s(p.value)}» — не номер задания. Номер — это число, например 12`,
   task_not_found: (p) => `Задания #${s(p.number)} нет. Ваши задания: /tasks`,
   field_unknown: (p) =>

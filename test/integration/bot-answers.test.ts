@@ -3,6 +3,7 @@
  * a conversation is asked again rather than ending it silently; a person is told of their own missing
  * phone in the second person; a city for a time zone gets a suggestion; the fields of /edit include all.
  */
+import { PersonModel } from '../../src/db/models/index.js';
 import { useTestBot } from '../support/bot-api.js';
 import { useTestDatabase } from '../support/db.js';
 
@@ -41,4 +42,11 @@ it('suggests the zone a city name means', async () => {
 
 it('lists every field /edit can change, private included', async () => {
   expect(await maria().say('/edit 1 colour red')).toContain('private (закрытое: on/off)');
+});
+
+it('tells the last admin, demoting themselves, as "you"', async () => {
+  // An admin promoted in the bot (not one of ADMIN_IDS), and the only one.
+  await PersonModel.updateOne({ telegramId: 61 }, { $set: { role: 'admin' } });
+  expect(await maria().say('/admin @maria off')).toBe('Вы — последний администратор; сначала назначьте другого: /admin @username');
+  expect((await PersonModel.findOne({ telegramId: 61 }).lean())!.role).toBe('admin');
 });

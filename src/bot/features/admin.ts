@@ -1,4 +1,5 @@
 /** People and roles: /people (names for members; contacts for admins only), /admin (promote, demote). */
+import { UserError } from '../../domain/errors.js';
 import { Composer } from 'telegraf';
 import { listAdmins, listPeople, requirePerson, setRole } from '../../services/people.js';
 import { isOff } from '../../domain/off-words.js';
@@ -51,7 +52,12 @@ export function adminFeature(deps: BotDeps, opts: AdminFeatureOptions = {}): Fea
       await ctx.reply(ctx.t.adminFromConfig(person.name));
       return;
     }
-    const updated = await setRole(person._id, role);
+    const self = String(person._id) === String(ctx.person._id);
+    const updated = await setRole(person._id, role).catch((err: unknown) => {
+      // Only an admin demotes, so the last admin demoted is the one asking: told as "you".
+      if (err instanceof UserError && err.code === 'last_admin' && self) throw new UserError('last_admin', { ...err.params, self: 1 });
+      throw err;
+    });
     await opts.onRoleChanged?.(updated);
     await ctx.reply(demote ? ctx.t.demoted(updated.name) : ctx.t.promoted(updated.name));
   });
