@@ -196,7 +196,7 @@ describe('tasks', () => {
     expect(await ChangeModel.countDocuments()).toBe(0);
   });
 
-  it('answers 415 for a body that is not JSON, 400 for broken JSON, 413 over 1 MB', async () => {
+  it('answers 415 for a body that is not JSON, 400 for broken JSON, 413 over 64 KB', async () => {
     problem(
       await app.call('POST', '/api/v1/tasks', { token: write, raw: 'title=x', headers: { 'content-type': 'text/plain' } }),
       415,
@@ -207,7 +207,7 @@ describe('tasks', () => {
       400,
       'json_invalid',
     );
-    const big = await app.call('POST', '/api/v1/tasks', { token: write, body: { title: 'x', description: 'y'.repeat(1024 * 1024) } });
+    const big = await app.call('POST', '/api/v1/tasks', { token: write, body: { title: 'x', description: 'y'.repeat(64 * 1024) } });
     problem(big, 413, 'body_too_large');
     expect(await TaskModel.countDocuments()).toBe(0);
   });
@@ -448,6 +448,17 @@ describe('rate limit', () => {
 });
 
 describe('problems as a caller reads them', () => {
+  it('a list far longer than allowed is one short problem: 140,000 channels are refused unread, 5,000 in one line', async () => {
+    const { body } = await app.call<TaskWithChangesBody>('POST', '/api/v1/tasks', { token: write, body: { title: 'Bounded' } });
+    const path = `/api/v1/tasks/${body.task.number}/observers`;
+    const huge = await app.call<ProblemBody>('POST', path, { token: write, body: { person: 'x', channels: Array<number>(140_000).fill(1) } });
+    problem(huge, 413, 'body_too_large');
+    const long = await app.call<ProblemBody>('POST', path, { token: write, body: { person: 'x', channels: Array<string>(5_000).fill('email') } });
+    expect(long.status).toBe(422);
+    expect(long.body.errors).toEqual([{ pointer: '/channels', detail: 'must have at most 3 items' }]);
+    expect(JSON.stringify(long.body).length).toBeLessThan(1000);
+  });
+
   it('names the allowed values of a field once, in the language asked for', async () => {
     const en = await app.call<ProblemBody>('POST', '/api/v1/tasks', { token: write, body: { title: 'x', status: 'sleeping' } });
     expect(en.status).toBe(422);
