@@ -477,7 +477,8 @@ export const en: Texts = {
   dryFallback: (channel) => `, by ${channel} if the gateway refuses it`,
   queueShow: (q) =>
     `Queue: waiting — ${q.pending} (retry — ${q.retrying}, quiet hours — ${q.held}, daily digest — ${q.digest ?? 0}), sending — ${q.sending}, ` +
-    `sent — ${q.sent}, failed — ${q.failed}.`,
+    `sent — ${q.sent}, failed — ${q.failed}` +
+    (q.dropped ? `, dropped when sending (no longer a member, or may no longer see the task) — ${q.dropped}.` : '.'),
   queueLastRun: (when, trigger, sent, failed) =>
     `Last run: ${when} (${trigger === 'send' ? 'by /send' : 'scheduled'}), sent ${sent}, failed ${failed}.`,
   queueNoRun: 'No runs yet.',

@@ -502,9 +502,19 @@ export const ru = {
   drySms: (parts: number, encoding: string) => `, ${parts} SMS (${encoding})`,
   dryHeld: (until: string) => `, ждёт тихих часов до ${until}`,
   dryFallback: (channel: string) => `, если шлюз откажет — ${channel}`,
-  queueShow: (q: { pending: number; retrying: number; held: number; digest?: number; sending: number; failed: number; sent: number }) =>
+  queueShow: (q: {
+    pending: number;
+    retrying: number;
+    held: number;
+    digest?: number;
+    sending: number;
+    failed: number;
+    sent: number;
+    dropped?: number;
+  }) =>
     `Очередь: ждут отправки — ${q.pending} (из них повтор — ${q.retrying}, тихие часы — ${q.held}, ежедневная сводка — ${q.digest ?? 0}), отправляются — ${q.sending}, ` +
-    `отправлено — ${q.sent}, не отправлено — ${q.failed}.`,
+    `отправлено — ${q.sent}, не отправлено — ${q.failed}` +
+    (q.dropped ? `, снято при отправке (человек больше не участник или не видит задание) — ${q.dropped}.` : '.'),
   queueLastRun: (when: string, trigger: string, sent: number, failed: number) =>
     `Последняя рассылка: ${when} (${trigger === 'send' ? 'по /send' : 'по расписанию'}), отправлено ${sent}, ошибок ${failed}.`,
   queueNoRun: 'Рассылок ещё не было.',

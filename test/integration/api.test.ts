@@ -451,9 +451,15 @@ describe('problems as a caller reads them', () => {
   it('a list far longer than allowed is one short problem: 140,000 channels are refused unread, 5,000 in one line', async () => {
     const { body } = await app.call<TaskWithChangesBody>('POST', '/api/v1/tasks', { token: write, body: { title: 'Bounded' } });
     const path = `/api/v1/tasks/${body.task.number}/observers`;
-    const huge = await app.call<ProblemBody>('POST', path, { token: write, body: { person: 'x', channels: Array<number>(140_000).fill(1) } });
+    const huge = await app.call<ProblemBody>('POST', path, {
+      token: write,
+      body: { person: 'x', channels: Array<number>(140_000).fill(1) },
+    });
     problem(huge, 413, 'body_too_large');
-    const long = await app.call<ProblemBody>('POST', path, { token: write, body: { person: 'x', channels: Array<string>(5_000).fill('email') } });
+    const long = await app.call<ProblemBody>('POST', path, {
+      token: write,
+      body: { person: 'x', channels: Array<string>(5_000).fill('email') },
+    });
     expect(long.status).toBe(422);
     expect(long.body.errors).toEqual([{ pointer: '/channels', detail: 'must have at most 3 items' }]);
     expect(JSON.stringify(long.body).length).toBeLessThan(1000);

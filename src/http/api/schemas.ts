@@ -212,6 +212,7 @@ export const QueueSummary = Type.Object(
     sending: Type.Integer(),
     failed: Type.Integer(),
     sent: Type.Integer(),
+    dropped: Type.Integer({ description: 'Dropped when their message was composed: the person may no longer hear of the task' }),
     lastRun: Type.Optional(
       Type.Object({ finishedAt: Type.String(), trigger: Type.String(), sent: Type.Integer(), failed: Type.Integer() }),
     ),
