@@ -46,6 +46,11 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+/** The longest a request may take to arrive, headers and body, in ms. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** The longest a request's headers may take to arrive, in ms. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+
 /** The Prometheus text format, version 0.0.4. */
 const EXPOSITION_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -59,7 +64,16 @@ function sendJson(reply: import('fastify').FastifyReply, status: number, body: u
 /** The fastify app with every route, not listening (tests may `inject`, main listens). */
 export async function buildHttpApp(opts: HttpServerOptions): Promise<FastifyInstance> {
   const { logger } = opts;
-  const app = Fastify({ logger: false, bodyLimit: WEBHOOK_MAX_BODY, forceCloseConnections: true, return503OnClosing: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: WEBHOOK_MAX_BODY,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    // A client that sends its request slowly (byte by byte) holds a socket and memory: the whole request
+    // must arrive within REQUEST_TIMEOUT_MS, its headers within HEADERS_TIMEOUT_MS.
+    requestTimeout: REQUEST_TIMEOUT_MS,
+  });
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
 
   app.setErrorHandler((err: { statusCode?: number }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
