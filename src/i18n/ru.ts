@@ -210,6 +210,7 @@ export const ru = {
     invite: { desc: 'ссылка-приглашение; list — список, revoke — отозвать', example: '/invite 5 7 (на 5 человек, 7 дней)' },
     members: { desc: 'участники, заявки, исключённые', example: '/members' },
     remove: { desc: 'исключить человека', example: '/remove @ivan' },
+    readmit: { desc: 'вернуть исключённого', example: '/readmit @ivan' },
     // issue 12
     api: { desc: 'токены HTTP API: new, list, revoke', example: '/api new erp write' },
     person: { desc: 'человек без Telegram: add, invite', example: '/person add "Иван Петров" email=ivan@example.org phone=+79123456789' },
@@ -592,7 +593,12 @@ export const ru = {
   removeUsage: 'Кого исключить? Напишите: /remove @username (или id из /members)',
   removeSelf: 'Себя исключить нельзя. Ничего не изменено.',
   alreadyRemoved: (name: string) => `${name} уже не в команде.`,
-  removed: (name: string) => `${name} больше не в команде: подписки удалены, оповещений больше не будет. История изменений сохранена.`,
+  removed: (name: string) =>
+    `${name} больше не в команде: подписки удалены, оповещений больше не будет. История изменений сохранена. Вернуть: /readmit — ссылки-приглашения этого не делают.`,
+  readmitUsage: 'Кого вернуть в команду? Напишите: /readmit @username (или id из /members)',
+  readmitted: (name: string) => `${name} снова в команде (без прежних подписок).`,
+  notRemoved: (name: string) => `${name} не исключён(а): возвращать некого.`,
+  removedCannotJoin: 'Вас исключили из команды; ссылка-приглашение этого не отменяет. Если это ошибка, напишите администратору.',
   settingsConflict: 'Другой администратор только что изменил эти настройки; ваши изменения не сохранены. Сейчас сохранено:',
   askSmtpInsecure:
     'Без шифрования логин и пароль уйдут на сервер открытым текстом, их сможет прочитать любой по дороге. Отправлять так? Лучше вернуться и выбрать TLS или STARTTLS (/cancel).',

@@ -362,7 +362,9 @@ describe('people without Telegram, observers, send', () => {
     // A read token reads who someone is, not how to reach them.
     expect(byPhone.body).not.toHaveProperty('email');
     expect(byPhone.body).not.toHaveProperty('phone');
-    expect((await app.call<PersonBody>('GET', `/api/v1/people/${p.body.id}`, { token: write })).body).toMatchObject({ email: 'ivan@example.org' });
+    expect((await app.call<PersonBody>('GET', `/api/v1/people/${p.body.id}`, { token: write })).body).toMatchObject({
+      email: 'ivan@example.org',
+    });
 
     const { body } = await app.call<TaskWithChangesBody>('POST', '/api/v1/tasks', { token: write, body: { title: 'Pump station' } });
     const n = body.task.number;
