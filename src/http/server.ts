@@ -35,6 +35,8 @@ export interface HttpServerOptions {
   api?: ApiOptions;
   /** What `GET /readyz` checks (src/http/readiness.ts). @defaultValue the database alone */
   readiness?: ReadinessChecks;
+  /** METRICS_TOKEN: `/metrics` answers only a request with `Authorization: Bearer <it>`. */
+  metricsToken?: string;
   /** The one-click unsubscribe page (src/http/unsubscribe.ts), served when PUBLIC_URL is set. */
   unsubscribe?: { secrets: SecretBox };
 }
@@ -101,7 +103,12 @@ export async function buildHttpApp(opts: HttpServerOptions): Promise<FastifyInst
   });
   app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: '/readyz', handler: methodNotAllowed('GET, HEAD') });
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', async (req, reply) => {
+    // With METRICS_TOKEN, only a scraper that sends it (Prometheus: `authorization: { credentials: … }`).
+    if (opts.metricsToken !== undefined && !sameSecret(bearerOf(req.headers.authorization), opts.metricsToken)) {
+      reply.header('www-authenticate', 'Bearer realm="metrics"');
+      return sendJson(reply, 401, { status: 'error', error: 'unauthorized' });
+    }
     const text = opts.metrics ? await opts.metrics.metrics() : '';
     return reply
       .code(200)
@@ -159,6 +166,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
 }
 
 /** Constant-time comparison of the header with the expected secret. */
+function bearerOf(header: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+}
+
 export function sameSecret(header: string | string[] | undefined, expected: string): boolean {
   if (typeof header !== 'string') return false;
   const a = Buffer.from(header);
