@@ -17,9 +17,10 @@ import { measureDbOps, type DbOpsResult } from './dbops.js';
 import { profileRun, writesPerDelivery, type Profile } from './profile.js';
 import { measureTelegramFanout } from './telegram.js';
 import { measureSharedBudget } from './telegram-shared.js';
+import { measureApiBodies } from './api-body.js';
 import { fmt, log, machine, median, percentile, table, type Row } from './util.js';
 
-const SECTIONS = ['ceiling', 'naive', 'taskwatch', 'latency', 'telegram', 'tgshared', 'profile', 'dbops', 'memory'] as const;
+const SECTIONS = ['ceiling', 'naive', 'taskwatch', 'latency', 'telegram', 'tgshared', 'apibody', 'profile', 'dbops', 'memory'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `Usage: npm run bench -- [options]
@@ -319,6 +320,22 @@ async function main() {
           note: `goal ≤ 2 s; notifications at the Bot API when /me was sent: ${t.sentBeforeMe}, when it was answered: ${t.sentBeforeAnswer}`,
         },
       );
+    }
+
+    if (opts.only.has('apibody')) {
+      log('API bodies: about 1 MB each, in the worst shapes found, while the event loop is watched');
+      const costs = await measureApiBodies(env, 'apibody');
+      raw.apibody = costs;
+      for (const c of costs) {
+        rows.push({
+          section: 'A',
+          what: `API body of ${(c.bytes / 1e6).toFixed(2)} MB: ${c.shape}`,
+          n: 1,
+          value: c.blockedMs,
+          unit: 'ms',
+          note: `longest event-loop block (goal < 50 ms); answered ${c.status} in ${c.answerBytes.toLocaleString('en-US')} bytes`,
+        });
+      }
     }
 
     if (opts.only.has('profile')) {

@@ -13,6 +13,7 @@ const schema = z.object({
   TELEGRAM_API_ROOT: url('TELEGRAM_API_ROOT'),
   TELEGRAM_WEBHOOK_URL: url('TELEGRAM_WEBHOOK_URL').optional(),
   PUBLIC_URL: url('PUBLIC_URL').optional(),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters (e.g. openssl rand -hex 16)').optional(),
   MONGODB_URI: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'MONGODB_URI must start with mongodb:// or mongodb+srv://')

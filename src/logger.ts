@@ -43,6 +43,10 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 function scrubError(err: unknown): unknown {
   const s = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown> | undefined;
   if (!s) return s;
+  // telegraf's TelegramError carries the request it failed (`on: { method, payload }`): the payload is a
+  // message's text (a private task's, perhaps) and its chat. Only the method is kept.
+  const on = s.on as { method?: unknown } | undefined;
+  if (on && typeof on === 'object') s.on = { method: on.method };
   for (const [k, v] of Object.entries(s)) if (typeof v === 'string') s[k] = scrub(v);
   return s;
 }

@@ -228,6 +228,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
       },
       ...(webhook ? { webhook } : {}),
       ...(config.PUBLIC_URL ? { unsubscribe: { secrets } } : {}),
+      ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
       api: {
         logger,
         delivery,

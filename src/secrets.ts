@@ -85,10 +85,9 @@ export class SecretBox {
   }
 }
 
-/** Shows the shape of a secret, never the secret: `••••••••` plus its last two characters when it is long. */
+/** Says that a secret is set, and nothing of it: not a character, not its length. */
 export function mask(secret: string | undefined | null): string {
-  if (!secret) return '—';
-  return secret.length >= 12 ? `••••••••${secret.slice(-2)}` : '••••••••';
+  return secret ? '••••••••' : '—';
 }
 
 /**

@@ -169,6 +169,10 @@ export function membersOnly(deps: BotDeps, opts: GateOptions = {}): MiddlewareFn
           await opts.onJoined?.(r.person);
           return;
         }
+        if (!r.ok && r.removed) {
+          await ctx.reply(t.removedCannotJoin);
+          return;
+        }
         if (config.REGISTRATION === 'open' || config.ADMIN_IDS.includes(ctx.from.id)) {
           // A used-up or unknown invite changes nothing where anyone may join: registered as usual.
           ctx.person = await registerPerson(input, defaultsFor(ctx, deps, 'member'));

@@ -6,6 +6,7 @@
  */
 import type { AnyBulkWriteOperation, Types } from 'mongoose';
 import { bulkWriteChunked } from '../db/bulk.js';
+import { recheck } from './recheck.js';
 import { renewLeases } from '../db/leased-claims.js';
 import { isConnectivityError } from '../db/db-watch.js';
 import { runPool } from './pool.js';
@@ -175,7 +176,14 @@ class Batch {
 
     try {
       const ctx = await loadBatchContext(batch);
-      const { groups, orphans } = groupByRecipient(batch, ctx);
+      // What was queued goes only if its person may still hear of its task on its channel now.
+      const { keep, dropped } = await recheck(batch, ctx);
+      for (const { delivery } of dropped) this.#metrics.deliveries(delivery.channel, 'dropped', 1);
+      await this.#write(
+        dropped.map(({ delivery, reason }) => byId(delivery._id, outcome.skipped(reason))),
+        dropped.map(({ delivery }) => groupKey(delivery)),
+      );
+      const { groups, orphans } = groupByRecipient(keep, ctx);
       const orphanOps = orphans.map((d) => this.#poison(d, d.channel, 'gone', orphanReason(d, ctx)));
       await this.#write(orphanOps, orphans.map(groupKey));
       const notStarted = await runPool(

@@ -10,8 +10,9 @@ import type { Channel, FailureCause } from '../domain/types.js';
 import type { ChannelObserver } from './channels/types.js';
 
 /** What became of a delivery in a run: sent, put back for a retry, failed for good, held by quiet hours. */
-export type DeliveryOutcome = 'sent' | 'retried' | 'failed' | 'held';
-export const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = ['sent', 'retried', 'failed', 'held'];
+/** `dropped`: no longer allowed when its message was composed (src/delivery/recheck.ts). */
+export type DeliveryOutcome = 'sent' | 'retried' | 'failed' | 'held' | 'dropped';
+export const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = ['sent', 'retried', 'failed', 'held', 'dropped'];
 export const FAILURE_CAUSES: readonly FailureCause[] = ['auth', 'balance', 'sender', 'address', 'config', 'limit', 'other'];
 export type RunTrigger = 'send' | 'schedule';
 

@@ -56,8 +56,10 @@ export function peopleOfChanges(changes: ChangeLike[]): unknown[] {
 }
 
 interface TaskLike {
-  author?: unknown;
-  assignee?: unknown;
+  author?: { toString(): string } | null;
+  assignee?: { toString(): string } | null;
+  /** Private tasks: only their author, assignee, observers and admins hear of them (src/delivery/recheck.ts). */
+  private?: boolean | null;
   number: number;
   title: string;
   status: string;

@@ -1,16 +1,10 @@
 import { Types } from 'mongoose';
 import { bulkWriteChunked } from '../db/bulk.js';
 import { ChangeModel, ObserverModel, PersonModel, TaskModel } from '../db/models/index.js';
-import { DEFAULT_PARTICIPANT_CHANNELS, isMemberRole, type Channel } from '../domain/types.js';
-import { canSee } from '../domain/access.js';
 import { dailyDigestOf, nextDigestAt } from '../domain/digest.js';
 import { RECIPIENT_FIELDS, type LeanRecipient } from '../db/documents.js';
 import { addressOf, insertDeliveries, newDelivery, type NewDelivery } from './new-delivery.js';
-
-/** Only members and admins hear about tasks: pending and removed (blocked) people get nothing. */
-function mayHear(person: Pick<LeanRecipient, 'role'>): boolean {
-  return isMemberRole(person.role);
-}
+import { channelsFor } from './entitlement.js';
 
 /**
  * Fans unplanned Changes out into Deliveries: the task's author and assignee on their participant channels
@@ -63,26 +57,17 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
     for (const change of changes) {
       const task = taskById.get(String(change.task));
       if (!task) continue;
-      const wanted = new Map<string, Set<Channel>>();
-      const add = (personId: unknown, channels: readonly string[] | undefined) => {
-        const key = String(personId);
-        const set = wanted.get(key) ?? new Set<Channel>();
-        for (const c of channels ?? []) set.add(c as Channel);
-        wanted.set(key, set);
-      };
-      const author = personById.get(String(task.author));
-      add(task.author, author?.participantChannels ?? DEFAULT_PARTICIPANT_CHANNELS);
-      if (task.assignee) add(task.assignee, personById.get(String(task.assignee))?.participantChannels ?? DEFAULT_PARTICIPANT_CHANNELS);
       const watchers = observersByTask.get(String(task._id)) ?? [];
-      for (const o of watchers) add(o.person, o.channels);
-      const watcherIds = new Set(watchers.map((o) => String(o.person)));
+      const watching = new Map(watchers.map((o) => [String(o.person), o.channels as string[]]));
+      const concerned = new Set([String(task.author), ...(task.assignee ? [String(task.assignee)] : []), ...watching.keys()]);
 
-      for (const [personId, channels] of wanted) {
+      for (const personId of concerned) {
         const person = personById.get(personId);
+        if (!person) continue;
         // Only members hear anything, and only of what they may see now (a private task: its author,
-        // assignee, observers and admins).
-        if (!person || !mayHear(person)) continue;
-        if (!canSee({ id: personId, admin: person.role === 'admin' }, task, watcherIds.has(personId))) continue;
+        // assignee, observers and admins), on the channels they hear it on (src/delivery/entitlement.ts).
+        const channels = channelsFor(task, person, watching.get(personId));
+        if (channels.size === 0) continue;
         if (personId === String(change.actor) && !person.notifySelf) continue;
         const daily = dailyDigestOf(person);
         const at = change.at ?? now;

@@ -64,6 +64,8 @@ export interface QueueSummary {
   sending: number;
   failed: number;
   sent: number;
+  /** Dropped when their message was composed: no longer allowed (src/delivery/recheck.ts). */
+  dropped: number;
   lastRun?: { finishedAt: string; trigger: string; sent: number; failed: number };
   /** Next scheduled run (ISO), or undefined when the schedule is off. */
   nextRun?: string;

@@ -119,7 +119,7 @@ async function beingSent(now: Date): Promise<number> {
 export async function queue(now = new Date()): Promise<QueueSummary> {
   await planPendingChanges(now);
   const count = (filter: Record<string, unknown>) => DeliveryModel.countDocuments(filter);
-  const [pending, retrying, held, digest, sending, failed, sent, lastRun, lastScheduled, schedule, recent] = await Promise.all([
+  const [pending, retrying, held, digest, sending, failed, sent, dropped, lastRun, lastScheduled, schedule, recent] = await Promise.all([
     count({ status: 'pending' }),
     count({ status: 'pending', heldFor: 'retry' }),
     count({ status: 'pending', heldFor: 'quiet' }),
@@ -127,6 +127,7 @@ export async function queue(now = new Date()): Promise<QueueSummary> {
     beingSent(now),
     count({ status: 'failed' }),
     count({ status: 'sent' }),
+    count({ status: 'skipped', lastError: { $regex: '^dropped when sending' } }),
     RunModel.findOne({ status: 'done' }).sort({ finishedAt: -1 }).lean(),
     RunModel.findOne({ trigger: 'schedule' }).sort({ requestedAt: -1 }).select({ requestedAt: 1 }).lean(),
     getSchedule(),
@@ -159,6 +160,7 @@ export async function queue(now = new Date()): Promise<QueueSummary> {
     sending,
     failed,
     sent,
+    dropped,
     recentFailures: [...reasons.values()].sort((a, b) => b.count - a.count).slice(0, 5),
   };
   if (lastRun?.finishedAt) {

@@ -39,6 +39,7 @@ export const ADMIN_COMMANDS = [
   'invite',
   'members',
   'remove',
+  'readmit',
   'api',
   'person',
 ] as const;

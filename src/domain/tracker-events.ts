@@ -242,12 +242,19 @@ const isState = (v: unknown): v is TrackerState => STATES.includes(v);
  * The generic format (see README, "HTTP API" → "Webhooks"): `{ source, externalId, title, description?,
  * state?: "open"|"in_progress"|"closed", url?, comment?: { author, text } }`.
  */
+/** Sources whose events come only through their own signed receiver. */
+export const SIGNED_SOURCES: ReadonlySet<string> = new Set(['gitlab', 'github', 'jira']);
+
 export function readGeneric(payload: unknown): ReadEvent {
   const p = obj(payload);
   const source = str(p.source);
   const externalId = str(p.externalId);
   const title = str(p.title);
   if (!source || !/^[a-z0-9][a-z0-9_.-]{0,39}$/.test(source)) return { ok: false, ignored: 'source must be 1–40 of a-z 0-9 _ . -' };
+  // The trackers with a receiver of their own speak only through it, where their signature is checked.
+  if (SIGNED_SOURCES.has(source)) {
+    return { ok: false, ignored: `source "${source}" has its own receiver (/api/v1/hooks/${source}); the generic one cannot speak for it` };
+  }
   if (!externalId || externalId.length > 200) return { ok: false, ignored: 'externalId is required (at most 200 characters)' };
   if (!title) return { ok: false, ignored: 'title is required' };
   const state = isState(p.state) ? p.state : undefined;

@@ -48,7 +48,8 @@ export interface PollingState {
  */
 export function pollingReadiness(mode: 'webhook' | 'polling', state: PollingState, staleMs: number, now = Date.now()): Readiness {
   if (mode === 'webhook') return { ready: true, detail: 'webhook set' };
-  if (state.lastError !== undefined) return { ready: false, reason: `bot polling: getUpdates failed: ${state.lastError}` };
+  // The error's own words stay in the log: /readyz may be reachable by more people than the log.
+  if (state.lastError !== undefined) return { ready: false, reason: 'bot polling: getUpdates failed (see the log)' };
   const last = Math.max(state.waitingSince, state.answeredAt);
   if (last === 0) return { ready: false, reason: 'bot polling not started yet' };
   const age = now - last;

@@ -35,6 +35,8 @@ export interface HttpServerOptions {
   api?: ApiOptions;
   /** What `GET /readyz` checks (src/http/readiness.ts). @defaultValue the database alone */
   readiness?: ReadinessChecks;
+  /** METRICS_TOKEN: `/metrics` answers only a request with `Authorization: Bearer <it>`. */
+  metricsToken?: string;
   /** The one-click unsubscribe page (src/http/unsubscribe.ts), served when PUBLIC_URL is set. */
   unsubscribe?: { secrets: SecretBox };
 }
@@ -45,6 +47,11 @@ export interface HttpServer {
   /** Stops accepting, closes every open connection, resolves when the server is down. Safe to call twice. */
   close(): Promise<void>;
 }
+
+/** The longest a request may take to arrive, headers and body, in ms. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** The longest a request's headers may take to arrive, in ms. */
+export const HEADERS_TIMEOUT_MS = 10_000;
 
 /** The Prometheus text format, version 0.0.4. */
 const EXPOSITION_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -59,7 +66,16 @@ function sendJson(reply: import('fastify').FastifyReply, status: number, body: u
 /** The fastify app with every route, not listening (tests may `inject`, main listens). */
 export async function buildHttpApp(opts: HttpServerOptions): Promise<FastifyInstance> {
   const { logger } = opts;
-  const app = Fastify({ logger: false, bodyLimit: WEBHOOK_MAX_BODY, forceCloseConnections: true, return503OnClosing: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: WEBHOOK_MAX_BODY,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    // A client that sends its request slowly (byte by byte) holds a socket and memory: the whole request
+    // must arrive within REQUEST_TIMEOUT_MS, its headers within HEADERS_TIMEOUT_MS.
+    requestTimeout: REQUEST_TIMEOUT_MS,
+  });
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
 
   app.setErrorHandler((err: { statusCode?: number }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
@@ -87,7 +103,12 @@ export async function buildHttpApp(opts: HttpServerOptions): Promise<FastifyInst
   });
   app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: '/readyz', handler: methodNotAllowed('GET, HEAD') });
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', async (req, reply) => {
+    // With METRICS_TOKEN, only a scraper that sends it (Prometheus: `authorization: { credentials: … }`).
+    if (opts.metricsToken !== undefined && !sameSecret(bearerOf(req.headers.authorization), opts.metricsToken)) {
+      reply.header('www-authenticate', 'Bearer realm="metrics"');
+      return sendJson(reply, 401, { status: 'error', error: 'unauthorized' });
+    }
     const text = opts.metrics ? await opts.metrics.metrics() : '';
     return reply
       .code(200)
@@ -145,6 +166,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
 }
 
 /** Constant-time comparison of the header with the expected secret. */
+function bearerOf(header: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+}
+
 export function sameSecret(header: string | string[] | undefined, expected: string): boolean {
   if (typeof header !== 'string') return false;
   const a = Buffer.from(header);

@@ -211,6 +211,7 @@ export const en: Texts = {
     invite: { desc: 'an invite link; list shows them, revoke withdraws one', example: '/invite 5 7 (5 people, 7 days)' },
     members: { desc: 'members, join requests, removed people', example: '/members' },
     remove: { desc: 'remove someone from the team', example: '/remove @ivan' },
+    readmit: { desc: 'let a removed person back', example: '/readmit @ivan' },
     // issue 12
     api: { desc: 'HTTP API tokens: new, list, revoke', example: '/api new erp write' },
     person: {
@@ -480,7 +481,8 @@ export const en: Texts = {
   dryFallback: (channel) => `, by ${channel} if the gateway refuses it`,
   queueShow: (q) =>
     `Queue: waiting — ${q.pending} (retry — ${q.retrying}, quiet hours — ${q.held}, daily digest — ${q.digest ?? 0}), sending — ${q.sending}, ` +
-    `sent — ${q.sent}, failed — ${q.failed}.`,
+    `sent — ${q.sent}, failed — ${q.failed}` +
+    (q.dropped ? `, dropped when sending (no longer a member, or may no longer see the task) — ${q.dropped}.` : '.'),
   queueLastRun: (when, trigger, sent, failed) =>
     `Last run: ${when} (${trigger === 'send' ? 'by /send' : 'scheduled'}), sent ${sent}, failed ${failed}.`,
   queueNoRun: 'No runs yet.',
@@ -552,7 +554,12 @@ export const en: Texts = {
   removeUsage: 'Remove whom? Write: /remove @username (or an id from /members)',
   removeSelf: 'You cannot remove yourself. Nothing was changed.',
   alreadyRemoved: (name) => `${name} is not in the team already.`,
-  removed: (name) => `${name} is no longer in the team: subscriptions deleted, no more notifications. The history of changes stays.`,
+  removed: (name) =>
+    `${name} is no longer in the team: subscriptions deleted, no more notifications. The history of changes stays. To let them back: /readmit — invite links do not.`,
+  readmitUsage: 'Let whom back? Write: /readmit @username (or an id from /members)',
+  readmitted: (name) => `${name} is in the team again (without their old subscriptions).`,
+  notRemoved: (name) => `${name} was not removed: there is nobody to let back.`,
+  removedCannotJoin: 'You were removed from the team; an invite link does not undo that. If it is a mistake, write to an admin.',
   settingsConflict: 'Another admin has just changed these settings; your change was not saved. Saved now:',
   askSmtpInsecure:
     'Without encryption the login and password go to the server in clear, readable by anyone on the way. Send them like that? Better go back and choose TLS or STARTTLS (/cancel).',

@@ -213,6 +213,7 @@ export const ru = {
     invite: { desc: 'ссылка-приглашение; list — список, revoke — отозвать', example: '/invite 5 7 (на 5 человек, 7 дней)' },
     members: { desc: 'участники, заявки, исключённые', example: '/members' },
     remove: { desc: 'исключить человека', example: '/remove @ivan' },
+    readmit: { desc: 'вернуть исключённого', example: '/readmit @ivan' },
     // issue 12
     api: { desc: 'токены HTTP API: new, list, revoke', example: '/api new erp write' },
     person: { desc: 'человек без Telegram: add, invite', example: '/person add "Иван Петров" email=ivan@example.org phone=+79123456789' },
@@ -505,9 +506,19 @@ export const ru = {
   drySms: (parts: number, encoding: string) => `, ${parts} SMS (${encoding})`,
   dryHeld: (until: string) => `, ждёт тихих часов до ${until}`,
   dryFallback: (channel: string) => `, если шлюз откажет — ${channel}`,
-  queueShow: (q: { pending: number; retrying: number; held: number; digest?: number; sending: number; failed: number; sent: number }) =>
+  queueShow: (q: {
+    pending: number;
+    retrying: number;
+    held: number;
+    digest?: number;
+    sending: number;
+    failed: number;
+    sent: number;
+    dropped?: number;
+  }) =>
     `Очередь: ждут отправки — ${q.pending} (из них повтор — ${q.retrying}, тихие часы — ${q.held}, ежедневная сводка — ${q.digest ?? 0}), отправляются — ${q.sending}, ` +
-    `отправлено — ${q.sent}, не отправлено — ${q.failed}.`,
+    `отправлено — ${q.sent}, не отправлено — ${q.failed}` +
+    (q.dropped ? `, снято при отправке (человек больше не участник или не видит задание) — ${q.dropped}.` : '.'),
   queueLastRun: (when: string, trigger: string, sent: number, failed: number) =>
     `Последняя рассылка: ${when} (${trigger === 'send' ? 'по /send' : 'по расписанию'}), отправлено ${sent}, ошибок ${failed}.`,
   queueNoRun: 'Рассылок ещё не было.',
@@ -585,7 +596,12 @@ export const ru = {
   removeUsage: 'Кого исключить? Напишите: /remove @username (или id из /members)',
   removeSelf: 'Себя исключить нельзя. Ничего не изменено.',
   alreadyRemoved: (name: string) => `${name} уже не в команде.`,
-  removed: (name: string) => `${name} больше не в команде: подписки удалены, оповещений больше не будет. История изменений сохранена.`,
+  removed: (name: string) =>
+    `${name} больше не в команде: подписки удалены, оповещений больше не будет. История изменений сохранена. Вернуть: /readmit — ссылки-приглашения этого не делают.`,
+  readmitUsage: 'Кого вернуть в команду? Напишите: /readmit @username (или id из /members)',
+  readmitted: (name: string) => `${name} снова в команде (без прежних подписок).`,
+  notRemoved: (name: string) => `${name} не исключён(а): возвращать некого.`,
+  removedCannotJoin: 'Вас исключили из команды; ссылка-приглашение этого не отменяет. Если это ошибка, напишите администратору.',
   settingsConflict: 'Другой администратор только что изменил эти настройки; ваши изменения не сохранены. Сейчас сохранено:',
   askSmtpInsecure:
     'Без шифрования логин и пароль уйдут на сервер открытым текстом, их сможет прочитать любой по дороге. Отправлять так? Лучше вернуться и выбрать TLS или STARTTLS (/cancel).',

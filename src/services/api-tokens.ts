@@ -67,6 +67,20 @@ export async function revokeApiToken(name: string, now = new Date()): Promise<bo
   return true;
 }
 
+/**
+ * Revokes every token `personId` made (they are no longer an admin): revoked, not suspended, so that making
+ * them admin again does not bring old tokens back. Returns how many.
+ */
+export async function revokeTokensOf(personId: Types.ObjectId | string, now = new Date()): Promise<number> {
+  const tokens = await ApiTokenModel.find({ createdBy: personId, revokedAt: null });
+  for (const t of tokens) {
+    t.revokedAt = now;
+    t.nameKey = `${t.name}#${String(t._id)}`;
+    await t.save();
+  }
+  return tokens.length;
+}
+
 export type TokenCheck =
   | { ok: true; token: { id: string; name: string; scope: ApiScope }; admin: PersonDoc }
   /** `unknown`: no such token, or revoked (401); `not_admin`: its maker is no longer an admin (403). */
@@ -78,7 +92,11 @@ export async function checkApiToken(token: string): Promise<TokenCheck> {
   const t = await ApiTokenModel.findOne({ hash: hashApiToken(token) });
   if (!t || t.revokedAt) return { ok: false, reason: 'unknown' };
   const admin = await PersonModel.findById(t.createdBy);
-  if (!admin || admin.role !== 'admin') return { ok: false, reason: 'not_admin' };
+  if (!admin || admin.role !== 'admin') {
+    // Demoted by a path that did not revoke them (removed from the team, or an older version): now.
+    await revokeTokensOf(t.createdBy);
+    return { ok: false, reason: 'not_admin' };
+  }
   // At most one write a minute per token: every update costs time on FerretDB.
   if (!t.lastUsedAt || Date.now() - t.lastUsedAt.getTime() > 60_000) {
     await ApiTokenModel.updateOne({ _id: t._id }, { $set: { lastUsedAt: new Date() } });

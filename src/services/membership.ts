@@ -109,7 +109,8 @@ export async function revokeInvite(number: number, now = new Date()): Promise<bo
   return true;
 }
 
-export type RedeemResult = { ok: true; person: PersonDoc } | { ok: false };
+/** `removed`: the person was removed from the team; an invite does not bring them back. */
+export type RedeemResult = { ok: true; person: PersonDoc } | { ok: false; removed?: boolean };
 
 /**
  * Makes the person behind `input` a member with invite `code`. An unknown, revoked, expired or used-up
@@ -127,6 +128,8 @@ export async function redeemInvite(
   if (!inv || inv.revokedAt || inv.expiresAt <= now) return { ok: false };
   const current = await findPerson(input, defaults.adminIds);
   if (current && isMemberRole(current.role)) return { ok: true, person: current };
+  // A removal outlasts invite links: only an admin lets the person back (/readmit).
+  if (current?.role === 'blocked') return { ok: false, removed: true };
   const used = await InviteUseModel.countDocuments({ invite: inv.number });
   for (let slot = used + 1; slot <= inv.maxUses; slot++) {
     try {
@@ -193,6 +196,12 @@ export async function decideJoin(personId: string, approve: boolean, by: Types.O
  * Ends a membership: the person is blocked, their subscriptions and any conversation are deleted and
  * what was waiting to be sent to them is skipped. The history of their changes stays.
  */
+/** Lets a removed person back into the team (an admin's /readmit): a member again, without old subscriptions. */
+export async function readmitMember(person: PersonDoc): Promise<void> {
+  person.role = 'member';
+  await person.save();
+}
+
 export async function removeMember(person: PersonDoc): Promise<void> {
   person.role = 'blocked';
   await person.save();

@@ -5,6 +5,7 @@ import type { Types } from 'mongoose';
 import { AlertModel, PersonModel, type PersonDoc } from '../db/models/index.js';
 import { alertKey } from '../delivery/outcomes.js';
 import { isDuplicateKey } from '../db/duplicate-key.js';
+import { revokeTokensOf } from './api-tokens.js';
 import { LANGUAGES, type Language, type Role } from '../domain/types.js';
 import { checkSmsPhone } from '../domain/phones.js';
 import { isOff } from '../domain/off-words.js';
@@ -261,8 +262,11 @@ export async function setRole(personId: PersonId, role: Role): Promise<PersonDoc
   if (p.role === 'admin' && (await PersonModel.countDocuments({ role: 'admin' })) <= 1) {
     throw new UserError('last_admin', { name: p.name });
   }
+  const demoted = p.role === 'admin';
   p.role = role;
   await p.save();
+  // An admin's API tokens act with their rights: they end with them (revoked, not suspended).
+  if (demoted) await revokeTokensOf(p._id);
   return p;
 }
 

@@ -7,6 +7,7 @@
  */
 import { PersonModel, TaskModel, type PersonDoc } from '../db/models/index.js';
 import { isDuplicateKey } from '../db/duplicate-key.js';
+import { claimKey, releaseKeys } from '../db/claims.js';
 import type { TrackerEvent, TrackerState } from '../domain/tracker-events.js';
 import type { Viewer } from './access.js';
 import { findExternalTask, upsertExternalTask, type AppliedChange } from './api-tasks.js';
@@ -53,6 +54,23 @@ export interface SyncResult {
   task: number;
   created: boolean;
   changes: AppliedChange[];
+}
+
+/**
+ * Applies a tracker's delivery once: `deliveryKey` (the tracker's own id of the delivery, the same on its
+ * redeliveries) is claimed by a unique insert and kept a day (maintenance prunes claims after 24 h). A
+ * redelivery answers `undefined` and changes nothing; a delivery that fails here gives its claim back, so
+ * that the tracker's retry is applied.
+ */
+export async function applyTrackerDelivery(e: TrackerEvent, timezone: string, deliveryKey?: string): Promise<SyncResult | undefined> {
+  const key = deliveryKey ? `hook:${deliveryKey}` : undefined;
+  if (key && !(await claimKey(key, 'hooks'))) return undefined;
+  try {
+    return await applyTrackerEvent(e, timezone);
+  } catch (err) {
+    if (key) await releaseKeys([key]).catch(() => undefined);
+    throw err;
+  }
 }
 
 export async function applyTrackerEvent(e: TrackerEvent, timezone: string): Promise<SyncResult> {

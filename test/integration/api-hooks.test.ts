@@ -238,3 +238,62 @@ describe('generic', () => {
     }
   });
 });
+
+describe('replays and impersonation', () => {
+  const signed = (event: string, body: string) => ({ 'x-github-event': event, 'x-hub-signature-256': sign(SECRETS.githubSecret, body) });
+  it('a GitHub delivery posted three times makes one comment, and its observers hear of it once', async () => {
+    const opened = JSON.stringify(fixture('github-issues-opened.json'));
+    const a = await post('/api/v1/hooks/github', opened, {
+      ...signed('issues', opened),
+      'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+    });
+    await observe(a.body.task);
+    const comment = JSON.stringify(fixture('github-issue-comment-created.json'));
+    const headers = { ...signed('issue_comment', comment), 'x-github-delivery': '9f1c2e4a-cc78-11e3-81ab-4c9367dc0958' };
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push((await post('/api/v1/hooks/github', comment, headers)).body);
+    expect(answers[0]).toMatchObject({ task: a.body.task, changes: 1 });
+    expect(answers.slice(1)).toEqual([
+      { ignored: 'already received: this delivery was applied before' },
+      { ignored: 'already received: this delivery was applied before' },
+    ]);
+    const comments = await ChangeModel.countDocuments({ taskNumber: a.body.task, 'fields.field': 'comment' });
+    expect(comments).toBe(1);
+    expect((await delivered()).mail).toHaveLength(1);
+  });
+
+  it('a GitLab and a Jira delivery sent again change nothing the second time', async () => {
+    const gitlab = JSON.stringify(fixture('gitlab-issue-hook.json'));
+    const gh = {
+      'x-gitlab-token': SECRETS.gitlabToken,
+      'x-gitlab-event': 'Issue Hook',
+      'x-gitlab-event-uuid': '13792a34-cac6-4fda-95a8-c58e00a3954e',
+    };
+    expect((await post('/api/v1/hooks/gitlab', gitlab, gh)).status).toBe(200);
+    expect((await post('/api/v1/hooks/gitlab', gitlab, gh)).body.ignored).toContain('already received');
+    const jira = JSON.stringify(fixture('jira-issue-updated.json'));
+    const jh = {
+      'x-hub-signature': sign(SECRETS.jiraSecret, jira),
+      'x-atlassian-webhook-identifier': '4b2f1c3d-1111-2222-3333-444455556666',
+    };
+    expect((await post('/api/v1/hooks/jira', jira, jh)).status).toBe(200);
+    const changes = await ChangeModel.countDocuments();
+    expect((await post('/api/v1/hooks/jira', jira, jh)).body.ignored).toContain('already received');
+    expect(await ChangeModel.countDocuments()).toBe(changes);
+  });
+
+  it('the generic receiver cannot speak for a tracker with a receiver of its own', async () => {
+    const r = await app.call<ProblemBody>('POST', '/api/v1/hooks/generic', {
+      token: write,
+      body: { source: 'github', externalId: 'Codertocat/Hello-World#1', title: 'Forged' },
+    });
+    expect([r.status, r.body.code]).toEqual([422, 'validation_failed']);
+    expect(r.body.detail).toContain('/api/v1/hooks/github');
+    expect(await TaskModel.countDocuments()).toBe(0);
+  });
+
+  it('an unsigned body is not even parsed: broken JSON without a signature is 401, not 400', async () => {
+    expect((await post('/api/v1/hooks/github', '{"broken', { 'x-github-event': 'issues' })).status).toBe(401);
+    expect((await post('/api/v1/hooks/jira', '{"broken', {})).status).toBe(401);
+  });
+});

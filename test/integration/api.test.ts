@@ -126,14 +126,17 @@ describe('tokens', () => {
     expect(await TaskModel.countDocuments()).toBe(0);
   });
 
-  it('stops a revoked token at once (401), and a token whose admin is no longer admin (403)', async () => {
+  it('stops a revoked token at once (401), and revokes the tokens of an admin who is demoted', async () => {
     expect((await app.call('GET', '/api/v1/queue', { token: write })).status).toBe(200);
     expect(await revokeApiToken('erp')).toBe(true);
     problem(await app.call('GET', '/api/v1/queue', { token: write }), 401, 'unauthorized');
 
     await makePerson({ name: 'Second', admin: false }).then((p) => setRole(p._id, 'admin'));
     await setRole(admin._id, 'member');
-    problem(await app.call('GET', '/api/v1/queue', { token: read }), 403, 'token_owner_not_admin');
+    // Revoked with the demotion, not suspended: made admin again, the old token stays dead.
+    problem(await app.call('GET', '/api/v1/queue', { token: read }), 401, 'unauthorized');
+    await setRole(admin._id, 'admin');
+    problem(await app.call('GET', '/api/v1/queue', { token: read }), 401, 'unauthorized');
   });
 
   it('answers an unknown API path with a 404 problem, and health and metrics as before', async () => {
@@ -196,7 +199,7 @@ describe('tasks', () => {
     expect(await ChangeModel.countDocuments()).toBe(0);
   });
 
-  it('answers 415 for a body that is not JSON, 400 for broken JSON, 413 over 1 MB', async () => {
+  it('answers 415 for a body that is not JSON, 400 for broken JSON, 413 over 64 KB', async () => {
     problem(
       await app.call('POST', '/api/v1/tasks', { token: write, raw: 'title=x', headers: { 'content-type': 'text/plain' } }),
       415,
@@ -207,7 +210,7 @@ describe('tasks', () => {
       400,
       'json_invalid',
     );
-    const big = await app.call('POST', '/api/v1/tasks', { token: write, body: { title: 'x', description: 'y'.repeat(1024 * 1024) } });
+    const big = await app.call('POST', '/api/v1/tasks', { token: write, body: { title: 'x', description: 'y'.repeat(64 * 1024) } });
     problem(big, 413, 'body_too_large');
     expect(await TaskModel.countDocuments()).toBe(0);
   });
@@ -354,7 +357,14 @@ describe('people without Telegram, observers, send', () => {
       phone: '+79123456789',
     });
     expect((await PersonModel.findById(p.body.id).lean())!.telegramId).toBeLessThan(0);
-    expect((await app.call<PersonBody>('GET', '/api/v1/people/+79123456789', { token: read })).body.id).toBe(p.body.id);
+    const byPhone = await app.call<PersonBody>('GET', '/api/v1/people/+79123456789', { token: read });
+    expect(byPhone.body.id).toBe(p.body.id);
+    // A read token reads who someone is, not how to reach them.
+    expect(byPhone.body).not.toHaveProperty('email');
+    expect(byPhone.body).not.toHaveProperty('phone');
+    expect((await app.call<PersonBody>('GET', `/api/v1/people/${p.body.id}`, { token: write })).body).toMatchObject({
+      email: 'ivan@example.org',
+    });
 
     const { body } = await app.call<TaskWithChangesBody>('POST', '/api/v1/tasks', { token: write, body: { title: 'Pump station' } });
     const n = body.task.number;
@@ -448,6 +458,23 @@ describe('rate limit', () => {
 });
 
 describe('problems as a caller reads them', () => {
+  it('a list far longer than allowed is one short problem: 140,000 channels are refused unread, 5,000 in one line', async () => {
+    const { body } = await app.call<TaskWithChangesBody>('POST', '/api/v1/tasks', { token: write, body: { title: 'Bounded' } });
+    const path = `/api/v1/tasks/${body.task.number}/observers`;
+    const huge = await app.call<ProblemBody>('POST', path, {
+      token: write,
+      body: { person: 'x', channels: Array<number>(140_000).fill(1) },
+    });
+    problem(huge, 413, 'body_too_large');
+    const long = await app.call<ProblemBody>('POST', path, {
+      token: write,
+      body: { person: 'x', channels: Array<string>(5_000).fill('email') },
+    });
+    expect(long.status).toBe(422);
+    expect(long.body.errors).toEqual([{ pointer: '/channels', detail: 'must have at most 3 items' }]);
+    expect(JSON.stringify(long.body).length).toBeLessThan(1000);
+  });
+
   it('names the allowed values of a field once, in the language asked for', async () => {
     const en = await app.call<ProblemBody>('POST', '/api/v1/tasks', { token: write, body: { title: 'x', status: 'sleeping' } });
     expect(en.status).toBe(422);

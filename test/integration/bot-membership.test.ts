@@ -277,6 +277,18 @@ describe('/members and /remove', () => {
     const recipients = await DeliveryModel.find({ change: change!._id }).lean();
     expect(recipients.map((d) => String(d.person))).not.toContain(String(removedId));
     expect(await boss.say('/members')).toMatch(/Исключены или отклонены \(2\):[\s\S]*Ten @ten/);
+
+    // A removal outlasts invite links: a live link does not bring Ten back; only /readmit does.
+    const { code } = await invite(boss);
+    expect(await ten.say(`/start ${code}`)).toBe(
+      'Вас исключили из команды; ссылка-приглашение этого не отменяет. Если это ошибка, напишите администратору.',
+    );
+    expect((await person(10))!.role).toBe('blocked');
+    expect(await alice.say('/readmit @ten')).toContain('только для администраторов');
+    expect(await boss.say('/readmit @alice')).toContain('не исключён');
+    expect(await boss.say('/readmit @ten')).toBe('Ten снова в команде (без прежних подписок).');
+    expect((await person(10))!.role).toBe('member');
+    expect(await ten.say('/tasks')).not.toContain(HOW_TO_JOIN);
   });
 });
 

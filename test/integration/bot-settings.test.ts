@@ -74,7 +74,7 @@ describe('SMTP', () => {
 
     const shown = await boss.say('/smtp');
     expect(shown).toContain(`Сервер: 127.0.0.1:${sink.port}, защита: none`);
-    expect(shown).toContain('Пароль: ••••••••42');
+    expect(shown).toMatch(/Пароль: •{8}(\s|$)/);
     expect(shown).toContain('Отправитель: Taskwatch <tw@example.org>');
     expectNowhere(SMTP_PASSWORD);
   });
@@ -168,7 +168,7 @@ describe('SMS gateway', () => {
     expect(tb.secrets.decrypt(sms.secretEnc!)).toBe(API_ID);
     const shown = await boss.say('/sms');
     expect(shown).toContain('Шлюз: sms.ru');
-    expect(shown).toContain('api_id: ••••••••89');
+    expect(shown).toMatch(/api_id: •{8}(\s|$)/);
     expectNowhere(API_ID);
   });
 

@@ -1,4 +1,4 @@
-import { DeliveryModel, AlertModel, ClaimModel, SlotModel } from '../../src/db/models/index.js';
+import { DeliveryModel, AlertModel, ClaimModel, ObserverModel, PersonModel, SlotModel } from '../../src/db/models/index.js';
 import { planPendingChanges } from '../../src/delivery/planning.js';
 import { pollSmsReports } from '../../src/delivery/reports.js';
 import { createSmsProvider } from '../../src/delivery/channels/sms/index.js';
@@ -509,5 +509,46 @@ describe('SMS delivery reports', () => {
     expect(d?.report?.code).toBe('103');
     expect(d?.report?.final).toBe(true);
     expect(await pollSmsReports(provider)).toBe(0);
+  });
+});
+
+describe('checked again when the message goes', () => {
+  it('what waited for a digest does not go to someone removed from a task made private since', async () => {
+    const author = await makePerson({ name: 'Anna' });
+    const boris = await makePerson({ name: 'Boris', email: 'boris@example.org' });
+    const vera = await makePerson({ name: 'Vera', email: 'vera@example.org' });
+    await PersonModel.updateMany({ _id: { $in: [boris._id, vera._id] } }, { $set: { digestTime: '18:00' } });
+    const n = await makeTask(author, 'Reorganisation', [
+      [boris, ['email']],
+      [vera, ['email']],
+    ]);
+    await edit(n, author, 'title', 'SECRET: layoffs list');
+    await planPendingChanges();
+    expect(await DeliveryModel.countDocuments({ heldFor: 'digest' })).toBe(2);
+    // Then the task is made private, and Boris is no longer among its observers.
+    await edit(n, author, 'private', 'on');
+    await ObserverModel.deleteOne({ taskNumber: n, person: boris._id });
+
+    const result = await sendNow(world, { clock: ahead(25 * 3600_000) });
+    expect(world.sink.messages.map((m) => m.to)).toEqual([['vera@example.org']]);
+    const dropped = await DeliveryModel.findOne({ person: boris._id }).lean();
+    expect(dropped).toMatchObject({ status: 'skipped' });
+    expect(dropped!.lastError).toMatch(/^dropped when sending: the person no longer takes part in this task, or may no longer see it/);
+    expect(result.sent.email).toBe(1);
+    expect((await queue()).dropped).toBe(1);
+  });
+
+  it('a retry does not go to someone removed from the team meanwhile', async () => {
+    const author = await makePerson({ name: 'Anna' });
+    const gleb = await makePerson({ name: 'Gleb', email: 'gleb@example.org' });
+    const n = await makeTask(author, 'Budget', [[gleb, ['email']]]);
+    await edit(n, author, 'status', 'in_progress');
+    await planPendingChanges();
+    await PersonModel.updateOne({ _id: gleb._id }, { $set: { role: 'blocked' } });
+    await sendNow(world);
+    expect(world.sink.messages).toHaveLength(0);
+    expect((await DeliveryModel.findOne({ person: gleb._id }).lean())!.lastError).toBe(
+      'dropped when sending: the person is no longer a member',
+    );
   });
 });

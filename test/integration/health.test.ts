@@ -143,6 +143,21 @@ describe('HTTP server', () => {
 });
 
 describe('HTTP server edge cases', () => {
+  it('with METRICS_TOKEN, serves /metrics only to a scraper that sends it', async () => {
+    const token = 'metrics-token-0123456789';
+    const s = await startHttpServer({ port: 0, host: '127.0.0.1', logger, metricsToken: token });
+    try {
+      const url = `http://127.0.0.1:${s.port}/metrics`;
+      expect((await fetch(url)).status).toBe(401);
+      expect((await fetch(url, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
+      expect((await fetch(url, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      // Health stays open for the orchestrator.
+      expect((await fetch(`http://127.0.0.1:${s.port}/healthz`)).status).not.toBe(401);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('serves an empty exposition when no metrics callback is given', async () => {
     const s = await startHttpServer({ port: 0, host: '127.0.0.1', logger });
     try {

@@ -1,3 +1,4 @@
+import { TelegramError } from 'telegraf';
 import { createLogger, scrub } from '../../src/logger.js';
 
 const TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
@@ -14,6 +15,19 @@ function memoryLogger(level = 'info') {
 }
 
 describe('createLogger', () => {
+  it("logs a failed Telegram request's method, never its message text or chat", () => {
+    const { logger, text } = memoryLogger();
+    const err = new TelegramError(
+      { error_code: 400, description: 'Bad Request: chat not found' },
+      { method: 'sendMessage', payload: { chat_id: 4242, text: 'SECRET: layoffs list' } },
+    );
+    logger.error({ err }, 'bot handler failed');
+    expect(text()).toContain('sendMessage');
+    expect(text()).toContain('chat not found');
+    expect(text()).not.toContain('SECRET');
+    expect(text()).not.toContain('4242');
+  });
+
   it('writes JSON lines with the level filter applied', () => {
     const { logger, lines } = memoryLogger('warn');
     logger.info('hidden');

@@ -89,8 +89,9 @@ describe('mask', () => {
     expect(mask('hunter2')).not.toContain('h');
   });
 
-  it('shows only the last two characters of a long secret', () => {
-    expect(mask('sk_live_1234567890AB')).toBe('••••••••AB');
+  it('shows no character of a long secret either, nor its length', () => {
+    expect(mask('sk_live_1234567890AB')).toBe('••••••••');
+    expect(mask('x'.repeat(64))).toBe(mask('hunter2'));
   });
 
   it('shows a dash when nothing is set', () => {

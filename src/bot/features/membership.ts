@@ -11,6 +11,7 @@ import {
   listInvites,
   listRoster,
   parseInviteArgs,
+  readmitMember,
   removeMember,
   revokeInvite,
 } from '../../services/membership.js';
@@ -99,6 +100,22 @@ export function membershipFeature(deps: BotDeps, opts: MembershipFeatureOptions 
     if (wasAdmin) await opts.onRoleChanged?.(person);
     deps.logger.info({ person: person.telegramId, by: ctx.person.telegramId }, 'membership ended');
     await ctx.reply(ctx.t.removed(person.name));
+  });
+
+  c.command('readmit', adminOnly, async (ctx) => {
+    const [ref] = tokenize(commandPayload(ctx));
+    if (!ref) {
+      await ctx.reply(ctx.t.readmitUsage);
+      return;
+    }
+    const person = await requirePerson(ref);
+    if (person.role !== 'blocked') {
+      await ctx.reply(ctx.t.notRemoved(person.name));
+      return;
+    }
+    await readmitMember(person);
+    deps.logger.info({ person: person.telegramId, by: ctx.person.telegramId }, 'let back into the team');
+    await ctx.reply(ctx.t.readmitted(person.name));
   });
 
   c.action(JOIN_DECISION, async (ctx) => {

@@ -2,7 +2,9 @@
  * Tracker webhooks under `/api/v1/hooks`: GitLab (`X-Gitlab-Token`), GitHub (`X-Hub-Signature-256`, HMAC
  * of the body), Jira (`X-Hub-Signature`, HMAC of the body, as Jira Cloud sends with a secret) and a generic
  * JSON format (a write token). A receiver whose secret is not set answers 404. Secrets are compared in
- * constant time; the body (at most 1 MB) is checked before it is parsed.
+ * constant time; the body (at most 1 MB) is read as bytes, and parsed only once its token or signature
+ * holds. A delivery the tracker sends again (the same `X-GitHub-Delivery`, `X-Gitlab-Event-UUID`, or Jira's
+ * `X-Atlassian-Webhook-Identifier`) is answered as received and changes nothing, for a day.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -10,7 +12,7 @@ import { Type } from '@sinclair/typebox';
 import { readGeneric, readGithub, readGitlab, readJira, type ReadEvent } from '../../domain/tracker-events.js';
 import { FieldError } from '../../services/api-tasks.js';
 import { UserError } from '../../domain/errors.js';
-import { applyTrackerEvent } from '../../services/tracker-sync.js';
+import { applyTrackerDelivery } from '../../services/tracker-sync.js';
 import { authenticate, type TokenRateLimiter } from './auth.js';
 import { ApiProblem, fromUserError, languageOf } from './problem.js';
 import { problems } from './schemas.js';
@@ -48,32 +50,49 @@ const HookResult = Type.Object({
   ignored: Type.Optional(Type.String({ description: 'Why the event changed nothing' })),
 });
 
+/** The body as JSON, parsed only after the caller is known: GitHub may send it form-encoded (`payload=…`). */
+function parseBody(req: FastifyRequest): unknown {
+  const text = (req.rawBody ?? Buffer.alloc(0)).toString('utf8');
+  const json = /^application\/x-www-form-urlencoded/.test(String(req.headers['content-type']))
+    ? (new URLSearchParams(text).get('payload') ?? '')
+    : text;
+  try {
+    return JSON.parse(json);
+  } catch {
+    throw new ApiProblem(400, 'json_invalid', 'The body is not valid JSON.');
+  }
+}
+
+/** The tracker's id of this delivery (the same on its redeliveries), or undefined when it sends none. */
+function deliveryId(req: FastifyRequest, header: string): string | undefined {
+  const v = req.headers[header];
+  return typeof v === 'string' && /^[\w.:-]{1,128}$/.test(v) ? v : undefined;
+}
+
 export function registerHooks(app: FastifyInstance, opts: { secrets: HookSecrets; timezone: string; limiter: TokenRateLimiter }): void {
   app.removeAllContentTypeParsers();
+  // Bytes only: nothing of a body is parsed before its signature (or token) is checked.
   app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], { parseAs: 'buffer' }, (req, body, done) => {
     req.rawBody = body as Buffer;
-    try {
-      const text = (body as Buffer).toString('utf8');
-      // GitHub may send its JSON form-encoded (`payload=…`); Jira and GitLab send JSON.
-      const json = /^application\/x-www-form-urlencoded/.test(String(req.headers['content-type']))
-        ? (new URLSearchParams(text).get('payload') ?? '')
-        : text;
-      done(null, JSON.parse(json));
-    } catch {
-      done(new ApiProblem(400, 'json_invalid', 'The body is not valid JSON.'), undefined);
-    }
+    done(null, undefined);
   });
 
-  const run = async (req: FastifyRequest, read: ReadEvent) => {
+  /** Applies the event once per tracker delivery (a redelivery is answered as received, see applyTrackerDelivery). */
+  const run = async (req: FastifyRequest, read: ReadEvent, delivery?: string) => {
     if (!read.ok) return { ignored: read.ignored };
     try {
-      const r = await applyTrackerEvent(read.event, opts.timezone);
+      const r = await applyTrackerDelivery(read.event, opts.timezone, delivery);
+      if (!r) return { ignored: 'already received: this delivery was applied before' };
       return { task: r.task, created: r.created, changes: r.changes.length };
     } catch (err) {
       if (err instanceof FieldError) throw fromUserError(err.error, languageOf(req), `/${err.field}`);
       if (err instanceof UserError) throw fromUserError(err, languageOf(req));
       throw err;
     }
+  };
+  const idOf = (req: FastifyRequest, source: string, header: string) => {
+    const id = deliveryId(req, header);
+    return id ? `${source}:${id}` : undefined;
   };
   const notConfigured = (name: string, env: string) =>
     new ApiProblem(404, 'hook_not_configured', `The ${name} receiver is off: set ${env} to the webhook's secret and restart.`);
@@ -98,7 +117,11 @@ export function registerHooks(app: FastifyInstance, opts: { secrets: HookSecrets
       const token = req.headers['x-gitlab-token'];
       if (typeof token !== 'string' || !equal(token, secret))
         throw new ApiProblem(401, 'unauthorized', 'X-Gitlab-Token is missing or wrong.');
-      return run(req, readGitlab(req.headers['x-gitlab-event'] as string | undefined, req.body));
+      return run(
+        req,
+        readGitlab(req.headers['x-gitlab-event'] as string | undefined, parseBody(req)),
+        idOf(req, 'gitlab', 'x-gitlab-event-uuid'),
+      );
     },
   );
 
@@ -118,7 +141,7 @@ export function registerHooks(app: FastifyInstance, opts: { secrets: HookSecrets
       }
       const event = req.headers['x-github-event'] as string | undefined;
       if (event === 'ping') return { ignored: 'ping' };
-      return run(req, readGithub(event, req.body));
+      return run(req, readGithub(event, parseBody(req)), idOf(req, 'github', 'x-github-delivery'));
     },
   );
 
@@ -136,7 +159,7 @@ export function registerHooks(app: FastifyInstance, opts: { secrets: HookSecrets
       if (!signatureOk(req.headers['x-hub-signature'], secret, req.rawBody ?? Buffer.alloc(0))) {
         throw new ApiProblem(401, 'unauthorized', 'X-Hub-Signature is missing or does not match the body.');
       }
-      return run(req, readJira(req.body));
+      return run(req, readJira(parseBody(req)), idOf(req, 'jira', 'x-atlassian-webhook-identifier'));
     },
   );
 
@@ -151,7 +174,7 @@ export function registerHooks(app: FastifyInstance, opts: { secrets: HookSecrets
         },
       },
       async (req) => {
-        const read = readGeneric(req.body);
+        const read = readGeneric(parseBody(req));
         if (!read.ok) throw new ApiProblem(422, 'validation_failed', read.ignored, [{ pointer: '/', detail: read.ignored }]);
         return run(req, read);
       },

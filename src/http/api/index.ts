@@ -15,6 +15,9 @@ import { registerPeopleRoutes } from './people-routes.js';
 import { registerHooks, type HookSecrets } from './hooks.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 
+/** The largest body an API request (but a tracker's signed delivery) may have, in bytes. */
+export const API_MAX_BODY = 64 * 1024;
+
 export interface ApiOptions {
   logger: Logger;
   delivery: DeliveryPort;
@@ -46,13 +49,21 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions): Promi
 
   await app.register(
     async (api) => {
+      // Every API body fits in 64 KB (a task's longest fields are 2,000 characters): a larger one is refused
+      // unread (413). Trackers' signed deliveries may be larger; they are read as bytes and parsed only after
+      // their signature holds (hooks.ts).
+      api.addHook('onRoute', (route) => {
+        if (!/\/hooks\/(github|gitlab|jira)$/.test(route.url)) route.bodyLimit ??= API_MAX_BODY;
+      });
       api.setErrorHandler(apiErrorHandler(opts.logger));
       // JSON only: a text/plain body is 415, not a string that fails validation.
       api.removeContentTypeParser('text/plain');
       // Bodies are validated as sent (no type coercion, unknown fields refused, null stays null); path and
       // query strings are coerced to the numbers their schemas ask for.
-      const strict = new Ajv({ allErrors: true, removeAdditional: false, coerceTypes: false, useDefaults: true, strict: false });
-      const coercing = new Ajv({ allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true, strict: false });
+      // allErrors off: validation stops at the first problem, so a body of 100,000 wrong items costs one check and
+      // answers one line, not 100,000 (a union's allowed values are still listed: its branches are all tried).
+      const strict = new Ajv({ allErrors: false, removeAdditional: false, coerceTypes: false, useDefaults: true, strict: false });
+      const coercing = new Ajv({ allErrors: false, removeAdditional: false, coerceTypes: 'array', useDefaults: true, strict: false });
       for (const s of SHARED_SCHEMAS) {
         strict.addSchema(s);
         coercing.addSchema(s);

@@ -135,7 +135,9 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: RouteDeps): voi
         response: { 200: Type.Ref(S.Person), ...S.problems(400, 401, 404, 422, 429) },
       },
     },
-    async (req) => personJson(await guard(req, () => requirePersonAnyRef((req.params as { ref: string }).ref))),
+    // A read token reads who someone is, not how to reach them: contacts only with a write token.
+    async (req) =>
+      personJson(await guard(req, () => requirePersonAnyRef((req.params as { ref: string }).ref)), callerOf(req).scope === 'write'),
   );
 
   app.patch(

@@ -201,7 +201,10 @@ export function apiErrorHandler(logger: Logger) {
     switch (fe.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
         reply.header('connection', 'close');
-        return sendProblem(reply, new ApiProblem(413, 'body_too_large', 'The body is over 1 MB.'));
+        return sendProblem(
+          reply,
+          new ApiProblem(413, 'body_too_large', 'The body is larger than this endpoint takes (64 KB; a tracker delivery 1 MB).'),
+        );
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         return sendProblem(reply, new ApiProblem(415, 'not_json', 'Send the body as JSON with Content-Type: application/json.'));
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':

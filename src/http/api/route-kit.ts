@@ -54,15 +54,16 @@ export function changesJson(changes: AppliedChange[]) {
   return changes.map((c) => ({ revision: c.revision, actor: c.actor, at: c.at.toISOString(), fields: c.fields.map(fieldChangeJson) }));
 }
 
-export function personJson(p: PersonDoc) {
+/** A person as the API shows them; `contacts` false (a read token) leaves out their e-mail and phone. */
+export function personJson(p: PersonDoc, contacts = true) {
   return {
     id: String(p._id),
     name: p.name,
     ...(p.username ? { username: p.username } : {}),
     telegram: hasTelegram(p),
     role: p.role,
-    ...(p.email ? { email: p.email } : {}),
-    ...(p.phone ? { phone: p.phone } : {}),
+    ...(contacts && p.email ? { email: p.email } : {}),
+    ...(contacts && p.phone ? { phone: p.phone } : {}),
     timezone: p.timezone,
     language: p.language,
   };

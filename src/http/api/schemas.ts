@@ -144,7 +144,8 @@ export const ExternalParams = Type.Object({ source: SOURCE, externalId: EXTERNAL
 
 export const CommentCreate = Type.Object({ text: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false });
 
-const ChannelList = Type.Array(union(CHANNELS), { minItems: 1, uniqueItems: true });
+// Bounded: a list longer than the channels there are is refused before uniqueItems (quadratic) looks at it.
+const ChannelList = Type.Array(union(CHANNELS), { minItems: 1, maxItems: CHANNELS.length, uniqueItems: true });
 
 export const ObserverSet = Type.Object({ person: PERSON, channels: ChannelList }, { additionalProperties: false, $id: 'ObserverSet' });
 export const Observer = Type.Object({ person: Type.Ref(PersonRef), channels: Type.Array(union(CHANNELS)) }, { $id: 'Observer' });
@@ -211,6 +212,7 @@ export const QueueSummary = Type.Object(
     sending: Type.Integer(),
     failed: Type.Integer(),
     sent: Type.Integer(),
+    dropped: Type.Integer({ description: 'Dropped when their message was composed: the person may no longer hear of the task' }),
     lastRun: Type.Optional(
       Type.Object({ finishedAt: Type.String(), trigger: Type.String(), sent: Type.Integer(), failed: Type.Integer() }),
     ),

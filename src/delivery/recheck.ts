@@ -1,0 +1,51 @@
+/**
+ * The check made again when a message goes: what was queued (a digest held for hours, a retry, quiet
+ * hours) is sent only if its person may still hear of its task on its channel now. A person removed or
+ * demoted out of the team, a task made private to them, an observer who stopped watching or left that
+ * channel, a participant who is no longer author or assignee: each such delivery is dropped with its reason
+ * (status `skipped`), and nothing of the task goes to them.
+ */
+import { ObserverModel } from '../db/models/index.js';
+import type { LeanDelivery } from '../db/documents.js';
+import { objectIds } from './notification-items.js';
+import type { BatchContext } from './compose.js';
+import { channelsFor, mayHear } from './entitlement.js';
+
+export interface Dropped {
+  delivery: LeanDelivery;
+  reason: string;
+}
+
+/** Splits a batch into what may still go and what is dropped; one query (the batch's observers). */
+export async function recheck(batch: LeanDelivery[], ctx: BatchContext): Promise<{ keep: LeanDelivery[]; dropped: Dropped[] }> {
+  const observers = await ObserverModel.find({
+    task: { $in: objectIds(batch.map((d) => d.task)) },
+    person: { $in: objectIds(batch.map((d) => d.person)) },
+  })
+    .select({ task: 1, person: 1, channels: 1 })
+    .lean();
+  const watching = new Map(observers.map((o) => [`${String(o.task)}:${String(o.person)}`, o.channels as string[]]));
+  const keep: LeanDelivery[] = [];
+  const dropped: Dropped[] = [];
+  for (const d of batch) {
+    const task = ctx.taskById.get(String(d.task));
+    const person = ctx.personById.get(String(d.person));
+    // A task or person that is gone is the orphans' business (groupByRecipient).
+    if (!task || !person) {
+      keep.push(d);
+      continue;
+    }
+    const channels = channelsFor({ ...task, author: task.author ?? null }, person, watching.get(`${String(d.task)}:${String(d.person)}`));
+    // A fallback stands in for a failed SMS on another channel by design: its person and task still count.
+    const ok = d.fallbackOf ? channels.size > 0 : channels.has(d.channel);
+    if (ok) keep.push(d);
+    else dropped.push({ delivery: d, reason: reasonOf(channels.size > 0, mayHear(person), d.channel) });
+  }
+  return { keep, dropped };
+}
+
+function reasonOf(hearsOtherwise: boolean, member: boolean, channel: string): string {
+  if (!member) return 'dropped when sending: the person is no longer a member';
+  if (hearsOtherwise) return `dropped when sending: the person no longer gets this task's changes by ${channel}`;
+  return 'dropped when sending: the person no longer takes part in this task, or may no longer see it';
+}
