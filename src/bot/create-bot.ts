@@ -74,13 +74,14 @@ export function createBot(deps: BotDeps): CreatedBot {
     ...(deps.observeApi ? { observe: deps.observeApi } : {}),
     onBudgetError: (err) => logger.debug({ err }, 'the shared Telegram budget cannot be reached; replying unpaced'),
   });
+  const replies = pacing(REPLY_MAX_WAIT_MS);
   const telegramOptions = { apiRoot: config.TELEGRAM_API_ROOT, webhookReply: false };
   const bot = new Telegraf<BotContext>(config.BOT_TOKEN, {
     // webhookReply off: replies must return the sent message (its id is edited later, e.g. by /send).
     telegram: telegramOptions,
-    contextType: pacedContext<BotContext>(pacing(REPLY_MAX_WAIT_MS)),
+    contextType: pacedContext<BotContext>(replies),
   });
-  bot.telegram = new PacedTelegram(config.BOT_TOKEN, telegramOptions, pacing(REPLY_MAX_WAIT_MS));
+  bot.telegram = new PacedTelegram(config.BOT_TOKEN, telegramOptions, replies);
   /** For the line that tells a person, later, that their answer was lost to a wait: it may wait longer. */
   const lateTelegram = new PacedTelegram(config.BOT_TOKEN, telegramOptions, pacing(LATE_NOTICE_MAX_WAIT_MS));
 

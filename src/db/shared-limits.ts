@@ -39,8 +39,9 @@ export class WindowLimiter {
     const resetInMs = until - t;
     const id = (k: number | string) => `${this.name}:${key}:${window}:${k}`;
     const memo = this.next.get(String(key));
+    // Forget keys of past windows when a new key comes and the memory is large (not on every use).
+    if (!memo && this.next.size > 10_000) for (const [other, v] of this.next) if (v.window < window) this.next.delete(other);
     let k = memo?.window === window ? memo.k : 0;
-    if (this.next.size > 10_000) for (const [key2, v] of this.next) if (v.window < window) this.next.delete(key2);
     for (; k < this.perWindow; k++) {
       if (await this.store.take(id(k), until)) {
         this.next.set(String(key), { window, k: k + 1 });

@@ -11,8 +11,7 @@ import type { SecretBox } from '../secrets.js';
 import type { Logger } from '../logger.js';
 import { describeLink, unsubscribeByLink } from '../services/unsubscribe.js';
 import { unsubscribePageTexts } from '../i18n/unsubscribe-page.js';
-
-export const UNSUBSCRIBE_PATH = '/unsubscribe';
+import { UNSUBSCRIBE_PATH } from '../domain/unsubscribe-link.js';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -65,12 +64,11 @@ export function registerUnsubscribe(app: FastifyInstance, opts: { secrets: Secre
         opts.logger.info('an unsubscribe link that does not verify (web)');
         return bad(reply);
       }
-      const target = await describeLink(link.personId, link.taskNumber);
-      if (!target) return bad(reply);
-      const was = await unsubscribeByLink(link.personId, link.taskNumber);
-      opts.logger.info({ person: link.personId, task: link.taskNumber, was }, 'unsubscribed by the one-click link');
-      const t = unsubscribePageTexts(target.language);
-      return page(reply, 200, target.language, t.title, `<p>${escape(was ? t.done(link.taskNumber) : t.notWatching(link.taskNumber))}</p>`);
+      const r = await unsubscribeByLink(link.personId, link.taskNumber);
+      if (!r) return bad(reply);
+      opts.logger.info({ person: link.personId, task: link.taskNumber, was: r.was }, 'unsubscribed by the one-click link');
+      const t = unsubscribePageTexts(r.language);
+      return page(reply, 200, r.language, t.title, `<p>${escape(r.was ? t.done(link.taskNumber) : t.notWatching(link.taskNumber))}</p>`);
     });
     done();
   });

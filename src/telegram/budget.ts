@@ -26,8 +26,6 @@ export interface BudgetOptions {
   perChatMs?: number;
   /** Longest stretch of slots a 429 fills for the other processes, in ms (this process holds for the whole wait). @defaultValue 30_000 */
   maxFillMs?: number;
-  /** The clock, ms since the epoch. @defaultValue Date.now */
-  now?: () => number;
 }
 
 /** The wait a message would have (ms) is longer than its caller allows; nothing was sent. */
@@ -48,7 +46,6 @@ export class TelegramBudget {
   private readonly replyEvery: number;
   private readonly perChatMs: number;
   private readonly maxFillMs: number;
-  private readonly now: () => number;
   /** This process's guess of the next free slot per lane (others may have taken some meanwhile). */
   private readonly cursor: Record<Lane, number> = { reply: 0, notification: 0 };
   private holdUntil = 0;
@@ -66,7 +63,6 @@ export class TelegramBudget {
     this.replyEvery = Math.max(0, Math.floor(opts.replyEvery ?? 6));
     this.perChatMs = Math.max(0, opts.perChatMs ?? 1000);
     this.maxFillMs = Math.max(0, opts.maxFillMs ?? 30_000);
-    this.now = opts.now ?? Date.now;
   }
 
   private slotAt(t: number): number {
@@ -79,18 +75,13 @@ export class TelegramBudget {
     return this.replyEvery > 1 && slot % this.replyEvery === 0;
   }
 
-  /** Until when this process holds every message (a 429's retry_after), ms since the epoch. */
-  get heldUntil(): number {
-    return this.holdUntil;
-  }
-
   /**
    * Resolves when a message to `chat` may go out. Throws {@link TelegramWaitError} (having sent nothing) when
    * that would be more than `maxWaitMs` from now.
    */
   async turn(chat: string | undefined, lane: Lane, maxWaitMs: number): Promise<void> {
     for (;;) {
-      const now = this.now();
+      const now = Date.now();
       if (this.holdUntil - now > maxWaitMs) throw new TelegramWaitError(this.holdUntil - now);
       let earliest = Math.max(now, this.holdUntil);
       if (lane === 'notification' && chat !== undefined && this.perChatMs > 0) earliest = await this.chatTurn(chat, earliest);
@@ -101,11 +92,11 @@ export class TelegramBudget {
         else slot++;
       }
       this.cursor[lane] = slot + 1;
-      const wait = this.timeOf(slot) - this.now();
+      const wait = this.timeOf(slot) - Date.now();
       if (wait > maxWaitMs) throw new TelegramWaitError(wait);
       if (wait > 0) await sleep(wait);
       // A 429 that came while this message waited holds it too: it takes a slot after the hold.
-      if (this.holdUntil <= this.now()) return;
+      if (this.holdUntil <= Date.now()) return;
     }
   }
 
@@ -134,8 +125,8 @@ export class TelegramBudget {
    */
   async hold(until: number): Promise<void> {
     this.holdUntil = Math.max(this.holdUntil, until);
-    const from = this.slotAt(this.now());
-    const to = this.slotAt(Math.min(until, this.now() + this.maxFillMs));
+    const from = this.slotAt(Date.now());
+    const to = this.slotAt(Math.min(until, Date.now() + this.maxFillMs));
     const ids: string[] = [];
     for (let s = from; s < to; s++) ids.push(`tg:${this.key}:${s}`);
     await this.store.fill(ids, until + 1000);

@@ -9,6 +9,7 @@ import { createSmsProvider, smsChannel } from './sms/index.js';
 import type { SmsProvider } from './sms/provider.js';
 import { createTelegramChannel, type TelegramChannel } from './telegram.js';
 import { databaseSlots } from '../../db/slots.js';
+import { webUnsubscribeUrl } from '../../domain/unsubscribe-link.js';
 import type { ChannelObserver, ChannelSender } from './types.js';
 import type { Channel } from '../../domain/types.js';
 
@@ -108,7 +109,7 @@ export async function buildChannels(deps: {
     ...(config.PUBLIC_URL
       ? {
           webUnsubscribeLink: (personId: string, n: number) =>
-            `${config.PUBLIC_URL!.replace(/\/+$/, '')}/unsubscribe/${secrets.unsubscribePayload(personId, n)}`,
+            webUnsubscribeUrl(config.PUBLIC_URL!, secrets.unsubscribePayload(personId, n)),
         }
       : {}),
     async ensureLinks() {

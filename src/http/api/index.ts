@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
+import { SIGNED_SOURCES } from '../../domain/tracker-events.js';
 import type { DeliveryPort } from '../../delivery/port.js';
 import type { Logger } from '../../logger.js';
 import { authenticate, TokenRateLimiter } from './auth.js';
@@ -53,7 +54,8 @@ export async function registerApi(app: FastifyInstance, opts: ApiOptions): Promi
       // unread (413). Trackers' signed deliveries may be larger; they are read as bytes and parsed only after
       // their signature holds (hooks.ts).
       api.addHook('onRoute', (route) => {
-        if (!/\/hooks\/(github|gitlab|jira)$/.test(route.url)) route.bodyLimit ??= API_MAX_BODY;
+        const hook = /\/hooks\/([\w-]+)$/.exec(route.url)?.[1];
+        if (!(hook && SIGNED_SOURCES.has(hook))) route.bodyLimit ??= API_MAX_BODY;
       });
       api.setErrorHandler(apiErrorHandler(opts.logger));
       // JSON only: a text/plain body is 415, not a string that fails validation.
