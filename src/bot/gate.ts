@@ -37,10 +37,13 @@ export function botLink(ctx: BotContext): string {
   return `https://t.me/${ctx.botInfo?.username ?? ''}`;
 }
 
+/** `/start`, with the bot's name or not, and its payload (an invite code, an unsubscribe link). */
+const START = /^\/start(?:@\w+)?(?:\s+(\S+))?\s*$/;
+
 /** The code of a `/start <code>` message shaped like an invite code, else undefined. */
 function inviteCodeOf(ctx: BotContext): string | undefined {
   const text = ctx.message && 'text' in ctx.message ? ctx.message.text : '';
-  const code = /^\/start(?:@\w+)?\s+(\S+)\s*$/.exec(text)?.[1];
+  const code = START.exec(text)?.[1];
   return code !== undefined && isInviteCodeShape(code) ? code : undefined;
 }
 
@@ -157,7 +160,7 @@ export function membersOnly(deps: BotDeps, opts: GateOptions = {}): MiddlewareFn
     // Only a message gets the answer (not an edit, not "the bot was blocked", nothing without a chat).
     if (!ctx.chat || !ctx.from || !ctx.message) return;
     const text = 'text' in ctx.message ? ctx.message.text : '';
-    const start = /^\/start(?:@\w+)?(?:\s+(\S+))?\s*$/.exec(text);
+    const start = START.exec(text);
     if (start) {
       const input = registerInput(ctx.from);
       if (start[1]) {

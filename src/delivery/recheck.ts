@@ -11,6 +11,9 @@ import { objectIds } from './notification-items.js';
 import type { BatchContext } from './compose.js';
 import { channelsFor, mayHear } from './entitlement.js';
 
+/** How every reason of a dropped delivery begins (`/queue` counts them by it). */
+export const DROPPED_REASON_PREFIX = 'dropped when sending: ';
+
 export interface Dropped {
   delivery: LeanDelivery;
   reason: string;

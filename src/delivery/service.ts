@@ -10,6 +10,7 @@ import { addressOf } from './new-delivery.js';
 import { nextRunOf } from '../domain/schedule.js';
 import type { FailureCause } from '../domain/types.js';
 import type { DeliveryPort, DryRunLine, QueueSummary, RunResult } from './port.js';
+import { DROPPED_REASON_PREFIX } from './recheck.js';
 import { planPendingChanges } from './planning.js';
 import { requestRun, RunTimeoutError, waitForRun } from './runs.js';
 
@@ -127,7 +128,7 @@ export async function queue(now = new Date()): Promise<QueueSummary> {
     beingSent(now),
     count({ status: 'failed' }),
     count({ status: 'sent' }),
-    count({ status: 'skipped', lastError: { $regex: '^dropped when sending' } }),
+    count({ status: 'skipped', lastError: { $regex: `^${DROPPED_REASON_PREFIX}` } }),
     RunModel.findOne({ status: 'done' }).sort({ finishedAt: -1 }).lean(),
     RunModel.findOne({ trigger: 'schedule' }).sort({ requestedAt: -1 }).select({ requestedAt: 1 }).lean(),
     getSchedule(),
