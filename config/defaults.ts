@@ -51,4 +51,9 @@ export const defaults = {
   RATE_LIMIT_PER_MINUTE: '30',
   /** Requests one HTTP API token may make a minute (per process); past it 429 with Retry-After. */
   API_RATE_LIMIT_PER_MINUTE: '120',
+  /**
+   * Confirmation codes sent by SMS in a day (UTC), for the whole deployment: each costs like any SMS, and
+   * anyone who may use the bot can ask for one. Past it people are told to try tomorrow or ask an admin.
+   */
+  CODE_SMS_PER_DAY: '50',
 } as const;

@@ -83,3 +83,8 @@ export async function pruneSlots(now: Date): Promise<number> {
   const r = await SlotModel.deleteMany({ until: { $lt: now } });
   return r.deletedCount;
 }
+
+/** How many numbered slots `<prefix><k>` are taken: the uses a WindowLimiter counted (e.g. codes sent by SMS today). */
+export async function countSlots(prefix: string): Promise<number> {
+  return SlotModel.countDocuments({ _id: { $regex: `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[0-9]+$` } });
+}

@@ -6,6 +6,7 @@ export const USER_COMMANDS = [
   'me',
   'email',
   'phone',
+  'confirm',
   'tz',
   'quiet',
   'channels',

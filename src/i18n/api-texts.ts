@@ -64,12 +64,16 @@ const API_ERRORS: Record<'ru' | 'en', Record<string, (p: Params) => string>> = {
   ru: {
     task_not_found: (p) => `Задания #${p.number} нет.`,
     person_not_found: (p) => `Человека «${p.ref}» нет. Список: GET /api/v1/people`,
-    person_ambiguous: (p) => `«${p.ref}» — несколько человек. Укажите id из GET /api/v1/people`,
+    person_ambiguous: (p) => `«${p.ref}» — несколько человек${p.names ? `: ${p.names}` : ''}. Укажите id из GET /api/v1/people`,
+    contact_taken: (p) =>
+      `${p.kind === 'phone' ? 'Телефон' : 'E-mail'} ${p.value} уже указан у: ${p.names}. Сначала уберите его там: PATCH /api/v1/people/{ref}`,
   },
   en: {
     task_not_found: (p) => `There is no task #${p.number}.`,
     person_not_found: (p) => `There is no person "${p.ref}". The list: GET /api/v1/people`,
-    person_ambiguous: (p) => `"${p.ref}" names several people. Use an id from GET /api/v1/people`,
+    person_ambiguous: (p) => `"${p.ref}" names several people${p.names ? `: ${p.names}` : ''}. Use an id from GET /api/v1/people`,
+    contact_taken: (p) =>
+      `${p.kind === 'phone' ? 'Phone' : 'E-mail'} ${p.value} is already set for ${p.names}. Remove it there first: PATCH /api/v1/people/{ref}`,
   },
 };
 

@@ -33,7 +33,33 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
     `"${s(p.value)}" is not a time range. Write it like this: /quiet 22:00-08:00 (or /quiet 22:00-08:00 email for e-mails to wait too, or /quiet off)`,
   lang_invalid: (p) => `There is no language "${s(p.value)}". Use /lang ru or /lang en`,
   person_not_found: (p) => `Nobody called "${s(p.ref)}" here. See /people (use an @username or id)`,
-  person_ambiguous: (p) => `Several people are called "${s(p.ref)}". Use their @username or id from /people`,
+  person_ambiguous: (p) =>
+    p.names
+      ? `"${s(p.ref)}" belongs to several people: ${s(p.names)}. Use their @username or id from /people`
+      : `Several people are called "${s(p.ref)}". Use their @username or id from /people`,
+  contact_taken: (p) =>
+    p.kind === 'phone'
+      ? `Phone ${s(p.value)} is already set for ${s(p.names)}. One number, one person: remove it there first (/phone @username off).`
+      : `E-mail ${s(p.value)} is already set for ${s(p.names)}. One address, one person: remove it there first (/email @username off).`,
+  contact_taken_private: (p) =>
+    `${p.kind === 'phone' ? 'The number' : 'The address'} ${s(p.value)} is already set for someone else. If it is yours, write to an admin.`,
+  contact_unchanged: (p) => `${s(p.value)} is your ${p.kind === 'phone' ? 'phone' : 'e-mail'} already: nothing to change.`,
+  code_too_many: (p) => `A code can be asked for at most ${s(p.max)} times an hour. Try again in ${s(p.minutes)} min.`,
+  code_sms_off: () => 'Confirming a phone by SMS is off. Ask an admin to set your number: /phone @username +7…',
+  code_sms_day_limit: () => "Today's SMS codes are used up. Try again tomorrow, or ask an admin to set your number.",
+  code_channel_missing: (p) =>
+    p.channel === 'sms'
+      ? 'The SMS gateway is not set up yet, so the code cannot be sent. Ask an admin to set up /sms, then try again.'
+      : 'The mail server is not set up yet, so the code cannot be sent. Ask an admin to set up /smtp, then try again.',
+  code_send_failed: (p) =>
+    p.channel === 'sms'
+      ? 'The SMS with the code did not go out: the gateway refused it. Check the number and try again; if it fails again, tell an admin.'
+      : 'The letter with the code did not go out: the mail server refused it. Check the address and try again; if it fails again, tell an admin.',
+  code_form: () => 'A code is the six digits from the letter or SMS. Send them, e.g.: /confirm 123456',
+  code_none: () => 'No code is waiting. To change your address, send /email ivan@example.org or /phone +79123456789 and a code will come.',
+  code_expired: () => 'The code has expired. Ask for a new one: /email or /phone with the address again.',
+  code_tries_used: () => 'Too many wrong codes: this one no longer works. Ask for a new one: /email or /phone with the address again.',
+  code_wrong: (p) => `That code is not right. Tries left: ${s(p.left)}.`,
   last_admin: (p) =>
     p.self
       ? 'You are the last admin; make someone else admin first: /admin @username'
@@ -170,6 +196,7 @@ export const en: Texts = {
     me: { desc: 'my profile', example: '/me' },
     email: { desc: 'e-mail for notifications (off clears)', example: '/email ivan@example.org' },
     phone: { desc: 'phone for SMS (off clears)', example: '/phone +7 912 345-67-89' },
+    confirm: { desc: 'the code from the letter or SMS: the new address starts to work', example: '/confirm 123456' },
     tz: { desc: 'time zone', example: '/tz Europe/London' },
     quiet: { desc: 'quiet hours: SMS (and e-mail, with the word email) wait till morning', example: '/quiet 22:00-08:00 email' },
     channels: {
@@ -223,6 +250,15 @@ export const en: Texts = {
   profileTitle: (name, username, admin) => `Profile: ${name}${username ? ` (@${username})` : ''}${admin ? ', admin' : ''}`,
   profileEmail: (v) => `E-mail: ${v ?? 'not set — /email ivan@example.org'}`,
   profilePhone: (v) => `SMS phone: ${v ?? 'not set — /phone +79123456789'}`,
+  profilePending: (v) => `Waiting for the code: ${v} (send the six digits from the letter or SMS)`,
+  codeSent: (kind, v, minutes) =>
+    (kind === 'phone' ? `I sent an SMS with a code to ${v}.` : `I sent a letter with a code to ${v}.`) +
+    ` Send the code here within ${minutes} minutes, just the six digits (or /confirm 123456). Until then nothing goes to ${v}.`,
+  codeLetterSubject: (code) => `taskwatch: confirmation code ${code}`,
+  codeLetterBody: (name, code, minutes) =>
+    `Hello,\n\n${name} asked the taskwatch bot in Telegram to send task notifications to this address.\n\n` +
+    `Confirmation code: ${code}\n\nSend it to the bot within ${minutes} minutes. If it was not you, do nothing: without the code nothing will come here.`,
+  codeSms: (code, minutes) => `taskwatch code: ${code}. Send it to the bot within ${minutes} min.`,
   profileChannels: (v) => `Channels for my own tasks (author, assignee): ${v}`,
   profileDigest: (v) => `Digest: ${v}`,
   profileLang: (v) => `Language: ${v}`,
@@ -486,6 +522,10 @@ export const en: Texts = {
   queueLastRun: (when, trigger, sent, failed) =>
     `Last run: ${when} (${trigger === 'send' ? 'by /send' : 'scheduled'}), sent ${sent}, failed ${failed}.`,
   queueNoRun: 'No runs yet.',
+  queueCodeSms: (sent, limit) =>
+    limit === 0
+      ? 'Confirmation codes by SMS are off (CODE_SMS_PER_DAY=0).'
+      : `Confirmation codes sent by SMS today (UTC): ${sent} of ${limit}.`,
   queueNextRun: (when) => (when ? `Next scheduled run: ${when}.` : 'The schedule is off: dispatch only by /send.'),
   queueFailures: 'Frequent failures:',
 

@@ -35,7 +35,34 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
     `«${s(p.value)}» — не интервал времени. Напишите так: /quiet 22:00-08:00 (или /quiet 22:00-08:00 email, чтобы ждали и письма; /quiet off, чтобы убрать тихие часы)`,
   lang_invalid: (p) => `Языка «${s(p.value)}» нет. Можно: /lang ru или /lang en`,
   person_not_found: (p) => `Не нашёл человека «${s(p.ref)}». Список людей: /people (укажите @username или id)`,
-  person_ambiguous: (p) => `Имя «${s(p.ref)}» носят несколько человек. Укажите @username или id из /people`,
+  person_ambiguous: (p) =>
+    p.names
+      ? `«${s(p.ref)}» указан у нескольких человек: ${s(p.names)}. Укажите @username или id из /people`
+      : `Имя «${s(p.ref)}» носят несколько человек. Укажите @username или id из /people`,
+  contact_taken: (p) =>
+    p.kind === 'phone'
+      ? `Телефон ${s(p.value)} уже указан у: ${s(p.names)}. Один номер — у одного человека: сначала уберите его там (/phone @username off).`
+      : `E-mail ${s(p.value)} уже указан у: ${s(p.names)}. Один адрес — у одного человека: сначала уберите его там (/email @username off).`,
+  contact_taken_private: (p) =>
+    `${p.kind === 'phone' ? 'Номер' : 'Адрес'} ${s(p.value)} уже указан у другого человека. Если он ваш, напишите администратору.`,
+  contact_unchanged: (p) => `${s(p.value)} — уже ваш ${p.kind === 'phone' ? 'телефон' : 'e-mail'}, менять нечего.`,
+  code_too_many: (p) => `Код можно запросить не больше ${s(p.max)} раз в час. Попробуйте через ${s(p.minutes)} мин.`,
+  code_sms_off: () => 'Подтверждение телефона по SMS выключено. Попросите администратора указать ваш номер: /phone @username +7…',
+  code_sms_day_limit: () => 'SMS с кодами на сегодня закончились. Попробуйте завтра или попросите администратора указать ваш номер.',
+  code_channel_missing: (p) =>
+    p.channel === 'sms'
+      ? 'SMS-шлюз ещё не настроен, и код отправить нечем. Попросите администратора настроить /sms и повторите.'
+      : 'Почтовый сервер ещё не настроен, и код отправить нечем. Попросите администратора настроить /smtp и повторите.',
+  code_send_failed: (p) =>
+    p.channel === 'sms'
+      ? 'SMS с кодом не ушло: шлюз его не принял. Проверьте номер и повторите; если не выйдет — сообщите администратору.'
+      : 'Письмо с кодом не ушло: почтовый сервер его не принял. Проверьте адрес и повторите; если не выйдет — сообщите администратору.',
+  code_form: () => 'Код — это шесть цифр из письма или SMS. Пришлите их, например: /confirm 123456',
+  code_none: () =>
+    'Никакой код сейчас не ждёт. Чтобы сменить адрес, отправьте /email ivan@example.org или /phone +79123456789 — придёт код.',
+  code_expired: () => 'Код устарел. Запросите новый: снова /email или /phone с адресом.',
+  code_tries_used: () => 'Слишком много неверных кодов, этот больше не действует. Запросите новый: снова /email или /phone с адресом.',
+  code_wrong: (p) => `Код не подходит. Осталось попыток: ${s(p.left)}.`,
   last_admin: (p) =>
     p.self
       ? 'Вы — последний администратор; сначала назначьте другого: /admin @username'
@@ -175,6 +202,7 @@ export const ru = {
     me: { desc: 'мой профиль', example: '/me' },
     email: { desc: 'e-mail для оповещений (off — убрать)', example: '/email ivan@example.org' },
     phone: { desc: 'телефон для SMS (off — убрать)', example: '/phone +7 912 345-67-89' },
+    confirm: { desc: 'код из письма или SMS: новый адрес начнёт работать', example: '/confirm 123456' },
     tz: { desc: 'часовой пояс', example: '/tz Europe/Moscow' },
     quiet: { desc: 'тихие часы: SMS (и письма, со словом email) ждут до утра', example: '/quiet 22:00-08:00 email' },
     channels: {
@@ -224,6 +252,15 @@ export const ru = {
     `Профиль: ${name}${username ? ` (@${username})` : ''}${admin ? ', администратор' : ''}`,
   profileEmail: (v: string | undefined) => `E-mail: ${v ?? 'не задан — /email ivan@example.org'}`,
   profilePhone: (v: string | undefined) => `Телефон для SMS: ${v ?? 'не задан — /phone +79123456789'}`,
+  profilePending: (v: string) => `Ждёт кода: ${v} (пришлите шесть цифр из письма или SMS)`,
+  codeSent: (kind: 'email' | 'phone', v: string, minutes: number) =>
+    (kind === 'phone' ? `Отправил SMS с кодом на ${v}.` : `Отправил письмо с кодом на ${v}.`) +
+    ` Пришлите код сюда в течение ${minutes} минут — просто шесть цифр (или /confirm 123456). Пока код не пришёл, на ${v} ничего не отправляется.`,
+  codeLetterSubject: (code: string) => `taskwatch: код подтверждения ${code}`,
+  codeLetterBody: (name: string, code: string, minutes: number) =>
+    `Здравствуйте!\n\n${name} просит бота taskwatch в Telegram присылать оповещения о заданиях на этот адрес.\n\n` +
+    `Код подтверждения: ${code}\n\nОтправьте его боту в течение ${minutes} минут. Если это были не вы, ничего не делайте: без кода сюда ничего не придёт.`,
+  codeSms: (code: string, minutes: number) => `taskwatch: код ${code}. Отправьте его боту за ${minutes} мин.`,
   profileChannels: (v: string) => `Каналы для своих заданий (автор, исполнитель): ${v}`,
   profileDigest: (v: string) => `Сводка: ${v}`,
   profileLang: (v: string) => `Язык: ${v}`,
@@ -522,6 +559,10 @@ export const ru = {
   queueLastRun: (when: string, trigger: string, sent: number, failed: number) =>
     `Последняя рассылка: ${when} (${trigger === 'send' ? 'по /send' : 'по расписанию'}), отправлено ${sent}, ошибок ${failed}.`,
   queueNoRun: 'Рассылок ещё не было.',
+  queueCodeSms: (sent: number, limit: number) =>
+    limit === 0
+      ? 'SMS с кодами подтверждения выключены (CODE_SMS_PER_DAY=0).'
+      : `SMS с кодами подтверждения сегодня (UTC): ${sent} из ${limit}.`,
   queueNextRun: (when: string | undefined): string =>
     when ? `Следующая по расписанию: ${when}.` : 'Расписание выключено: рассылка только по /send.',
   queueFailures: 'Частые ошибки:',

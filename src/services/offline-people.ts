@@ -11,9 +11,11 @@ import { InviteModel, PersonModel, nextSequence, type PersonDoc } from '../db/mo
 import { isDuplicateKey } from '../db/duplicate-key.js';
 import { LANGUAGES, type Language } from '../domain/types.js';
 import { UserError } from '../domain/errors.js';
-import { canonicalZone, checkPhoneForSms, isEmail } from './people.js';
+import { canonicalZone } from './people.js';
+import { checkPhoneForSms, isEmail } from './contacts.js';
 import { createInvite, type NewInvite } from './membership.js';
 import { hasTelegram } from './telegram-link.js';
+import { assertContactFree } from './contacts.js';
 
 export const NAME_MAX = 100;
 
@@ -34,6 +36,9 @@ export async function createOfflinePerson(input: OfflinePersonInput): Promise<Pe
   if (email !== undefined && !isEmail(email)) throw new UserError('email_invalid', { value: email });
   const phone = input.phone !== undefined ? await checkPhoneForSms(input.phone) : undefined;
   if (!email && !phone) throw new UserError('person_contact_missing');
+  // Contacts an admin sets are trusted but unique: nobody else may have them.
+  if (email) await assertContactFree('email', email, undefined, true);
+  if (phone) await assertContactFree('phone', phone, undefined, true);
   const timezone = canonicalZone(input.timezone);
   if (!timezone) throw timeZoneError(input.timezone);
   if (!(LANGUAGES as readonly string[]).includes(input.language)) throw new UserError('lang_invalid', { value: input.language });

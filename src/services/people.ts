@@ -7,10 +7,8 @@ import { alertKey } from '../delivery/outcomes.js';
 import { isDuplicateKey } from '../db/duplicate-key.js';
 import { revokeTokensOf } from './api-tokens.js';
 import { LANGUAGES, type Language, type Role } from '../domain/types.js';
-import { checkSmsPhone } from '../domain/phones.js';
 import { isOff } from '../domain/off-words.js';
 import { UserError } from '../domain/errors.js';
-import { getSettings } from '../db/settings-store.js';
 import { parseQuietHours } from '../domain/quiet-hours.js';
 
 export type PersonId = Types.ObjectId | string;
@@ -112,6 +110,11 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** One line naming people for an admin: `Ivan (@ivan), Maria (id 42)`. */
+export function namesOf(people: PersonDoc[]): string {
+  return people.map((p) => `${p.name} (${p.username ? `@${p.username}` : `id ${p.telegramId}`})`).join(', ');
+}
+
 /** How a person is named in commands: `@username`, or the Telegram id when they have no username. */
 export function personRef(p: Pick<PersonDoc, 'username' | 'telegramId'>): string {
   return p.username ? `@${p.username}` : String(p.telegramId);
@@ -127,7 +130,12 @@ export async function findPersonByRef(ref: string): Promise<PersonDoc | undefine
   const r = ref.trim();
   if (!r) return undefined;
   if (/^@[A-Za-z0-9_]{1,64}$/.test(r)) {
-    return (await PersonModel.findOne({ username: cleanUsername(r) })) ?? undefined;
+    // A username changed in Telegram stays on the old person until they write again: never pick one of two.
+    const found = await PersonModel.find({ username: cleanUsername(r) })
+      .sort({ _id: 1 })
+      .limit(2);
+    if (found.length > 1) throw new UserError('person_ambiguous', { ref: r, names: namesOf(found) });
+    return found[0];
   }
   if (/^-?\d{1,15}$/.test(r)) {
     return (await PersonModel.findOne({ telegramId: Number(r) })) ?? undefined;
@@ -150,51 +158,10 @@ export async function requirePerson(ref: string): Promise<PersonDoc> {
   return p;
 }
 
-async function load(personId: PersonId): Promise<PersonDoc> {
+/** The person with this id; a UserError when there is none. */
+export async function loadPerson(personId: PersonId): Promise<PersonDoc> {
   const p = await PersonModel.findById(personId);
   if (!p) throw new UserError('person_not_found', { ref: String(personId) });
-  return p;
-}
-
-const EMAIL_RE = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:.]{2,}$/;
-
-export function isEmail(s: string): boolean {
-  return s.length <= 254 && EMAIL_RE.test(s);
-}
-
-/** Sets (or, with null, clears) the e-mail notifications go to. */
-export async function setEmail(personId: PersonId, raw: string | null): Promise<PersonDoc> {
-  const p = await load(personId);
-  if (raw === null) {
-    p.email = undefined;
-  } else {
-    const email = raw.trim();
-    if (!isEmail(email)) throw new UserError('email_invalid', { value: email });
-    p.email = email;
-  }
-  await p.save();
-  return p;
-}
-
-/**
- * A phone as typed, in E.164, if SMS can go to it: a mobile number (src/domain/phones.ts) of a country the
- * admins allow (`/sms countries=…`). Otherwise a UserError saying why and what to enter.
- */
-export async function checkPhoneForSms(raw: string): Promise<string> {
-  const value = raw.trim();
-  const countries = (await getSettings()).sms?.countries ?? [];
-  const r = checkSmsPhone(value, { countries });
-  if (r.ok) return r.e164;
-  if (r.reason === 'invalid') throw new UserError('phone_invalid', { value });
-  if (r.reason === 'type') throw new UserError('phone_not_mobile', { value: r.e164, type: r.type });
-  throw new UserError('phone_country_refused', { value: r.e164, country: r.country, allowed: countries.join(', ') });
-}
-
-/** Sets (or, with null, clears) the SMS phone; stored in E.164. Only numbers that can take an SMS. */
-export async function setPhone(personId: PersonId, raw: string | null): Promise<PersonDoc> {
-  const p = await load(personId);
-  p.phone = raw === null ? undefined : await checkPhoneForSms(raw);
-  await p.save();
   return p;
 }
 
@@ -212,7 +179,7 @@ export function canonicalZone(raw: string): string | undefined {
 export async function setTimezone(personId: PersonId, raw: string): Promise<PersonDoc> {
   const zone = canonicalZone(raw);
   if (!zone) throw timeZoneError(raw);
-  const p = await load(personId);
+  const p = await loadPerson(personId);
   p.timezone = zone;
   await p.save();
   return p;
@@ -232,7 +199,7 @@ export async function setQuietHours(personId: PersonId, raw: string): Promise<Pe
   let value = raw.trim().toLowerCase();
   const word = EMAIL_WORDS.find((w) => value.endsWith(` ${w}`));
   if (word) value = value.slice(0, -word.length).trim();
-  const p = await load(personId);
+  const p = await loadPerson(personId);
   if (isOff(value)) {
     p.quietHours = undefined;
     p.quietEmail = false;
@@ -249,7 +216,7 @@ export async function setQuietHours(personId: PersonId, raw: string): Promise<Pe
 export async function setLanguage(personId: PersonId, raw: string): Promise<PersonDoc> {
   const lang = raw.trim().toLowerCase();
   if (!(LANGUAGES as readonly string[]).includes(lang)) throw new UserError('lang_invalid', { value: raw.trim() });
-  const p = await load(personId);
+  const p = await loadPerson(personId);
   p.language = lang as Language;
   await p.save();
   return p;
@@ -257,7 +224,7 @@ export async function setLanguage(personId: PersonId, raw: string): Promise<Pers
 
 /** Promotes or demotes; the last admin cannot be demoted. */
 export async function setRole(personId: PersonId, role: Role): Promise<PersonDoc> {
-  const p = await load(personId);
+  const p = await loadPerson(personId);
   if (p.role === role) return p;
   if (p.role === 'admin' && (await PersonModel.countDocuments({ role: 'admin' })) <= 1) {
     throw new UserError('last_admin', { name: p.name });

@@ -21,7 +21,7 @@ import {
 import { parseCountryList } from '../domain/phones.js';
 import { UserError } from '../domain/errors.js';
 import { getSettings, saveBumped, type SettingsDoc } from '../db/settings-store.js';
-import { isEmail } from './people.js';
+import { isEmail } from './contacts.js';
 
 export {
   getSettings,

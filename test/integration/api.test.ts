@@ -3,7 +3,9 @@
  * the sms.ru double: tokens and scopes, tasks, observers, people without Telegram, send, queue, problems.
  */
 import { validate } from '@readme/openapi-parser';
-import { ChangeModel, IdempotencyModel, PersonModel, TaskModel } from '../../src/db/models/index.js';
+import { ChangeModel, IdempotencyModel, ObserverModel, PersonModel, TaskModel } from '../../src/db/models/index.js';
+import { requestCode } from '../../src/services/contact-codes.js';
+import { createLogger } from '../../src/logger.js';
 import { runMaintenance } from '../../src/scheduler/maintenance.js';
 import { createApiToken, revokeApiToken } from '../../src/services/api-tokens.js';
 import { setRole } from '../../src/services/people.js';
@@ -429,6 +431,71 @@ describe('people without Telegram, observers, send', () => {
 
   it('refuses /send of a task that does not exist (404)', async () => {
     problem(await app.call('POST', '/api/v1/send', { token: write, body: { task: 77 } }), 404, 'task_not_found');
+  });
+});
+
+describe('one e-mail or phone names one person (finding 1 of the trust review)', () => {
+  it('does not find an address its member has only asked for: a private task for it gets no assignee', async () => {
+    const mallory = await makePerson({ name: 'Mallory' });
+    // Mallory types /email ceo@corp.example: a code goes there, nothing else does, and nobody confirms it.
+    await requestCode(mallory, 'email', 'ceo@corp.example', {
+      config: world.config,
+      secrets: world.secrets,
+      logger: createLogger('silent'),
+    });
+    expect(world.sink.messages.map((m) => m.to)).toEqual([['ceo@corp.example']]);
+    const res = await app.call<ProblemBody>('POST', '/api/v1/tasks', {
+      token: write,
+      body: { title: 'Layoffs list', private: true, assignee: 'ceo@corp.example' },
+    });
+    expect([res.status, res.body.code]).toEqual([404, 'person_not_found']);
+    problem(await app.call('GET', '/api/v1/people/ceo@corp.example', { token: write }), 404, 'person_not_found');
+    expect(await TaskModel.countDocuments()).toBe(0);
+  });
+
+  it('refuses a second person with an address someone has (409, naming them), and changes nothing', async () => {
+    const anna = await makePerson({ name: 'Anna', email: 'anna@example.org', phone: '+79120000001' });
+    const before = await PersonModel.countDocuments();
+    const dup = await app.call<ProblemBody>('POST', '/api/v1/people', {
+      token: write,
+      body: { name: 'Fake Anna', email: 'ANNA@example.org' },
+    });
+    problem(dup, 409, 'contact_taken');
+    expect(dup.body.detail).toContain('Anna (@anna)');
+    expect(await PersonModel.countDocuments()).toBe(before);
+    const ivan = await makePerson({ name: 'Ivan', email: 'ivan@example.org' });
+    const patch = await app.call<ProblemBody>('PATCH', '/api/v1/people/ivan@example.org', {
+      token: write,
+      body: { email: 'ivan2@example.org', phone: '+7 912 000-00-01' },
+    });
+    problem(patch, 409, 'contact_taken');
+    expect(patch.body.detail).toContain('+79120000001');
+    // Neither field saved: both are checked first.
+    expect(await PersonModel.findById(ivan._id).lean()).toMatchObject({ email: 'ivan@example.org' });
+    expect((await PersonModel.findById(anna._id).lean())!.phone).toBe('+79120000001');
+  });
+
+  it('answers 409 naming both when a reference could mean two people, and picks neither', async () => {
+    const anna = await makePerson({ name: 'Anna', email: 'anna@example.org' });
+    const n = (await app.call<TaskWithChangesBody>('POST', '/api/v1/tasks', { token: write, body: { title: 'Shared' } })).body.task.number;
+    // Two admins setting one address at the same instant can make two (the check and the write are two statements).
+    const twin = await makePerson({ name: 'Anya' });
+    await PersonModel.updateOne({ _id: twin._id }, { $set: { email: 'Anna@Example.org' } });
+    for (const [method, path, body] of [
+      ['GET', '/api/v1/people/anna@example.org', undefined],
+      ['PATCH', '/api/v1/people/anna@example.org', { phone: null }],
+      ['POST', `/api/v1/tasks/${n}/observers`, { person: 'anna@example.org', channels: ['email'] }],
+      ['PATCH', `/api/v1/tasks/${n}`, { assignee: 'anna@example.org' }],
+      ['GET', '/api/v1/tasks?assignee=anna@example.org', undefined],
+    ] as const) {
+      const res = await app.call<ProblemBody>(method, path, { token: write, ...(body ? { body } : {}) });
+      expect([path, res.status]).toEqual([path, 409]);
+      problem(res, 409, 'person_ambiguous');
+      expect(res.body.detail).toContain('Anna (@anna)');
+      expect(res.body.detail).toContain('Anya (@anya)');
+    }
+    expect(await ObserverModel.countDocuments({ person: { $in: [anna._id, twin._id] } })).toBe(0);
+    expect((await TaskModel.findOne({ number: n }).lean())!.assignee).toBeUndefined();
   });
 });
 

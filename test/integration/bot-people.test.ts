@@ -2,10 +2,12 @@
 import { PersonModel, SettingsModel } from '../../src/db/models/index.js';
 import { useTestBot } from '../support/bot-api.js';
 import { useTestDatabase } from '../support/db.js';
+import { confirmEmail, confirmPhone, useCodeChannels } from '../support/contacts.js';
 
 useTestDatabase();
 const ADMIN = 100;
 const tb = useTestBot({ adminIds: [ADMIN], env: { REGISTRATION: 'open' } });
+const codes = useCodeChannels(tb);
 
 const person = (telegramId: number) => PersonModel.findOne({ telegramId }).lean();
 
@@ -44,6 +46,7 @@ describe('who is who', () => {
 
   it('refuses an admin command to a non-admin and changes nothing', async () => {
     const bob = tb.user(2, 'Bob', 'bob');
+    const settings = await SettingsModel.find().lean();
     for (const cmd of [
       '/smtp smtps://u:p@smtp.example.org:465 "X <x@example.org>"',
       '/schedule off',
@@ -54,7 +57,7 @@ describe('who is who', () => {
     ]) {
       expect(await bob.say(cmd)).toContain('только для администраторов');
     }
-    expect(await SettingsModel.countDocuments()).toBe(0);
+    expect(await SettingsModel.find().lean()).toEqual(settings);
     expect((await person(2))?.role).toBe('member');
   });
 
@@ -82,14 +85,14 @@ describe('profile', () => {
   const dan = () => tb.user(4, 'Dan', 'dan');
 
   it('sets and clears the e-mail', async () => {
-    expect(await dan().say('/email dan@example.org')).toContain('E-mail сохранён: dan@example.org');
+    expect(await confirmEmail(dan(), 'dan@example.org', codes.sink)).toContain('E-mail сохранён: dan@example.org');
     expect((await person(4))?.email).toBe('dan@example.org');
     expect(await dan().say('/email off')).toContain('E-mail удалён');
     expect((await person(4))?.email).toBeUndefined();
   });
 
   it('refuses a malformed e-mail and says how to write it', async () => {
-    await dan().say('/email dan@example.org');
+    await confirmEmail(dan(), 'dan@example.org', codes.sink);
     const reply = await dan().say('/email dan@@example');
     expect(reply).toContain('не похоже на адрес e-mail');
     expect(reply).toContain('/email ivan@example.org');
@@ -101,12 +104,15 @@ describe('profile', () => {
     ['89123456789', '+79123456789'],
     ['8 (912) 345 67 89', '+79123456789'],
   ])('stores the phone %s as E.164', async (typed, stored) => {
-    expect(await dan().say(`/phone ${typed}`)).toContain(stored);
-    expect((await person(4))?.phone).toBe(stored);
+    const id = 40 + typed.length; // a person of their own: the three would be three codes for one
+    const asked = await tb.user(id, 'Phil', `phil${id}`).say(`/phone ${typed}`);
+    expect(asked).toContain(`Отправил SMS с кодом на ${stored}`);
+    expect(codes.sms.accepted.at(-1)?.to).toBe(stored.slice(1));
+    expect((await person(id))?.pendingPhone?.value).toBe(stored);
   });
 
   it('refuses a malformed phone and keeps the old one', async () => {
-    await dan().say('/phone +79123456789');
+    await confirmPhone(dan(), '+79123456789', codes.sms);
     expect(await dan().say('/phone 12345')).toContain('не похоже на номер телефона');
     expect((await person(4))?.phone).toBe('+79123456789');
     expect(await dan().say('/phone off')).toContain('Телефон удалён');
@@ -143,8 +149,8 @@ describe('profile', () => {
   });
 
   it('shows the profile with /me', async () => {
-    await dan().say('/email dan@example.org');
-    await dan().say('/phone +79123456789');
+    await confirmEmail(dan(), 'dan@example.org', codes.sink);
+    await confirmPhone(dan(), '+79123456789', codes.sms);
     const me = await dan().say('/me');
     expect(me).toContain('Профиль: Dan (@dan)');
     expect(me).toContain('E-mail: dan@example.org');
@@ -154,7 +160,7 @@ describe('profile', () => {
   });
 
   it('asks for a missing argument, and a cancelled conversation saves nothing', async () => {
-    await dan().say('/email dan@example.org');
+    await confirmEmail(dan(), 'dan@example.org', codes.sink);
     expect(await dan().say('/email')).toContain('Напишите адрес e-mail');
     expect(await dan().say('/cancel')).toContain('Отменено. Ничего не сохранено');
     expect(await dan().say('new@example.org')).toContain('/help'); // no longer in a conversation
@@ -168,7 +174,9 @@ describe('profile', () => {
   it('re-asks after a bad answer in a conversation and saves a good one', async () => {
     await dan().say('/email');
     expect(await dan().say('not-an-address')).toContain('не похоже на адрес e-mail');
-    expect(await dan().say('dan2@example.org')).toContain('E-mail сохранён: dan2@example.org');
+    expect(await dan().say('dan2@example.org')).toContain('Отправил письмо с кодом на dan2@example.org');
+    const code = /(\d{6})/.exec(codes.sink.messages.at(-1)?.subject ?? '')![1]!;
+    expect(await dan().say(code)).toContain('E-mail сохранён: dan2@example.org');
     expect((await person(4))?.email).toBe('dan2@example.org');
   });
 

@@ -7,7 +7,7 @@ import { DeliveryModel } from '../../src/db/models/index.js';
 import { planPendingChanges } from '../../src/delivery/planning.js';
 import { dryRun } from '../../src/delivery/service.js';
 import type { Channel } from '../../src/domain/types.js';
-import { setEmail } from '../../src/services/people.js';
+import { setEmail } from '../../src/services/contacts.js';
 import { clearDatabase, useTestDatabase } from '../support/db.js';
 import { edit, makePerson, makeTask, saveWorldSettings, sendNow, startWorld, type World } from '../support/world.js';
 

@@ -8,6 +8,7 @@ import { useTestDatabase } from '../support/db.js';
 import { useTestBot } from '../support/bot-api.js';
 import { decodeSubject, startSmtpSink, type ReceivedMail, type SmtpSink } from '../support/smtp-sink.js';
 import { saveSmtp } from '../../src/services/settings.js';
+import { confirmEmail } from '../support/contacts.js';
 import { requestRun, waitForRun } from '../../src/delivery/runs.js';
 import { executeRequestedRuns } from '../../src/scheduler/dispatch-job.js';
 import { createLogger } from '../../src/logger.js';
@@ -61,7 +62,7 @@ describe('a letter about a watched task', () => {
     await saveSmtp({ host: '127.0.0.1', port: sink.port, security: 'none', from: 'taskwatch <tw@example.org>' }, bot.secrets);
     await anna().say('/start');
     await boris().say('/start');
-    await anna().say('/email anna@example.org');
+    await confirmEmail(anna(), 'anna@example.org', sink);
     n = Number(/#(\d+)/.exec(await boris().say(`/newtask ${TITLE}`))![1]);
     await anna().say(`/watch ${n} email`);
   });
@@ -171,7 +172,8 @@ describe('with PUBLIC_URL: one-click unsubscribe for everyone (RFC 8058)', () =>
     await saveSmtp({ host: '127.0.0.1', port: sink.port, security: 'none', from: 'taskwatch <tw@example.org>' }, bot.secrets);
     await vera().say('/start');
     await gleb().say('/start');
-    await vera().say('/email vera@example.org');
+    await confirmEmail(vera(), 'vera@example.org', sink);
+    sink.reset();
     n = Number(/#(\d+)/.exec(await gleb().say('/newtask Сверка с банком'))![1]);
     await vera().say(`/watch ${n} email`);
     // A person an admin added without Telegram (a placeholder id below zero), watching by e-mail.

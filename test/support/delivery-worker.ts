@@ -63,6 +63,8 @@ export function deliveryWorker(db: { uri: string }, opts: { smtp?: SmtpSinkOptio
         worker.sink = await startSmtpSink(opts.smtp);
         worker.sms = await startSmsRuDouble({ apiId: 'test-api-id', senders: ['TaskWatch'] });
         await worker.saveSettings();
+        // The bot sends confirmation codes by SMS itself: in a deployment it has the worker's gateway address too.
+        tb.config.SMSRU_BASE_URL = worker.sms.baseUrl;
         // The thread gets every address through its workerData: jest's process.env never reaches it.
         const config = loadConfig({
           BOT_TOKEN: tb.config.BOT_TOKEN!,

@@ -9,7 +9,8 @@ import { ObserverModel, PersonModel, TaskModel } from '../../src/db/models/index
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { SecretBox } from '../../src/secrets.js';
-import { registerPerson, setEmail, setPhone, setQuietHours } from '../../src/services/people.js';
+import { registerPerson, setQuietHours } from '../../src/services/people.js';
+import { setEmail, setPhone } from '../../src/services/contacts.js';
 import { createTask, editTask } from '../../src/services/tasks.js';
 import { watch } from '../../src/services/observers.js';
 import { saveSms, saveSmtp } from '../../src/services/settings.js';

@@ -4,6 +4,7 @@
  * `/send dry [n]` and `/queue` for admins (they show other people's addresses). Failures read by their cause
  * in the asker's language; only admins also get the provider's own words.
  */
+import { codeSmsToday } from '../../services/contact-codes.js';
 import { Composer } from 'telegraf';
 import { RunFailedError, RunTimeoutError, type RunFailure, type RunResult, type RunState } from '../../delivery/port.js';
 import { failureText } from '../../i18n/failures.js';
@@ -167,6 +168,9 @@ export function deliveryFeature(deps: BotDeps, background: Background): Feature 
       q.lastRun ? t.queueLastRun(dateTime(q.lastRun.finishedAt, zone), q.lastRun.trigger, q.lastRun.sent, q.lastRun.failed) : t.queueNoRun,
       t.queueNextRun(q.nextRun ? dateTime(q.nextRun, zone) : undefined),
     ];
+    // Confirmation codes go outside the queue, but cost like any SMS.
+    const codes = await codeSmsToday(deps.config);
+    if (codes.sent > 0 || codes.limit === 0) lines.push(t.queueCodeSms(codes.sent, codes.limit));
     if (q.recentFailures.length) {
       // Admins only: the provider's words are shown in full, after the cause in the admin's language.
       lines.push(

@@ -1,21 +1,15 @@
-/** The person's own profile: /me, /email, /phone, /tz, /quiet, /lang (admins: /email and /phone of others). */
+/**
+ * The person's own profile: /me, /email, /phone (+ /confirm with the code they get), /tz, /quiet, /lang
+ * (admins: /email and /phone of others, trusted without a code).
+ */
 import { timeZoneError } from '../../domain/time-zones.js';
 import { Composer, Markup } from 'telegraf';
 import type { SecretBox } from '../../secrets.js';
 import { UserError } from '../../domain/errors.js';
-import {
-  canonicalZone,
-  checkPhoneForSms,
-  isEmail,
-  parseQuietHours,
-  requirePerson,
-  setEmail,
-  setLanguage,
-  setPhone,
-  setQuietHours,
-  setTimezone,
-} from '../../services/people.js';
+import { canonicalZone, parseQuietHours, requirePerson, setLanguage, setQuietHours, setTimezone } from '../../services/people.js';
+import { checkPhoneForSms, isEmail, setEmail, setPhone } from '../../services/contacts.js';
 import { listWatched } from '../../services/observers.js';
+import { CODE_TTL_MS, confirmCode, requestCode } from '../../services/contact-codes.js';
 import { replanPending } from '../../services/notify-prefs.js';
 import { isOff } from '../../domain/off-words.js';
 import { adminOnly } from '../access.js';
@@ -40,6 +34,9 @@ async function showProfile(ctx: BotContext): Promise<void> {
     t.profileTitle(p.name, p.username ?? undefined, p.role === 'admin'),
     t.profileEmail(p.email ?? undefined),
     t.profilePhone(p.phone ?? undefined),
+    ...[p.pendingEmail, p.pendingPhone].flatMap((pending) =>
+      pending && pending.expiresAt > new Date() ? [t.profilePending(pending.value)] : [],
+    ),
     t.profileChannels(ownChannelsText(t, p)),
     t.profileDigest(digestText(t, p)),
     t.profileLang(t.langName),
@@ -71,20 +68,37 @@ const CONTACTS = {
   },
 } as const;
 
-/** Sets (or with an off word clears) one's own e-mail or phone, or, with `ref`, an admin sets another's. */
-async function applyContact(kind: keyof typeof CONTACTS, ctx: BotContext, raw: string, ref?: string): Promise<void> {
+/**
+ * Sets (or with an off word clears) one's own e-mail or phone, or, with `ref`, an admin sets another's. A
+ * member's own new address gets a code first (it counts once they send it back); an admin's word is
+ * trusted, for others as for themselves (they could set their own as `@themselves` anyway).
+ */
+async function applyContact(kind: keyof typeof CONTACTS, ctx: BotContext, deps: BotDeps, raw: string, ref?: string): Promise<void> {
   const c = CONTACTS[kind];
   const value = isOff(raw) ? null : raw;
+  if (!ref && value !== null && ctx.person.role !== 'admin') {
+    const sent = await requestCode(ctx.person, kind, value, deps);
+    await ctx.reply(ctx.t.codeSent(kind, sent.value, CODE_TTL_MS / 60_000));
+    return;
+  }
   const target = ref ? await requirePerson(ref) : ctx.person;
-  const p = await c.set(target._id, value);
+  const p = await c.set(target._id, value, { reveal: true });
   const saved = c.value(p);
   if (!ref) ctx.person = p;
   const t = ctx.t;
   if (ref) await ctx.reply(saved ? c.savedFor(t, p.name, saved) : c.clearedFor(t, p.name));
   else await ctx.reply(saved ? c.saved(t, saved) : c.cleared(t));
 }
-const applyEmail = (ctx: BotContext, raw: string, ref?: string) => applyContact('email', ctx, raw, ref);
-const applyPhone = (ctx: BotContext, raw: string, ref?: string) => applyContact('phone', ctx, raw, ref);
+
+/** The code of a pending contact: it becomes the person's e-mail or phone. */
+async function applyCode(ctx: BotContext, raw: string): Promise<void> {
+  const { kind, person } = await confirmCode(ctx.person, raw);
+  ctx.person = person;
+  await ctx.reply(kind === 'email' ? ctx.t.emailSaved(person.email!) : ctx.t.phoneSaved(person.phone!));
+}
+
+/** A message of just the six digits of a code (spaces or a dash inside allowed). */
+const BARE_CODE = /^\s*\d{3}[\s-]?\d{3}\s*$/;
 
 async function applyTz(ctx: BotContext, raw: string): Promise<void> {
   ctx.person = await setTimezone(ctx.person._id, raw);
@@ -117,6 +131,8 @@ function single(id: string, step: Step, apply: (ctx: BotContext, raw: string) =>
 
 export function profileFeature(deps: BotDeps): Feature {
   const c = new Composer<BotContext>();
+  const applyEmail = (ctx: BotContext, raw: string, ref?: string) => applyContact('email', ctx, deps, raw, ref);
+  const applyPhone = (ctx: BotContext, raw: string, ref?: string) => applyContact('phone', ctx, deps, raw, ref);
   const scenes = [
     single(
       'conv:email',
@@ -205,6 +221,15 @@ export function profileFeature(deps: BotDeps): Feature {
       return adminOnly(ctx, () => applyPhone(ctx, rest, first));
     }
     return applyPhone(ctx, payload);
+  });
+
+  c.command('confirm', async (ctx) => applyCode(ctx, commandPayload(ctx)));
+
+  // Just the digits, from someone a code is waiting for; anyone else's digits go on to the next handler.
+  c.hears(BARE_CODE, async (ctx, next) => {
+    const p = ctx.person;
+    if (!p.pendingEmail && !p.pendingPhone) return next();
+    return applyCode(ctx, ctx.message.text);
   });
 
   c.command('tz', async (ctx) => {

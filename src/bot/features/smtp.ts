@@ -9,7 +9,7 @@ import { failureText } from '../../i18n/failures.js';
 import { scrub } from '../../logger.js';
 import { mask } from '../../secrets.js';
 import { UserError } from '../../domain/errors.js';
-import { isEmail } from '../../services/people.js';
+import { isEmail } from '../../services/contacts.js';
 import {
   checkSmtpFrom,
   checkSmtpHost,

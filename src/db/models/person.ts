@@ -1,6 +1,17 @@
 import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
 import { CHANNELS, DEFAULT_PARTICIPANT_CHANNELS, LANGUAGES, ROLES } from '../../domain/types.js';
 
+/** A contact waiting for the code sent to it. */
+const pendingContactSchema = new Schema(
+  {
+    value: { type: String, required: true },
+    /** SHA-256 of the person, the value and the code: the code itself is never stored. */
+    codeHash: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
 const personSchema = new Schema(
   {
     /** Telegram user id; also the private chat id. */
@@ -10,9 +21,17 @@ const personSchema = new Schema(
     username: { type: String, index: true },
     /** See Role in src/domain/types.ts; people registered before roles had members were `user`, migrated to `member`. */
     role: { type: String, enum: ROLES, default: 'pending', required: true },
+    /**
+     * The e-mail letters go to and lookups find: confirmed by its owner (src/services/contact-codes.ts) or
+     * set by an admin. Unique among people (checked when set, src/services/contact-owner.ts).
+     */
     email: { type: String },
-    /** SMS phone in E.164 (+79123456789). */
+    /** SMS phone in E.164 (+79123456789); confirmed or admin-set, unique like `email`. */
     phone: { type: String },
+    /** An e-mail address the person asked for and has not confirmed yet: nothing goes there, no lookup finds it. */
+    pendingEmail: { type: pendingContactSchema, default: undefined },
+    /** A phone waiting for its code, like `pendingEmail`. */
+    pendingPhone: { type: pendingContactSchema, default: undefined },
     timezone: { type: String, required: true },
     language: { type: String, enum: LANGUAGES, required: true },
     /** Local wall-clock `HH:MM` pair; absent when the person has none. */

@@ -5,11 +5,10 @@ import type { Types } from 'mongoose';
 import { ObserverModel, PersonModel } from '../../db/models/index.js';
 import { requireChangeableTask, requireVisibleTask } from '../../services/access.js';
 import { personRefJson } from '../../services/api-tasks.js';
-import { UserError } from '../../domain/errors.js';
 import { unwatch, watch } from '../../services/observers.js';
 import { createOfflinePerson } from '../../services/offline-people.js';
 import { requirePersonAnyRef } from '../../services/person-refs.js';
-import { checkPhoneForSms, isEmail, setEmail, setPhone } from '../../services/people.js';
+import { setContacts } from '../../services/contacts.js';
 import type { Channel } from '../../domain/types.js';
 import { callerOf } from './auth.js';
 import { ApiProblem } from './problem.js';
@@ -106,7 +105,7 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: RouteDeps): voi
         tags: ['people'],
         security: secured,
         body: S.PersonCreate,
-        response: { 201: Type.Ref(S.Person), ...S.problems(401, 403, 413, 415, 422, 429) },
+        response: { 201: Type.Ref(S.Person), ...S.problems(401, 403, 409, 413, 415, 422, 429) },
       },
     },
     async (req, reply) => {
@@ -132,7 +131,7 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: RouteDeps): voi
         tags: ['people'],
         security: secured,
         params: S.PersonParams,
-        response: { 200: Type.Ref(S.Person), ...S.problems(400, 401, 404, 422, 429) },
+        response: { 200: Type.Ref(S.Person), ...S.problems(400, 401, 404, 409, 422, 429) },
       },
     },
     // A read token reads who someone is, not how to reach them: contacts only with a write token.
@@ -149,20 +148,14 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: RouteDeps): voi
         security: secured,
         params: S.PersonParams,
         body: S.PersonUpdate,
-        response: { 200: Type.Ref(S.Person), ...S.problems(400, 401, 404, 413, 415, 422, 429) },
+        response: { 200: Type.Ref(S.Person), ...S.problems(400, 401, 404, 409, 413, 415, 422, 429) },
       },
     },
     async (req) => {
       const b = req.body as { email?: string | null; phone?: string | null };
       const p = await guard(req, async () => {
         const person = await requirePersonAnyRef((req.params as { ref: string }).ref);
-        // Both checked before either is saved.
-        if (b.email != null && !isEmail(b.email.trim())) throw new UserError('email_invalid', { value: b.email.trim() });
-        if (b.phone != null) await checkPhoneForSms(b.phone);
-        let out = person;
-        if (b.email !== undefined) out = await setEmail(person._id, b.email);
-        if (b.phone !== undefined) out = await setPhone(person._id, b.phone);
-        return out;
+        return setContacts(person._id, b);
       });
       return personJson(p);
     },

@@ -50,6 +50,9 @@ const STATUS_OF: Partial<Record<UserErrorCode, number>> = {
   send_all_denied: 403,
   edit_busy: 409,
   settings_conflict: 409,
+  // One e-mail or phone names one person: a second is refused, a lookup two people match names them.
+  contact_taken: 409,
+  person_ambiguous: 409,
 };
 
 /** Which body field a service error is about, for its `errors[].pointer`. */
