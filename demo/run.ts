@@ -246,11 +246,18 @@ async function demo(): Promise<void> {
     await say('admin', '/invite 2');
     const code = inviteCode();
     await say('ivan', `/start ${code}`);
+    // A member's own address counts once they send back the code it received (the letter, the SMS).
+    const lastCode = (text: string | undefined) => /(\d{6})/.exec(text ?? '')?.[1] ?? '000000';
     await say('ivan', '/email ivan@example.org');
+    await say('ivan', lastCode(sink.messages.at(-1)?.subject));
     await say('ivan', '/phone +7 916 123-45-67');
+    await say('ivan', lastCode(sms.accepted.at(-1)?.msg));
     await say('maria', `/start ${code}`);
     await say('maria', '/lang en');
     await say('maria', '/email maria@example.org');
+    await say('maria', lastCode(sink.messages.at(-1)?.subject));
+    const codeLetters = sink.messages.length;
+    const codeSms = sms.accepted.length;
     await say('admin', '/newtask Подготовить квартальный отчёт');
     await say('ivan', '/watch 1 email sms telegram');
     await say('maria', '/watch 1 email telegram');
@@ -260,7 +267,7 @@ async function demo(): Promise<void> {
     await say('admin', '/edit 1 due 25.12.2026 18:00');
     await say('admin', '/comment 1 Цифры за ноябрь уже в таблице');
     await say('admin', '/send');
-    await waitFor('the letters and the SMS', () => sink.messages.length >= 2 && sms.accepted.length >= 1);
+    await waitFor('the letters and the SMS', () => sink.messages.length >= codeLetters + 2 && sms.accepted.length >= codeSms + 1);
     await waitFor(
       "/send's result",
       () => [...shown.values()].some((t) => /^(Отправлено|Sent)/m.test(t) || /отправлен/i.test(t)),
@@ -271,7 +278,8 @@ async function demo(): Promise<void> {
     showDeliveries();
     out('');
     out(
-      `Done: ${sink.messages.length} letters, ${sms.accepted.length} SMS, ${telegram.storage.botMessages.length} bot messages in the chat.`,
+      `Done: ${sink.messages.length - codeLetters} letters, ${sms.accepted.length - codeSms} SMS (and ${codeLetters} letters, ${codeSms} SMS with ` +
+        `confirmation codes), ${telegram.storage.botMessages.length} bot messages in the chat.`,
     );
 
     if (KEEP) {

@@ -2,10 +2,12 @@
 import { PersonModel, SettingsModel } from '../../src/db/models/index.js';
 import { useTestBot } from '../support/bot-api.js';
 import { useTestDatabase } from '../support/db.js';
+import { confirmEmail, confirmPhone, useCodeChannels } from '../support/contacts.js';
 
 useTestDatabase();
 const ADMIN = 600;
 const tb = useTestBot({ adminIds: [ADMIN], env: { REGISTRATION: 'open' } });
+const codes = useCodeChannels(tb);
 
 const ann = () => tb.user(1, 'Ann', 'ann');
 const bob = () => tb.user(2, 'Bob', 'bob');
@@ -19,7 +21,7 @@ beforeAll(async () => {
 
 describe('SMS phones', () => {
   it('refuses premium-rate, toll-free and landline numbers, saying why and what to enter', async () => {
-    expect(await bob().say('/phone +7 912 345-67-89')).toContain('+79123456789');
+    expect(await confirmPhone(bob(), '+7 912 345-67-89', codes.sms)).toContain('+79123456789');
     const premium = await bob().say('/phone +7 809 123-45-67');
     expect(premium).toContain('+78091234567 — платный номер (premium-rate)');
     expect(premium).toContain('Укажите номер мобильного телефона, например: /phone +7 912 345-67-89');
@@ -53,7 +55,7 @@ describe('SMS phones', () => {
 
     expect(await boss().say('/sms countries=RU,XX')).toContain('не список стран');
     expect(await boss().say('/sms countries=ru,kz')).toContain('RU, KZ');
-    expect(await dan().say('/phone +7 701 123 45 67')).toContain('+77011234567');
+    expect(await confirmPhone(dan(), '+7 701 123 45 67', codes.sms)).toContain('+77011234567');
     expect(await phoneOf(4)).toBe('+77011234567');
     expect(await boss().say('/sms countries=any')).toContain('из любой страны');
     expect(await boss().say('/sms show')).toContain('любых стран');
@@ -63,7 +65,7 @@ describe('SMS phones', () => {
 describe('contacts', () => {
   it('/observers shows a member names and channels, no addresses', async () => {
     const n = Number(/#(\d+)/.exec(await ann().say('/newtask Observed'))![1]);
-    await bob().say('/email bob@example.org');
+    await confirmEmail(bob(), 'bob@example.org', codes.sink);
     await bob().say(`/watch ${n} email sms`);
     const list = await ann().say(`/observers ${n}`);
     expect(list).toContain('• Bob @bob — e-mail, SMS');

@@ -8,6 +8,8 @@ import { startTestBot, type TestBot } from '../support/bot-api.js';
 import { useTestDatabase } from '../support/db.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { startSmsRuDouble, type SmsRuDouble } from '../support/sms-doubles.js';
+import { confirmEmail, confirmPhone } from '../support/contacts.js';
+import { saveSms, saveSmtp } from '../../src/services/settings.js';
 
 useTestDatabase();
 const ADMIN = 77;
@@ -31,6 +33,23 @@ afterAll(async () => {
 });
 
 it('a new person gets from /start to watching a task on two channels', async () => {
+  // The mail server and the gateway are set up (the next test does it as an admin would): codes can go out.
+  await saveSmtp(
+    {
+      host: '127.0.0.1',
+      port: mail.port,
+      security: 'none',
+      user: 'notify',
+      password: 'mail-password-2024',
+      insecure: true,
+      from: 'tw@example.org',
+    },
+    tb.secrets,
+  );
+  await saveSms(
+    { provider: 'smsru', secret: 'A1B2C3D4-E5F6-0000-1111-222233334444', secretKind: 'api_id', sender: 'MyCompany', fallback: 'none' },
+    tb.secrets,
+  );
   const nina = tb.user(501, 'Нина', 'nina');
   const hello = await nina.say('/start');
   expect(hello).toContain('/email');
@@ -40,8 +59,8 @@ it('a new person gets from /start to watching a task on two channels', async () 
     expect(help).toContain(example);
   }
 
-  expect(await nina.say('/email nina@example.org')).toContain('E-mail сохранён');
-  expect(await nina.say('/phone 8 (912) 345 67 89')).toContain('+79123456789');
+  expect(await confirmEmail(nina, 'nina@example.org', mail)).toContain('E-mail сохранён');
+  expect(await confirmPhone(nina, '8 (912) 345 67 89', smsru)).toContain('+79123456789');
   const created = await nina.say('/newtask Квартальный отчёт');
   const n = Number(/Задание #(\d+) создано/.exec(created)?.[1]);
   expect(n).toBeGreaterThan(0);
@@ -58,6 +77,7 @@ it('a new person gets from /start to watching a task on two channels', async () 
 
 it('an admin configures SMTP and sms.ru, and /smtp test succeeds against the loopback server', async () => {
   const admin = tb.user(ADMIN, 'Админ', 'admin');
+  mail.reset();
   await admin.say('/start');
   await admin.say('/email admin@example.org');
 

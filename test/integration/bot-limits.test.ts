@@ -8,15 +8,17 @@ import { createTask } from '../../src/services/tasks.js';
 import { watch } from '../../src/services/observers.js';
 import { useTestBot } from '../support/bot-api.js';
 import { useTestDatabase } from '../support/db.js';
+import { confirmEmail, confirmPhone, useCodeChannels } from '../support/contacts.js';
 
 useTestDatabase();
 const tb = useTestBot({ env: { REGISTRATION: 'open' } });
+const codes = useCodeChannels(tb);
 const heavy = () => tb.user(77, 'Heavy Watcher', 'heavy');
 
 beforeAll(async () => {
   await heavy().say('/start');
-  await heavy().say('/email heavy@example.org');
-  await heavy().say('/phone +79120000777');
+  await confirmEmail(heavy(), 'heavy@example.org', codes.sink);
+  await confirmPhone(heavy(), '+79120000777', codes.sms);
   const me = (await PersonModel.findOne({ telegramId: 77 }).lean())!;
   for (let i = 0; i < 160; i++) {
     const n = await createTask({

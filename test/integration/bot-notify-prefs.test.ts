@@ -7,10 +7,12 @@ import { Buffer } from 'node:buffer';
 import { PersonModel } from '../../src/db/models/index.js';
 import { useTestBot } from '../support/bot-api.js';
 import { useTestDatabase } from '../support/db.js';
+import { confirmPhone, useCodeChannels } from '../support/contacts.js';
 
 useTestDatabase();
 const ADMIN = 100;
 const tb = useTestBot({ adminIds: [ADMIN], env: { REGISTRATION: 'open' } });
+const codes = useCodeChannels(tb);
 
 const ann = () => tb.user(11, 'Ann', 'ann');
 const bob = () => tb.user(12, 'Bob', 'bob');
@@ -84,7 +86,7 @@ describe('/channels', () => {
     expect(await b.say('/channels pigeon')).toContain('Канала «pigeon» нет');
     expect(await channelsOf(12)).toEqual(['email']);
 
-    await b.say('/phone +7 912 000-00-12');
+    await confirmPhone(b, '+7 912 000-00-12', codes.sms);
     expect(await b.say('/channels sms telegram')).toContain('SMS, Telegram');
     expect(await channelsOf(12)).toEqual(['sms', 'telegram']);
     expect(await b.say('/me')).toContain('Каналы для своих заданий (автор, исполнитель): SMS, Telegram');

@@ -2,10 +2,12 @@
 import { ChangeModel, ObserverModel, PersonModel, TaskModel } from '../../src/db/models/index.js';
 import { useTestBot } from '../support/bot-api.js';
 import { useTestDatabase } from '../support/db.js';
+import { confirmEmail, confirmPhone, useCodeChannels } from '../support/contacts.js';
 
 useTestDatabase();
 const ADMIN = 200;
 const tb = useTestBot({ adminIds: [ADMIN], env: { REGISTRATION: 'open' } });
+const codes = useCodeChannels(tb);
 
 const ann = () => tb.user(1, 'Ann', 'ann');
 const bob = () => tb.user(2, 'Bob Smith', 'bob');
@@ -156,9 +158,9 @@ describe('observers', () => {
     expect(refused).toContain('/email ivan@example.org');
     expect(await observerOf(n, 2)).toBeNull();
 
-    await bob().say('/email bob@example.org');
+    await confirmEmail(bob(), 'bob@example.org', codes.sink);
     expect(await bob().say(`/watch ${n} email sms`)).toContain('нет телефона. Добавьте его: /phone');
-    await bob().say('/phone +79123456789');
+    await confirmPhone(bob(), '+79123456789', codes.sms);
     expect(await bob().say(`/watch ${n} email sms`)).toContain(`Вы наблюдаете за заданием #${n} «Watch me»: e-mail, SMS`);
     expect((await observerOf(n, 2))!.channels).toEqual(['email', 'sms']);
 

@@ -40,7 +40,7 @@ it('plays the story and prints the letters, the SMS and the chat; leaves nothing
   expect(output).toMatch(/\[chat\] bot → Maria:\n[\s\S]*status: new → in progress/);
   // /send's answer, edited with the result.
   expect(output).toMatch(/\[chat\] bot → Ольга \(edited\):\n\s+Готово\. Отправлено сообщений: e-mail — 2, SMS — 1, Telegram — 2/);
-  expect(output).toMatch(/^Done: 2 letters, 1 SMS, \d+ bot messages in the chat\.$/m);
+  expect(output).toMatch(/^Done: 2 letters, 1 SMS \(and 2 letters, 1 SMS with confirmation codes\), \d+ bot messages in the chat\.$/m);
 
   // Nothing left behind: its database is gone.
   const conn = await mongoose.createConnection(testMongoUri()).asPromise();
