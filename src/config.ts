@@ -90,6 +90,10 @@ const schema = z.object({
     .string()
     .min(16, 'JIRA_WEBHOOK_SECRET must be at least 16 characters; generate one with: openssl rand -hex 20')
     .optional(),
+  // What each secret may speak for: an event about anything else is refused (403).
+  GITLAB_WEBHOOK_PROJECTS: z.string().optional(),
+  GITHUB_WEBHOOK_REPOS: z.string().optional(),
+  JIRA_WEBHOOK_PROJECTS: z.string().optional(),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -101,6 +105,21 @@ function isTimeZone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Each webhook secret with the list of what it may speak for, and an example of that list. */
+const HOOK_SCOPES = [
+  ['GITLAB_WEBHOOK_TOKEN', 'GITLAB_WEBHOOK_PROJECTS', 'project paths, e.g. acme/api,acme/web'],
+  ['GITHUB_WEBHOOK_SECRET', 'GITHUB_WEBHOOK_REPOS', 'repositories, e.g. acme/api,acme/web'],
+  ['JIRA_WEBHOOK_SECRET', 'JIRA_WEBHOOK_PROJECTS', 'project keys, e.g. OPS,HR'],
+] as const;
+
+/** A webhook secret set without its list: a secret bound to nothing could speak for any project. */
+function unboundHookSecrets(c: Config): string[] {
+  return HOOK_SCOPES.filter(([secret, list]) => c[secret] && !c[list]?.trim()).map(
+    ([secret, list, what]) =>
+      `${list}: ${secret} is set, so say what it may speak for: comma-separated ${what} (or * for any); events about anything else are refused`,
+  );
 }
 
 /** A configuration mistake: {@link problems} lists every bad or missing variable with a hint. */
@@ -118,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (v !== undefined && v.trim() !== '' && Object.hasOwn(schema.shape, k)) merged[k] = v;
   }
   const parsed = schema.safeParse(merged);
+  const unbound = parsed.success ? unboundHookSecrets(parsed.data) : [];
+  if (unbound.length) throw new ConfigError(unbound);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((i) => {

@@ -3,6 +3,7 @@
  * `all` (default) runs the bot and the delivery worker in one process; `bot` and `worker` run one each,
  * so that several workers can share one database.
  */
+import { hookSecretsFrom } from './http/api/hooks.js';
 import { createHash } from 'node:crypto';
 import { BOT_TOKEN_HINT, ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
@@ -235,11 +236,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
         ratePerMinute: config.API_RATE_LIMIT_PER_MINUTE,
         defaultTimezone: config.DEFAULT_TIMEZONE,
         defaultLanguage: config.DEFAULT_LANGUAGE,
-        hooks: {
-          ...(config.GITLAB_WEBHOOK_TOKEN ? { gitlabToken: config.GITLAB_WEBHOOK_TOKEN } : {}),
-          ...(config.GITHUB_WEBHOOK_SECRET ? { githubSecret: config.GITHUB_WEBHOOK_SECRET } : {}),
-          ...(config.JIRA_WEBHOOK_SECRET ? { jiraSecret: config.JIRA_WEBHOOK_SECRET } : {}),
-        },
+        hooks: hookSecretsFrom(config),
       },
       metrics: metrics.registry,
     });

@@ -13,7 +13,15 @@ import { startApiApp, type ApiApp, type HookBody, type PersonBody, type ProblemB
 
 useTestDatabase();
 
-const SECRETS = { gitlabToken: 'gitlab-token-0123456789', githubSecret: 'github-secret-0123456789', jiraSecret: 'jira-secret-0123456789' };
+const SECRETS = {
+  gitlabToken: 'gitlab-token-0123456789',
+  githubSecret: 'github-secret-0123456789',
+  jiraSecret: 'jira-secret-0123456789',
+  // What each secret may speak for: the fixtures' project, repository and Jira project (and one more each).
+  gitlabProjects: ['gitlabhq/gitlab-test', 'acme/api'],
+  githubRepos: ['codertocat/hello-world', 'acme/api'],
+  jiraProjects: ['test', 'ops'],
+};
 /** A recorded tracker payload, typed as far as a test changes it. */
 const fixture = <T = unknown>(name: string) =>
   JSON.parse(readFileSync(new URL(`../fixtures/trackers/${name}`, import.meta.url), 'utf8')) as T;
@@ -289,6 +297,29 @@ describe('replays and impersonation', () => {
     });
     expect([r.status, r.body.code]).toEqual([422, 'validation_failed']);
     expect(r.body.detail).toContain('/api/v1/hooks/github');
+    expect(await TaskModel.countDocuments()).toBe(0);
+  });
+
+  it('a secret speaks only for its own projects: a signed event about another is 403 and changes nothing', async () => {
+    const other = fixture<{ repository: { full_name: string } }>('github-issues-opened.json');
+    other.repository.full_name = 'evil/elsewhere';
+    const body = JSON.stringify(other);
+    const r = await post('/api/v1/hooks/github', body, signed('issues', body));
+    expect([r.status, (r.body as unknown as ProblemBody).code]).toEqual([403, 'hook_scope_denied']);
+    expect((r.body as unknown as ProblemBody).detail).toBe(
+      'This webhook\'s secret may speak for codertocat/hello-world, acme/api, not for "evil/elsewhere". Add it to GITHUB_WEBHOOK_REPOS to accept its events.',
+    );
+    const gitlab = fixture<{ project: { path_with_namespace: string } }>('gitlab-issue-hook.json');
+    gitlab.project.path_with_namespace = 'evil/elsewhere';
+    const g = await post('/api/v1/hooks/gitlab', JSON.stringify(gitlab), {
+      'x-gitlab-token': SECRETS.gitlabToken,
+      'x-gitlab-event': 'Issue Hook',
+    });
+    expect(g.status).toBe(403);
+    const jira = fixture<{ issue: { key: string } }>('jira-issue-updated.json');
+    jira.issue.key = 'HR-7';
+    const jb = JSON.stringify(jira);
+    expect((await post('/api/v1/hooks/jira', jb, { 'x-hub-signature': sign(SECRETS.jiraSecret, jb) })).status).toBe(403);
     expect(await TaskModel.countDocuments()).toBe(0);
   });
 

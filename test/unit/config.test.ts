@@ -44,7 +44,20 @@ describe('loadConfig', () => {
       DB_OUTAGE_LOG_SECONDS: 30,
       DELIVERY_RETENTION_DAYS: 30,
       SEND_COOLDOWN_SECONDS: 30,
+      CODE_SMS_PER_DAY: 50,
     });
+  });
+
+  it('refuses a webhook secret bound to nothing, saying which list to set and how', () => {
+    const problems = problemsOf({
+      GITHUB_WEBHOOK_SECRET: 'github-secret-0123456789',
+      JIRA_WEBHOOK_SECRET: 'jira-secret-0123456789',
+      JIRA_WEBHOOK_PROJECTS: 'OPS',
+    });
+    expect(problems).toEqual([
+      'GITHUB_WEBHOOK_REPOS: GITHUB_WEBHOOK_SECRET is set, so say what it may speak for: comma-separated repositories, e.g. acme/api,acme/web (or * for any); events about anything else are refused',
+    ]);
+    expect(loadConfig({ GITHUB_WEBHOOK_SECRET: 'github-secret-0123456789', GITHUB_WEBHOOK_REPOS: '*' }).GITHUB_WEBHOOK_REPOS).toBe('*');
   });
 
   it('lets every variable be overridden', () => {
@@ -80,6 +93,7 @@ describe('loadConfig', () => {
       DB_OUTAGE_LOG_SECONDS: '10',
       DELIVERY_RETENTION_DAYS: '7',
       SEND_COOLDOWN_SECONDS: '5',
+      CODE_SMS_PER_DAY: '0',
     };
     const c = loadConfig(env);
     expect(c).toEqual({
@@ -102,6 +116,7 @@ describe('loadConfig', () => {
       DB_OUTAGE_LOG_SECONDS: 10,
       DELIVERY_RETENTION_DAYS: 7,
       SEND_COOLDOWN_SECONDS: 5,
+      CODE_SMS_PER_DAY: 0,
     });
     // every default has a variable that overrides it
     for (const key of Object.keys(defaults)) expect(env).toHaveProperty(key);

@@ -4,12 +4,24 @@
  * JSON format (a write token). A receiver whose secret is not set answers 404. Secrets are compared in
  * constant time; the body (at most 1 MB) is read as bytes, and parsed only once its token or signature
  * holds. A delivery the tracker sends again (the same `X-GitHub-Delivery`, `X-Gitlab-Event-UUID`, or Jira's
- * `X-Atlassian-Webhook-Identifier`) is answered as received and changes nothing, for a day.
+ * `X-Atlassian-Webhook-Identifier`) is answered as received and changes nothing, for a day. Each secret is
+ * bound to the projects or repositories it may speak for (`GITHUB_WEBHOOK_REPOS` …): an event about any
+ * other is refused with 403, and the generic receiver cannot speak as one of these trackers.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { readGeneric, readGithub, readGitlab, readJira, type ReadEvent } from '../../domain/tracker-events.js';
+import type { Config } from '../../config.js';
+import {
+  parseScopes,
+  readGeneric,
+  readGithub,
+  readGitlab,
+  readJira,
+  scopeAllowed,
+  trackerScope,
+  type ReadEvent,
+} from '../../domain/tracker-events.js';
 import { FieldError } from '../../services/api-tasks.js';
 import { UserError } from '../../domain/errors.js';
 import { applyTrackerDelivery } from '../../services/tracker-sync.js';
@@ -24,6 +36,22 @@ export interface HookSecrets {
   githubSecret?: string;
   /** JIRA_WEBHOOK_SECRET: the "Secret" of the Jira (Cloud) webhook. */
   jiraSecret?: string;
+  /** What each may speak for (lower case; `*`: any): GITLAB_WEBHOOK_PROJECTS, GITHUB_WEBHOOK_REPOS, JIRA_WEBHOOK_PROJECTS. */
+  gitlabProjects?: readonly string[];
+  githubRepos?: readonly string[];
+  jiraProjects?: readonly string[];
+}
+
+/** The receivers' secrets and what each may speak for, from the configuration (loadConfig insists on both). */
+export function hookSecretsFrom(config: Config): HookSecrets {
+  const list = (v: string | undefined) => parseScopes(v ?? '');
+  return {
+    ...(config.GITLAB_WEBHOOK_TOKEN
+      ? { gitlabToken: config.GITLAB_WEBHOOK_TOKEN, gitlabProjects: list(config.GITLAB_WEBHOOK_PROJECTS) }
+      : {}),
+    ...(config.GITHUB_WEBHOOK_SECRET ? { githubSecret: config.GITHUB_WEBHOOK_SECRET, githubRepos: list(config.GITHUB_WEBHOOK_REPOS) } : {}),
+    ...(config.JIRA_WEBHOOK_SECRET ? { jiraSecret: config.JIRA_WEBHOOK_SECRET, jiraProjects: list(config.JIRA_WEBHOOK_PROJECTS) } : {}),
+  };
 }
 
 declare module 'fastify' {
@@ -77,9 +105,20 @@ export function registerHooks(app: FastifyInstance, opts: { secrets: HookSecrets
     done(null, undefined);
   });
 
-  /** Applies the event once per tracker delivery (a redelivery is answered as received, see applyTrackerDelivery). */
-  const run = async (req: FastifyRequest, read: ReadEvent, delivery?: string) => {
+  /**
+   * Applies the event once per tracker delivery (a redelivery is answered as received, see
+   * applyTrackerDelivery), if the secret that signed it may speak for its project (`bound`).
+   */
+  const run = async (req: FastifyRequest, read: ReadEvent, delivery?: string, bound?: { allowed: readonly string[]; env: string }) => {
     if (!read.ok) return { ignored: read.ignored };
+    const scope = trackerScope(read.event);
+    if (bound && !scopeAllowed(bound.allowed, scope)) {
+      throw new ApiProblem(
+        403,
+        'hook_scope_denied',
+        `This webhook's secret may speak for ${bound.allowed.join(', ') || 'nothing'}, not for "${scope}". Add it to ${bound.env} to accept its events.`,
+      );
+    }
     try {
       const r = await applyTrackerDelivery(read.event, opts.timezone, delivery);
       if (!r) return { ignored: 'already received: this delivery was applied before' };
@@ -100,7 +139,7 @@ export function registerHooks(app: FastifyInstance, opts: { secrets: HookSecrets
     summary,
     description,
     tags: ['webhooks'],
-    response: { 200: HookResult, ...problems(400, 401, 404, 413, 415, 422) },
+    response: { 200: HookResult, ...problems(400, 401, 403, 404, 413, 415, 422) },
   });
 
   app.post(
@@ -121,6 +160,7 @@ export function registerHooks(app: FastifyInstance, opts: { secrets: HookSecrets
         req,
         readGitlab(req.headers['x-gitlab-event'] as string | undefined, parseBody(req)),
         idOf(req, 'gitlab', 'x-gitlab-event-uuid'),
+        { allowed: opts.secrets.gitlabProjects ?? [], env: 'GITLAB_WEBHOOK_PROJECTS' },
       );
     },
   );
@@ -141,7 +181,10 @@ export function registerHooks(app: FastifyInstance, opts: { secrets: HookSecrets
       }
       const event = req.headers['x-github-event'] as string | undefined;
       if (event === 'ping') return { ignored: 'ping' };
-      return run(req, readGithub(event, parseBody(req)), idOf(req, 'github', 'x-github-delivery'));
+      return run(req, readGithub(event, parseBody(req)), idOf(req, 'github', 'x-github-delivery'), {
+        allowed: opts.secrets.githubRepos ?? [],
+        env: 'GITHUB_WEBHOOK_REPOS',
+      });
     },
   );
 
@@ -159,7 +202,10 @@ export function registerHooks(app: FastifyInstance, opts: { secrets: HookSecrets
       if (!signatureOk(req.headers['x-hub-signature'], secret, req.rawBody ?? Buffer.alloc(0))) {
         throw new ApiProblem(401, 'unauthorized', 'X-Hub-Signature is missing or does not match the body.');
       }
-      return run(req, readJira(parseBody(req)), idOf(req, 'jira', 'x-atlassian-webhook-identifier'));
+      return run(req, readJira(parseBody(req)), idOf(req, 'jira', 'x-atlassian-webhook-identifier'), {
+        allowed: opts.secrets.jiraProjects ?? [],
+        env: 'JIRA_WEBHOOK_PROJECTS',
+      });
     },
   );
 
