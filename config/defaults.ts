@@ -56,4 +56,6 @@ export const defaults = {
    * anyone who may use the bot can ask for one. Past it people are told to try tomorrow or ask an admin.
    */
   CODE_SMS_PER_DAY: '50',
+  /** New join requests (REGISTRATION=request) a whole deployment takes an hour; past it strangers are asked to come back later. */
+  JOIN_REQUESTS_PER_HOUR: '20',
 } as const;

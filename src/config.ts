@@ -73,6 +73,7 @@ const schema = z.object({
   }),
   RATE_LIMIT_PER_MINUTE: positiveInt('RATE_LIMIT_PER_MINUTE must be a positive whole number of messages a minute'),
   API_RATE_LIMIT_PER_MINUTE: positiveInt('API_RATE_LIMIT_PER_MINUTE must be a positive whole number of requests a minute'),
+  JOIN_REQUESTS_PER_HOUR: positiveInt('JOIN_REQUESTS_PER_HOUR must be a positive whole number of requests an hour'),
   CODE_SMS_PER_DAY: z.coerce
     .number({ error: 'CODE_SMS_PER_DAY must be a whole number of SMS a day (0: no codes by SMS; admins set phones)' })
     .int('CODE_SMS_PER_DAY must be a whole number of SMS a day (0: no codes by SMS; admins set phones)')

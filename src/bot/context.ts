@@ -15,6 +15,8 @@ export interface BotDeps {
   delivery: DeliveryPort;
   /** The clock of the per-minute command limit and the /send cooldown, ms since the epoch. @defaultValue Date.now */
   now?: () => number;
+  /** The wait that gathers join requests before the admins are told (src/bot/join-notices.ts). @defaultValue JOIN_BURST_MS */
+  joinBurst?: () => Promise<unknown>;
   /** Told when each Bot API call of the bot starts and ends (the readiness of long polling). */
   observeApi?: Pacing['observe'];
 }

@@ -22,6 +22,7 @@ import { clip } from './format.js';
 import { adminFeature } from './features/admin.js';
 import { membershipFeature } from './features/membership.js';
 import { identify, membersOnly, privateChatsOnly, rateLimited } from './gate.js';
+import { joinNotices } from './join-notices.js';
 import { databaseSlots } from '../db/slots.js';
 import { WindowLimiter } from '../db/shared-limits.js';
 import { TelegramBudget, TelegramWaitError, budgetKey } from '../telegram/budget.js';
@@ -138,7 +139,11 @@ export function createBot(deps: BotDeps): CreatedBot {
   bot.use(privateChatsOnly(deps));
   bot.use(rateLimited(new WindowLimiter('cmd', config.RATE_LIMIT_PER_MINUTE, 60_000, databaseSlots, deps.now), deps));
   bot.use(identify(deps));
-  bot.use(membersOnly(deps));
+  bot.use(
+    membersOnly(deps, {
+      joinNotices: joinNotices({ ...deps, telegram: bot.telegram, background, ...(deps.joinBurst ? { burst: deps.joinBurst } : {}) }),
+    }),
+  );
 
   bot.use(session<BotSession, BotContext>({ store: mongooseSessionStore<BotSession>(), defaultSession: () => ({}) }));
 

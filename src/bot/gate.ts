@@ -7,13 +7,14 @@
  *    send reaches a feature, a conversation or the session. Their `/start` is how they join: with an
  *    invite code, or (REGISTRATION=request) as a join request the admins are told about once.
  */
-import { callbackData, callbackPattern } from '../domain/callback-data.js';
-import { sendUnprompted } from './unprompted.js';
-import { Markup, type MiddlewareFn } from 'telegraf';
+import type { JoinNotices } from './join-notices.js';
+import { joinRequestAllowed } from '../services/join-requests.js';
+import { callbackPattern } from '../domain/callback-data.js';
+import type { MiddlewareFn } from 'telegraf';
 import type { User } from 'telegraf/types';
 import { isMemberRole, type Language } from '../domain/types.js';
 import type { PersonDoc } from '../db/models/index.js';
-import { findPerson, listAdmins, registerPerson, type RegisterDefaults, type RegisterInput } from '../services/people.js';
+import { findPerson, registerPerson, type RegisterDefaults, type RegisterInput } from '../services/people.js';
 import { isInviteCodeShape, redeemInvite, requestToJoin } from '../services/membership.js';
 import type { BotContext, BotDeps } from './context.js';
 import { texts } from '../i18n/index.js';
@@ -118,36 +119,13 @@ function defaultsFor(ctx: BotContext, deps: BotDeps, role: 'member' | 'pending')
 export interface GateOptions {
   /** Called once someone became a member through an invite (after the welcome). */
   onJoined?: (person: PersonDoc) => Promise<void>;
+  /** Told of each new join request: the admins hear of it after the handler (src/bot/join-notices.ts). */
+  joinNotices?: JoinNotices;
 }
 
 /** Members and admins pass; anyone else gets the one answer of their situation and nothing else. */
 export function membersOnly(deps: BotDeps, opts: GateOptions = {}): MiddlewareFn<BotContext> {
   const { config, logger } = deps;
-
-  const tellAdmins = async (ctx: BotContext, person: PersonDoc): Promise<void> => {
-    const admins = await listAdmins();
-    const targets = new Map<number, Language>(admins.map((a) => [a.telegramId, a.language]));
-    for (const id of config.ADMIN_IDS) if (!targets.has(id)) targets.set(id, config.DEFAULT_LANGUAGE);
-    for (const [chatId, lang] of targets) {
-      const t = texts(lang);
-      const keyboard = Markup.inlineKeyboard([
-        [
-          Markup.button.callback(t.approveButton, callbackData.joinDecision(true, person._id)),
-          Markup.button.callback(t.denyButton, callbackData.joinDecision(false, person._id)),
-        ],
-      ]);
-      await sendUnprompted(
-        ctx.telegram,
-        chatId,
-        t.joinRequestForAdmins(person.name, person.username ?? undefined, person.telegramId),
-        keyboard,
-        {
-          logger,
-          what: 'a join request to an admin',
-        },
-      );
-    }
-  };
 
   return async (ctx, next) => {
     const person = ctx.person as PersonDoc | undefined;
@@ -183,9 +161,15 @@ export function membersOnly(deps: BotDeps, opts: GateOptions = {}): MiddlewareFn
           return next();
         }
       } else if (config.REGISTRATION === 'request') {
+        // A stranger's request is a message to every admin: new ones are counted, per hour, for the deployment.
+        if (!person && !(await joinRequestAllowed(config, deps.now))) {
+          logger.warn({ telegramId: ctx.from.id }, 'join request refused: too many this hour (JOIN_REQUESTS_PER_HOUR)');
+          await ctx.reply(t.joinRequestsBusy);
+          return;
+        }
         const r = await requestToJoin(input, defaultsFor(ctx, deps, 'pending'), config.REGISTRATION);
         if (r.kind === 'requested') {
-          await tellAdmins(ctx, r.person);
+          opts.joinNotices?.requested();
           await ctx.reply(t.joinRequested);
           return;
         }

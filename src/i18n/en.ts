@@ -571,6 +571,11 @@ export const en: Texts = {
   joinedWelcome: 'Welcome to the team!',
   joinRefused: 'An admin declined your request for access to the bot.',
   joinRequestForAdmins: (name, username, id) => `Access request: ${name}${username ? ` @${username}` : ''} (id ${id}).`,
+  joinRequestsForAdmins: (people, more) =>
+    `Access requests (${people.length + more}):\n` +
+    people.map((p) => `• ${p.name}${p.username ? ` @${p.username}` : ''} (id ${p.id})`).join('\n') +
+    (more ? `\n…and ${more} more: /members` : ''),
+  joinRequestsBusy: 'Too many access requests right now. Try again in an hour, or ask an admin for an invite link.',
   approveButton: '✅ Approve',
   denyButton: '⛔ Deny',
   joinApproved: (name) => `${name} is now a member.`,

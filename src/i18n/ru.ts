@@ -613,6 +613,11 @@ export const ru = {
   joinRefused: 'Администратор отклонил заявку на доступ к боту.',
   joinRequestForAdmins: (name: string, username: string | undefined, id: number) =>
     `Заявка на доступ: ${name}${username ? ` @${username}` : ''} (id ${id}).`,
+  joinRequestsForAdmins: (people: Array<{ name: string; username: string | undefined; id: number }>, more: number) =>
+    `Заявки на доступ (${people.length + more}):\n` +
+    people.map((p) => `• ${p.name}${p.username ? ` @${p.username}` : ''} (id ${p.id})`).join('\n') +
+    (more ? `\n…и ещё ${more}: /members` : ''),
+  joinRequestsBusy: 'Сейчас слишком много заявок на доступ. Попробуйте через час или попросите у администратора ссылку-приглашение.',
   approveButton: '✅ Принять',
   denyButton: '⛔ Отклонить',
   joinApproved: (name: string) => `${name} принят(а) в команду.`,

@@ -88,6 +88,8 @@ export interface TestBotOptions {
    * `/send`, whose run would wait for a worker; tests of `/send` give one (test/support/delivery-worker.ts).
    */
   delivery?: DeliveryPort;
+  /** The wait that gathers join requests before the admins hear of them (a test holds it open). @defaultValue none */
+  joinBurst?: () => Promise<unknown>;
   /** The clock of the bot's per-minute limit and /send cooldown (tests of them fix it). @defaultValue Date.now */
   now?: () => number;
   /** Flood limits of the Bot API double (Telegram's by default). */
@@ -148,7 +150,15 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
   const logger = createLogger('info', sink);
   const secrets = new SecretBox(TEST_SECRET_KEY);
   const delivery = opts.delivery ?? createDeliveryService();
-  const { bot, setCommands, background } = createBot({ config, logger, secrets, delivery, ...(opts.now ? { now: opts.now } : {}) });
+  const { bot, setCommands, background } = createBot({
+    config,
+    logger,
+    secrets,
+    delivery,
+    ...(opts.now ? { now: opts.now } : {}),
+    // A join request is announced at once unless the test holds the burst open.
+    joinBurst: opts.joinBurst ?? (() => Promise.resolve()),
+  });
   const waitForBackground = opts.waitForBackground ?? true;
   const updatesUrl = `${api.apiRoot}/bot${TEST_BOT_TOKEN}/getUpdates`;
 
@@ -206,7 +216,14 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
       },
       async callback(data, messageId) {
         const mid = messageId ?? u.last()?.id ?? 0;
-        return joined(await exchange(() => client.sendCallback(client.makeCallbackQuery(data, { message: { message_id: mid } }))));
+        // As Telegram does, the query carries the message the button is under, with its text and keyboard.
+        const under = chatMessages(chatId).find((m) => m.messageId === mid)?.message;
+        const message = {
+          message_id: mid,
+          ...(under?.text ? { text: under.text } : {}),
+          ...(under?.reply_markup ? { reply_markup: under.reply_markup } : {}),
+        };
+        return joined(await exchange(() => client.sendCallback(client.makeCallbackQuery(data, { message }))));
       },
       async press(label) {
         const all = u.messages().reverse();

@@ -45,6 +45,7 @@ describe('loadConfig', () => {
       DELIVERY_RETENTION_DAYS: 30,
       SEND_COOLDOWN_SECONDS: 30,
       CODE_SMS_PER_DAY: 50,
+      JOIN_REQUESTS_PER_HOUR: 20,
     });
   });
 
@@ -94,6 +95,7 @@ describe('loadConfig', () => {
       DELIVERY_RETENTION_DAYS: '7',
       SEND_COOLDOWN_SECONDS: '5',
       CODE_SMS_PER_DAY: '0',
+      JOIN_REQUESTS_PER_HOUR: '5',
     };
     const c = loadConfig(env);
     expect(c).toEqual({
@@ -117,6 +119,7 @@ describe('loadConfig', () => {
       DELIVERY_RETENTION_DAYS: 7,
       SEND_COOLDOWN_SECONDS: 5,
       CODE_SMS_PER_DAY: 0,
+      JOIN_REQUESTS_PER_HOUR: 5,
     });
     // every default has a variable that overrides it
     for (const key of Object.keys(defaults)) expect(env).toHaveProperty(key);

@@ -127,7 +127,11 @@ export function membershipFeature(deps: BotDeps, opts: MembershipFeatureOptions 
     const [, verdict, personId] = ctx.match;
     const approve = verdict === 'ok';
     const r = await decideJoin(personId!, approve, ctx.person._id);
-    await ctx.editMessageReplyMarkup(undefined).catch(() => undefined);
+    // A message about several requests keeps the rows of the others.
+    const message = ctx.callbackQuery.message;
+    const rows = message && 'reply_markup' in message ? (message.reply_markup?.inline_keyboard ?? []) : [];
+    const others = rows.filter((row) => !row.some((b) => 'callback_data' in b && b.callback_data.endsWith(`:${personId!}`)));
+    await ctx.editMessageReplyMarkup(others.length ? { inline_keyboard: others } : undefined).catch(() => undefined);
     if (r.kind !== 'decided') {
       await ctx.answerCbQuery(ctx.t.joinAlreadyDecided).catch(() => undefined);
       await ctx.reply(ctx.t.joinAlreadyDecided);

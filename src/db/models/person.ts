@@ -57,6 +57,8 @@ const personSchema = new Schema(
      * Planning makes no Telegram deliveries for them; cleared when they write to the bot again.
      */
     telegramUnreachableAt: { type: Date },
+    /** A pending person: when the admins were told of their request (src/services/join-requests.ts). */
+    joinAnnouncedAt: { type: Date },
   },
   { timestamps: true },
 );
