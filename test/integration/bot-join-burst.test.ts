@@ -11,7 +11,10 @@ useTestDatabase();
 const ADMIN = 100;
 let open: () => void = () => undefined;
 let burst = Promise.resolve();
-const holdBurst = () => (burst = new Promise<void>((r) => (open = r)));
+/** Holds the next burst open until {@link open} is called. */
+function holdBurst(): void {
+  burst = new Promise<void>((r) => (open = r));
+}
 const tb = useTestBot({ adminIds: [ADMIN], env: { JOIN_REQUESTS_PER_HOUR: '4' }, joinBurst: () => burst });
 const boss = () => tb.user(ADMIN, 'Boss', 'boss');
 const requests = () =>
