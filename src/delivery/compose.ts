@@ -124,6 +124,7 @@ export function composeMessage(
     language: person.language as Language,
     timezone: person.timezone,
     personName: person.name,
+    nameOf: (personId: string) => ctx.personById.get(personId)?.name,
     ...(web
       ? { unsubscribeLink: (n: number) => web(id, n), unsubscribeVia: 'web' as const, ...(botLink ? { botUnsubscribeLink: botLink } : {}) }
       : bot

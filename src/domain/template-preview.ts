@@ -18,7 +18,7 @@ const SAMPLE: Record<Language, { item: NotificationItem; personName: string }> =
       at: new Date('2025-03-20T07:30:00Z'),
       fields: [
         { field: 'status', from: 'new', to: 'in_progress' },
-        { field: 'comment', from: '', to: 'Начал работу' },
+        { field: 'comment', to: 'Начал работу' },
       ],
       role: 'observer',
     },
@@ -38,7 +38,7 @@ const SAMPLE: Record<Language, { item: NotificationItem; personName: string }> =
       at: new Date('2025-03-20T07:30:00Z'),
       fields: [
         { field: 'status', from: 'new', to: 'in_progress' },
-        { field: 'comment', from: '', to: 'Started' },
+        { field: 'comment', to: 'Started' },
       ],
       role: 'observer',
     },

@@ -5,7 +5,8 @@
 import { DateTime } from 'luxon';
 import { LABELS } from './labels.js';
 import { clip } from './text.js';
-import type { FieldChange, Language, TaskRole } from './types.js';
+import type { FieldChange } from './task-edits.js';
+import type { Language, TaskRole } from './types.js';
 
 /** One change of one task, as one person gets it. */
 export interface NotificationItem {
@@ -22,7 +23,7 @@ export interface NotificationItem {
   /** Name of who made the change. */
   actor: string;
   at: Date;
-  /** Field `comment` means a comment was added; its text is in `to`. */
+  /** Typed, as the Change keeps them; field `comment` means a comment was added, its text in `to`. */
   fields: FieldChange[];
   /** Why the recipient gets it: their role in the task; unknown for old or sample items. */
   role?: TaskRole;
@@ -43,6 +44,8 @@ export interface RenderOptions {
   /** IANA time zone of the person, e.g. `Europe/Moscow`; an unknown zone falls back to UTC. */
   timezone: string;
   personName: string;
+  /** The name of a person a change names (an assignee), by id; unknown people are shown as "?". */
+  nameOf?: (personId: string) => string | undefined;
   /**
    * The one-tap unsubscribe link of a task this person watches (`https://t.me/<bot>?start=…`), or undefined
    * when there is none (no bot username known): letters then say to send `/unwatch N` to the bot.
@@ -174,15 +177,35 @@ export function oneLine(s: string): string {
 }
 
 /**
- * One side of a change as the recipient reads it: a due date from its instant in their zone and language
- * (an old Change, with only the editor's string, as it was written); a status or priority in their words;
- * "—" when empty.
+ * One side of a change as the recipient reads it: a due date in their zone and language, a status or
+ * priority in their words, a person by name; "—" when empty.
  */
 export function shownValue(c: FieldChange, side: 'from' | 'to', opts: RenderOptions, length: 'full' | 'short' = 'full'): string {
-  const at = side === 'from' ? c.fromAt : c.toAt;
-  if (c.field === 'due' && at !== undefined) return at ? formatDate(at, opts, length) : NONE;
-  const s = c[side];
-  return s.trim() ? translateValue(c.field, s, opts.language).trim() : NONE;
+  const s = valueText(c, side, opts, length).trim();
+  return s || NONE;
+}
+
+function valueText(c: FieldChange, side: 'from' | 'to', opts: RenderOptions, length: 'full' | 'short'): string {
+  if (c.field === 'comment') return side === 'to' ? c.to : '';
+  switch (c.field) {
+    case 'due': {
+      const at = c[side];
+      return at ? formatDate(at, opts, length) : '';
+    }
+    case 'status':
+    case 'priority':
+      return translateValue(c.field, c[side], opts.language);
+    case 'assignee': {
+      const id = c[side];
+      return id === null ? '' : (opts.nameOf?.(id) ?? '?');
+    }
+    case 'private':
+      // Letters have always shown the word /edit takes.
+      return c[side] ? 'on' : 'off';
+    case 'title':
+    case 'description':
+      return c[side] ?? '';
+  }
 }
 
 /** `• field: from → to` (a comment: `• comment: text`), continuation lines indented. */
@@ -207,7 +230,7 @@ export function compactChanges(changes: TaskChange[], opts: RenderOptions): stri
   const merged: FieldChange[] = [];
   for (const f of changes.flatMap((c) => c.fields)) {
     const same = f.field === 'comment' ? undefined : merged.find((m) => m.field === f.field);
-    if (same) Object.assign(same, { to: f.to, toAt: f.toAt });
+    if (same) Object.assign(same, { to: f.to });
     else merged.push({ ...f });
   }
   const v = (c: FieldChange, side: 'from' | 'to') => clip(oneLine(shownValue(c, side, opts, 'short')), SMS_VALUE_LENGTH);

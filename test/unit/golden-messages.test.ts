@@ -83,7 +83,7 @@ function story(language: Language) {
       at: new Date('2025-12-20T09:05:00Z'),
       fields: [
         { field: 'priority', from: 'normal', to: 'high' },
-        { field: 'comment', from: '', to: w.friday },
+        { field: 'comment', to: w.friday },
       ],
       role: 'observer',
     },
@@ -102,8 +102,8 @@ function story(language: Language) {
       at: new Date('2025-12-20T08:00:00Z'),
       fields: [
         { field: 'priority', from: 'high', to: 'urgent' },
-        // Typed: each recipient reads the instants in their own zone; the strings are the editor's.
-        { field: 'due', from: '14.01.2026 09:00', to: '15.01.2026 09:00', fromAt: new Date('2026-01-14T06:00:00Z'), toAt: office.due },
+        // Typed: each recipient reads the instants in their own zone.
+        { field: 'due', from: new Date('2026-01-14T06:00:00Z'), to: office.due },
       ],
       role: 'assignee',
     },
@@ -119,7 +119,7 @@ function story(language: Language) {
       task: office,
       actor: w.ivan,
       at: new Date('2025-12-20T06:00:00Z'),
-      fields: [{ field: 'comment', from: '', to: w.movers }],
+      fields: [{ field: 'comment', to: w.movers }],
       role: 'assignee',
     },
   ];

@@ -110,7 +110,7 @@ describe('renderEmail', () => {
   });
 
   it('renders a comment as "comment: text"', () => {
-    const c = item({ fields: [{ field: 'comment', from: '', to: 'Готово, проверьте' }] });
+    const c = item({ fields: [{ field: 'comment', to: 'Готово, проверьте' }] });
     expect(renderEmail([c], {}, ru).text).toContain('комментарий: Готово, проверьте');
     expect(renderEmail([c], {}, en).text).toContain('comment: Готово, проверьте');
   });
@@ -161,7 +161,7 @@ describe('renderSms', () => {
   });
 
   it('joins several items compactly', () => {
-    const two = [item({ number: 12, title: 'A' }), item({ number: 14, title: 'B', fields: [{ field: 'comment', from: '', to: 'ok' }] })];
+    const two = [item({ number: 12, title: 'A' }), item({ number: 14, title: 'B', fields: [{ field: 'comment', to: 'ok' }] })];
     expect(renderSms(two, undefined, ru)).toBe('#12 A: статус новое→выполнено; #14 B: комментарий: ok');
   });
 
