@@ -1,5 +1,12 @@
 /** The template preview the bot shows: a template rendered with a sample change, in the admin's language. */
-import { renderEmail, renderSms, type NotificationItem, type RenderOptions, type TemplateKind } from './templates.js';
+import {
+  renderEmail,
+  renderSms,
+  type NotificationItem,
+  type NotificationWords,
+  type RenderOptions,
+  type TemplateKind,
+} from './templates.js';
 import type { Language } from './types.js';
 
 const SAMPLE: Record<Language, { item: NotificationItem; personName: string }> = {
@@ -45,10 +52,10 @@ const SAMPLE: Record<Language, { item: NotificationItem; personName: string }> =
   },
 };
 
-/** Renders `template` with a sample item (Moscow time), for the bot's template preview. */
-export function renderPreview(kind: TemplateKind, template: string, language: Language): string {
-  const { item, personName } = SAMPLE[language];
-  const opts: RenderOptions = { language, timezone: 'Europe/Moscow', personName };
+/** Renders `template` with a sample item (Moscow time) in the admin's `words`, for the bot's template preview. */
+export function renderPreview(kind: TemplateKind, template: string, words: NotificationWords): string {
+  const { item, personName } = SAMPLE[words.language];
+  const opts: RenderOptions = { words, timezone: 'Europe/Moscow', personName };
   if (kind === 'sms') return renderSms([item], template, opts);
   const email = renderEmail([item], { [kind]: template }, opts);
   return kind === 'email_subject' ? email.subject : email.text;

@@ -1,5 +1,5 @@
 /** Russian texts (the default). The words are the ones users of the original know: «Наблюдатели», «SMS-шлюз»… */
-import { LABELS } from '../domain/labels.js';
+import { LABELS } from './labels.js';
 import type { UserErrorCode, UserErrorParams } from '../domain/errors.js';
 import type { CommandName } from '../domain/commands.js';
 import type { SmsFallback } from '../domain/gateways.js';

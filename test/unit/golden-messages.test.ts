@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fitSms } from '../../src/domain/sms-segments.js';
 import { renderEmail, renderSms, renderTelegramRich, type NotificationItem, type RenderOptions } from '../../src/domain/templates.js';
 import { telegramText } from '../../src/delivery/telegram-format.js';
+import { notificationWords } from '../../src/i18n/notification-words.js';
 import { markedUp } from '../support/telegram-markup.js';
 import { SecretBox } from '../../src/secrets.js';
 import type { Language } from '../../src/domain/types.js';
@@ -19,8 +20,8 @@ const box = new SecretBox('golden-secret-key-0123456789');
 const unsubscribeLink = (n: number) => `https://t.me/TaskwatchBot?start=${box.unsubscribePayload('65a1b2c3d4e5f60718293a4b', n)}`;
 
 const people: Record<Language, RenderOptions> = {
-  ru: { language: 'ru', timezone: 'Europe/Moscow', personName: 'Анна Смирнова', unsubscribeLink },
-  en: { language: 'en', timezone: 'Europe/London', personName: 'Anna Smith', unsubscribeLink },
+  ru: { words: notificationWords('ru'), timezone: 'Europe/Moscow', personName: 'Анна Смирнова', unsubscribeLink },
+  en: { words: notificationWords('en'), timezone: 'Europe/London', personName: 'Anna Smith', unsubscribeLink },
 };
 
 /** The same story told in each language's own data: titles, names and comments as such users write them. */

@@ -4,6 +4,7 @@
  */
 import { notificationItems } from '../../src/delivery/notification-items.js';
 import { renderSms, renderTelegram } from '../../src/domain/templates.js';
+import { notificationWords } from '../../src/i18n/notification-words.js';
 
 describe('values for each recipient', () => {
   const due = new Date('2025-12-25T15:00:00Z');
@@ -39,24 +40,29 @@ describe('values for each recipient', () => {
     );
 
   it('shows a due date to a recipient in Moscow and one in Vladivostok each in their own time', () => {
-    const moscow = renderTelegram(itemsFor(), { language: 'ru', timezone: 'Europe/Moscow', personName: 'М', nameOf });
-    const vladivostok = renderTelegram(itemsFor(), { language: 'ru', timezone: 'Asia/Vladivostok', personName: 'В', nameOf });
+    const moscow = renderTelegram(itemsFor(), { words: notificationWords('ru'), timezone: 'Europe/Moscow', personName: 'М', nameOf });
+    const vladivostok = renderTelegram(itemsFor(), {
+      words: notificationWords('ru'),
+      timezone: 'Asia/Vladivostok',
+      personName: 'В',
+      nameOf,
+    });
     expect(moscow).toContain('• срок: — → 25.12.2025 18:00');
     expect(moscow).toContain('срок 25.12.2025 18:00');
     expect(vladivostok).toContain('• срок: — → 26.12.2025 01:00');
     expect(vladivostok).toContain('срок 26.12.2025 01:00');
-    expect(renderSms(itemsFor(), undefined, { language: 'ru', timezone: 'Asia/Vladivostok', personName: 'В', nameOf })).toContain(
-      'срок 26.12 01:00',
-    );
+    expect(
+      renderSms(itemsFor(), undefined, { words: notificationWords('ru'), timezone: 'Asia/Vladivostok', personName: 'В', nameOf }),
+    ).toContain('срок 26.12 01:00');
   });
 
   it('names the assignee by their person, one no longer known as "?"', () => {
-    const text = renderTelegram(itemsFor(), { language: 'en', timezone: 'Europe/London', personName: 'A', nameOf });
+    const text = renderTelegram(itemsFor(), { words: notificationWords('en'), timezone: 'Europe/London', personName: 'A', nameOf });
     expect(text).toContain('• assignee: ? → Олег Сидоров');
     expect(text).toContain('• assignee: — → ?');
     expect(text.startsWith('#12 "Отчёт"\n')).toBe(true);
     names.set('p4', 'Old Name');
-    expect(renderTelegram(itemsFor(), { language: 'en', timezone: 'Europe/London', personName: 'A', nameOf })).toContain(
+    expect(renderTelegram(itemsFor(), { words: notificationWords('en'), timezone: 'Europe/London', personName: 'A', nameOf })).toContain(
       '• assignee: Old Name → Олег Сидоров',
     );
   });
