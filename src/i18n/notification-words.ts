@@ -5,14 +5,7 @@
 import type { NotificationWords } from '../domain/templates-format.js';
 import type { Language, TaskRole } from '../domain/types.js';
 import { LABEL_TABLES } from './labels.js';
-
-function ruPlural(n: number, one: string, few: string, many: string): string {
-  const d = n % 10;
-  const h = n % 100;
-  if (d === 1 && h !== 11) return one;
-  if (d >= 2 && d <= 4 && (h < 12 || h > 14)) return few;
-  return many;
-}
+import { ruPlural } from './plural.js';
 
 const RU = {
   language: 'ru',
