@@ -8,8 +8,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import base from './jest.config.js';
 
 const UNIT = 'test/unit';
-/** Modules outside src/domain with no I/O, which a domain test may use: secrets (HMAC of links), Telegram entities. */
-const PURE = ['secrets.js', 'delivery/telegram-format.js'];
+/**
+ * Modules outside src/domain with no I/O, which a domain test may use: secrets (HMAC of links), Telegram
+ * entities, the words of notifications (the renderers take them as an argument).
+ */
+const PURE = ['secrets.js', 'delivery/telegram-format.js', 'i18n/notification-words.js'];
 /** The `../../src/…` paths a test file imports. */
 const srcPaths = (file) => [...readFileSync(`${UNIT}/${file}`, 'utf8').matchAll(/from '\.\.\/\.\.\/src\/([^']+)'/g)].map((m) => m[1]);
 const domainTests = readdirSync(UNIT)

@@ -7,6 +7,7 @@ import http from 'node:http';
 import nodemailer from 'nodemailer';
 import fetch from 'node-fetch';
 import { renderEmail, renderSms, type NotificationItem } from '../src/domain/templates.js';
+import { notificationWords } from '../src/i18n/notification-words.js';
 import { fitSms } from '../src/domain/sms-segments.js';
 import type { BenchEnv } from './env.js';
 import { MAIL_FROM, SMS_API_ID } from './env.js';
@@ -25,7 +26,7 @@ const item: NotificationItem = {
   at: new Date(),
   fields: [{ field: 'status', from: 'new', to: 'in_progress' }],
 };
-const opts = { language: 'ru' as const, timezone: 'Europe/Moscow', personName: 'Observer' };
+const opts = { words: notificationWords('ru'), timezone: 'Europe/Moscow', personName: 'Observer' };
 export const SAMPLE_EMAIL = renderEmail([item], {}, opts);
 export const SAMPLE_SMS = fitSms(renderSms([item], undefined, opts), 3).text;
 

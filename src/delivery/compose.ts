@@ -9,7 +9,8 @@ import { RECIPIENT_FIELDS } from '../db/documents.js';
 import { ChangeModel, PersonModel, TaskModel } from '../db/models/index.js';
 import { fitSms, type SmsAnalysis } from '../domain/sms-segments.js';
 import { groupByTask, renderEmail, renderSms, renderTelegramRich, type TemplateKind } from '../domain/templates.js';
-import { isTelegramAccount, type Channel, type Language } from '../domain/types.js';
+import { isTelegramAccount, type Channel } from '../domain/types.js';
+import { notificationWords } from '../i18n/notification-words.js';
 import type { OutgoingMessage } from './channels/types.js';
 import { addressOf } from './new-delivery.js';
 import { notificationItems, objectIds, peopleOfChanges } from './notification-items.js';
@@ -121,9 +122,10 @@ export function composeMessage(
   const id = String(person._id);
   const botLink = bot && isTelegramAccount(person.telegramId) ? (n: number) => bot(id, n) : undefined;
   const opts = {
-    language: person.language as Language,
+    words: notificationWords(person.language),
     timezone: person.timezone,
     personName: person.name,
+    nameOf: (personId: string) => ctx.personById.get(personId)?.name,
     ...(web
       ? { unsubscribeLink: (n: number) => web(id, n), unsubscribeVia: 'web' as const, ...(botLink ? { botUnsubscribeLink: botLink } : {}) }
       : bot

@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import type { NotificationItem } from '../domain/templates.js';
-import type { FieldChange, TaskRole } from '../domain/types.js';
+import type { TaskRole } from '../domain/types.js';
+import { fieldChangesOf, peopleNamedIn, readFieldChange } from '../domain/task-edits.js';
 
 /** The distinct ObjectIds among `values` (ids or their strings), for one `$in` query. */
 export function objectIds(values: unknown[]): Types.ObjectId[] {
@@ -15,43 +16,18 @@ function idOf(ref: unknown): string | undefined {
 interface ChangeLike {
   at: Date;
   actor: unknown;
-  fields?: Array<{
-    field?: string | null;
-    from?: string | null;
-    to?: string | null;
-    fromAt?: Date | null;
-    toAt?: Date | null;
-    fromPerson?: unknown;
-    toPerson?: unknown;
-  }>;
-}
-
-/**
- * A stored field change as the renderers take it: a due date's instants kept (each recipient reads them in
- * their zone); an assignee's ids turned into names. An old Change has only its display strings: kept as they are.
- */
-function typedField(f: NonNullable<ChangeLike['fields']>[number], personName: (id: string) => string | undefined): FieldChange {
-  const out: FieldChange = { field: f.field ?? '', from: f.from ?? '', to: f.to ?? '' };
-  if (f.field === 'due') {
-    if (f.fromAt !== undefined) out.fromAt = f.fromAt;
-    if (f.toAt !== undefined) out.toAt = f.toAt;
-  }
-  if (f.field === 'assignee') {
-    const from = idOf(f.fromPerson);
-    const to = idOf(f.toPerson);
-    if (from) out.from = personName(from) ?? out.from;
-    if (to) out.to = personName(to) ?? out.to;
-  }
-  return out;
+  /** As stored: read with fieldChangesOf when an item is made. */
+  fields?: unknown;
 }
 
 /**
  * Every person a set of changes names: actors and assignees, for one query. A change whose `fields` is not
- * a list (a damaged document) names only its actor here: it fails alone later, as a poison delivery.
+ * a list of field changes (a damaged document) names only its actor here: it fails alone later, as a poison
+ * delivery.
  */
 export function peopleOfChanges(changes: ChangeLike[]): unknown[] {
   return changes
-    .flatMap((c) => [c.actor, ...(Array.isArray(c.fields) ? c.fields : []).flatMap((f) => [f.fromPerson, f.toPerson])])
+    .flatMap((c) => [c.actor, ...peopleNamedIn((Array.isArray(c.fields) ? c.fields : []).flatMap((f) => readFieldChange(f) ?? []))])
     .filter((id) => id != null);
 }
 
@@ -105,7 +81,7 @@ export function notificationItems(
           },
           actor: actorName(String(change.actor)) ?? '?',
           at: change.at,
-          fields: (change.fields ?? []).map((f) => typedField(f, actorName)),
+          fields: fieldChangesOf(change.fields ?? []),
           ...(role ? { role } : {}),
         },
       ];

@@ -7,6 +7,22 @@ import { UserError } from './errors.js';
 export const TITLE_MAX = 200;
 export const TEXT_MAX = 2000;
 
+/** A task title as typed: trimmed, runs of white space made one space, at most {@link TITLE_MAX}. */
+export function checkTitle(raw: string): string {
+  const title = raw.trim().replace(/\s+/g, ' ');
+  if (!title) throw new UserError('title_empty');
+  if (title.length > TITLE_MAX) throw new UserError('title_too_long', { max: TITLE_MAX, length: title.length });
+  return title;
+}
+
+/** A description or comment as typed: trimmed, not empty, at most {@link TEXT_MAX}. */
+export function checkText(raw: string): string {
+  const text = raw.trim();
+  if (!text) throw new UserError('text_empty');
+  if (text.length > TEXT_MAX) throw new UserError('text_too_long', { max: TEXT_MAX, length: text.length });
+  return text;
+}
+
 const FIELD_ALIASES: Record<string, EditableField> = {
   название: 'title',
   заголовок: 'title',

@@ -1,5 +1,12 @@
 /** The template preview the bot shows: a template rendered with a sample change, in the admin's language. */
-import { renderEmail, renderSms, type NotificationItem, type RenderOptions, type TemplateKind } from './templates.js';
+import {
+  renderEmail,
+  renderSms,
+  type NotificationItem,
+  type NotificationWords,
+  type RenderOptions,
+  type TemplateKind,
+} from './templates.js';
 import type { Language } from './types.js';
 
 const SAMPLE: Record<Language, { item: NotificationItem; personName: string }> = {
@@ -18,7 +25,7 @@ const SAMPLE: Record<Language, { item: NotificationItem; personName: string }> =
       at: new Date('2025-03-20T07:30:00Z'),
       fields: [
         { field: 'status', from: 'new', to: 'in_progress' },
-        { field: 'comment', from: '', to: 'Начал работу' },
+        { field: 'comment', to: 'Начал работу' },
       ],
       role: 'observer',
     },
@@ -38,17 +45,17 @@ const SAMPLE: Record<Language, { item: NotificationItem; personName: string }> =
       at: new Date('2025-03-20T07:30:00Z'),
       fields: [
         { field: 'status', from: 'new', to: 'in_progress' },
-        { field: 'comment', from: '', to: 'Started' },
+        { field: 'comment', to: 'Started' },
       ],
       role: 'observer',
     },
   },
 };
 
-/** Renders `template` with a sample item (Moscow time), for the bot's template preview. */
-export function renderPreview(kind: TemplateKind, template: string, language: Language): string {
-  const { item, personName } = SAMPLE[language];
-  const opts: RenderOptions = { language, timezone: 'Europe/Moscow', personName };
+/** Renders `template` with a sample item (Moscow time) in the admin's `words`, for the bot's template preview. */
+export function renderPreview(kind: TemplateKind, template: string, words: NotificationWords): string {
+  const { item, personName } = SAMPLE[words.language];
+  const opts: RenderOptions = { words, timezone: 'Europe/Moscow', personName };
   if (kind === 'sms') return renderSms([item], template, opts);
   const email = renderEmail([item], { [kind]: template }, opts);
   return kind === 'email_subject' ? email.subject : email.text;

@@ -1,11 +1,12 @@
 /**
- * The pieces every notification renderer shares: words per language, dates in the recipient's zone, field
- * values, and the grouping of changes by task. Pure: no I/O.
+ * The pieces every notification renderer shares: the shape of the words they are written with (the words
+ * themselves, in each language, are in src/i18n/notification-words.ts), dates in the recipient's zone,
+ * field values, and the grouping of changes by task. Pure: no I/O.
  */
 import { DateTime } from 'luxon';
-import { LABELS } from './labels.js';
 import { clip } from './text.js';
-import type { FieldChange, Language, TaskRole } from './types.js';
+import type { FieldChange } from './task-edits.js';
+import type { Language, LabelledField, Priority, TaskRole, TaskStatus } from './types.js';
 
 /** One change of one task, as one person gets it. */
 export interface NotificationItem {
@@ -22,7 +23,7 @@ export interface NotificationItem {
   /** Name of who made the change. */
   actor: string;
   at: Date;
-  /** Field `comment` means a comment was added; its text is in `to`. */
+  /** Typed, as the Change keeps them; field `comment` means a comment was added, its text in `to`. */
   fields: FieldChange[];
   /** Why the recipient gets it: their role in the task; unknown for old or sample items. */
   role?: TaskRole;
@@ -38,11 +39,48 @@ export interface TaskGroup {
   role?: TaskRole;
 }
 
-export interface RenderOptions {
+/**
+ * The words of a notification in one language. Domain may not import i18n (it sits below), so the renderers
+ * take them with the options: src/i18n/notification-words.ts has a table of them per language.
+ */
+export interface NotificationWords {
+  /** The language they are in (an HTML letter's `lang`). */
   language: Language;
+  /** The language's usual way to write a date and time (luxon formats and locale): `25.12.2025 18:00`. */
+  dates: { full: string; short: string; locale: string };
+  fields: Readonly<Record<LabelledField, string>>;
+  status: Readonly<Record<TaskStatus, string>>;
+  priority: Readonly<Record<Priority, string>>;
+  /** A switched field (`private`) turned on and off. */
+  on: string;
+  off: string;
+  /** A digest's subject or heading: "3 changes in tasks". */
+  digest(n: number): string;
+  quote(s: string): string;
+  /** The heading of a task's state now. */
+  now: string;
+  state(status: string, priority: string, due: string): string;
+  /** The columns of a letter's table of changes: who and when, field, was, now. */
+  columns: readonly [string, string, string, string];
+  /** The tail of a Telegram message cut short: "…and N more changes: /task 12". */
+  more(n: number, task: number): string;
+  /** The one-tap unsubscribe sentence around its links (bot links; the pieces are put in by the renderer). */
+  oneTap(several: boolean, task: number): { before: string; after: string };
+  /** The same with a web page's link, and the bot's beside it. */
+  oneTapWeb(several: boolean): { before: string; orBot: string; after: string };
+  linkLabel(task: number): string;
+  /** Why the person gets a letter, and how to stop. */
+  why(role: TaskRole | undefined, numbers: number[], linked?: boolean): string;
+}
+
+export interface RenderOptions {
+  /** The recipient's words (their language). */
+  words: NotificationWords;
   /** IANA time zone of the person, e.g. `Europe/Moscow`; an unknown zone falls back to UTC. */
   timezone: string;
   personName: string;
+  /** The name of a person a change names (an assignee), by id; unknown people are shown as "?". */
+  nameOf?: (personId: string) => string | undefined;
   /**
    * The one-tap unsubscribe link of a task this person watches (`https://t.me/<bot>?start=…`), or undefined
    * when there is none (no bot username known): letters then say to send `/unwatch N` to the bot.
@@ -58,96 +96,15 @@ export interface RenderOptions {
 }
 
 export const NONE = '—';
-/** Each language's usual way to write a date and time: `25.12.2025 18:00`, `25 Dec 2025 18:00`. */
-const DATE_FORMATS = {
-  ru: { full: 'dd.MM.yyyy HH:mm', short: 'dd.MM HH:mm', locale: 'ru' },
-  en: { full: 'd MMM yyyy HH:mm', short: 'd MMM HH:mm', locale: 'en-GB' },
-} as const satisfies Record<Language, { full: string; short: string; locale: string }>;
 /** Longest value of one field change in an SMS. */
 const SMS_VALUE_LENGTH = 40;
-
-export function ruPlural(n: number, one: string, few: string, many: string): string {
-  const d = n % 10;
-  const h = n % 100;
-  if (d === 1 && h !== 11) return one;
-  if (d >= 2 && d <= 4 && (h < 12 || h > 14)) return few;
-  return many;
-}
-
-export const WORDS = {
-  ru: {
-    fields: LABELS.ru.field,
-    status: LABELS.ru.status,
-    priority: LABELS.ru.priority,
-    digest: (n: number) => `${n} ${ruPlural(n, 'изменение', 'изменения', 'изменений')} в заданиях`,
-    quote: (s: string) => `«${s}»`,
-    task: 'Задание',
-    now: 'Сейчас',
-    state: (status: string, priority: string, due: string) => `статус ${status}, приоритет ${priority}, срок ${due}`,
-    columns: ['Кто и когда', 'Поле', 'Было', 'Стало'] as const,
-    more: (n: number, task: number) => `…и ещё ${n} ${ruPlural(n, 'изменение', 'изменения', 'изменений')}: /task ${task}`,
-    /** The one-tap unsubscribe sentence around its links (`{link}` pieces are put in by the renderer). */
-    oneTap: (several: boolean, task: number) =>
-      several
-        ? { before: 'Отписаться от задания одним нажатием (откроется бот): ', after: '.' }
-        : { before: 'Отписаться одним нажатием: ', after: ` (откроется бот), или отправьте боту /unwatch ${task}.` },
-    oneTapWeb: (several: boolean) => ({
-      before: several ? 'Отписаться от задания одним нажатием: ' : 'Отписаться одним нажатием: ',
-      orBot: ' (или в боте: ',
-      after: '.',
-    }),
-    linkLabel: (task: number) => `отписаться от #${task}`,
-    why: (role: TaskRole | undefined, numbers: number[], linked = false) => {
-      const list = numbers.map((n) => `#${n}`).join(', ');
-      const tasks = numbers.length === 1 ? `задания ${list}` : `заданий ${list}`;
-      const unwatch = numbers.length === 1 ? `/unwatch ${numbers[0]}` : '/unwatch <номер>';
-      const watched = `Вы получаете это письмо, потому что наблюдаете за ${numbers.length === 1 ? 'заданием' : 'заданиями'} ${list}.`;
-      if (role === 'observer' && linked) return watched;
-      if (role === 'observer') return `${watched} Чтобы не получать: ${unwatch} в боте.`;
-      if (role)
-        return `Вы получаете это письмо как ${role === 'author' ? 'автор' : 'исполнитель'} ${tasks}. Каналы оповещений: /me в боте.`;
-      return `Вы получаете это письмо как участник ${tasks}. Чтобы не получать: ${unwatch} или /me в боте.`;
-    },
-  },
-  en: {
-    fields: LABELS.en.field,
-    status: LABELS.en.status,
-    priority: LABELS.en.priority,
-    digest: (n: number) => `${n} ${n === 1 ? 'change' : 'changes'} in tasks`,
-    quote: (s: string) => `"${s}"`,
-    task: 'Task',
-    now: 'Now',
-    state: (status: string, priority: string, due: string) => `status ${status}, priority ${priority}, due ${due}`,
-    columns: ['Who and when', 'Field', 'Was', 'Now'] as const,
-    more: (n: number, task: number) => `…and ${n} more ${n === 1 ? 'change' : 'changes'}: /task ${task}`,
-    oneTap: (several: boolean, task: number) =>
-      several
-        ? { before: 'Unsubscribe from a task in one tap (opens the bot): ', after: '.' }
-        : { before: 'Unsubscribe in one tap: ', after: ` (opens the bot), or send /unwatch ${task} to the bot.` },
-    oneTapWeb: (several: boolean) => ({
-      before: several ? 'Unsubscribe from a task in one tap: ' : 'Unsubscribe in one tap: ',
-      orBot: ' (or in the bot: ',
-      after: '.',
-    }),
-    linkLabel: (task: number) => `unsubscribe from #${task}`,
-    why: (role: TaskRole | undefined, numbers: number[], linked = false) => {
-      const list = numbers.map((n) => `#${n}`).join(', ');
-      const tasks = `${numbers.length === 1 ? 'task' : 'tasks'} ${list}`;
-      const unwatch = numbers.length === 1 ? `/unwatch ${numbers[0]}` : '/unwatch <number>';
-      if (role === 'observer' && linked) return `You get this because you watch ${tasks}.`;
-      if (role === 'observer') return `You get this because you watch ${tasks}. To stop: ${unwatch} in the bot.`;
-      if (role) return `You get this as the ${role} of ${tasks}. Your channels: /me in the bot.`;
-      return `You get this as a participant of ${tasks}. To stop: ${unwatch} or /me in the bot.`;
-    },
-  },
-} as const;
 
 /**
  * `d` in the person's zone and language. A zone luxon does not know falls back to UTC, and then says so
  * (`… 15:00 UTC`): a time in a zone that is not theirs is always labelled.
  */
-export function formatDate(d: Date, opts: Pick<RenderOptions, 'timezone' | 'language'>, length: 'full' | 'short' = 'full'): string {
-  const f = DATE_FORMATS[opts.language];
+export function formatDate(d: Date, opts: Pick<RenderOptions, 'timezone' | 'words'>, length: 'full' | 'short' = 'full'): string {
+  const f = opts.words.dates;
   let dt = DateTime.fromJSDate(d, { zone: opts.timezone }).setLocale(f.locale);
   let label = '';
   if (!dt.isValid) {
@@ -157,15 +114,17 @@ export function formatDate(d: Date, opts: Pick<RenderOptions, 'timezone' | 'lang
   return dt.isValid ? dt.toFormat(f[length]) + label : NONE;
 }
 
-export function translateValue(field: string, value: string, language: Language): string {
-  const w = WORDS[language];
-  if (field === 'status') return w.status[value] ?? value;
-  if (field === 'priority') return w.priority[value] ?? value;
-  return value;
+/** The name of `key` in `table`, or `key` itself when the table has no such key (a stored value of old). */
+function named(table: Readonly<Record<string, string>>, key: string): string {
+  return (Object.hasOwn(table, key) ? table[key] : undefined) ?? key;
 }
 
-export function fieldName(field: string, language: Language): string {
-  return (WORDS[language].fields as Record<string, string>)[field] ?? field;
+export function translateValue(field: 'status' | 'priority', value: string, words: NotificationWords): string {
+  return named(words[field], value);
+}
+
+export function fieldName(field: string, words: NotificationWords): string {
+  return named(words.fields, field);
 }
 
 /** Collapses every run of white space (line breaks included) into one space. */
@@ -174,20 +133,39 @@ export function oneLine(s: string): string {
 }
 
 /**
- * One side of a change as the recipient reads it: a due date from its instant in their zone and language
- * (an old Change, with only the editor's string, as it was written); a status or priority in their words;
- * "—" when empty.
+ * One side of a change as the recipient reads it: a due date in their zone and language, a status or
+ * priority in their words, a person by name; "—" when empty.
  */
 export function shownValue(c: FieldChange, side: 'from' | 'to', opts: RenderOptions, length: 'full' | 'short' = 'full'): string {
-  const at = side === 'from' ? c.fromAt : c.toAt;
-  if (c.field === 'due' && at !== undefined) return at ? formatDate(at, opts, length) : NONE;
-  const s = c[side];
-  return s.trim() ? translateValue(c.field, s, opts.language).trim() : NONE;
+  const s = valueText(c, side, opts, length).trim();
+  return s || NONE;
+}
+
+function valueText(c: FieldChange, side: 'from' | 'to', opts: RenderOptions, length: 'full' | 'short'): string {
+  if (c.field === 'comment') return side === 'to' ? c.to : '';
+  switch (c.field) {
+    case 'due': {
+      const at = c[side];
+      return at ? formatDate(at, opts, length) : '';
+    }
+    case 'status':
+    case 'priority':
+      return translateValue(c.field, c[side], opts.words);
+    case 'assignee': {
+      const id = c[side];
+      return id === null ? '' : (opts.nameOf?.(id) ?? '?');
+    }
+    case 'private':
+      return c[side] ? opts.words.on : opts.words.off;
+    case 'title':
+    case 'description':
+      return c[side] ?? '';
+  }
 }
 
 /** `• field: from → to` (a comment: `• comment: text`), continuation lines indented. */
 export function listChange(c: FieldChange, opts: RenderOptions): string {
-  const name = fieldName(c.field, opts.language);
+  const name = fieldName(c.field, opts.words);
   const indent = (s: string) => s.replace(/\r?\n/g, '\n  ');
   if (c.field === 'comment') return `• ${name}: ${indent(shownValue(c, 'to', opts))}`;
   return `• ${name}: ${indent(shownValue(c, 'from', opts))} → ${indent(shownValue(c, 'to', opts))}`;
@@ -203,17 +181,16 @@ export function listChanges(changes: TaskChange[], opts: RenderOptions, gap = '\
  * `to` (`status new→done`); comments are shown each.
  */
 export function compactChanges(changes: TaskChange[], opts: RenderOptions): string {
-  const { language } = opts;
   const merged: FieldChange[] = [];
   for (const f of changes.flatMap((c) => c.fields)) {
     const same = f.field === 'comment' ? undefined : merged.find((m) => m.field === f.field);
-    if (same) Object.assign(same, { to: f.to, toAt: f.toAt });
+    if (same) Object.assign(same, { to: f.to });
     else merged.push({ ...f });
   }
   const v = (c: FieldChange, side: 'from' | 'to') => clip(oneLine(shownValue(c, side, opts, 'short')), SMS_VALUE_LENGTH);
   return merged
     .map((c) => {
-      const name = fieldName(c.field, language);
+      const name = fieldName(c.field, opts.words);
       if (c.field === 'comment') return `${name}: ${v(c, 'to')}`;
       // A new due date is what the reader acts on; the old one only costs characters.
       if (c.field === 'due') return `${name} ${v(c, 'to')}`;
@@ -224,10 +201,10 @@ export function compactChanges(changes: TaskChange[], opts: RenderOptions): stri
 
 /** The task's state once: status, priority, due. */
 export function taskState(task: NotificationItem['task'], opts: RenderOptions): string {
-  const { language } = opts;
-  return WORDS[language].state(
-    translateValue('status', task.status, language),
-    translateValue('priority', task.priority, language),
+  const { words } = opts;
+  return words.state(
+    translateValue('status', task.status, words),
+    translateValue('priority', task.priority, words),
     task.due ? formatDate(task.due, opts) : NONE,
   );
 }

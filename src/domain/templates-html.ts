@@ -3,7 +3,7 @@
  * clients all render), one block per task: its header, a table of its changes, its state, and a footer
  * saying why the person gets the letter and how to stop. Pure: no I/O.
  */
-import { fieldName, formatDate, shownValue, taskState, WORDS, type RenderOptions, type TaskGroup } from './templates-format.js';
+import { fieldName, formatDate, shownValue, taskState, type RenderOptions, type TaskGroup } from './templates-format.js';
 
 const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -19,13 +19,13 @@ const CELL = 'padding:6px 8px;border-bottom:1px solid #e5e5e5;vertical-align:top
 const HEAD = 'padding:6px 8px;border-bottom:2px solid #cccccc;text-align:left;font-weight:bold;color:#555555;font-size:12px;';
 
 function changesTable(group: TaskGroup, opts: RenderOptions): string {
-  const w = WORDS[opts.language];
+  const w = opts.words;
   const rows = group.changes.flatMap((c) =>
     c.fields.map((f, i) => {
       const who = i === 0 ? `${escapeHtml(c.actor)}<br><span style="color:#777777;">${escapeHtml(formatDate(c.at, opts))}</span>` : '';
       const from = f.field === 'comment' ? '' : multiline(shownValue(f, 'from', opts));
       return (
-        `<tr><td style="${CELL}">${who}</td><td style="${CELL}">${escapeHtml(fieldName(f.field, opts.language))}</td>` +
+        `<tr><td style="${CELL}">${who}</td><td style="${CELL}">${escapeHtml(fieldName(f.field, opts.words))}</td>` +
         `<td style="${CELL}color:#777777;">${from}</td><td style="${CELL}">${multiline(shownValue(f, 'to', opts))}</td></tr>`
       );
     }),
@@ -39,7 +39,7 @@ function changesTable(group: TaskGroup, opts: RenderOptions): string {
 }
 
 function taskBlock(group: TaskGroup, opts: RenderOptions): string {
-  const w = WORDS[opts.language];
+  const w = opts.words;
   const { number, title } = group.task;
   return (
     `<tr><td style="padding:20px 24px 8px;"><h2 style="margin:0;font-size:18px;line-height:1.3;color:#222222;">` +
@@ -66,7 +66,7 @@ export function renderEmailHtml(
   footer: Array<string | { href: string; label: string }>,
 ): string {
   return (
-    `<!DOCTYPE html>\n<html lang="${opts.language}"><head><meta charset="utf-8">` +
+    `<!DOCTYPE html>\n<html lang="${opts.words.language}"><head><meta charset="utf-8">` +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
     `<title>${escapeHtml(subject)}</title></head>\n` +
     '<body style="margin:0;padding:0;background:#f4f4f4;">\n' +

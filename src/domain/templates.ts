@@ -15,8 +15,8 @@ import {
   shortDate,
   taskState,
   translateValue,
-  WORDS,
   type NotificationItem,
+  type NotificationWords,
   type RenderOptions,
   type TaskGroup,
 } from './templates-format.js';
@@ -24,7 +24,7 @@ import { escapeHtml, renderEmailHtml } from './templates-html.js';
 import { joinRich, plainOf, richLength, type RichText } from './rich-text.js';
 import type { Language } from './types.js';
 
-export { escapeHtml, groupByTask, type NotificationItem, type RenderOptions, type TaskGroup };
+export { escapeHtml, groupByTask, type NotificationItem, type NotificationWords, type RenderOptions, type TaskGroup };
 
 export const PLACEHOLDERS: readonly string[] = [
   '{task.number}',
@@ -80,14 +80,14 @@ type ChangeStyle = 'list' | 'compact';
 
 /** Placeholder values of one task's group; `{actor}` and `{date}` are those of its last change. */
 function values(group: TaskGroup, opts: RenderOptions, style: ChangeStyle): Record<string, string> {
-  const { language } = opts;
+  const { words } = opts;
   const lastChange = group.changes[group.changes.length - 1]!;
   const { task } = group;
   const vals: Record<string, string> = {
     '{task.number}': String(task.number),
     '{task.title}': task.title,
-    '{task.status}': translateValue('status', task.status, language),
-    '{task.priority}': translateValue('priority', task.priority, language),
+    '{task.status}': translateValue('status', task.status, words),
+    '{task.priority}': translateValue('priority', task.priority, words),
     '{task.due}': task.due ? formatDate(task.due, opts) : NONE,
     '{task.description}': task.description?.trim() || NONE,
     '{changes}': style === 'compact' ? compactChanges(group.changes, opts) : listChanges(group.changes, opts),
@@ -131,7 +131,7 @@ export type FooterPiece = string | { href: string; label: string };
  * (when `opts.unsubscribeLink` gives one); otherwise `/unwatch N` in the bot.
  */
 function footerOf(groups: TaskGroup[], opts: RenderOptions): FooterPiece[] {
-  const w = WORDS[opts.language];
+  const w = opts.words;
   const roles = new Set(groups.map((g) => g.role));
   const role = roles.size === 1 ? [...roles][0] : undefined;
   const numbers = groups.map((g) => g.task.number);
@@ -182,13 +182,13 @@ export function renderEmail(
   opts: RenderOptions,
 ): { subject: string; text: string; html: string; listUnsubscribe?: string } {
   const groups = requireItems(items);
-  const defaults = DEFAULT_TEMPLATES[opts.language];
+  const defaults = DEFAULT_TEMPLATES[opts.words.language];
   const bodyTemplate = pick(templates.email_body, defaults.email_body);
   const bodies = groups.map((g) => fill(bodyTemplate, values(g, opts, 'list')).trim());
   const subject =
     groups.length === 1
       ? subjectLine(fill(pick(templates.email_subject, defaults.email_subject), values(groups[0]!, opts, 'list')))
-      : subjectLine(`${WORDS[opts.language].digest(items.length)} ${groups.map((g) => `#${g.task.number}`).join(', ')}`);
+      : subjectLine(`${opts.words.digest(items.length)} ${groups.map((g) => `#${g.task.number}`).join(', ')}`);
   const footer = footerOf(groups, opts);
   const text = `${bodies.join(EMAIL_SEPARATOR)}\n\n-- \n${footerText(footer)}\n`;
   const only = groups.length === 1 && groups[0]!.role === 'observer' ? opts.unsubscribeLink?.(groups[0]!.task.number) : undefined;
@@ -198,13 +198,13 @@ export function renderEmail(
 /** Each task on one line by the template (`#12 Report: status new→done, due 25.12 18:00`), joined with "; ". */
 export function renderSms(items: NotificationItem[], template: string | undefined, opts: RenderOptions): string {
   const groups = requireItems(items);
-  const t = pick(template, DEFAULT_TEMPLATES[opts.language].sms);
+  const t = pick(template, DEFAULT_TEMPLATES[opts.words.language].sms);
   return groups.map((g) => oneLine(fill(t, values(g, opts, 'compact')))).join('; ');
 }
 
 /** A task's Telegram block: its header in bold, each change under who/when (in italics), the state once. */
 function telegramBlock(group: TaskGroup, opts: RenderOptions, changes = group.changes, more = ''): RichText {
-  const w = WORDS[opts.language];
+  const w = opts.words;
   const lines: RichText[] = [[{ text: `#${group.task.number} ${w.quote(oneLine(group.task.title))}`, style: 'bold' }]];
   for (const c of changes) {
     lines.push([{ text: `${c.actor}, ${formatDate(c.at, opts)}`, style: 'italic' }]);
@@ -222,7 +222,7 @@ function telegramBlock(group: TaskGroup, opts: RenderOptions, changes = group.ch
  */
 export function renderTelegramRich(items: NotificationItem[], opts: RenderOptions): RichText {
   const groups = requireItems(items);
-  const w = WORDS[opts.language];
+  const w = opts.words;
   const head: RichText = groups.length > 1 ? [{ text: w.digest(items.length), style: 'bold' }, { text: '\n\n' }] : [];
   const full = [
     ...head,

@@ -60,20 +60,6 @@ export interface QuietHours {
   end: string;
 }
 
-/** One field of one edit: values are shown to people, so they are kept as display strings. */
-export interface FieldChange {
-  field: string;
-  /** Display strings as the editor saw them: all that Changes recorded before typed values had. */
-  from: string;
-  to: string;
-  /** A due date's instants (null: no date), so that each recipient reads it in their own zone. */
-  fromAt?: Date | null;
-  toAt?: Date | null;
-  /** An assignee's person ids (null: nobody), so that each recipient reads the current name. */
-  fromPerson?: string | null;
-  toPerson?: string | null;
-}
-
 /** Whether a person's Telegram id is a real account (people an admin added without Telegram have one below zero). */
 export function isTelegramAccount(telegramId: number): boolean {
   return telegramId > 0;

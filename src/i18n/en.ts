@@ -1,5 +1,5 @@
 /** English texts; typed by the Russian ones, so that every key is here too. */
-import { LABELS } from '../domain/labels.js';
+import { LABELS } from './labels.js';
 import type { UserErrorCode, UserErrorParams } from '../domain/errors.js';
 import type { Channel } from '../domain/types.js';
 import { nameIn } from './lookup.js';

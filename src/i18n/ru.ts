@@ -1,5 +1,6 @@
 /** Russian texts (the default). The words are the ones users of the original know: «Наблюдатели», «SMS-шлюз»… */
-import { LABELS } from '../domain/labels.js';
+import { LABELS } from './labels.js';
+import { ruPlural as plural } from './plural.js';
 import type { UserErrorCode, UserErrorParams } from '../domain/errors.js';
 import type { CommandName } from '../domain/commands.js';
 import type { SmsFallback } from '../domain/gateways.js';
@@ -655,13 +656,5 @@ export const ru = {
   smtpInsecureWarning:
     '⚠️ Внимание: логин и пароль уходят на сервер без шифрования. Переключитесь на TLS или STARTTLS, как только сервер позволит.',
 };
-
-function plural(n: number, one: string, few: string, many: string): string {
-  const d = n % 10;
-  const h = n % 100;
-  if (d === 1 && h !== 11) return one;
-  if (d >= 2 && d <= 4 && (h < 12 || h > 14)) return few;
-  return many;
-}
 
 export type Texts = typeof ru;

@@ -11,30 +11,23 @@ import {
   type TaskDoc,
 } from '../db/models/index.js';
 import { isDuplicateKey } from '../db/duplicate-key.js';
-import type { EditableField, FieldChange } from '../domain/types.js';
 import { UserError } from '../domain/errors.js';
-import { requireChangeableTask, requireVisibleTask, resolveViewer, type Actor, type Viewer } from './access.js';
-import type { ChangeDocument as ChangeDoc } from '../db/documents.js';
-import type { PersonId } from './people.js';
-import { requirePerson } from './people.js';
-import { TEXT_MAX, TITLE_MAX, formatDue, parseDue, parseOnOff, parsePriority, parseStatus } from '../domain/task-values.js';
+import {
+  changesNothing,
+  fieldChangesOf,
+  parseEditText,
+  peopleNamedIn,
+  type EditChange,
+  type FieldChange,
+  type TaskEdit,
+} from '../domain/task-edits.js';
+import type { EditableField } from '../domain/types.js';
 import { isOff } from '../domain/off-words.js';
+import { requireChangeableTask, requireVisibleTask, resolveViewer, type Actor, type Viewer } from './access.js';
+import { requirePerson, type PersonId } from './people.js';
+import { checkText, checkTitle } from '../domain/task-values.js';
 
 export * from '../domain/task-values.js';
-
-function checkTitle(raw: string): string {
-  const title = raw.trim().replace(/\s+/g, ' ');
-  if (!title) throw new UserError('title_empty');
-  if (title.length > TITLE_MAX) throw new UserError('title_too_long', { max: TITLE_MAX, length: title.length });
-  return title;
-}
-
-function checkText(raw: string): string {
-  const text = raw.trim();
-  if (!text) throw new UserError('text_empty');
-  if (text.length > TEXT_MAX) throw new UserError('text_too_long', { max: TEXT_MAX, length: text.length });
-  return text;
-}
 
 /**
  * Creates a task and returns its number. Numbers come from the `task` counter; the unique `number` index
@@ -68,66 +61,36 @@ export async function requireTask(number: number): Promise<TaskDoc> {
   return task;
 }
 
-/** A value ready to write, and how the Change shows it. */
-interface Parsed {
-  set: Record<string, unknown>;
-  unset: string[];
-  to: string;
-  /** The typed new value of a due date or an assignee (see FieldChange). */
-  typed?: Pick<FieldChange, 'toAt' | 'toPerson'>;
+/** A task, and who acts on it with which right, as access granted it at the start of one operation. */
+export interface TaskAccess<M extends 'see' | 'change' = 'see' | 'change'> {
+  readonly task: TaskDoc;
+  readonly viewer: Viewer;
+  readonly may: M;
 }
 
-async function parseValue(field: EditableField, raw: string, timezone: string): Promise<Parsed> {
-  switch (field) {
-    case 'title': {
-      const title = checkTitle(raw);
-      return { set: { title }, unset: [], to: title };
-    }
-    case 'description': {
-      if (isOff(raw)) return { set: { description: '' }, unset: [], to: '' };
-      const description = checkText(raw);
-      return { set: { description }, unset: [], to: description };
-    }
-    case 'status': {
-      const status = parseStatus(raw);
-      return { set: { status }, unset: [], to: status };
-    }
-    case 'priority': {
-      const priority = parsePriority(raw);
-      return { set: { priority }, unset: [], to: priority };
-    }
-    case 'due': {
-      const due = parseDue(raw, timezone);
-      return due
-        ? { set: { due }, unset: [], to: formatDue(due, timezone), typed: { toAt: due } }
-        : { set: {}, unset: ['due'], to: '', typed: { toAt: null } };
-    }
-    case 'assignee': {
-      if (isOff(raw)) return { set: {}, unset: ['assignee'], to: '', typed: { toPerson: null } };
-      const person = await requirePerson(raw);
-      return { set: { assignee: person._id }, unset: [], to: person.name, typed: { toPerson: String(person._id) } };
-    }
-    case 'private': {
-      const on = parseOnOff(raw);
-      return { set: { private: on }, unset: [], to: on ? 'on' : 'off' };
-    }
-  }
+/**
+ * Task `number` for an edit by `actor`: its access checked, once for the operation (not visible →
+ * `task_not_found`; visible only → `task_change_denied`). Check it before anything that names a person is
+ * read, so that a refused edit learns nothing (not even whether that person exists).
+ */
+export async function taskToChange(number: number, actor: Actor): Promise<TaskAccess<'change'>> {
+  const viewer = await resolveViewer(actor);
+  return { task: await requireChangeableTask(number, viewer), viewer, may: 'change' };
 }
 
-async function displayOf(task: TaskDoc, field: EditableField, timezone: string): Promise<string> {
-  switch (field) {
-    case 'due':
-      return task.due ? formatDue(task.due, timezone) : '';
-    case 'assignee': {
-      if (!task.assignee) return '';
-      const p = await PersonModel.findById(task.assignee, { name: 1 }).lean();
-      return p?.name ?? '';
-    }
-    case 'private':
-      return task.private ? 'on' : 'off';
-    default:
-      return String(task[field] ?? '');
-  }
+/** Task `number` for a comment by `actor`: `task_not_found` unless they may see it. */
+export async function taskToSee(number: number, actor: Actor): Promise<TaskAccess> {
+  const viewer = await resolveViewer(actor);
+  return { task: await requireVisibleTask(number, viewer), viewer, may: 'see' };
+}
+
+/** A Change as it was written: its field changes typed (see src/domain/task-edits.ts). */
+export interface RecordedChange<C extends FieldChange = FieldChange> {
+  revision: number;
+  /** Person id of who made it. */
+  actor: string;
+  at: Date;
+  fields: C[];
 }
 
 /**
@@ -135,21 +98,23 @@ async function displayOf(task: TaskDoc, field: EditableField, timezone: string):
  * concurrent edits safe: the loser reloads and tries again), then writes the task. A Change left behind by a
  * crash between the two writes is adopted after a while, so that the task does not stay stuck.
  */
-async function recordChange(
-  number: number,
-  viewer: Viewer,
-  need: 'see' | 'change',
-  build: (task: TaskDoc) => Promise<{ fields: FieldChange[]; set: Record<string, unknown>; unset: string[] }>,
-): Promise<{ task: TaskDoc; change: ChangeDoc }> {
-  const actorId = viewer.id as PersonId;
+async function recordChange<C extends FieldChange>(
+  access: TaskAccess,
+  build: (task: TaskDoc) => { fields: C[]; set: Record<string, unknown>; unset: string[] },
+): Promise<{ task: TaskDoc; change: RecordedChange<C> }> {
+  const { viewer, may } = access;
+  const number = access.task.number;
+  let task = access.task;
   for (let attempt = 0; attempt < 60; attempt++) {
-    // Checked again on every attempt: a concurrent edit may have changed the assignee or made the task private.
-    const task = need === 'change' ? await requireChangeableTask(number, viewer) : await requireVisibleTask(number, viewer);
-    const { fields, set, unset } = await build(task);
+    // The first attempt acts on the task as access found it. A later one follows a concurrent edit that
+    // took this revision: the task is read again for its new revision, and the actor's right is judged again
+    // on it, because that edit may have taken the right away (another assignee; the task made private).
+    if (attempt > 0) task = may === 'change' ? await requireChangeableTask(number, viewer) : await requireVisibleTask(number, viewer);
+    const { fields, set, unset } = build(task);
     const revision = task.revision + 1;
-    let change: ChangeDoc;
+    const at = new Date();
     try {
-      change = await ChangeModel.create({ task: task._id, taskNumber: number, revision, actor: actorId, at: new Date(), fields });
+      await ChangeModel.create({ task: task._id, taskNumber: number, revision, actor: viewer.id as PersonId, at, fields });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       const other = await ChangeModel.findOne({ task: task._id, revision }, { at: 1 }).lean();
@@ -163,49 +128,67 @@ async function recordChange(
     if (unset.length) update.$unset = Object.fromEntries(unset.map((f) => [f, 1]));
     await TaskModel.updateOne({ _id: task._id }, update);
     const fresh = await requireTask(number);
-    return { task: fresh, change };
+    return { task: fresh, change: { revision, actor: String(viewer.id), at, fields } };
   }
   throw new UserError('edit_busy', { number });
 }
 
+/** The field change `edit` makes to `task` as it is. */
+function changeOf(task: TaskDoc, edit: TaskEdit): EditChange {
+  switch (edit.field) {
+    case 'title':
+      return { ...edit, from: task.title };
+    case 'description':
+      return { ...edit, from: task.description || null };
+    case 'status':
+      return { ...edit, from: task.status };
+    case 'priority':
+      return { ...edit, from: task.priority };
+    case 'due':
+      return { ...edit, from: task.due ?? null };
+    case 'assignee':
+      return { ...edit, from: task.assignee ? String(task.assignee) : null };
+    case 'private':
+      return { ...edit, from: task.private === true };
+  }
+}
+
+/** How `edit` is written to the task: `$set` values and fields to `$unset` (no due date, nobody assigned). */
+function writeOf(edit: TaskEdit): { set: Record<string, unknown>; unset: string[] } {
+  if ((edit.field === 'due' || edit.field === 'assignee') && edit.to === null) return { set: {}, unset: [edit.field] };
+  if (edit.field === 'description') return { set: { description: edit.to ?? '' }, unset: [] };
+  return { set: { [edit.field]: edit.to }, unset: [] };
+}
+
 /**
- * Changes one field of task `number` from what a person typed (dates in `timezone`), recording a Change
- * `{ field, from, to }` with display strings. Same value again is a UserError (`no_change`). Only the author,
- * the assignee or an admin may (`task_change_denied`); a task the actor may not see is `task_not_found`.
- * Access is checked before the value is read, so that a refused edit learns nothing (not even whether a
- * person named in it exists).
+ * Changes one field of the task `access` grants, recording a Change with the typed values from → to. The
+ * same value again is a UserError (`no_change`). The access was checked when it was granted; it is checked
+ * again only when a concurrent edit wins the revision (see recordChange).
  */
 export async function editTask(
-  number: number,
-  actor: Actor,
-  field: EditableField,
-  rawValue: string,
-  opts: { timezone: string },
-): Promise<{ task: TaskDoc; change: ChangeDoc }> {
-  const viewer = await resolveViewer(actor);
-  await requireChangeableTask(number, viewer);
-  const parsed = await parseValue(field, rawValue, opts.timezone);
-  return recordChange(number, viewer, 'change', async (task) => {
-    const from = await displayOf(task, field, opts.timezone);
-    if (from === parsed.to) throw new UserError('no_change', { number, field });
-    const typed: Partial<FieldChange> =
-      field === 'due'
-        ? { fromAt: task.due ?? null, ...parsed.typed }
-        : field === 'assignee'
-          ? { fromPerson: task.assignee ? String(task.assignee) : null, ...parsed.typed }
-          : {};
-    return { fields: [{ field, from, to: parsed.to, ...typed }], set: parsed.set, unset: parsed.unset };
+  access: TaskAccess<'change'>,
+  edit: TaskEdit,
+): Promise<{ task: TaskDoc; change: RecordedChange<EditChange> }> {
+  return recordChange(access, (task) => {
+    const field = changeOf(task, edit);
+    if (changesNothing(field)) throw new UserError('no_change', { number: task.number, field: edit.field });
+    return { fields: [field], ...writeOf(edit) };
   });
 }
 
-/** A comment is a Change with the field `comment` (from '' to the text). Anyone who can see the task may comment. */
-export async function addComment(number: number, actor: Actor, text: string): Promise<{ task: TaskDoc; change: ChangeDoc }> {
-  const viewer = await resolveViewer(actor);
-  await requireVisibleTask(number, viewer);
+/**
+ * What a person typed for `field` (a due date in their `zone`), as an edit: the bot's parser. An assignee is
+ * looked up here, so call it after the access check (see taskToChange).
+ */
+export async function readEdit(field: EditableField, raw: string, zone: string): Promise<TaskEdit> {
+  if (field !== 'assignee') return parseEditText(field, raw, zone);
+  return { field, to: isOff(raw) ? null : String((await requirePerson(raw))._id) };
+}
+
+/** A comment is a Change of the field `comment` (its text). Anyone who can see the task may comment. */
+export async function addComment(access: TaskAccess, text: string): Promise<{ task: TaskDoc; change: RecordedChange }> {
   const body = checkText(text);
-  return recordChange(number, viewer, 'see', () =>
-    Promise.resolve({ fields: [{ field: 'comment', from: '', to: body }], set: {}, unset: [] }),
-  );
+  return recordChange(access, () => ({ fields: [{ field: 'comment', to: body }], set: {}, unset: [] }));
 }
 
 export type { TaskRole } from '../domain/types.js';
@@ -241,19 +224,26 @@ export async function getTaskDetails(
   task: TaskDoc;
   author?: PersonDoc;
   assignee?: PersonDoc;
-  changes: ChangeDoc[];
-  /** Names of the people who made `changes`, by person id. */
-  actorNames: Map<string, string>;
+  changes: RecordedChange[];
+  /** Names of the people `changes` name (who made them, assignees), by person id. */
+  names: Map<string, string>;
   observerCount: number;
 }> {
   const task = await requireVisibleTask(number, actor);
-  const [author, assignee, changes, observerCount] = await Promise.all([
+  const [author, assignee, stored, observerCount] = await Promise.all([
     PersonModel.findById(task.author),
     task.assignee ? PersonModel.findById(task.assignee) : Promise.resolve(null),
-    ChangeModel.find({ task: task._id }).sort({ revision: -1 }).limit(5),
+    ChangeModel.find({ task: task._id }).sort({ revision: -1 }).limit(5).lean(),
     ObserverModel.countDocuments({ task: task._id }),
   ]);
-  const actors = await PersonModel.find({ _id: { $in: changes.map((c) => c.actor) } }, { name: 1 }).lean();
-  const actorNames = new Map(actors.map((a) => [String(a._id), a.name]));
-  return { task, author: author ?? undefined, assignee: assignee ?? undefined, changes, actorNames, observerCount };
+  const changes = stored.map((c) => ({ revision: c.revision, actor: String(c.actor), at: c.at, fields: fieldChangesOf(c.fields) }));
+  const names = await personNames(changes.flatMap((c) => [c.actor, ...peopleNamedIn(c.fields)]));
+  return { task, author: author ?? undefined, assignee: assignee ?? undefined, changes, names, observerCount };
+}
+
+/** The names of the people `ids` are, by id (one query; none when there are no ids). */
+export async function personNames(ids: readonly string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const people = await PersonModel.find({ _id: { $in: [...new Set(ids)] } }, { name: 1 }).lean();
+  return new Map(people.map((p) => [String(p._id), p.name]));
 }

@@ -10,8 +10,10 @@ import { isDuplicateKey } from '../db/duplicate-key.js';
 import { claimKey, releaseKeys } from '../db/claims.js';
 import type { TrackerEvent, TrackerState } from '../domain/tracker-events.js';
 import type { Viewer } from './access.js';
-import { findExternalTask, upsertExternalTask, type AppliedChange } from './api-tasks.js';
-import { addComment } from './tasks.js';
+import type { TaskStatus } from '../domain/types.js';
+import type { TaskEdit } from '../domain/task-edits.js';
+import { descriptionEdit, findExternalTask, titleEdit, upsertExternal, type AppliedChange } from './api-tasks.js';
+import { addComment, taskToSee } from './tasks.js';
 
 const NAMES: Record<string, string> = { gitlab: 'GitLab', github: 'GitHub', jira: 'Jira' };
 
@@ -43,7 +45,7 @@ export async function trackerPerson(source: string, timezone: string): Promise<P
   }
 }
 
-function statusFor(state: TrackerState | undefined, current: string | undefined): string | undefined {
+function statusFor(state: TrackerState | undefined, current: TaskStatus | undefined): TaskStatus | undefined {
   if (state === 'closed') return current === 'cancelled' ? undefined : 'done';
   if (state === 'in_progress') return 'in_progress';
   if (state === 'open') return current === undefined ? 'new' : current === 'done' || current === 'cancelled' ? 'new' : undefined;
@@ -79,27 +81,22 @@ export async function applyTrackerEvent(e: TrackerEvent, timezone: string): Prom
   const existing = await findExternalTask(e.source, e.externalId);
   const current = existing !== undefined ? (await TaskModel.findOne({ number: existing }, { status: 1 }).lean())?.status : undefined;
   const status = statusFor(e.state, current);
-  const r = await upsertExternalTask(
-    viewer,
-    e.source,
-    e.externalId,
-    {
-      title: e.title,
-      ...(e.description !== undefined ? { description: e.description } : {}),
-      ...(status ? { status } : {}),
-      ...(e.url ? { url: e.url } : {}),
-    },
-    timezone,
-  );
+  // The event is read already (src/domain/tracker-events.ts): its values become edits here, once.
+  const edits: TaskEdit[] = [
+    titleEdit(e.title),
+    ...(e.description !== undefined ? [descriptionEdit(e.description)] : []),
+    ...(status ? [{ field: 'status', to: status } as const] : []),
+  ];
+  const r = await upsertExternal(viewer, e.source, e.externalId, {
+    title: e.title,
+    private: false,
+    edits,
+    ...(e.url ? { url: e.url } : {}),
+  });
   const changes = [...r.changes];
   if (e.comment) {
-    const { change } = await addComment(r.task.number, viewer, `${e.comment.author}: ${e.comment.text}`);
-    changes.push({
-      revision: change.revision,
-      actor: String(change.actor),
-      at: change.at,
-      fields: change.fields.map((f) => ({ field: f.field!, from: f.from ?? '', to: f.to ?? '' })),
-    });
+    const { change } = await addComment(await taskToSee(r.task.number, viewer), `${e.comment.author}: ${e.comment.text}`);
+    changes.push(change);
   }
   return { task: r.task.number, created: r.created, changes };
 }

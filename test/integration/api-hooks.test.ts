@@ -157,9 +157,7 @@ describe('GitHub', () => {
     const c = await post('/api/v1/hooks/github', comment, h('issue_comment', comment));
     expect(c.body).toMatchObject({ task: a.body.task, changes: 1 });
     const change = await ChangeModel.findOne({ taskNumber: a.body.task }).sort({ revision: -1 }).lean();
-    expect(change!.fields).toEqual([
-      { field: 'comment', from: '', to: "Codertocat: You are totally right! I'll get this fixed right away." },
-    ]);
+    expect(change!.fields).toEqual([{ field: 'comment', to: "Codertocat: You are totally right! I'll get this fixed right away." }]);
 
     const got = await delivered();
     expect(got.mail.map((m) => m.to)).toEqual([['ivan@example.org']]);

@@ -1,7 +1,7 @@
 /** The services the bot calls, where concurrency matters: numbering, revisions, subscriptions. */
 import { ChangeModel, CounterModel, ObserverModel, PersonModel, TaskModel } from '../../src/db/models/index.js';
 import { registerPerson, setRole } from '../../src/services/people.js';
-import { addComment, createTask, editTask } from '../../src/services/tasks.js';
+import { addComment, createTask, editTask, taskToChange, taskToSee } from '../../src/services/tasks.js';
 import { watch } from '../../src/services/observers.js';
 import { loadSmsSettings, loadSmtpSettings, saveSms, saveSmtp } from '../../src/services/settings.js';
 import { loadConfig } from '../../src/config.js';
@@ -26,8 +26,8 @@ it('keeps one Change per revision when edits race', async () => {
   const author = await registerPerson({ telegramId: 2, name: 'B' }, defaults);
   const n = await createTask({ title: 'racing', authorId: author._id });
   await Promise.all([
-    ...Array.from({ length: 8 }, (_, i) => addComment(n, author._id, `c${i}`)),
-    editTask(n, author._id, 'priority', 'high', { timezone: 'Europe/Moscow' }),
+    ...Array.from({ length: 8 }, async (_, i) => addComment(await taskToSee(n, author._id), `c${i}`)),
+    editTask(await taskToChange(n, author._id), { field: 'priority', to: 'high' }),
   ]);
   const changes = await ChangeModel.find({ taskNumber: n }).sort({ revision: 1 }).lean();
   expect(changes.map((c) => c.revision)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);

@@ -136,7 +136,7 @@ describe('a private task', () => {
     expect(await ann().say(`/edit ${n} private on`)).toContain('«выкл.» → «вкл.»');
     expect(await bob().say(`/task ${n}`)).toBe(await notFound(bob(), n));
     const changes = await ChangeModel.find({ taskNumber: n, 'fields.field': 'private' }).sort({ revision: 1 }).lean();
-    expect(changes.map((c) => c.fields[0]!.to)).toEqual(['off', 'on']);
+    expect(changes.map((c) => c.fields[0]!.to as unknown)).toEqual([false, true]);
   });
 });
 

@@ -66,9 +66,9 @@ describe('tasks', () => {
     expect(changes[0]!.fields).toEqual([{ field: 'status', from: 'new', to: 'in_progress' }]);
     const annId = (await PersonModel.findOne({ telegramId: 1 }).lean())!._id;
     const bobId = (await PersonModel.findOne({ name: 'Bob Smith' }).lean())!._id;
-    // The assignee is stored as the person too, so each recipient reads their current name.
-    expect(changes[4]!.fields).toEqual([{ field: 'assignee', from: '', to: 'Bob Smith', fromPerson: null, toPerson: bobId }]);
-    expect(changes[5]!.fields).toEqual([{ field: 'assignee', from: 'Bob Smith', to: 'Ann', fromPerson: bobId, toPerson: annId }]);
+    // The assignee is stored as the person's id, so each recipient reads their current name.
+    expect(changes[4]!.fields).toEqual([{ field: 'assignee', from: null, to: String(bobId) }]);
+    expect(changes[5]!.fields).toEqual([{ field: 'assignee', from: String(bobId), to: String(annId) }]);
     expect(changes.every((c) => String(c.actor) === String(annId))).toBe(true);
   });
 
@@ -84,8 +84,8 @@ describe('tasks', () => {
     expect((await TaskModel.findOne({ number: n }).lean())!.due).toBeUndefined();
     // The Change keeps the instants, so recipients elsewhere read the date in their own zone.
     const [first, , , off] = await ChangeModel.find({ taskNumber: n, 'fields.field': 'due' }).sort({ revision: 1 }).lean();
-    expect(first!.fields[0]).toMatchObject({ fromAt: null, toAt: new Date('2026-12-25T08:00:00.000Z') });
-    expect(off!.fields[0]).toMatchObject({ toAt: null });
+    expect(first!.fields[0]).toEqual({ field: 'due', from: null, to: new Date('2026-12-25T08:00:00.000Z') });
+    expect(off!.fields[0]).toMatchObject({ to: null });
     await ann().say('/tz Europe/Moscow');
   });
 
@@ -113,7 +113,7 @@ describe('tasks', () => {
     expect(await bob().say(`/done ${n}`)).toContain('«новое» → «выполнено»');
     expect(await bob().say(`/comment ${n} Сделано, проверьте`)).toContain(`Комментарий к заданию #${n} добавлен`);
     const last = await ChangeModel.findOne({ taskNumber: n, revision: 3 }).lean();
-    expect(last!.fields).toEqual([{ field: 'comment', from: '', to: 'Сделано, проверьте' }]);
+    expect(last!.fields).toEqual([{ field: 'comment', to: 'Сделано, проверьте' }]);
   });
 
   it('edits through a conversation with buttons, and a cancelled one saves nothing', async () => {

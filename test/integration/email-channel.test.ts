@@ -1,6 +1,7 @@
 import { createEmailChannel, parseSmtpUrl, type EmailChannel, type SmtpSettings } from '../../src/delivery/channels/email.js';
 import { PermanentDeliveryError, TemporaryDeliveryError, type OutgoingMessage } from '../../src/delivery/channels/types.js';
 import { renderEmail } from '../../src/domain/templates.js';
+import { notificationWords } from '../../src/i18n/notification-words.js';
 import { freePort } from '../support/ports.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { thrown } from '../support/thrown.js';
@@ -41,7 +42,7 @@ describe('e-mail channel against a loopback SMTP server', () => {
         },
       ],
       {},
-      { language: 'ru', timezone: 'Europe/Moscow', personName: 'Анна' },
+      { words: notificationWords('ru'), timezone: 'Europe/Moscow', personName: 'Анна' },
     );
     const receipt = await c.send(letter({ ...rendered, messageId: 'd-42.1@taskwatch.test', taskNumber: 12 }));
 

@@ -26,7 +26,7 @@ const at = (d: Date) => () => d;
 /** An edit made at `when` (the clock of the test day): the Change is recorded, then dated. */
 async function editAt(when: Date, n: number, actor: { _id: unknown }, field: string, value: string): Promise<void> {
   const { change } = await edit(n, actor, field, value);
-  await ChangeModel.updateOne({ _id: change._id }, { $set: { at: when } });
+  await ChangeModel.updateOne({ taskNumber: n, revision: change.revision }, { $set: { at: when } });
 }
 
 const lettersTo = (address: string) => world.sink.messages.filter((m) => m.to.includes(address));

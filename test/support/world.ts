@@ -11,7 +11,7 @@ import { createLogger } from '../../src/logger.js';
 import { SecretBox } from '../../src/secrets.js';
 import { registerPerson, setQuietHours } from '../../src/services/people.js';
 import { setEmail, setPhone } from '../../src/services/contacts.js';
-import { createTask, editTask } from '../../src/services/tasks.js';
+import { createTask, editTask, parseField, readEdit, taskToChange } from '../../src/services/tasks.js';
 import { watch } from '../../src/services/observers.js';
 import { saveSms, saveSmtp } from '../../src/services/settings.js';
 import { executeRequestedRuns } from '../../src/scheduler/dispatch-job.js';
@@ -184,8 +184,10 @@ export async function addEmailWatchers(number: number, count: number, opts: { fi
   );
 }
 
+/** An edit as a person in Moscow would type it (`edit(12, anna, 'status', 'done')`). */
 export async function edit(number: number, actor: { _id: unknown }, field: string, value: string) {
-  return editTask(number, actor._id as never, field as never, value, { timezone: 'Europe/Moscow' });
+  const access = await taskToChange(number, actor._id as never);
+  return editTask(access, await readEdit(parseField(field), value, 'Europe/Moscow'));
 }
 
 /** One run, as /send does it, carried out in this process by the same code a worker thread runs. */

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fitSms } from '../../src/domain/sms-segments.js';
 import { renderEmail, renderSms, renderTelegramRich, type NotificationItem, type RenderOptions } from '../../src/domain/templates.js';
 import { telegramText } from '../../src/delivery/telegram-format.js';
+import { notificationWords } from '../../src/i18n/notification-words.js';
 import { markedUp } from '../support/telegram-markup.js';
 import { SecretBox } from '../../src/secrets.js';
 import type { Language } from '../../src/domain/types.js';
@@ -19,8 +20,8 @@ const box = new SecretBox('golden-secret-key-0123456789');
 const unsubscribeLink = (n: number) => `https://t.me/TaskwatchBot?start=${box.unsubscribePayload('65a1b2c3d4e5f60718293a4b', n)}`;
 
 const people: Record<Language, RenderOptions> = {
-  ru: { language: 'ru', timezone: 'Europe/Moscow', personName: 'Анна Смирнова', unsubscribeLink },
-  en: { language: 'en', timezone: 'Europe/London', personName: 'Anna Smith', unsubscribeLink },
+  ru: { words: notificationWords('ru'), timezone: 'Europe/Moscow', personName: 'Анна Смирнова', unsubscribeLink },
+  en: { words: notificationWords('en'), timezone: 'Europe/London', personName: 'Anna Smith', unsubscribeLink },
 };
 
 /** The same story told in each language's own data: titles, names and comments as such users write them. */
@@ -83,7 +84,7 @@ function story(language: Language) {
       at: new Date('2025-12-20T09:05:00Z'),
       fields: [
         { field: 'priority', from: 'normal', to: 'high' },
-        { field: 'comment', from: '', to: w.friday },
+        { field: 'comment', to: w.friday },
       ],
       role: 'observer',
     },
@@ -102,8 +103,8 @@ function story(language: Language) {
       at: new Date('2025-12-20T08:00:00Z'),
       fields: [
         { field: 'priority', from: 'high', to: 'urgent' },
-        // Typed: each recipient reads the instants in their own zone; the strings are the editor's.
-        { field: 'due', from: '14.01.2026 09:00', to: '15.01.2026 09:00', fromAt: new Date('2026-01-14T06:00:00Z'), toAt: office.due },
+        // Typed: each recipient reads the instants in their own zone.
+        { field: 'due', from: new Date('2026-01-14T06:00:00Z'), to: office.due },
       ],
       role: 'assignee',
     },
@@ -119,7 +120,7 @@ function story(language: Language) {
       task: office,
       actor: w.ivan,
       at: new Date('2025-12-20T06:00:00Z'),
-      fields: [{ field: 'comment', from: '', to: w.movers }],
+      fields: [{ field: 'comment', to: w.movers }],
       role: 'assignee',
     },
   ];

@@ -10,10 +10,10 @@ import {
   type RenderOptions,
 } from '../../src/domain/templates.js';
 import { renderPreview } from '../../src/domain/template-preview.js';
-import { WORDS } from '../../src/domain/templates-format.js';
+import { notificationWords } from '../../src/i18n/notification-words.js';
 
-const ru: RenderOptions = { language: 'ru', timezone: 'Europe/Moscow', personName: 'Анна' };
-const en: RenderOptions = { language: 'en', timezone: 'America/New_York', personName: 'Anna' };
+const ru: RenderOptions = { words: notificationWords('ru'), timezone: 'Europe/Moscow', personName: 'Анна' };
+const en: RenderOptions = { words: notificationWords('en'), timezone: 'America/New_York', personName: 'Anna' };
 
 function item(over: Partial<NotificationItem> & { number?: number; title?: string } = {}): NotificationItem {
   return {
@@ -110,7 +110,7 @@ describe('renderEmail', () => {
   });
 
   it('renders a comment as "comment: text"', () => {
-    const c = item({ fields: [{ field: 'comment', from: '', to: 'Готово, проверьте' }] });
+    const c = item({ fields: [{ field: 'comment', to: 'Готово, проверьте' }] });
     expect(renderEmail([c], {}, ru).text).toContain('комментарий: Готово, проверьте');
     expect(renderEmail([c], {}, en).text).toContain('comment: Готово, проверьте');
   });
@@ -161,7 +161,7 @@ describe('renderSms', () => {
   });
 
   it('joins several items compactly', () => {
-    const two = [item({ number: 12, title: 'A' }), item({ number: 14, title: 'B', fields: [{ field: 'comment', from: '', to: 'ok' }] })];
+    const two = [item({ number: 12, title: 'A' }), item({ number: 14, title: 'B', fields: [{ field: 'comment', to: 'ok' }] })];
     expect(renderSms(two, undefined, ru)).toBe('#12 A: статус новое→выполнено; #14 B: комментарий: ok');
   });
 
@@ -216,23 +216,25 @@ describe('renderTelegram', () => {
 
 describe('renderPreview', () => {
   it('renders each kind with a sample item', () => {
-    expect(renderPreview('sms', DEFAULT_TEMPLATES.ru.sms, 'ru')).toBe(
+    expect(renderPreview('sms', DEFAULT_TEMPLATES.ru.sms, notificationWords('ru'))).toBe(
       '#12 Подготовить отчёт за квартал: статус новое→в работе, комментарий: Начал работу',
     );
-    expect(renderPreview('email_subject', 'Задание {task.number} для {person.name}', 'ru')).toBe('Задание 12 для Анна Смирнова');
-    expect(renderPreview('email_body', 'Due {task.due}', 'en')).toBe(
+    expect(renderPreview('email_subject', 'Задание {task.number} для {person.name}', notificationWords('ru'))).toBe(
+      'Задание 12 для Анна Смирнова',
+    );
+    expect(renderPreview('email_body', 'Due {task.due}', notificationWords('en'))).toBe(
       'Due 31 Mar 2025 18:00\n\n-- \nYou get this because you watch task #12. To stop: /unwatch 12 in the bot.\n',
     );
   });
 
   it('leaves unknown tokens visible', () => {
-    expect(renderPreview('sms', '{task.nmber}', 'en')).toBe('{task.nmber}');
+    expect(renderPreview('sms', '{task.nmber}', notificationWords('en'))).toBe('{task.nmber}');
   });
 });
 
 describe('Russian counts in a digest', () => {
   it('agree with the number as Russian readers expect: 1, 21 изменение; 2–4, 22 изменения; 5–20, 11–14, 111 изменений', () => {
-    const digest = (n: number) => WORDS.ru.digest(n);
+    const digest = (n: number) => notificationWords('ru').digest(n);
     expect([1, 21, 101].map(digest)).toEqual(['1 изменение в заданиях', '21 изменение в заданиях', '101 изменение в заданиях']);
     expect([2, 4, 22, 104].map(digest)).toEqual([
       '2 изменения в заданиях',

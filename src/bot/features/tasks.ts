@@ -1,6 +1,7 @@
 /** Tasks: /newtask, /tasks, /task, /edit, /done, /comment. */
 import { Composer, Markup } from 'telegraf';
-import { EDITABLE_FIELDS, PRIORITIES, TASK_STATUSES, type EditableField } from '../../domain/types.js';
+import { EDITABLE_FIELDS, PRIORITIES, TASK_STATUSES } from '../../domain/types.js';
+import { decodeEdit, encodeEdit, peopleNamedIn, type EditChange, type FieldChange, type TaskEdit } from '../../domain/task-edits.js';
 import { getObserver } from '../../services/observers.js';
 import {
   addComment,
@@ -11,9 +12,12 @@ import {
   listTasksFor,
   parseField,
   parseTaskNumber,
+  personNames,
+  readEdit,
+  taskToChange,
+  taskToSee,
+  type TaskAccess,
 } from '../../services/tasks.js';
-import { requireChangeableTask, requireVisibleTask } from '../../services/access.js';
-import { parseDue, parseOnOff, parsePriority, parseStatus } from '../../domain/task-values.js';
 import { commandPayload, splitFirst } from '../args.js';
 import type { BotContext, BotDeps } from '../context.js';
 import { conversation, startConversation, type Step } from '../conversation.js';
@@ -26,12 +30,36 @@ import { viewerOf } from '../viewer.js';
 import { canChange } from '../../domain/access.js';
 import { callbackData, callbackPattern } from '../../domain/callback-data.js';
 
-/** A field value as people read it (status and priority keys translated). */
-export function displayValue(t: Texts, field: string, value: string): string {
-  if (field === 'status') return t.status[value] ?? value;
-  if (field === 'priority') return t.priority[value] ?? value;
-  if (field === 'private') return value === 'on' ? t.on : value === 'off' ? t.off : value;
-  return value;
+/**
+ * One side of a field change as the bot shows it to a person in `zone`: keys in their words, a date in their
+ * zone, a person by name; '' for none (the texts show "—").
+ */
+function shownValue(t: Texts, c: EditChange, side: 'from' | 'to', zone: string, names: ReadonlyMap<string, string>): string {
+  switch (c.field) {
+    case 'status':
+      return t.status[c[side]] ?? c[side];
+    case 'priority':
+      return t.priority[c[side]] ?? c[side];
+    case 'private':
+      return c[side] ? t.on : t.off;
+    case 'due': {
+      const due = c[side];
+      return due ? formatDue(due, zone) : '';
+    }
+    case 'assignee': {
+      const id = c[side];
+      return id === null ? '' : (names.get(id) ?? '?');
+    }
+    case 'title':
+    case 'description':
+      return c[side] ?? '';
+  }
+}
+
+/** A change as the bot lists it under a task. */
+function changeText(t: Texts, c: FieldChange, zone: string, names: ReadonlyMap<string, string>): string {
+  if (c.field === 'comment') return t.changeComment(c.to);
+  return t.changeField(t.field[c.field] ?? c.field, shownValue(t, c, 'from', zone, names), shownValue(t, c, 'to', zone, names));
 }
 
 /** `/newtask private <title>` makes a private task. */
@@ -48,13 +76,13 @@ async function create(ctx: BotContext, title: string, isPrivate: boolean): Promi
 async function showTask(ctx: BotContext, n: number): Promise<void> {
   const t = ctx.t;
   const zone = ctx.person.timezone;
-  const { task, author, assignee, changes, actorNames, observerCount } = await getTaskDetails(n, viewerOf(ctx));
+  const { task, author, assignee, changes, names, observerCount } = await getTaskDetails(n, viewerOf(ctx));
   const mine = await getObserver(n, ctx.person._id);
   const lines = [
     t.taskTitle(task.number, task.title),
     ...(task.private ? [t.taskPrivateLine] : []),
-    t.taskStatus(displayValue(t, 'status', task.status)),
-    t.taskPriority(displayValue(t, 'priority', task.priority)),
+    t.taskStatus(t.status[task.status] ?? task.status),
+    t.taskPriority(t.priority[task.priority] ?? task.priority),
     t.taskDue(task.due ? formatDue(task.due, zone) : undefined),
     t.taskAuthor(author?.name ?? '—'),
     t.taskAssignee(assignee?.name),
@@ -64,18 +92,8 @@ async function showTask(ctx: BotContext, n: number): Promise<void> {
   if (changes.length) {
     lines.push('', t.taskChanges);
     for (const ch of changes) {
-      const what = ch.fields
-        .map((f) =>
-          f.field === 'comment'
-            ? t.changeComment(f.to ?? '')
-            : t.changeField(
-                t.field[f.field ?? ''] ?? f.field ?? '',
-                displayValue(t, f.field ?? '', f.from ?? ''),
-                displayValue(t, f.field ?? '', f.to ?? ''),
-              ),
-        )
-        .join('; ');
-      lines.push(t.changeLine(actorNames.get(String(ch.actor)) ?? '?', dateTime(ch.at, zone), what));
+      const what = ch.fields.map((f) => changeText(t, f, zone, names)).join('; ');
+      lines.push(t.changeLine(names.get(ch.actor) ?? '?', dateTime(ch.at, zone), what));
     }
   }
   await ctx.reply(clip(lines.join('\n')), taskButtons(t, task.number, Boolean(mine)));
@@ -89,7 +107,7 @@ async function listTasks(ctx: BotContext): Promise<void> {
     return;
   }
   const lines = list.map(({ task, roles }) =>
-    t.taskLine(task.number, task.title, displayValue(t, 'status', task.status), roles.map((r) => t.role[r]).join(', ')),
+    t.taskLine(task.number, task.title, t.status[task.status] ?? task.status, roles.map((r) => t.role[r]).join(', ')),
   );
   const buttons = rows(
     list.slice(0, 8).map(({ task }) => Markup.button.callback(`#${task.number}`, callbackData.taskView(task.number))),
@@ -98,17 +116,24 @@ async function listTasks(ctx: BotContext): Promise<void> {
   await ctx.reply(clip([t.tasksTitle, ...lines].join('\n')), Markup.inlineKeyboard(buttons));
 }
 
-async function edit(ctx: BotContext, n: number, field: EditableField, raw: string): Promise<void> {
-  const { change } = await editTask(n, viewerOf(ctx), field, raw, { timezone: ctx.person.timezone });
-  const f = change.fields[0]!;
+/** Applies `change` to the task `access` grants, and tells what it was and is now. */
+async function edit(ctx: BotContext, access: TaskAccess<'change'>, change: TaskEdit): Promise<void> {
+  const { task, change: made } = await editTask(access, change);
+  const f = made.fields[0]!;
   const t = ctx.t;
+  const zone = ctx.person.timezone;
+  const names = await personNames(peopleNamedIn(made.fields));
+  const n = task.number;
   await ctx.reply(
-    `${t.edited(n, t.field[field] ?? field, displayValue(t, field, f.from ?? ''), displayValue(t, field, f.to ?? ''))}\n${t.sendHint(n)}`,
+    `${t.edited(n, t.field[f.field] ?? f.field, shownValue(t, f, 'from', zone, names), shownValue(t, f, 'to', zone, names))}\n${t.sendHint(n)}`,
   );
 }
 
-async function comment(ctx: BotContext, n: number, text: string): Promise<void> {
-  const { task } = await addComment(n, viewerOf(ctx), text);
+const DONE: TaskEdit = { field: 'status', to: 'done' };
+
+async function comment(ctx: BotContext, access: TaskAccess, text: string): Promise<void> {
+  const n = access.task.number;
+  const { task } = await addComment(access, text);
   // `/send <n>` is for those who may change the task: no hint that would be refused.
   await ctx.reply(canChange(viewerOf(ctx), task) ? `${ctx.t.commented(n)}\n${ctx.t.sendHint(n)}` : ctx.t.commented(n));
 }
@@ -129,15 +154,9 @@ export function tasksFeature(deps: BotDeps): Feature {
   const valueStep: Step = {
     key: 'value',
     ask: (ctx, v) => ctx.t.askValue(v.field ?? ''),
-    // A value that cannot be one is asked again, in the conversation (not refused after it has ended).
-    parse: (raw, ctx, v) => {
-      const value = raw.trim();
-      if (v.field === 'status') parseStatus(value);
-      else if (v.field === 'priority') parsePriority(value);
-      else if (v.field === 'private') parseOnOff(value);
-      else if (v.field === 'due') parseDue(value, ctx.person.timezone);
-      return value;
-    },
+    // Parsed here, once: a value that cannot be one is asked again, in the conversation (not refused after
+    // it has ended); the edit is kept encoded until the end. The task was checked at its own step.
+    parse: async (raw, ctx, v) => encodeEdit(await readEdit(parseField(v.field ?? ''), raw, ctx.person.timezone)),
     buttons: (ctx, v) =>
       v.field === 'private'
         ? [
@@ -173,7 +192,7 @@ export function tasksFeature(deps: BotDeps): Feature {
       {
         id: 'conv:edit',
         next: (v) => firstMissing([taskStep('task', 'change'), fieldStep, valueStep], v),
-        finish: (ctx, v) => edit(ctx, Number(v.task), v.field as EditableField, v.value!),
+        finish: async (ctx, v) => edit(ctx, await taskToChange(Number(v.task), viewerOf(ctx)), decodeEdit(v.value!)),
       },
       deps.secrets,
     ),
@@ -181,7 +200,7 @@ export function tasksFeature(deps: BotDeps): Feature {
       {
         id: 'conv:done',
         next: (v) => firstMissing([taskStep('task', 'change')], v),
-        finish: (ctx, v) => edit(ctx, Number(v.task), 'status', 'done'),
+        finish: async (ctx, v) => edit(ctx, await taskToChange(Number(v.task), viewerOf(ctx)), DONE),
       },
       deps.secrets,
     ),
@@ -189,7 +208,7 @@ export function tasksFeature(deps: BotDeps): Feature {
       {
         id: 'conv:comment',
         next: (v) => firstMissing([taskStep(), commentStep], v),
-        finish: (ctx, v) => comment(ctx, Number(v.task), v.text!),
+        finish: async (ctx, v) => comment(ctx, await taskToSee(Number(v.task), viewerOf(ctx)), v.text!),
       },
       deps.secrets,
     ),
@@ -219,27 +238,29 @@ export function tasksFeature(deps: BotDeps): Feature {
     const [rawTask, rest] = splitFirst(commandPayload(ctx));
     const [rawField, value] = splitFirst(rest);
     if (!rawTask) return startConversation(ctx, 'conv:edit');
-    const n = (await requireChangeableTask(parseTaskNumber(rawTask), viewerOf(ctx))).number;
+    // The one access check of this edit, before the value is read: a refused edit learns nothing of it.
+    const access = await taskToChange(parseTaskNumber(rawTask), viewerOf(ctx));
+    const n = access.task.number;
     if (!rawField) return startConversation(ctx, 'conv:edit', { task: String(n) });
     const field = parseField(rawField);
     if (!value) return startConversation(ctx, 'conv:edit', { task: String(n), field });
-    return edit(ctx, n, field, value);
+    return edit(ctx, access, await readEdit(field, value, ctx.person.timezone));
   });
 
   c.command('done', async (ctx) => {
     const payload = commandPayload(ctx);
-    return payload ? edit(ctx, parseTaskNumber(payload), 'status', 'done') : startConversation(ctx, 'conv:done');
+    return payload ? edit(ctx, await taskToChange(parseTaskNumber(payload), viewerOf(ctx)), DONE) : startConversation(ctx, 'conv:done');
   });
   c.action(callbackPattern.taskDone, async (ctx) => {
     await ctx.answerCbQuery().catch(() => undefined);
-    await edit(ctx, Number(ctx.match[1]), 'status', 'done');
+    await edit(ctx, await taskToChange(Number(ctx.match[1]), viewerOf(ctx)), DONE);
   });
 
   c.command('comment', async (ctx) => {
     const [rawTask, text] = splitFirst(commandPayload(ctx));
     if (!rawTask) return startConversation(ctx, 'conv:comment');
-    const n = (await requireVisibleTask(parseTaskNumber(rawTask), viewerOf(ctx))).number;
-    return text ? comment(ctx, n, text) : startConversation(ctx, 'conv:comment', { task: String(n) });
+    const access = await taskToSee(parseTaskNumber(rawTask), viewerOf(ctx));
+    return text ? comment(ctx, access, text) : startConversation(ctx, 'conv:comment', { task: String(access.task.number) });
   });
 
   return { composer: c, scenes };

@@ -2,6 +2,7 @@
 import { Composer } from 'telegraf';
 import { DEFAULT_TEMPLATES, type TemplateKind } from '../../domain/templates.js';
 import { renderPreview } from '../../domain/template-preview.js';
+import { notificationWords } from '../../i18n/notification-words.js';
 import { fitSms } from '../../domain/sms-segments.js';
 import { TEMPLATE_KINDS, getTemplate, loadSmsMaxParts, parseTemplateKind, saveTemplate } from '../../services/settings.js';
 import { adminOnly } from '../access.js';
@@ -20,7 +21,7 @@ const RESET_WORDS = ['default', 'reset', 'по умолчанию', 'сброс'
  * cut to the admin's part limit, with its encoding, length and parts.
  */
 async function preview(ctx: BotContext, kind: TemplateKind, template: string): Promise<string> {
-  const text = renderPreview(kind, template, ctx.person.language);
+  const text = renderPreview(kind, template, notificationWords(ctx.person.language));
   if (kind !== 'sms') return ctx.t.templatePreview(text);
   const maxParts = await loadSmsMaxParts();
   const fitted = fitSms(text, maxParts);

@@ -9,22 +9,10 @@ const changeSchema = new Schema(
     actor: { type: Schema.Types.ObjectId, ref: 'Person', required: true },
     at: { type: Date, required: true },
     fields: {
-      // from/to: display strings (all that old Changes have); fromAt/toAt (due) and fromPerson/toPerson
-      // (assignee): typed values, rendered for each recipient.
-      type: [
-        new Schema(
-          {
-            field: String,
-            from: String,
-            to: String,
-            fromAt: Date,
-            toAt: Date,
-            fromPerson: { type: Schema.Types.ObjectId, ref: 'Person' },
-            toPerson: { type: Schema.Types.ObjectId, ref: 'Person' },
-          },
-          { _id: false },
-        ),
-      ],
+      // Typed values, as FieldChange (src/domain/task-edits.ts) has them: status and priority keys, texts,
+      // due dates as dates, assignees as person ids, `private` as a boolean, null for none; a comment has
+      // only `to`. Rendered for each recipient when a message is composed; read back with fieldChangesOf.
+      type: [new Schema({ field: { type: String, required: true }, from: Schema.Types.Mixed, to: Schema.Types.Mixed }, { _id: false })],
       default: [],
     },
     /** Set once planning has written this change's deliveries (planning is idempotent, so a crash re-plans). */

@@ -4,6 +4,8 @@ import type { PersonDoc } from '../../db/models/index.js';
 import type { DeliveryPort } from '../../delivery/port.js';
 import { FieldError, type AppliedChange } from '../../services/api-tasks.js';
 import { UserError } from '../../domain/errors.js';
+import type { EditableField } from '../../domain/types.js';
+import type { EditValue, FieldChange } from '../../domain/task-edits.js';
 import { hasTelegram } from '../../services/telegram-link.js';
 import { fromUserError, languageOf } from './problem.js';
 
@@ -27,27 +29,20 @@ export async function guard<T>(req: FastifyRequest, fn: () => Promise<T>, pointe
 }
 
 /**
- * One changed field as the API shows it, in the format the task itself uses: a due date as an ISO 8601
- * instant and an assignee as the person's id ('' for none), not the display text the bot shows.
+ * One changed field as the API shows it, in the format the task itself uses: status and priority keys, a due
+ * date as an ISO 8601 instant, an assignee as the person's id, `private` as `on`/`off`; '' for none. A
+ * comment's text is its `to` (`from` '').
  */
-export function fieldChangeJson(f: {
-  field?: string | null;
-  from?: string | null;
-  to?: string | null;
-  fromAt?: Date | null;
-  toAt?: Date | null;
-  fromPerson?: { toString(): string } | null;
-  toPerson?: { toString(): string } | null;
-}): { field: string; from: string; to: string } {
-  const field = f.field ?? '';
-  if (field === 'due' && (f.fromAt !== undefined || f.toAt !== undefined)) {
-    return { field, from: f.fromAt ? f.fromAt.toISOString() : '', to: f.toAt ? f.toAt.toISOString() : '' };
-  }
-  if (field === 'assignee' && (f.fromPerson !== undefined || f.toPerson !== undefined)) {
-    const id = (v: { toString(): string } | null | undefined) => (v === null || v === undefined ? '' : v.toString());
-    return { field, from: id(f.fromPerson), to: id(f.toPerson) };
-  }
-  return { field, from: f.from ?? '', to: f.to ?? '' };
+export function fieldChangeJson(f: FieldChange): { field: string; from: string; to: string } {
+  if (f.field === 'comment') return { field: f.field, from: '', to: f.to };
+  return { field: f.field, from: valueJson(f.from), to: valueJson(f.to) };
+}
+
+function valueJson(v: EditValue<EditableField>): string {
+  if (v === null) return '';
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'boolean') return v ? 'on' : 'off';
+  return v;
 }
 
 export function changesJson(changes: AppliedChange[]) {

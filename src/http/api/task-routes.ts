@@ -12,10 +12,11 @@ import {
   type AppliedChange,
   type TaskInput,
 } from '../../services/api-tasks.js';
-import { addComment } from '../../services/tasks.js';
+import { addComment, taskToSee } from '../../services/tasks.js';
+import { fieldChangesOf } from '../../domain/task-edits.js';
 import { callerOf } from './auth.js';
 import { ApiProblem } from './problem.js';
-import { changesJson, fieldChangeJson, guard, secured, type RouteDeps } from './route-kit.js';
+import { changesJson, guard, secured, type RouteDeps } from './route-kit.js';
 import * as S from './schemas.js';
 
 export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void {
@@ -157,10 +158,9 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     },
     async (req, reply) => {
       const { number } = req.params as { number: number };
-      const { change } = await guard(req, () => addComment(number, callerOf(req).viewer, (req.body as { text: string }).text));
-      return reply
-        .code(201)
-        .send({ revision: change.revision, actor: String(change.actor), at: change.at.toISOString(), fields: change.fields });
+      const viewer = callerOf(req).viewer;
+      const { change } = await guard(req, async () => addComment(await taskToSee(number, viewer), (req.body as { text: string }).text));
+      return reply.code(201).send(changesJson([change])[0]);
     },
   );
 
@@ -180,12 +180,9 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
       const task = await guard(req, () => requireVisibleTask(number, callerOf(req).viewer));
       const changes = await ChangeModel.find({ task: task._id }).sort({ revision: -1 }).limit(100).lean();
       return {
-        items: changes.map((c) => ({
-          revision: c.revision,
-          actor: String(c.actor),
-          at: c.at.toISOString(),
-          fields: c.fields.map(fieldChangeJson),
-        })),
+        items: changesJson(
+          changes.map((c) => ({ revision: c.revision, actor: String(c.actor), at: c.at, fields: fieldChangesOf(c.fields) })),
+        ),
       };
     },
   );

@@ -1,5 +1,5 @@
-/** What people read for task fields, statuses and priorities: one table for the bot and the notifications. */
-import type { Language, LabelledField, Priority, TaskStatus } from './types.js';
+/** What people read for task fields, statuses and priorities: one table for the bot, the notifications and the API's texts. */
+import type { Language, LabelledField, Priority, TaskStatus } from '../domain/types.js';
 
 /** Each name table covers every key of its union, in every language (a missing one fails the type check). */
 interface Labels {
@@ -45,4 +45,7 @@ const EN = {
   priority: { low: 'low', normal: 'normal', high: 'high', urgent: 'urgent' },
 } satisfies Labels;
 
-export const LABELS: Readonly<Record<Language, { field: Lookup; status: Lookup; priority: Lookup }>> = { ru: RU, en: EN };
+/** Each table typed by its key union (for the notification words, which name every key). */
+export const LABEL_TABLES: Readonly<Record<Language, Labels>> = { ru: RU, en: EN };
+
+export const LABELS: Readonly<Record<Language, { field: Lookup; status: Lookup; priority: Lookup }>> = LABEL_TABLES;
