@@ -1,13 +1,13 @@
 /**
  * The direction of imports in src/ (low to high):
- *   domain → i18n, core (config, logger, secrets) → db → telegram → delivery → services → bot → scheduler → http → main, jobs
+ *   domain → i18n, core (config, logger, secrets, startup-errors) → db → telegram → delivery → services → bot → scheduler → http → main (main.ts, app/, cli/), jobs
  * A module may import its own layer and the layers below it, never one above, and never in a circle.
  * `npm run lint` runs this after ESLint; any violation fails it.
  */
 const layers = [
   ['domain', '^src/domain/'],
   ['i18n', '^src/i18n/'],
-  ['core', '^(src/(config|logger|secrets)\\.ts|config/)'],
+  ['core', '^(src/(config|logger|secrets|startup-errors)\\.ts|config/)'],
   ['db', '^src/db/'],
   ['telegram', '^src/telegram/'],
   ['delivery', '^src/delivery/'],
@@ -15,7 +15,7 @@ const layers = [
   ['bot', '^src/bot/'],
   ['scheduler', '^src/scheduler/'],
   ['http', '^src/http/'],
-  ['main', '^(src/main\\.ts|jobs/)'],
+  ['main', '^(src/main\\.ts|src/app/|src/cli/|jobs/)'],
 ];
 
 /** i18n and core sit side by side just above domain: neither may import the other. */
@@ -29,8 +29,25 @@ const upward = layers.slice(0, -1).map(([name, path], i) => ({
   to: { path: [...layers.slice(i + 1).map(([, p]) => p), ...(peers[name] ?? []).map((n) => layers.find(([m]) => m === n)[1])] },
 }));
 
+/** Any file of src/ outside every layer: it imports or is imported without a rule to hold it (see every-file-in-a-layer). */
+const inNoLayer = { path: '^src/', pathNot: layers.map(([, p]) => p) };
+
 module.exports = {
   forbidden: [
+    {
+      name: 'every-file-in-a-layer',
+      comment: 'each file of src/ belongs to a layer above: add its folder to `layers` where it fits',
+      severity: 'error',
+      from: inNoLayer,
+      to: {},
+    },
+    {
+      name: 'every-file-in-a-layer',
+      comment: 'each file of src/ belongs to a layer above: add its folder to `layers` where it fits',
+      severity: 'error',
+      from: {},
+      to: inNoLayer,
+    },
     {
       name: 'no-circular',
       comment: 'a cycle makes two modules one: break it by moving the shared part down a layer',

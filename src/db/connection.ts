@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import mongoose from 'mongoose';
-import type { Logger } from '../logger.js';
+import { redactUri, type Logger } from '../logger.js';
 import * as models from './models/index.js';
 import { pingDatabase } from './db-watch.js';
 
@@ -106,10 +106,6 @@ export async function openDatabase(opts: { uri?: string; dataDir: string }, logg
       await server.stop({ doCleanup: false, force: false });
     },
   };
-}
-
-export function redactUri(uri: string): string {
-  return uri.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
 }
 
 /** Whether mongoose is connected and the server answers a ping within 2 s: cheap enough for every /healthz. */
