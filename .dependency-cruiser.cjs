@@ -64,6 +64,22 @@ module.exports = {
       to: { path: '^src/delivery/', pathNot: '^src/delivery/port\\.ts$' },
     },
     {
+      name: 'no-delivery-re-exports',
+      comment:
+        'delivery is reached through its port or through a service that does the work (services/gateways.ts): ' +
+        'a module outside delivery/ that re-exports it would hand the bot delivery past the port',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/delivery/' },
+      to: { path: '^src/delivery/', dependencyTypes: ['export'] },
+    },
+    {
+      name: 'http-knows-delivery-by-its-port',
+      comment: 'the HTTP side reaches delivery through src/delivery/port.ts (and its metrics through delivery/metrics.ts)',
+      severity: 'error',
+      from: { path: '^src/http/' },
+      to: { path: '^src/delivery/', pathNot: '^src/delivery/(port|metrics)\\.ts$' },
+    },
+    {
       name: 'channels-know-no-engine',
       comment: 'a channel knows its own protocol, not the dispatch engine around it',
       severity: 'error',
