@@ -80,6 +80,15 @@ module.exports = {
       to: { path: '^src/delivery/', pathNot: '^src/delivery/(port|metrics)\\.ts$' },
     },
     {
+      name: 'no-models-in-bot-or-http',
+      comment:
+        'the bot and the HTTP API ask services (or db/ stores) for data, never query a mongoose model themselves; ' +
+        'the types of documents are fine',
+      severity: 'error',
+      from: { path: '^src/(bot|http)/' },
+      to: { path: '^src/db/models/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'channels-know-no-engine',
       comment: 'a channel knows its own protocol, not the dispatch engine around it',
       severity: 'error',
