@@ -47,16 +47,6 @@ export async function ensureIndexes(): Promise<void> {
       throw new Error(`cannot create the indexes of ${m.collection.collectionName}: ${(err as Error).message}`);
     }
   }
-  await migrateRoles();
-}
-
-/**
- * People registered before membership had the role `user`: they were the team, so they become members.
- * Idempotent; through the driver, because `user` is no longer a valid role for the model.
- */
-export async function migrateRoles(): Promise<number> {
-  const r = await models.PersonModel.collection.updateMany({ role: 'user' }, { $set: { role: 'member' } });
-  return r.modifiedCount;
 }
 
 /** Connects mongoose to `uri`. Indexes are created by the caller that owns start-up ({@link ensureIndexes}). */
