@@ -9,7 +9,7 @@ import { loadOrCreateKeyFile } from '../secrets.js';
 
 export type Role = 'all' | 'bot' | 'worker';
 
-export function parseRole(argv: string[]): Role {
+function parseRole(argv: string[]): Role {
   const arg = argv.find((a) => a.startsWith('--role='));
   const role = arg?.slice('--role='.length) ?? process.env.TASKWATCH_ROLE ?? 'all';
   if (role !== 'all' && role !== 'bot' && role !== 'worker') {

@@ -1,4 +1,4 @@
-import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { Schema, model, type InferSchemaType } from 'mongoose';
 import { CHANNELS } from '../../domain/types.js';
 
 const deliverySchema = new Schema(
@@ -48,5 +48,4 @@ deliverySchema.index({ status: 1, nextAttemptAt: 1 });
 deliverySchema.index({ taskNumber: 1, status: 1 });
 
 export type Delivery = InferSchemaType<typeof deliverySchema>;
-export type DeliveryDoc = HydratedDocument<Delivery>;
 export const DeliveryModel = model('Delivery', deliverySchema);

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { claimIdempotencyKey, forgetIdempotencyKey, idempotentAnswer, keepIdempotentAnswer } from '../../db/idempotency-store.js';
-import { ApiProblem, sendProblem } from './problem.js';
+import { ApiProblem } from './problem.js';
 
 const KEY_RE = /^[\x21-\x7e]{1,200}$/;
 const WRITES = new Set(['POST', 'PUT', 'PATCH']);
@@ -78,5 +78,3 @@ export function registerIdempotency(app: FastifyInstance): void {
     return payload;
   });
 }
-
-export { sendProblem };
