@@ -29,25 +29,21 @@ const upward = layers.slice(0, -1).map(([name, path], i) => ({
   to: { path: [...layers.slice(i + 1).map(([, p]) => p), ...(peers[name] ?? []).map((n) => layers.find(([m]) => m === n)[1])] },
 }));
 
-/** Any file of src/ outside every layer: it imports or is imported without a rule to hold it (see every-file-in-a-layer). */
+/** Any file of src/ outside every layer: caught when it imports anything, and when anything imports it. */
 const inNoLayer = { path: '^src/', pathNot: layers.map(([, p]) => p) };
+const everyFileInALayer = [
+  { from: inNoLayer, to: {} },
+  { from: {}, to: inNoLayer },
+].map((ends) => ({
+  name: 'every-file-in-a-layer',
+  comment: 'each file of src/ belongs to a layer above: add its folder to `layers` where it fits',
+  severity: 'error',
+  ...ends,
+}));
 
 module.exports = {
   forbidden: [
-    {
-      name: 'every-file-in-a-layer',
-      comment: 'each file of src/ belongs to a layer above: add its folder to `layers` where it fits',
-      severity: 'error',
-      from: inNoLayer,
-      to: {},
-    },
-    {
-      name: 'every-file-in-a-layer',
-      comment: 'each file of src/ belongs to a layer above: add its folder to `layers` where it fits',
-      severity: 'error',
-      from: {},
-      to: inNoLayer,
-    },
+    ...everyFileInALayer,
     {
       name: 'no-circular',
       comment: 'a cycle makes two modules one: break it by moving the shared part down a layer',
@@ -56,13 +52,16 @@ module.exports = {
       to: { circular: true },
     },
     ...upward,
-    {
-      name: 'bot-knows-delivery-by-its-port',
-      comment: 'the bot reaches delivery only through src/delivery/port.ts (gateway checks go through services)',
+    ...[
+      ['bot', 'port', 'the bot reaches delivery only through src/delivery/port.ts (gateway checks go through services)'],
+      ['http', 'port|metrics', 'the HTTP side reaches delivery through src/delivery/port.ts (and its metrics through delivery/metrics.ts)'],
+    ].map(([folder, allowed, comment]) => ({
+      name: `${folder}-knows-delivery-by-its-port`,
+      comment,
       severity: 'error',
-      from: { path: '^src/bot/' },
-      to: { path: '^src/delivery/', pathNot: '^src/delivery/port\\.ts$' },
-    },
+      from: { path: `^src/${folder}/` },
+      to: { path: '^src/delivery/', pathNot: `^src/delivery/(${allowed})\\.ts$` },
+    })),
     {
       name: 'no-delivery-re-exports',
       comment:
@@ -71,13 +70,6 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/delivery/' },
       to: { path: '^src/delivery/', dependencyTypes: ['export'] },
-    },
-    {
-      name: 'http-knows-delivery-by-its-port',
-      comment: 'the HTTP side reaches delivery through src/delivery/port.ts (and its metrics through delivery/metrics.ts)',
-      severity: 'error',
-      from: { path: '^src/http/' },
-      to: { path: '^src/delivery/', pathNot: '^src/delivery/(port|metrics)\\.ts$' },
     },
     {
       name: 'no-models-in-bot-or-http',
