@@ -37,6 +37,23 @@ export default tseslint.config(
     },
   },
   {
+    // Delivery is reached through its port or a service that does the work: a re-export would hand it on past
+    // the port. dependency-cruiser's rule no-delivery-re-exports misses a module both imported and re-exported
+    // (it keeps one dependency per module); this catches every `export … from`. (`import { x }` then `export { x }`
+    // is left to review.)
+    files: ['src/**/*.ts'],
+    ignores: ['src/delivery/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ExportNamedDeclaration[source.value=/\\/delivery\\//], ExportAllDeclaration[source.value=/\\/delivery\\//]',
+          message: 'Do not re-export delivery outside src/delivery/: reach it through src/delivery/port.ts or a service.',
+        },
+      ],
+    },
+  },
+  {
     // Test doubles implement async interfaces (DeliveryPort, metrics) with answers they already hold.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/require-await': 'off' },

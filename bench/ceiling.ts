@@ -11,7 +11,7 @@ import { notificationWords } from '../src/i18n/notification-words.js';
 import { fitSms } from '../src/domain/sms-segments.js';
 import type { BenchEnv } from './env.js';
 import { MAIL_FROM, SMS_API_ID } from './env.js';
-import { pool } from './util.js';
+import { runPool } from '../src/delivery/pool.js';
 
 const item: NotificationItem = {
   task: {
@@ -98,7 +98,7 @@ export interface CeilingResult {
 
 /** Messages per second of each: `n` e-mails, `n` SMS, and `n` of a half-and-half mix. */
 export async function measureCeiling(env: BenchEnv, n: number, smtpConnections: number, concurrency: number): Promise<CeilingResult> {
-  const rate = async (count: number, fn: () => Promise<void>) => {
+  const rate = async (count: number, fn: () => Promise<unknown>) => {
     const t0 = performance.now();
     await fn();
     return count / ((performance.now() - t0) / 1000);
@@ -108,14 +108,14 @@ export async function measureCeiling(env: BenchEnv, n: number, smtpConnections: 
 
   const m1 = mailer(env, smtpConnections);
   // Queue everything at once: the pool itself limits the connections; a window keeps memory flat.
-  const email = await rate(n, () => pool(ids, Math.max(64, concurrency), (i) => m1.send(i)));
+  const email = await rate(n, () => runPool(ids, Math.max(64, concurrency), (i) => m1.send(i)));
   m1.close();
 
   const s1 = smsSender(env);
-  const sms = await rate(n, () => pool(ids, concurrency, (i) => s1.send(i)));
+  const sms = await rate(n, () => runPool(ids, concurrency, (i) => s1.send(i)));
 
   const m2 = mailer(env, smtpConnections);
-  const mixed = await rate(n, () => pool(ids, concurrency, (i) => (i % 2 ? s1.send(i) : m2.send(i))));
+  const mixed = await rate(n, () => runPool(ids, concurrency, (i) => (i % 2 ? s1.send(i) : m2.send(i))));
   m2.close();
   s1.close();
 

@@ -1,4 +1,4 @@
-/** Small helpers of the benchmark: statistics, a concurrency pool, the machine, the table. */
+/** Small helpers of the benchmark: statistics, the machine, the table. */
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -13,18 +13,6 @@ export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[Math.min(sorted.length, rank) - 1]!;
-}
-
-/** Runs `fn` over the items with at most `size` at a time. */
-export async function pool<T>(items: readonly T[], size: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(size, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i]!, i);
-    }
-  });
-  await Promise.all(workers);
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -14,6 +14,11 @@ export function scrub(text: string): string {
     .replace(/((?:api_id|password|psw|apikey|api_key|token)=)[^&\s]+/gi, '$1***');
 }
 
+/** A connection string with its password hidden (`mongodb://user:***@host/db`), for logs and start-up errors. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {

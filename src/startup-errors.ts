@@ -3,7 +3,7 @@
  * else stays a logged fatal error with its stack. `main` prints the line, exits 1, and shows the stack only
  * at LOG_LEVEL=debug.
  */
-import { redactUri } from './db/connection.js';
+import { redactUri } from './logger.js';
 
 /** A failure whose message is already the one line to print. */
 export class StartupError extends Error {

@@ -10,7 +10,7 @@
 import { Scenes, type MiddlewareFn } from 'telegraf';
 import type { SecretBox } from '../secrets.js';
 import { UserError } from '../domain/errors.js';
-import { PersonModel } from '../db/models/index.js';
+import { resolveViewer } from '../services/access.js';
 import { settingsVersion } from '../db/settings-store.js';
 import type { BotContext } from './context.js';
 import { userErrorText } from '../i18n/index.js';
@@ -77,8 +77,8 @@ async function finish(ctx: BotContext, def: ConversationDef, secrets: SecretBox)
   for (const k of secret) if (plain[k] !== undefined) plain[k] = secrets.decrypt(plain[k]);
   await ctx.scene.leave();
   if (def.admin) {
-    const now = await PersonModel.findById(ctx.person._id, { role: 1 }).lean();
-    if (now?.role !== 'admin') {
+    // The role as it is now: an admin demoted while the conversation went on may not finish it.
+    if (!(await resolveViewer(ctx.person._id)).admin) {
       await ctx.reply(ctx.t.adminOnly);
       return;
     }

@@ -17,7 +17,7 @@ import { botCommands } from './commands.js';
 import type { BotContext, BotDeps, BotSession } from './context.js';
 import type { Feature } from './feature.js';
 import { texts, userErrorText } from '../i18n/index.js';
-import { mongooseSessionStore } from './session-store.js';
+import { mongooseSessionStore } from '../db/session-store.js';
 import { clip } from './format.js';
 import { adminFeature } from './features/admin.js';
 import { membershipFeature } from './features/membership.js';

@@ -13,19 +13,6 @@ export function dateTime(d: Date | string, zone: string): string {
   return dt.isValid ? dt.toFormat('dd.MM.yyyy HH:mm') : String(d);
 }
 
-/** `iv***@example.org` */
-export function maskEmail(email: string | undefined | null): string | undefined {
-  if (!email) return undefined;
-  const [local = '', domain = ''] = email.split('@');
-  return `${local.slice(0, 2)}***@${domain}`;
-}
-
-/** `+7912*****89` */
-export function maskPhone(phone: string | undefined | null): string | undefined {
-  if (!phone) return undefined;
-  return phone.length > 6 ? `${phone.slice(0, 5)}${'*'.repeat(phone.length - 7)}${phone.slice(-2)}` : '***';
-}
-
 /** A reply clipped below Telegram's limit (4096), leaving room for what telegraf adds. */
 export function clip(text: string, max = 4000): string {
   return clipText(text, max);

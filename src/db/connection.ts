@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import mongoose from 'mongoose';
-import type { Logger } from '../logger.js';
+import { redactUri, type Logger } from '../logger.js';
 import * as models from './models/index.js';
 import { pingDatabase } from './db-watch.js';
 
@@ -47,16 +47,6 @@ export async function ensureIndexes(): Promise<void> {
       throw new Error(`cannot create the indexes of ${m.collection.collectionName}: ${(err as Error).message}`);
     }
   }
-  await migrateRoles();
-}
-
-/**
- * People registered before membership had the role `user`: they were the team, so they become members.
- * Idempotent; through the driver, because `user` is no longer a valid role for the model.
- */
-export async function migrateRoles(): Promise<number> {
-  const r = await models.PersonModel.collection.updateMany({ role: 'user' }, { $set: { role: 'member' } });
-  return r.modifiedCount;
 }
 
 /** Connects mongoose to `uri`. Indexes are created by the caller that owns start-up ({@link ensureIndexes}). */
@@ -106,10 +96,6 @@ export async function openDatabase(opts: { uri?: string; dataDir: string }, logg
       await server.stop({ doCleanup: false, force: false });
     },
   };
-}
-
-export function redactUri(uri: string): string {
-  return uri.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
 }
 
 /** Whether mongoose is connected and the server answers a ping within 2 s: cheap enough for every /healthz. */

@@ -44,6 +44,15 @@ export function isConnectivityError(err: unknown): boolean {
   );
 }
 
+/**
+ * Logs a database write that failed on the side of the work (not the work itself). While the database is
+ * unreachable that is the outage, which the process's database watch logs once per phase: debug only.
+ */
+export function warnUnlessOutage(logger: Logger, err: unknown, fields: Record<string, unknown>, msg: string): void {
+  if (isConnectivityError(err)) logger.debug({ ...fields, err }, msg);
+  else logger.warn({ ...fields, err }, msg);
+}
+
 /** One outage as this process saw it. */
 export interface Outage {
   /** When the first failed check was made. */

@@ -47,19 +47,17 @@ export async function insertLeasedClaims(
 /**
  * Takes over those of `keys` whose lease ran out at `now` (their worker died or lost touch): each is
  * deleted in its holder's name and inserted anew for `owner` with the same items, so the new holder sends
- * what the old one was sending. A claim without a lease (written by an older version) counts as run out
- * once `legacyBefore` is past its `at`. Returns the claims taken over and those still held by others.
+ * what the old one was sending. Returns the claims taken over and those still held by others.
  */
 export async function takeOverLapsed(
   keys: string[],
   owner: string,
   now: Date,
   leaseUntil: Date,
-  legacyBefore: Date,
 ): Promise<{ taken: HeldClaim[]; lost: LostClaim[] }> {
   if (keys.length === 0) return { taken: [], lost: [] };
   const held = await ClaimModel.find({ _id: { $in: keys } }).lean<StoredClaim[]>();
-  const lapsed = held.filter((c) => (c.leaseUntil ? c.leaseUntil < now : c.at < legacyBefore));
+  const lapsed = held.filter((c) => !c.leaseUntil || c.leaseUntil < now);
   const taken: HeldClaim[] = [];
   for (const c of lapsed) {
     // In the old holder's name, as we read it: a claim someone took over, or its holder renewed, meanwhile stays.

@@ -33,8 +33,8 @@ export function groupKey(d: Pick<LeanDelivery, 'person' | 'channel'>): string {
 }
 
 /**
- * Claims the (person, channel) groups of up to `limit` due deliveries (pending and due by `dueBy`; or, as an
- * older version left them, sending with a lease run out at `now`), each with every due delivery of the group.
+ * Claims the (person, channel) groups of up to `limit` due deliveries (pending and due by `dueBy`), each with
+ * every due delivery of the group.
  * A group whose claim lapsed (its worker died) is taken over with the deliveries it covered. The deliveries
  * are read again after the claim, so that what another worker sent between our read and our claim is not
  * sent twice. Returns 'none' when nothing is due.
@@ -71,7 +71,6 @@ export async function claimDue(opts: {
     opts.owner,
     opts.now,
     leaseUntil,
-    new Date(opts.now.getTime() - 2 * opts.leaseMs),
   );
   held.push(...taken);
   const leaseEnds = lost.flatMap((l) => (l.leaseUntil ? [l.leaseUntil.getTime()] : []));
@@ -90,7 +89,7 @@ export async function claimDue(opts: {
     )),
     ...(await readDue(
       held.filter((h) => h.takenOver),
-      dueFilter({ dueBy: opts.dueBy, now: opts.now }),
+      dueFilter({ dueBy: opts.dueBy }),
     )),
   ];
   const covered = new Map(held.map((h) => [h.key, new Set(h.items.map(String))]));
@@ -114,13 +113,11 @@ export async function releaseGroups(keys: string[], owner: string): Promise<void
   await releaseOwnKeys(keys, owner);
 }
 
-/** What a run takes: pending and due by `dueBy`, or sending with a lease run out at `now` (of one task, with `taskNumber`). */
-export function dueFilter(opts: { dueBy: Date; now: Date; taskNumber?: number | undefined }): Record<string, unknown> {
+/** What a run takes: pending and due by `dueBy` (of one task, with `taskNumber`). */
+export function dueFilter(opts: { dueBy: Date; taskNumber?: number | undefined }): Record<string, unknown> {
   return {
-    $or: [
-      { status: 'pending', nextAttemptAt: { $lte: opts.dueBy } },
-      { status: 'sending', leaseUntil: { $lt: opts.now } },
-    ],
+    status: 'pending',
+    nextAttemptAt: { $lte: opts.dueBy },
     ...(opts.taskNumber !== undefined ? { taskNumber: opts.taskNumber } : {}),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * What becomes of a delivery after an attempt: the update of each outcome (one place for the state machine
- * pending → sending → sent | pending (retry, quiet hours) | failed | skipped), the tally of failures a run
+ * pending → sent | pending (retry, quiet hours) | failed | skipped), the tally of failures a run
  * reports, and the admin alert a failure raises.
  */
 import type { AnyBulkWriteOperation, Types } from 'mongoose';
@@ -9,9 +9,6 @@ import type { RunFailure } from './port.js';
 import type { Alerter } from './alerts.js';
 import { alertFor } from '../i18n/alerts.js';
 import type { FailureCause } from '../domain/types.js';
-
-/** Clears the lease fields an older version wrote on deliveries. */
-const RELEASE = { leaseOwner: '', leaseUntil: '' };
 
 /**
  * One update of one delivery, by `_id` alone. Exclusivity comes from the claim, not from the filter; and
@@ -24,12 +21,12 @@ export function byId(id: Types.ObjectId, update: Record<string, unknown>): AnyBu
 
 /**
  * The update of each outcome: the one write a delivery gets in a run (its claim is a separate document,
- * src/db/leased-claims.ts). The lease fields are cleared for deliveries an older version left `sending`.
+ * src/db/leased-claims.ts).
  */
 export const outcome = {
-  skipped: (reason: string) => ({ $set: { status: 'skipped', lastError: reason }, $unset: RELEASE }),
+  skipped: (reason: string) => ({ $set: { status: 'skipped', lastError: reason } }),
   /** Held until the person's quiet hours end. */
-  held: (until: Date) => ({ $set: { status: 'pending', nextAttemptAt: until, heldFor: 'quiet' }, $unset: RELEASE }),
+  held: (until: Date) => ({ $set: { status: 'pending', nextAttemptAt: until, heldFor: 'quiet' } }),
   sent: (r: { at: Date; attempts: number; address: string; messageId?: string | undefined; providerMessageId?: string | undefined }) => ({
     $set: {
       status: 'sent',
@@ -39,7 +36,7 @@ export const outcome = {
       ...(r.messageId ? { messageId: r.messageId } : {}),
       ...(r.providerMessageId ? { providerMessageId: r.providerMessageId } : {}),
     },
-    $unset: { ...RELEASE, heldFor: '', lastError: '', failureCause: '', failureDetail: '' },
+    $unset: { heldFor: '', lastError: '', failureCause: '', failureDetail: '' },
   }),
   retrying: (r: { attempts: number; at: Date; reason: string; cause: FailureCause; detail: string }) => ({
     $set: {
@@ -51,11 +48,10 @@ export const outcome = {
       failureCause: r.cause,
       failureDetail: r.detail,
     },
-    $unset: RELEASE,
   }),
   failed: (r: { attempts: number; reason: string; cause: FailureCause; detail: string }) => ({
     $set: { status: 'failed', attempts: r.attempts, lastError: r.reason, failureCause: r.cause, failureDetail: r.detail },
-    $unset: { ...RELEASE, heldFor: '' },
+    $unset: { heldFor: '' },
   }),
 } as const;
 

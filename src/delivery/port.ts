@@ -1,7 +1,8 @@
 /**
  * What the bot asks of delivery. Of src/delivery the bot imports only this file (the lint's dependency
- * rule holds it to that); src/delivery/service.ts implements it and main.ts passes the implementation to
- * createBot(). The admin's gateway checks reach the channel clients through src/services/gateways.ts.
+ * rule holds it to that); src/delivery/service.ts implements it and src/main.ts hands the implementation
+ * to createBot() (src/app/bot-role.ts). The admin's gateway checks go through the functions of
+ * src/services/gateways.ts.
  */
 import type { Channel, FailureCause } from '../domain/types.js';
 

@@ -3,7 +3,7 @@ import { claimKey, releaseKeys, releaseKeysOf } from '../db/claims.js';
 import { RunFailedError, RunTimeoutError, type RunResult } from './port.js';
 
 export { RunTimeoutError } from './port.js';
-import type { DispatchOutcome } from './dispatch.js';
+import type { DispatchOutcome } from './dispatch-types.js';
 
 /**
  * A run request is a document: /send (in the bot process) writes one, whichever worker claims it carries

@@ -66,7 +66,7 @@ const DRY_RUN_LIMIT = 200;
  */
 export async function dryRun({ taskNumber }: { taskNumber?: number }, now = new Date()): Promise<DryRunLine[]> {
   await planPendingChanges(now);
-  const deliveries = await DeliveryModel.find(dueFilter({ dueBy: now, now, taskNumber }))
+  const deliveries = await DeliveryModel.find(dueFilter({ dueBy: now, taskNumber }))
     .sort({ nextAttemptAt: 1 })
     .limit(DRY_RUN_LIMIT)
     .lean<LeanDelivery[]>();
@@ -97,20 +97,13 @@ export async function dryRun({ taskNumber }: { taskNumber?: number }, now = new 
   return lines;
 }
 
-/**
- * Deliveries being sent now: pending ones that a worker's live claim covers (src/db/leased-claims.ts), and
- * any an older version left `sending`.
- */
+/** Deliveries being sent now: pending ones that a worker's live claim covers (src/db/leased-claims.ts). */
 async function beingSent(now: Date): Promise<number> {
   const claims = await ClaimModel.find({ _id: /^group:/, leaseUntil: { $gt: now } })
     .select({ items: 1 })
     .lean<Array<{ items?: Types.ObjectId[] | null }>>();
   const ids = claims.flatMap((c) => c.items ?? []);
-  const [claimed, legacy] = await Promise.all([
-    ids.length ? DeliveryModel.countDocuments({ _id: { $in: ids }, status: 'pending' }) : 0,
-    DeliveryModel.countDocuments({ status: 'sending' }),
-  ]);
-  return claimed + legacy;
+  return ids.length ? DeliveryModel.countDocuments({ _id: { $in: ids }, status: 'pending' }) : 0;
 }
 
 /**

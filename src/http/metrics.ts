@@ -5,7 +5,7 @@
  * The families and what a healthy value looks like: README, "Reading the metrics".
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DeliveryModel } from '../db/models/index.js';
+import { countQueue, type QueueCounts } from '../db/queue-counts.js';
 import { CHANNELS, type Channel, type FailureCause } from '../domain/types.js';
 import {
   DELIVERY_OUTCOMES,
@@ -17,17 +17,6 @@ import {
   type RunTrigger,
 } from '../delivery/metrics.js';
 import type { Logger } from '../logger.js';
-
-export interface QueueCounts {
-  /** Every pending delivery: due now, waiting for a retry, or held by quiet hours. */
-  pending: number;
-  /** Of the pending: waiting for a retry after a temporary failure. */
-  retrying: number;
-  /** Of the pending: held until their person's quiet hours end. */
-  held: number;
-  /** Of the pending: waiting for their person's daily digest (not due until then: not a stuck queue). */
-  digest: number;
-}
 
 export interface TaskwatchMetrics extends DeliveryMetrics {
   /** What `/metrics` serves (`metrics()` and `contentType`). */
@@ -44,16 +33,6 @@ export interface MetricsOptions {
   countQueue?: () => Promise<QueueCounts>;
   /** Node's default process metrics (CPU, memory, event loop lag, GC). @defaultValue true */
   processMetrics?: boolean;
-}
-
-/** One pass over the pending deliveries, grouped by why they wait: three figures for the price of one scan. */
-export async function countQueue(): Promise<QueueCounts> {
-  const rows = await DeliveryModel.aggregate<{ _id: string | null; n: number }>([
-    { $match: { status: 'pending' } },
-    { $group: { _id: '$heldFor', n: { $sum: 1 } } },
-  ]);
-  const of = (key: string) => rows.find((r) => r._id === key)?.n ?? 0;
-  return { pending: rows.reduce((a, r) => a + r.n, 0), retrying: of('retry'), held: of('quiet'), digest: of('digest') };
 }
 
 const SEND_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

@@ -2,7 +2,7 @@
  * `/readyz`: whether this process can do its work now, as opposed to `/healthz` (is it alive at all). A load
  * balancer or Kubernetes stops sending it work while it is not ready; nobody restarts it for that.
  */
-import type { Readiness } from '../scheduler/scheduler.js';
+import type { Readiness } from '../scheduler/dispatch-thread.js';
 
 export type { Readiness };
 

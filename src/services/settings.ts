@@ -30,7 +30,6 @@ export {
   loadSmsSettings,
   loadSmsMaxParts,
   getTemplate,
-  loadTemplates,
   getSchedule,
   type SettingsDoc,
 } from '../db/settings-store.js';

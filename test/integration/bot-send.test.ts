@@ -5,7 +5,7 @@
  * what the person reads in the chat against what the doubles received.
  */
 import { RunModel } from '../../src/db/models/index.js';
-import { useTestBot, type TestUser } from '../support/bot-api.js';
+import { newTask, useTestBot, type TestUser } from '../support/bot-api.js';
 import { useTestDatabase } from '../support/db.js';
 import { deliveryWorker } from '../support/delivery-worker.js';
 import { until } from '../support/wait.js';
@@ -27,10 +27,6 @@ async function member(name: string, contacts: { email?: string; phone?: string }
   return u;
 }
 const boss = () => tb.user(ADMIN, 'Boss', 'boss');
-
-async function newTask(author: TestUser, title: string): Promise<number> {
-  return Number(/#(\d+)/.exec(await author.say(`/newtask ${title}`))![1]);
-}
 
 /** What the doubles received for this task: letters by recipient, SMS by number, and Telegram chats' notifications. */
 function received(n: number, telegramChats: TestUser[] = []) {

@@ -7,7 +7,6 @@ import { loadSmsSettings, loadSmtpSettings, saveSms, saveSmtp } from '../../src/
 import { loadConfig } from '../../src/config.js';
 import { SecretBox } from '../../src/secrets.js';
 import { useTestDatabase } from '../support/db.js';
-import { ensureIndexes, migrateRoles } from '../../src/db/connection.js';
 
 useTestDatabase();
 const defaults = { adminIds: [], defaultTimezone: 'Europe/Moscow', defaultLanguage: 'ru' as const };
@@ -87,20 +86,6 @@ it('refuses to demote the last admin', async () => {
   await setRole(only._id, 'admin');
   await expect(setRole(only._id, 'member')).rejects.toMatchObject({ code: 'last_admin' });
   expect((await PersonModel.findById(only._id).lean())!.role).toBe('admin');
-});
-
-it('makes people registered before membership (role "user") members at start-up, and is idempotent', async () => {
-  await PersonModel.collection.insertMany([
-    { telegramId: 700, name: 'Old One', role: 'user', timezone: 'Europe/Moscow', language: 'ru' },
-    { telegramId: 701, name: 'Old Two', role: 'user', timezone: 'Europe/Moscow', language: 'ru' },
-    { telegramId: 702, name: 'Old Admin', role: 'admin', timezone: 'Europe/Moscow', language: 'ru' },
-  ]);
-  await ensureIndexes();
-  const roles = await PersonModel.find({ telegramId: { $in: [700, 701, 702] } })
-    .sort({ telegramId: 1 })
-    .lean();
-  expect(roles.map((p) => p.role)).toEqual(['member', 'member', 'admin']);
-  expect(await migrateRoles()).toBe(0);
 });
 
 it('a settings save whose process died after its claim does not block saves for long', async () => {

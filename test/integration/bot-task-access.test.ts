@@ -1,6 +1,6 @@
 /** Who may see and change a task, through the bot: private tasks, the change rule, observers, people by reference. */
 import { ChangeModel, ObserverModel, PersonModel, TaskModel } from '../../src/db/models/index.js';
-import { useTestBot, type TestUser } from '../support/bot-api.js';
+import { newTask, useTestBot, type TestUser } from '../support/bot-api.js';
 import { useTestDatabase } from '../support/db.js';
 
 useTestDatabase();
@@ -11,13 +11,6 @@ const ann = () => tb.user(1, 'Ann', 'ann');
 const bob = () => tb.user(2, 'Bob Smith', 'bob');
 const carl = () => tb.user(3, 'Carl', 'carl');
 const boss = () => tb.user(ADMIN, 'Boss', 'boss');
-
-async function newTask(title: string, who: TestUser = ann()): Promise<number> {
-  const reply = await who.say(`/newtask ${title}`);
-  const n = /Задание #(\d+) создано/.exec(reply)?.[1];
-  if (!n) throw new Error(`no task number in: ${reply}`);
-  return Number(n);
-}
 
 const task = (n: number) => TaskModel.findOne({ number: n }).lean();
 const personId = async (telegramId: number) => (await PersonModel.findOne({ telegramId }).lean())!._id;
@@ -35,7 +28,7 @@ beforeAll(async () => {
 
 describe('changing a task', () => {
   it('refuses a member who is neither author nor assignee, naming the rule, and changes nothing', async () => {
-    const n = await newTask('Ann’s task');
+    const n = await newTask(ann(), 'Ann’s task');
     const rule = `Менять задание #${n} могут только его автор, исполнитель или администратор`;
     for (const cmd of [`/edit ${n} title Mine now`, `/done ${n}`, `/edit ${n} assignee @bob`, `/edit ${n} private on`, `/edit ${n}`]) {
       expect(await bob().say(cmd)).toContain(rule);
@@ -54,7 +47,7 @@ describe('changing a task', () => {
   });
 
   it('lets the assignee and an admin change it, and anyone who sees it comment and watch', async () => {
-    const n = await newTask('Shared');
+    const n = await newTask(ann(), 'Shared');
     await ann().say(`/edit ${n} assignee @carl`);
     expect(await carl().say(`/edit ${n} status в работе`)).toContain('«новое» → «в работе»');
     expect(await boss().say(`/edit ${n} priority high`)).toContain('«обычный» → «высокий»');
@@ -142,7 +135,7 @@ describe('a private task', () => {
 
 describe('people are named by @username or id', () => {
   it('asks which one when a bare word matches display names, listing their @usernames, and changes nothing', async () => {
-    const n = await newTask('Who?');
+    const n = await newTask(ann(), 'Who?');
     await tb.user(11, 'Ann', 'ann_l').say('/start');
     const asked = await ann().say(`/edit ${n} assignee ann`);
     expect(asked).toContain('не @username и не id');

@@ -1,6 +1,6 @@
 /** Tasks and observers through the bot: one-line commands, conversations, buttons, and what the database holds. */
 import { ChangeModel, ObserverModel, PersonModel, TaskModel } from '../../src/db/models/index.js';
-import { useTestBot } from '../support/bot-api.js';
+import { newTask, useTestBot } from '../support/bot-api.js';
 import { useTestDatabase } from '../support/db.js';
 import { confirmEmail, confirmPhone, useCodeChannels } from '../support/contacts.js';
 
@@ -12,13 +12,6 @@ const codes = useCodeChannels(tb);
 const ann = () => tb.user(1, 'Ann', 'ann');
 const bob = () => tb.user(2, 'Bob Smith', 'bob');
 const boss = () => tb.user(ADMIN, 'Boss', 'boss');
-
-async function newTask(title: string, who = ann()): Promise<number> {
-  const reply = await who.say(`/newtask ${title}`);
-  const n = /Задание #(\d+) создано/.exec(reply)?.[1];
-  if (!n) throw new Error(`no task number in: ${reply}`);
-  return Number(n);
-}
 
 async function observerOf(n: number, telegramId: number) {
   const p = await PersonModel.findOne({ telegramId }).lean();
@@ -33,12 +26,12 @@ beforeAll(async () => {
 
 describe('tasks', () => {
   it('creates a task with the sender as author and answers with its number', async () => {
-    const n = await newTask('Подготовить отчёт');
+    const n = await newTask(ann(), 'Подготовить отчёт');
     const task = await TaskModel.findOne({ number: n }).lean();
     const author = await PersonModel.findOne({ telegramId: 1 }).lean();
     expect(task).toMatchObject({ title: 'Подготовить отчёт', status: 'new', priority: 'normal', revision: 0 });
     expect(String(task!.author)).toBe(String(author!._id));
-    expect(await newTask('Second')).toBe(n + 1);
+    expect(await newTask(ann(), 'Second')).toBe(n + 1);
   });
 
   it('refuses an oversize title and an empty one', async () => {
@@ -50,7 +43,7 @@ describe('tasks', () => {
   });
 
   it('records each edit as one Change with who, from and to', async () => {
-    const n = await newTask('Edit me');
+    const n = await newTask(ann(), 'Edit me');
     expect(await ann().say(`/edit ${n} status в работе`)).toContain(`Задание #${n}: статус «новое» → «в работе»`);
     expect(await ann().say(`/edit ${n} priority high`)).toContain('«обычный» → «высокий»');
     expect(await ann().say(`/edit ${n} title Edited title`)).toContain('«Edit me» → «Edited title»');
@@ -73,7 +66,7 @@ describe('tasks', () => {
   });
 
   it('reads due dates in the person’s time zone', async () => {
-    const n = await newTask('Due');
+    const n = await newTask(ann(), 'Due');
     await ann().say('/tz Asia/Vladivostok');
     expect(await ann().say(`/edit ${n} due 25.12.2026 18:00`)).toContain('25.12.2026 18:00');
     const task = await TaskModel.findOne({ number: n }).lean();
@@ -90,7 +83,7 @@ describe('tasks', () => {
   });
 
   it('refuses bad edits and changes nothing', async () => {
-    const n = await newTask('Bad edits');
+    const n = await newTask(ann(), 'Bad edits');
     const cases: Array<[string, string]> = [
       [`/edit ${n} colour red`, 'Поля «colour» нет'],
       [`/edit ${n} due 31.02.2026`, 'не дата'],
@@ -108,7 +101,7 @@ describe('tasks', () => {
   });
 
   it('marks done and adds comments', async () => {
-    const n = await newTask('Finish me');
+    const n = await newTask(ann(), 'Finish me');
     await ann().say(`/edit ${n} assignee @bob`);
     expect(await bob().say(`/done ${n}`)).toContain('«новое» → «выполнено»');
     expect(await bob().say(`/comment ${n} Сделано, проверьте`)).toContain(`Комментарий к заданию #${n} добавлен`);
@@ -117,7 +110,7 @@ describe('tasks', () => {
   });
 
   it('edits through a conversation with buttons, and a cancelled one saves nothing', async () => {
-    const n = await newTask('Conversational');
+    const n = await newTask(ann(), 'Conversational');
     expect(await ann().say('/edit')).toContain('Номер задания?');
     expect(await ann().press(`#${n}`)).toContain('Что изменить?');
     expect(await ann().press('статус')).toContain('Новый статус');
@@ -132,7 +125,7 @@ describe('tasks', () => {
   });
 
   it('lists the tasks a person takes part in and shows one in full', async () => {
-    const n = await newTask('Mine');
+    const n = await newTask(ann(), 'Mine');
     await ann().say(`/edit ${n} assignee @bob`);
     const list = await bob().say('/tasks');
     expect(list).toContain(`#${n} Mine — новое (исполнитель)`);
@@ -152,7 +145,7 @@ describe('tasks', () => {
 
 describe('observers', () => {
   it('watches on the channels named, and refuses a channel without an address, saying how to add it', async () => {
-    const n = await newTask('Watch me');
+    const n = await newTask(ann(), 'Watch me');
     const refused = await bob().say(`/watch ${n} email sms`);
     expect(refused).toContain('нет адреса');
     expect(refused).toContain('/email ivan@example.org');
@@ -171,7 +164,7 @@ describe('observers', () => {
   });
 
   it('picks channels with buttons when none is named', async () => {
-    const n = await newTask('Pick');
+    const n = await newTask(ann(), 'Pick');
     expect(await bob().say(`/watch ${n}`)).toContain('как оповещать вас?');
     await bob().press('e-mail');
     await bob().press('✓ Telegram'); // off
@@ -180,7 +173,7 @@ describe('observers', () => {
   });
 
   it('handles the buttons under notifications: tw:chan shows the picker, tw:unwatch stops watching', async () => {
-    const n = await newTask('Notified');
+    const n = await newTask(ann(), 'Notified');
     await bob().say(`/watch ${n} telegram`);
     expect(await bob().callback(`tw:chan:${n}`)).toContain(`Задание #${n} «Notified»: как оповещать вас?`);
     expect(await bob().callback(`tw:unwatch:${n}`)).toContain(`Вы больше не наблюдаете за заданием #${n}`);
@@ -189,7 +182,7 @@ describe('observers', () => {
   });
 
   it('lists observers and unwatches', async () => {
-    const n = await newTask('Observed');
+    const n = await newTask(ann(), 'Observed');
     await bob().say(`/watch ${n} email`);
     await ann().say(`/watch ${n} telegram`);
     const list = await ann().say(`/observers ${n}`);
@@ -202,7 +195,7 @@ describe('observers', () => {
   });
 
   it('lets an admin add and remove someone else as an observer; refuses everyone else', async () => {
-    const n = await newTask('Admin adds');
+    const n = await newTask(ann(), 'Admin adds');
     expect(await ann().say(`/observe ${n} @bob sms`)).toContain('только для администраторов');
     expect(await observerOf(n, 2)).toBeNull();
 
@@ -223,7 +216,7 @@ describe('observers', () => {
   });
 
   it('asks an admin step by step for /observe', async () => {
-    const n = await newTask('Step by step');
+    const n = await newTask(ann(), 'Step by step');
     await boss().say('/observe');
     expect(await boss().say(String(n))).toContain('Кого?');
     expect(await boss().say('@bob')).toContain('Какие каналы?');

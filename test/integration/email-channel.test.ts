@@ -1,4 +1,5 @@
-import { createEmailChannel, parseSmtpUrl, type EmailChannel, type SmtpSettings } from '../../src/delivery/channels/email.js';
+import { createEmailChannel, type EmailChannel, type SmtpSettings } from '../../src/delivery/channels/email.js';
+import { parseSmtpUrl } from '../../src/domain/smtp-url.js';
 import { PermanentDeliveryError, TemporaryDeliveryError, type OutgoingMessage } from '../../src/delivery/channels/types.js';
 import { renderEmail } from '../../src/domain/templates.js';
 import { notificationWords } from '../../src/i18n/notification-words.js';

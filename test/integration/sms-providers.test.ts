@@ -4,6 +4,7 @@ import { normalizePhone } from '../../src/domain/phone.js';
 import type { SmsProvider, SmsProviderOptions } from '../../src/delivery/channels/sms/provider.js';
 import { PermanentDeliveryError, TemporaryDeliveryError } from '../../src/delivery/channels/types.js';
 import type { SmsProviderName } from '../../src/domain/types.js';
+import { thrown as errorOf } from '../support/thrown.js';
 import {
   startSmsAeroDouble,
   startSmscDouble,
@@ -21,13 +22,9 @@ const RU_TEXT = 'Задача 12: статус «Выполнена»';
 const thrown: Array<{ error: unknown; secret: string }> = [];
 
 async function failure(promise: Promise<unknown>, secret: string): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    thrown.push({ error, secret });
-    return error as Error;
-  }
-  throw new Error('expected a failure, got success');
+  const error = await errorOf(() => promise);
+  thrown.push({ error, secret });
+  return error;
 }
 
 async function expectPermanent(promise: Promise<unknown>, secret: string, cause: string, code?: string) {

@@ -7,6 +7,7 @@ import { createSmsProvider } from '../../src/delivery/channels/sms/index.js';
 import { untilMoscowMidnight } from '../../src/delivery/channels/sms/smsru.js';
 import { PermanentDeliveryError, TemporaryDeliveryError } from '../../src/delivery/channels/types.js';
 import { startSmsRuDouble, type SmsRuDouble, type SmsRuDoubleOptions } from '../support/sms-doubles.js';
+import { thrown } from '../support/thrown.js';
 
 const API_ID = 'SECRET-API-ID-codes';
 const PHONE = '+79123456789';
@@ -21,11 +22,7 @@ async function withDouble(options: SmsRuDoubleOptions = {}): Promise<SmsRuDouble
 const provider = () => createSmsProvider('smsru', { baseUrl: double.baseUrl, secret: API_ID, secretKind: 'api_id', timeoutMs: 2_000 });
 const send = (text = 'Hi', to = PHONE) => provider().send({ to, text });
 async function failure(promise: Promise<unknown>): Promise<Error> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  if (!err) throw new Error('expected a failure, got success');
+  const err = await thrown(() => promise);
   expect(err.message).not.toContain(API_ID);
   return err;
 }

@@ -284,3 +284,11 @@ export function useTestBot(opts: TestBotOptions = {}): TestBot {
   });
   return handle;
 }
+
+/** Creates a task with `/newtask` as `who` and returns its number; fails when the bot did not create one. */
+export async function newTask(who: TestUser, title: string): Promise<number> {
+  const reply = await who.say(`/newtask ${title}`);
+  const n = /(?:Задание #(\d+) создано|Task #(\d+) created)/.exec(reply);
+  if (!n) throw new Error(`no task number in: ${reply}`);
+  return Number(n[1] ?? n[2]);
+}

@@ -4,7 +4,8 @@
  * A message that carried a password is deleted from the chat.
  */
 import { Composer } from 'telegraf';
-import { createEmailChannel, failureCauseOf, parseSmtpUrl } from '../../services/gateways.js';
+import { failureCauseOf, testSmtp } from '../../services/gateways.js';
+import { parseSmtpUrl } from '../../domain/smtp-url.js';
 import { failureText } from '../../i18n/failures.js';
 import { scrub } from '../../logger.js';
 import { mask } from '../../secrets.js';
@@ -68,23 +69,15 @@ async function test(ctx: BotContext, deps: BotDeps): Promise<void> {
     return;
   }
   const status = await ctx.reply(ctx.t.smtpTesting);
-  const channel = createEmailChannel(settings, { timeoutMs: deps.config.HTTP_TIMEOUT_MS, pool: false, logger: deps.logger });
   let text: string;
   try {
-    const verified = await channel.verify();
-    const receipt = await channel.send({
-      channel: 'email',
-      to,
-      subject: ctx.t.smtpTestSubject,
-      text: ctx.t.smtpTestBody(ctx.person.name),
-    });
+    const letter = { to, subject: ctx.t.smtpTestSubject, text: ctx.t.smtpTestBody(ctx.person.name) };
+    const { verified, receipt } = await testSmtp(settings, letter, { timeoutMs: deps.config.HTTP_TIMEOUT_MS, logger: deps.logger });
     text = ctx.t.smtpTestOk(verified, to, receipt.response ?? receipt.providerMessageId ?? 'OK');
   } catch (err) {
     deps.logger.warn({ err, host: settings.host, port: settings.port }, 'SMTP test failed');
     const why = failureText(ctx.t, { channel: 'email', cause: failureCauseOf(err) }, false);
     text = ctx.t.smtpTestFailed(why, scrub((err as Error).message ?? String(err)));
-  } finally {
-    channel.close();
   }
   await ctx.telegram.editMessageText(status.chat.id, status.message_id, undefined, text);
 }

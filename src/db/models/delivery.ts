@@ -1,4 +1,4 @@
-import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { Schema, model, type InferSchemaType } from 'mongoose';
 import { CHANNELS } from '../../domain/types.js';
 
 const deliverySchema = new Schema(
@@ -12,7 +12,7 @@ const deliverySchema = new Schema(
     address: { type: String, required: true },
     status: {
       type: String,
-      enum: ['pending', 'sending', 'sent', 'failed', 'skipped'],
+      enum: ['pending', 'sent', 'failed', 'skipped'],
       default: 'pending',
       required: true,
     },
@@ -21,12 +21,6 @@ const deliverySchema = new Schema(
     nextAttemptAt: { type: Date, required: true },
     /** Why the next attempt waits: `retry`, `quiet` (hours) or `digest` (the person's daily digest time). */
     heldFor: { type: String, enum: ['retry', 'quiet', 'digest'] },
-    /**
-     * Written by versions before claims were per message (src/db/leased-claims.ts): the worker that held the
-     * delivery while status was `sending`. Read only to take such deliveries over; cleared by any outcome.
-     */
-    leaseOwner: { type: String },
-    leaseUntil: { type: Date },
     lastError: { type: String },
     /** Why the last attempt failed (a FailureCause), for the texts people read. */
     failureCause: { type: String },
@@ -49,11 +43,9 @@ const deliverySchema = new Schema(
 );
 /** Planning is idempotent: one delivery per change, person and channel. */
 deliverySchema.index({ change: 1, person: 1, channel: 1 }, { unique: true });
-/** The due-delivery query: pending and due, or sending with an expired lease. */
+/** The due-delivery query: pending and due. */
 deliverySchema.index({ status: 1, nextAttemptAt: 1 });
-deliverySchema.index({ status: 1, leaseUntil: 1 });
 deliverySchema.index({ taskNumber: 1, status: 1 });
 
 export type Delivery = InferSchemaType<typeof deliverySchema>;
-export type DeliveryDoc = HydratedDocument<Delivery>;
 export const DeliveryModel = model('Delivery', deliverySchema);

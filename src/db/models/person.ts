@@ -19,7 +19,7 @@ const personSchema = new Schema(
     name: { type: String, required: true },
     /** Telegram @username without the @, lower case. */
     username: { type: String, index: true },
-    /** See Role in src/domain/types.ts; people registered before roles had members were `user`, migrated to `member`. */
+    /** See Role in src/domain/types.ts. */
     role: { type: String, enum: ROLES, default: 'pending', required: true },
     /**
      * The e-mail letters go to and lookups find: confirmed by its owner (src/services/contact-codes.ts) or

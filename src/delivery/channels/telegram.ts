@@ -77,10 +77,7 @@ export function classifyTelegramError(err: unknown): TemporaryDeliveryError | Pe
     const description = scrub(String(e.response.description ?? ''));
     const message = `Telegram ${code}: ${description}`;
     const params = e.response.parameters;
-    if (code === 429) {
-      const after = params?.retry_after;
-      return new TemporaryDeliveryError(message, typeof after === 'number' ? after * 1000 : undefined);
-    }
+    if (code === 429) return new TemporaryDeliveryError(message, retryAfterMs(err));
     if (code === 403) return new PermanentDeliveryError(message, 'address', String(code));
     if (code === 401) return new PermanentDeliveryError(message, 'auth', String(code));
     if (code === 404) return new PermanentDeliveryError(message, 'config', String(code));

@@ -6,9 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { IdempotencyModel } from '../../db/models/index.js';
-import { isDuplicateKey } from '../../db/duplicate-key.js';
-import { ApiProblem, sendProblem } from './problem.js';
+import { claimIdempotencyKey, forgetIdempotencyKey, idempotentAnswer, keepIdempotentAnswer } from '../../db/idempotency-store.js';
+import { ApiProblem } from './problem.js';
 
 const KEY_RE = /^[\x21-\x7e]{1,200}$/;
 const WRITES = new Set(['POST', 'PUT', 'PATCH']);
@@ -44,14 +43,11 @@ export function registerIdempotency(app: FastifyInstance): void {
     }
     const id = `${req.caller.tokenId}:${key}`;
     const fp = fingerprint(req);
-    try {
-      await IdempotencyModel.create({ _id: id, fingerprint: fp, state: 'running', at: new Date() });
+    if (await claimIdempotencyKey(id, fp)) {
       req.idempotencyId = id;
       return;
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
     }
-    const first = await IdempotencyModel.findById(id).lean();
+    const first = await idempotentAnswer(id);
     if (!first) throw new ApiProblem(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is being handled; try again.');
     if (first.fingerprint !== fp) {
       throw new ApiProblem(
@@ -77,10 +73,8 @@ export function registerIdempotency(app: FastifyInstance): void {
     const id = req.idempotencyId;
     if (!id) return payload;
     req.idempotencyId = undefined;
-    if (reply.statusCode >= 500) await IdempotencyModel.deleteOne({ _id: id });
-    else await IdempotencyModel.updateOne({ _id: id }, { $set: { state: 'done', status: reply.statusCode, body: payloadText(payload) } });
+    if (reply.statusCode >= 500) await forgetIdempotencyKey(id);
+    else await keepIdempotentAnswer(id, reply.statusCode, payloadText(payload));
     return payload;
   });
 }
-
-export { sendProblem };

@@ -1,8 +1,7 @@
 /** The `/api/v1` routes of observers, people, send and queue. */
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { Types } from 'mongoose';
-import { ObserverModel, PersonModel } from '../../db/models/index.js';
+import { observerListJson } from '../../services/api-reads.js';
 import { requireChangeableTask, requireVisibleTask } from '../../services/access.js';
 import { personRefJson } from '../../services/api-tasks.js';
 import { unwatch, watch } from '../../services/observers.js';
@@ -16,15 +15,6 @@ import { guard, personJson, secured, type RouteDeps } from './route-kit.js';
 import * as S from './schemas.js';
 
 export function registerPeopleRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  const observerList = async (taskId: Types.ObjectId) => {
-    const obs = await ObserverModel.find({ task: taskId }).lean();
-    const people = await PersonModel.find({ _id: { $in: obs.map((o) => o.person) } }, { name: 1, username: 1 }).lean();
-    const byId = new Map(people.map((p) => [String(p._id), p]));
-    return obs
-      .filter((o) => byId.has(String(o.person)))
-      .map((o) => ({ person: personRefJson(byId.get(String(o.person))!), channels: o.channels }));
-  };
-
   app.get(
     '/tasks/:number/observers',
     {
@@ -39,7 +29,7 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: RouteDeps): voi
     async (req) => {
       const { number } = req.params as { number: number };
       const task = await guard(req, () => requireVisibleTask(number, callerOf(req).viewer));
-      return { items: await observerList(task._id) };
+      return { items: await observerListJson(task._id) };
     },
   );
 

@@ -55,7 +55,6 @@ export const Task = Type.Object(
   },
   { $id: 'Task' },
 );
-export type TaskJson = Static<typeof Task>;
 
 export const FieldChange = Type.Object(
   { field: Type.String(), from: Type.String(), to: Type.String() },
@@ -111,7 +110,6 @@ export const TaskUpdate = Type.Object(
   { title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), ...taskFields },
   { additionalProperties: false, minProperties: 1, $id: 'TaskUpdate' },
 );
-export type TaskUpdateJson = Static<typeof TaskUpdate>;
 
 export const TaskUpsert = Type.Object(
   { title: Type.String({ minLength: 1, maxLength: 200 }), ...taskFields },

@@ -1,7 +1,7 @@
 /** The `/api/v1/tasks` routes: create, upsert by (source, externalId), list, get, update, comment, changes. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { ChangeModel } from '../../db/models/index.js';
+import { recentChanges } from '../../services/api-reads.js';
 import { requireVisibleTask } from '../../services/access.js';
 import {
   createTaskFrom,
@@ -178,7 +178,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: RouteDeps): void 
     async (req) => {
       const { number } = req.params as { number: number };
       const task = await guard(req, () => requireVisibleTask(number, callerOf(req).viewer));
-      const changes = await ChangeModel.find({ task: task._id }).sort({ revision: -1 }).limit(100).lean();
+      const changes = await recentChanges(task._id);
       return {
         items: changesJson(
           changes.map((c) => ({ revision: c.revision, actor: String(c.actor), at: c.at, fields: fieldChangesOf(c.fields) })),

@@ -51,14 +51,7 @@ export class SmsRuProvider implements SmsProvider {
 
   async send(message: SmsMessage): Promise<Receipt> {
     const to = digitsOf(message.to);
-    const o = this.options;
-    const body = await this.call('sms/send', {
-      to,
-      msg: message.text,
-      ...(o.sender ? { from: o.sender } : {}),
-      ...(o.translit ? { translit: '1' } : {}),
-      ...(o.testMode ? { test: '1' } : {}),
-    });
+    const body = await this.call('sms/send', { ...this.messageFields(to, message), ...(this.options.testMode ? { test: '1' } : {}) });
     const entry = entryFor(body, to);
     const code = num(entry.status_code);
     if (code !== 100) throw this.error(code, str(entry.status_text), 'sms/send');
@@ -110,17 +103,17 @@ export class SmsRuProvider implements SmsProvider {
 
   async cost(message: SmsMessage): Promise<{ cost: number; parts: number }> {
     const to = digitsOf(message.to);
-    const o = this.options;
-    const body = await this.call('sms/cost', {
-      to,
-      msg: message.text,
-      ...(o.sender ? { from: o.sender } : {}),
-      ...(o.translit ? { translit: '1' } : {}),
-    });
+    const body = await this.call('sms/cost', this.messageFields(to, message));
     const entry = entryFor(body, to);
     const code = num(entry.status_code);
     if (code !== 100) throw this.error(code, str(entry.status_text), 'sms/cost');
     return { cost: num(entry.cost) ?? 0, parts: num(entry.sms) ?? 0 };
+  }
+
+  /** The form fields of one message, the same for sending it and for asking its cost. */
+  private messageFields(to: string, message: SmsMessage): Record<string, string> {
+    const o = this.options;
+    return { to, msg: message.text, ...(o.sender ? { from: o.sender } : {}), ...(o.translit ? { translit: '1' } : {}) };
   }
 
   /** POSTs to `path` with the credentials and `json=1`; throws unless the top-level status is OK. */
