@@ -12,16 +12,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Config } from '../../config.js';
-import {
-  parseScopes,
-  readGeneric,
-  readGithub,
-  readGitlab,
-  readJira,
-  scopeAllowed,
-  trackerScope,
-  type ReadEvent,
-} from '../../domain/tracker-events.js';
+import { readGeneric, readGithub, readGitlab, readJira, type ReadEvent } from '../../domain/tracker-events.js';
+import { parseScopes, scopeAllowed, trackerScope } from '../../domain/tracker-scope.js';
 import { FieldError } from '../../services/api-tasks.js';
 import { UserError } from '../../domain/errors.js';
 import { applyTrackerDelivery } from '../../services/tracker-sync.js';

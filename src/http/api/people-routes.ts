@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { observerListJson } from '../../services/api-reads.js';
 import { requireChangeableTask, requireVisibleTask } from '../../services/access.js';
-import { personRefJson } from '../../services/api-tasks.js';
+import { personRefJson } from '../../services/api-reads.js';
 import { unwatch, watch } from '../../services/observers.js';
 import { createOfflinePerson } from '../../services/offline-people.js';
 import { requirePersonAnyRef } from '../../services/person-refs.js';

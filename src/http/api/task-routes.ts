@@ -1,17 +1,9 @@
 /** The `/api/v1/tasks` routes: create, upsert by (source, externalId), list, get, update, comment, changes. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { recentChanges } from '../../services/api-reads.js';
+import { listTasks, recentChanges, tasksJson } from '../../services/api-reads.js';
 import { requireVisibleTask } from '../../services/access.js';
-import {
-  createTaskFrom,
-  listTasks,
-  tasksJson,
-  updateTask,
-  upsertExternalTask,
-  type AppliedChange,
-  type TaskInput,
-} from '../../services/api-tasks.js';
+import { createTaskFrom, updateTask, upsertExternalTask, type AppliedChange, type TaskInput } from '../../services/api-tasks.js';
 import { addComment, taskToSee } from '../../services/tasks.js';
 import { fieldChangesOf } from '../../domain/task-edits.js';
 import { callerOf } from './auth.js';
