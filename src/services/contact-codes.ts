@@ -15,8 +15,7 @@ import { WindowLimiter } from '../db/shared-limits.js';
 import { sendOneOff } from '../delivery/one-off.js';
 import { UserError } from '../domain/errors.js';
 import { texts } from '../i18n/index.js';
-import { assertContactFree, type ContactKind } from './contacts.js';
-import { checkPhoneForSms, isEmail, setEmail, setPhone } from './contacts.js';
+import { assertContactFree, normaliseContact, PENDING_FIELD, sameContact, setContact, type ContactKind } from './contacts.js';
 
 /** How long a code works. */
 export const CODE_TTL_MS = 15 * 60_000;
@@ -34,25 +33,12 @@ export interface CodeDeps {
   now?: () => number;
 }
 
-const PENDING = { email: 'pendingEmail', phone: 'pendingPhone' } as const;
 const CHANNEL = { email: 'email', phone: 'sms' } as const;
 
 function hashOf(person: PersonDoc, kind: ContactKind, value: string, code: string): string {
   return createHash('sha256')
     .update(`${String(person._id)}\n${kind}\n${value}\n${code}`)
     .digest('hex');
-}
-
-/** The contact as it will be stored: a trimmed e-mail, an E.164 phone SMS can go to; otherwise a UserError. */
-async function normalise(kind: ContactKind, raw: string): Promise<string> {
-  if (kind === 'phone') return checkPhoneForSms(raw);
-  const email = raw.trim();
-  if (!isEmail(email)) throw new UserError('email_invalid', { value: email });
-  return email;
-}
-
-function same(kind: ContactKind, a: string | null | undefined, b: string): boolean {
-  return a != null && (kind === 'email' ? a.toLowerCase() === b.toLowerCase() : a === b);
 }
 
 const limiters = new Map<string, WindowLimiter>();
@@ -79,8 +65,8 @@ export async function requestCode(
   deps: CodeDeps,
 ): Promise<{ value: string; expiresAt: Date }> {
   const now = deps.now ?? Date.now;
-  const value = await normalise(kind, raw);
-  if (same(kind, person[kind], value)) throw new UserError('contact_unchanged', { kind, value });
+  const value = await normaliseContact(kind, raw);
+  if (sameContact(kind, person[kind], value)) throw new UserError('contact_unchanged', { kind, value });
   await assertContactFree(kind, value, person._id, false);
   const perPerson = await limiter('code', CODES_PER_HOUR, HOUR_MS, now).hit(`${kind}:${String(person._id)}`);
   if (perPerson.verdict !== 'ok')
@@ -104,7 +90,7 @@ export async function requestCode(
   const expiresAt = new Date(now() + CODE_TTL_MS);
   await PersonModel.updateOne(
     { _id: person._id },
-    { $set: { [PENDING[kind]]: { value, codeHash: hashOf(person, kind, value, code), expiresAt } } },
+    { $set: { [PENDING_FIELD[kind]]: { value, codeHash: hashOf(person, kind, value, code), expiresAt } } },
   );
   return { value, expiresAt };
 }
@@ -124,7 +110,7 @@ export async function confirmCode(
   const fresh = await PersonModel.findById(person._id);
   if (!fresh) throw new UserError('person_not_found', { ref: String(person._id) });
   const pending = (['email', 'phone'] as const).flatMap((kind) => {
-    const p = fresh[PENDING[kind]];
+    const p = fresh[PENDING_FIELD[kind]];
     return p ? [{ kind, value: p.value, codeHash: p.codeHash, expiresAt: p.expiresAt }] : [];
   });
   if (pending.length === 0) throw new UserError('code_none');
@@ -143,7 +129,7 @@ export async function confirmCode(
       break;
     }
   }
-  const unset = Object.fromEntries(live.map((p) => [PENDING[p.kind], 1]));
+  const unset = Object.fromEntries(live.map((p) => [PENDING_FIELD[p.kind], 1]));
   if (left < 0) {
     await PersonModel.updateOne({ _id: fresh._id }, { $unset: unset });
     throw new UserError('code_tries_used');
@@ -154,8 +140,7 @@ export async function confirmCode(
     await PersonModel.updateOne({ _id: fresh._id }, { $unset: unset });
     throw new UserError('code_tries_used');
   }
-  const set = match.kind === 'email' ? setEmail : setPhone;
-  return { kind: match.kind, person: await set(fresh._id, match.value, { reveal: false }) };
+  return { kind: match.kind, person: await setContact(match.kind, fresh._id, match.value, { reveal: false }) };
 }
 
 /** Codes sent by SMS today (UTC) and the day's limit, for `/queue`. */

@@ -64,26 +64,6 @@ export function isEmail(s: string): boolean {
 }
 
 /**
- * Sets (or, with null, clears) the e-mail notifications go to, as trusted: an admin's word, or a code the
- * person confirmed (src/services/contact-codes.ts). Refused when someone else has it (`reveal`: name them).
- */
-export async function setEmail(personId: PersonId, raw: string | null, opts: { reveal?: boolean } = {}): Promise<PersonDoc> {
-  const p = await loadPerson(personId);
-  if (raw === null) {
-    p.email = undefined;
-    p.pendingEmail = undefined;
-  } else {
-    const email = raw.trim();
-    if (!isEmail(email)) throw new UserError('email_invalid', { value: email });
-    await assertContactFree('email', email, p._id, opts.reveal ?? true);
-    p.email = email;
-    if (p.pendingEmail?.value.toLowerCase() === email.toLowerCase()) p.pendingEmail = undefined;
-  }
-  await p.save();
-  return p;
-}
-
-/**
  * A phone as typed, in E.164, if SMS can go to it: a mobile number (src/domain/phones.ts) of a country the
  * admins allow (`/sms countries=…`). Otherwise a UserError saying why and what to enter.
  */
@@ -97,21 +77,52 @@ export async function checkPhoneForSms(raw: string): Promise<string> {
   throw new UserError('phone_country_refused', { value: r.e164, country: r.country, allowed: countries.join(', ') });
 }
 
-/** Sets (or, with null, clears) the SMS phone like {@link setEmail}; stored in E.164. Only numbers that can take an SMS. */
-export async function setPhone(personId: PersonId, raw: string | null, opts: { reveal?: boolean } = {}): Promise<PersonDoc> {
+/** Where a contact waits for its code (src/services/contact-codes.ts). */
+export const PENDING_FIELD = { email: 'pendingEmail', phone: 'pendingPhone' } as const;
+
+/** The contact as it is stored: a trimmed e-mail, an E.164 phone SMS can go to; otherwise a UserError. */
+export async function normaliseContact(kind: ContactKind, raw: string): Promise<string> {
+  if (kind === 'phone') return checkPhoneForSms(raw);
+  const email = raw.trim();
+  if (!isEmail(email)) throw new UserError('email_invalid', { value: email });
+  return email;
+}
+
+/** Whether two stored contacts are the same (e-mail without case). */
+export function sameContact(kind: ContactKind, a: string | null | undefined, b: string): boolean {
+  return a != null && (kind === 'email' ? a.toLowerCase() === b.toLowerCase() : a === b);
+}
+
+/**
+ * Sets (or, with null, clears) the e-mail or SMS phone notifications go to, as trusted: an admin's word, or
+ * a code the person confirmed (src/services/contact-codes.ts). Refused when someone else has it (`reveal`:
+ * name them). Clearing drops a contact waiting for its code too.
+ */
+export async function setContact(
+  kind: ContactKind,
+  personId: PersonId,
+  raw: string | null,
+  opts: { reveal?: boolean } = {},
+): Promise<PersonDoc> {
   const p = await loadPerson(personId);
+  const pending = PENDING_FIELD[kind];
   if (raw === null) {
-    p.phone = undefined;
-    p.pendingPhone = undefined;
+    p[kind] = undefined;
+    p[pending] = undefined;
   } else {
-    const phone = await checkPhoneForSms(raw);
-    await assertContactFree('phone', phone, p._id, opts.reveal ?? true);
-    p.phone = phone;
-    if (p.pendingPhone?.value === phone) p.pendingPhone = undefined;
+    const value = await normaliseContact(kind, raw);
+    await assertContactFree(kind, value, p._id, opts.reveal ?? true);
+    p[kind] = value;
+    if (sameContact(kind, p[pending]?.value, value)) p[pending] = undefined;
   }
   await p.save();
   return p;
 }
+
+export const setEmail = (personId: PersonId, raw: string | null, opts: { reveal?: boolean } = {}) =>
+  setContact('email', personId, raw, opts);
+export const setPhone = (personId: PersonId, raw: string | null, opts: { reveal?: boolean } = {}) =>
+  setContact('phone', personId, raw, opts);
 
 /**
  * Sets (null: clears) e-mail and phone together, as trusted (an admin, an API write token): both are
@@ -119,12 +130,11 @@ export async function setPhone(personId: PersonId, raw: string | null, opts: { r
  */
 export async function setContacts(personId: PersonId, c: { email?: string | null; phone?: string | null }): Promise<PersonDoc> {
   const p = await loadPerson(personId);
-  const email = c.email?.trim();
-  if (email != null && !isEmail(email)) throw new UserError('email_invalid', { value: email });
-  if (email) await assertContactFree('email', email, p._id, true);
-  if (c.phone != null) await assertContactFree('phone', await checkPhoneForSms(c.phone), p._id, true);
+  for (const kind of ['email', 'phone'] as const) {
+    const raw = c[kind];
+    if (raw != null) await assertContactFree(kind, await normaliseContact(kind, raw), p._id, true);
+  }
   let out = p;
-  if (c.email !== undefined) out = await setEmail(p._id, c.email);
-  if (c.phone !== undefined) out = await setPhone(p._id, c.phone);
+  for (const kind of ['email', 'phone'] as const) if (c[kind] !== undefined) out = await setContact(kind, p._id, c[kind]);
   return out;
 }
