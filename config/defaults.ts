@@ -23,6 +23,12 @@ export const defaults = {
   DISPATCH_BATCH: '500',
   /** How many messages a worker sends at the same time. */
   DISPATCH_CONCURRENCY: '16',
+  /**
+   * Outcome writes a worker has in flight at once; each carries every outcome ready when it starts (group
+   * commit). 1 suits MongoDB (fewest statements); FerretDB 1.x, whose every update costs in proportion to
+   * the collection, goes faster with a few at once (docs/benchmarks.md).
+   */
+  OUTCOME_WRITES: '4',
   /** How long a claimed delivery stays with its worker before another may take it over, in ms. */
   LEASE_MS: '30000',
   /** Attempts before a temporary failure becomes final. */

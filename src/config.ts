@@ -51,6 +51,7 @@ const schema = z.object({
   TWILIO_BASE_URL: url('TWILIO_BASE_URL'),
   DISPATCH_BATCH: positiveInt('DISPATCH_BATCH must be a positive whole number'),
   DISPATCH_CONCURRENCY: positiveInt('DISPATCH_CONCURRENCY must be a positive whole number'),
+  OUTCOME_WRITES: positiveInt('OUTCOME_WRITES must be a positive whole number (outcome writes in flight at once)'),
   LEASE_MS: positiveInt('LEASE_MS must be a positive number of milliseconds'),
   MAX_ATTEMPTS: positiveInt('MAX_ATTEMPTS must be a positive whole number'),
   RETRY_BASE_MS: positiveInt('RETRY_BASE_MS must be a positive number of milliseconds'),

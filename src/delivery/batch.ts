@@ -1,15 +1,12 @@
 /**
  * One claimed batch of a dispatch pass: the leases of its claims, its messages (src/delivery/send-group.ts),
- * the writes of their outcomes and the fallbacks it plans. Each message's outcome is written as soon as it is
- * sent, before its pool slot sends another: after a kill, at most `concurrency` messages went out unrecorded
- * (and go again, as the same message).
+ * the writes of their outcomes (group commit, src/delivery/outcome-writer.ts) and the fallbacks it plans. A
+ * pool slot sends its next message only once its last one's outcome is written: after a kill, at most
+ * `concurrency` messages went out unrecorded (and go again, as the same message).
  */
-import type { AnyBulkWriteOperation } from 'mongoose';
-import { bulkWriteChunked } from '../db/bulk.js';
-import { isConnectivityError, warnUnlessOutage } from '../db/db-watch.js';
+import { warnUnlessOutage } from '../db/db-watch.js';
 import type { LeanDelivery } from '../db/documents.js';
 import { renewLeases } from '../db/leased-claims.js';
-import { DeliveryModel } from '../db/models/index.js';
 import { groupKey } from './claiming.js';
 import { groupByRecipient, loadBatchContext, type BatchContext, type MessageGroup } from './compose.js';
 import type { DispatchDeps, DispatchOutcome } from './dispatch-types.js';
@@ -19,16 +16,13 @@ import { runPool } from './pool.js';
 import { recheck } from './recheck.js';
 import { GroupSender } from './send-group.js';
 import { NO_METRICS } from './metrics.js';
-
-/** Pauses between tries of a message's outcome write that failed for another reason than an outage. */
-const OUTCOME_WRITE_RETRIES_MS = [250, 500, 1_000, 2_000, 4_000];
-/** How long a message's outcome write is tried again while the database is unreachable, in ms. */
-const OUTAGE_RETRY_MS = 5 * 60_000;
+import { OutcomeWriter, type WriteStats } from './outcome-writer.js';
 
 export class Batch {
   /** Group keys whose outcome could not be written: they stay claimed until their lease runs out. */
   readonly #unwritten = new Set<string>();
   readonly #sender: GroupSender;
+  readonly #writer: OutcomeWriter;
 
   constructor(
     private readonly deps: DispatchDeps,
@@ -37,6 +31,12 @@ export class Batch {
     failures: FailureTally,
   ) {
     this.#sender = new GroupSender(deps, clock, result, failures);
+    this.#writer = new OutcomeWriter(deps.logger, deps.outcomeWrites ?? 1, (keys) => keys.forEach((k) => this.#unwritten.add(k)));
+  }
+
+  /** What the batch's writes carried (flushes, outcomes, statements). */
+  get writes(): WriteStats {
+    return this.#writer.stats;
   }
 
   /** Sends the batch; returns the group keys to keep claimed (see {@link Batch.#unwritten}). */
@@ -63,13 +63,13 @@ export class Batch {
       // What was queued goes only if its person may still hear of its task on its channel now.
       const { keep, dropped } = await recheck(batch, ctx);
       for (const { delivery } of dropped) (deps.metrics ?? NO_METRICS).deliveries(delivery.channel, 'dropped', 1);
-      await this.#write(
+      await this.#writer.write(
         dropped.map(({ delivery, reason }) => byId(delivery._id, outcome.skipped(reason))),
         dropped.map(({ delivery }) => groupKey(delivery)),
       );
       const { groups, orphans } = groupByRecipient(keep, ctx);
       const orphanOps = orphans.map((d) => this.#sender.poison(d, d.channel, 'gone', orphanReason(d, ctx)));
-      await this.#write(orphanOps, orphans.map(groupKey));
+      await this.#writer.write(orphanOps, orphans.map(groupKey));
       const notStarted = await runPool(
         groups,
         deps.concurrency,
@@ -89,6 +89,7 @@ export class Batch {
       const back = notStarted.reduce((n, g) => n + g.deliveries.length, 0);
       if (back) deps.logger.info({ deliveries: back }, 'stopping: gave back deliveries not yet sent');
     } finally {
+      await this.#writer.settled();
       clearInterval(renew);
       await renewing;
     }
@@ -102,43 +103,12 @@ export class Batch {
 
   async #send(g: MessageGroup<LeanDelivery>, ctx: BatchContext): Promise<void> {
     const { ops, sent } = await this.#sender.attempt(g, ctx);
-    await this.#write(ops, [groupKey(g.deliveries[0]!)]);
+    await this.#writer.write(ops, [groupKey(g.deliveries[0]!)]);
     // After the outcome: a database error here must not turn a letter that went out into a retry.
     if (sent) {
       await resolveAlerts(this.deps.alerter, g.channel, String(g.person._id)).catch((err: unknown) =>
         warnUnlessOutage(this.deps.logger, err, { channel: g.channel }, 'could not clear the alerts a delivery proved wrong'),
       );
-    }
-  }
-
-  /**
-   * Writes one message's outcomes: one update per delivery, by `_id` alone (see {@link byId}). While the
-   * database is unreachable the write is tried again every second, for up to {@link OUTAGE_RETRY_MS} (a
-   * letter that went out must not go again because of a short outage); any other error is tried a few
-   * times. A write that still fails keeps the message's claim until its lease runs out.
-   */
-  async #write(ops: AnyBulkWriteOperation[], keys: string[]): Promise<void> {
-    if (ops.length === 0) return;
-    const outageUntil = Date.now() + OUTAGE_RETRY_MS;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await bulkWriteChunked(DeliveryModel, ops);
-        return;
-      } catch (err) {
-        const outage = isConnectivityError(err) && Date.now() < outageUntil;
-        if (!outage && attempt >= OUTCOME_WRITE_RETRIES_MS.length) {
-          for (const k of keys) this.#unwritten.add(k);
-          this.deps.logger.error(
-            { err, writes: ops.length },
-            'could not record the outcome of a message; it will be sent again, as the same message, once its lease runs out',
-          );
-          return;
-        }
-        this.deps.logger.debug({ err, attempt }, 'an outcome write failed; trying again');
-        await new Promise((r) =>
-          setTimeout(r, outage ? 1_000 : OUTCOME_WRITE_RETRIES_MS[Math.min(attempt, OUTCOME_WRITE_RETRIES_MS.length - 1)]),
-        );
-      }
     }
   }
 }

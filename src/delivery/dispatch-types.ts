@@ -15,6 +15,8 @@ export interface DispatchDeps {
   batchSize: number;
   /** Messages sent at the same time. */
   concurrency: number;
+  /** Outcome writes at the same time (group commit, src/delivery/outcome-writer.ts). @defaultValue 1 */
+  outcomeWrites?: number;
   /** Lease length in ms of the batch's claims; renewed while the batch is being sent. */
   leaseMs: number;
   /** Names the claims and leases of this run. */

@@ -73,9 +73,9 @@ export class GroupSender {
         outcome.sent({
           at: this.clock(),
           attempts,
-          address: message.to,
-          messageId: message.messageId,
-          providerMessageId: receipt.providerMessageId,
+          // what is read back: the address only when it changed since planning, an e-mail's id never
+          ...(sending.deliveries.some((d) => d.address !== message.to) ? { address: message.to } : {}),
+          ...(g.channel !== 'email' ? { providerMessageId: receipt.providerMessageId } : {}),
         }),
       );
       this.result.sent[g.channel] += 1;

@@ -129,6 +129,7 @@ export async function executeRequestedRuns(ctx: JobContext, cache?: ChannelCache
               policy: { maxAttempts: ctx.config.MAX_ATTEMPTS, baseMs: ctx.config.RETRY_BASE_MS, maxMs: ctx.config.RETRY_MAX_MS },
               batchSize: ctx.config.DISPATCH_BATCH,
               concurrency: ctx.config.DISPATCH_CONCURRENCY,
+              outcomeWrites: ctx.config.OUTCOME_WRITES,
               leaseMs: ctx.config.LEASE_MS,
               owner: `${owner}:${run.id}`,
               ...(ctx.signal ? { signal: ctx.signal } : {}),

@@ -46,6 +46,7 @@ describe('loadConfig', () => {
       SEND_COOLDOWN_SECONDS: 30,
       CODE_SMS_PER_DAY: 50,
       JOIN_REQUESTS_PER_HOUR: 20,
+      OUTCOME_WRITES: 4,
     });
   });
 
@@ -96,6 +97,7 @@ describe('loadConfig', () => {
       SEND_COOLDOWN_SECONDS: '5',
       CODE_SMS_PER_DAY: '0',
       JOIN_REQUESTS_PER_HOUR: '5',
+      OUTCOME_WRITES: '2',
     };
     const c = loadConfig(env);
     expect(c).toEqual({
@@ -120,6 +122,7 @@ describe('loadConfig', () => {
       SEND_COOLDOWN_SECONDS: 5,
       CODE_SMS_PER_DAY: 0,
       JOIN_REQUESTS_PER_HOUR: 5,
+      OUTCOME_WRITES: 2,
     });
     // every default has a variable that overrides it
     for (const key of Object.keys(defaults)) expect(env).toHaveProperty(key);
