@@ -26,9 +26,10 @@ const deliverySchema = new Schema(
     failureCause: { type: String },
     /** The provider's (or server's) own words of the last failure, for admins. */
     failureDetail: { type: String },
-    /** Stable per delivery; e-mail Message-ID, so that a resend after a crash can be recognised. */
-    messageId: { type: String },
-    /** Id the provider gave the message (sms.ru sms_id, Telegram message_id, SMTP queue id). */
+    /**
+     * Id the provider gave the message where something reads it back: sms.ru's sms_id (delivery reports),
+     * Telegram's message_id. (An e-mail's Message-ID is made from its deliveries again, see messageIdOf.)
+     */
     providerMessageId: { type: String },
     /** Last delivery report polled from the provider. */
     report: {
