@@ -124,6 +124,8 @@ async function main() {
   const dbopsBacklogs = opts.dbops ?? [n];
 
   const rows: Row[] = [];
+  /** The issue-22 goals measured in this run, for the last line. */
+  const goals: Array<{ what: string; value: number; unit: string; goal: string; ok: boolean }> = [];
   const raw: Record<string, unknown> = {};
   const t0 = performance.now();
   const repeatRows = async <T>(label: string, fn: (i: number) => Promise<T>): Promise<T[]> => {
@@ -226,7 +228,7 @@ async function main() {
           note: `planning alone (this process): ${fmt(med(pre, 'prePlanMs'))} ms = ${fmt(n / (med(pre, 'prePlanMs') / 1000))} deliv/s`,
         },
       );
-      if (ceiling)
+      if (ceiling) {
         rows.push({
           section: '3',
           what: 'ratio end to end / ceiling (mixed)',
@@ -235,6 +237,14 @@ async function main() {
           unit: '×',
           note: 'goal ≥ 0.5',
         });
+        goals.push({
+          what: `end to end / ceiling at ${n}`,
+          value: rate / ceiling.mixed,
+          unit: '×',
+          goal: '≥ 0.5',
+          ok: rate / ceiling.mixed >= 0.5,
+        });
+      }
       if (naive)
         rows.push({ section: '3', what: 'ratio end to end / naive sender', n: '', value: rate / naive, unit: '×', note: 'goal ≥ 10' });
     }
@@ -362,9 +372,19 @@ async function main() {
         );
       }
       const sizes = Object.keys(profiles).map(Number);
+      const outcomes = writesPerDelivery(profiles[Math.min(...sizes)]!)['update deliveries'] ?? 0;
+      goals.push({ what: 'outcome statements per delivery', value: outcomes, unit: '/deliv', goal: '< 0.2', ok: outcomes < 0.2 });
       if (sizes.length > 1) {
         const [small, big] = [profiles[Math.min(...sizes)]!, profiles[Math.max(...sizes)]!];
         const perDelivery = (x: Profile) => x.totalMs / x.deliveries;
+        const growth = perDelivery(big) / perDelivery(small);
+        goals.push({
+          what: `cost per delivery ${big.deliveries} / ${small.deliveries}`,
+          value: growth,
+          unit: '×',
+          goal: '≤ 2',
+          ok: growth <= 2,
+        });
         rows.push({
           section: 'P',
           what: `profile: cost per delivery, ${big.deliveries} pending / ${small.deliveries} pending`,
@@ -443,6 +463,8 @@ async function main() {
         log(`memory: worker process, one run over ${size} pending deliveries (watched for up to ${opts.memoryWindowS} s)`);
         const r = await measureMemory(env, `mem${size}`, size, opts.memoryWindowS * 1000);
         mem.push(r);
+        if (r.pending >= 100_000)
+          goals.push({ what: `peak RSS at ${r.pending}`, value: r.peakMiB, unit: 'MiB', goal: '≤ 250', ok: r.peakMiB <= 250 });
         rows.push({
           section: '5',
           what: 'worker process peak RSS (VmHWM), one run',
@@ -474,6 +496,10 @@ async function main() {
     `benchmark took ${fmt(seconds)} s`,
   ];
   process.stdout.write(`\n${head.join('\n')}\n\n${table(rows)}\n`);
+  // One line: each measured ratio against its goal (issue 22), so a reader sees at a glance what got slower.
+  process.stdout.write(
+    `goals: ${goals.length ? goals.map((g) => `${g.what} ${fmt(g.value)} ${g.unit} (${g.goal} ${g.ok ? 'met' : 'NOT met'})`).join(' · ') : 'none measured in this run'}\n`,
+  );
   if (opts.json) {
     writeFileSync(
       opts.json,
