@@ -152,6 +152,11 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   // digest modes (issue 11)
   digest_invalid: (p) =>
     `"${s(p.value)}" is not a digest mode. Write: /digest now (at once, with every run) or /digest daily 18:00 (once a day at 18:00 in your time zone; /digest daily 18:00 sms — with SMS). Nothing was changed`,
+  // answering a notification (issue 23)
+  reply_undo_gone: () => 'That comment is gone already: nothing to undo.',
+  reply_undo_late: (p) => `Too late: the comment on task #${s(p.number)} has gone out to its observers. Nothing was changed.`,
+  reply_text_only: () =>
+    'A comment can only be text: photos, files and voice messages are not added. Answer the notification with text. Nothing was added.',
 };
 
 const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } satisfies Record<Channel, string>;
@@ -322,6 +327,13 @@ export const en: Texts = {
   edited: (n, field, from, to) => `Task #${n}: ${field} "${from || '—'}" → "${to || '—'}".`,
   askComment: 'The comment:',
   commented: (n) => `Comment added to task #${n}.`,
+  // answering a notification (issue 23)
+  replyAdded: (n, minutes) => `Comment added to task #${n}; its observers get it in ${minutes} min, and until then you can undo it.`,
+  replyUndoButton: '↩️ Undo',
+  replyUndone: (n) => `Comment on task #${n} withdrawn: nobody got it.`,
+  replyWhichTask: 'This notification is about several tasks. Which one is your comment for?',
+  replyDraftGone: 'The text of the comment is no longer here: answer the notification again.',
+  askReply: (n) => `Your comment on task #${n} (as text):`,
   sendHint: (n) => `Send the notifications now: /send ${n}`,
 
   pickChannels: (n, title) => `Task #${n} "${title}": how should I notify you? Tick the channels and press "Save".`,
