@@ -32,7 +32,8 @@ export type HeaderLookup = (name: string) => string | undefined;
 /** Why a letter is a machine's, not a person's answer. */
 export type AutomatedKind = 'bounce' | 'auto-reply';
 
-const AUTO_SUBJECT = /^\s*(?:auto(?:matic)?[ -]?reply|out of (?:the )?office|автоответ|автоматический ответ|нет на месте|в отпуске)\b/i;
+const AUTO_SUBJECT =
+  /^\s*(?:auto(?:matic)?[ -]?reply|out of (?:the )?office|автоответ|автоматический ответ|нет на месте|в отпуске)(?![\p{L}\p{N}])/iu;
 const BULK_PRECEDENCE = /^(?:auto_reply|bulk|junk|list)$/i;
 const DAEMON = /^(?:mailer-daemon|postmaster)@/i;
 
@@ -62,4 +63,18 @@ export function automatedKind(letter: { envelopeFrom: string; from: string; head
 export function failedAuthentication(results: string | undefined): string | undefined {
   if (!results) return undefined;
   return /\b(spf|dkim|dmarc)\s*=\s*fail\b/i.exec(results)?.[1]?.toLowerCase();
+}
+
+/**
+ * Where a quoted original starts in a reply that email-reply-parser does not know (it knows "On … wrote:"
+ * and `>` quotes): Russian mail clients' "…, Имя пишет:" / "написал(а):", Gmail's "<date>, Name <address>:",
+ * and Outlook's "-----Original Message-----" / "-----Исходное сообщение-----" / "From: …" header block.
+ */
+const QUOTE_HEADER =
+  /^(?:.{0,300}(?:пишет|написал(?:а|\(а\))?|wrote)\s*:\s*|.{0,300}<[^<>]*@[^<>]*>\s*:\s*|-{2,}\s*(?:original message|исходное сообщение|пересылаемое сообщение)\s*-{2,}\s*|(?:from|от):\s.+\r?\n(?:(?:sent|date|отправлено|дата):\s.+))$/im;
+
+/** Cuts `text` at the first header of a quoted original that {@link QUOTE_HEADER} knows. */
+export function cutQuoteHeader(text: string): string {
+  const m = QUOTE_HEADER.exec(text);
+  return m ? text.slice(0, m.index) : text;
 }

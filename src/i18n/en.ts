@@ -329,6 +329,9 @@ export const en: Texts = {
   commented: (n) => `Comment added to task #${n}.`,
   // answering a notification (issue 23)
   replyAdded: (n, minutes) => `Comment added to task #${n}; its observers get it in ${minutes} min, and until then you can undo it.`,
+  replyMailSubject: (n) => `Your comment on task #${n} was not added`,
+  replyMailBody: (n, why) =>
+    `Your answer to the notification about task #${n} did not become a comment: ${why}.\n\nNothing was changed. Answer the letter again, or write to the bot: /comment ${n} <text>`,
   replyUndoButton: '↩️ Undo',
   replyUndone: (n) => `Comment on task #${n} withdrawn: nobody got it.`,
   replyWhichTask: 'This notification is about several tasks. Which one is your comment for?',

@@ -355,6 +355,9 @@ export const ru = {
   // answering a notification (issue 23)
   replyAdded: (n: number, minutes: number) =>
     `Комментарий к заданию #${n} добавлен; наблюдатели получат его через ${minutes} мин, до тех пор его можно отменить.`,
+  replyMailSubject: (n: number) => `Комментарий к заданию #${n} не добавлен`,
+  replyMailBody: (n: number, why: string) =>
+    `Ваш ответ на оповещение о задании #${n} не стал комментарием: ${why}.\n\nНичего не изменено. Ответьте на письмо ещё раз или напишите боту: /comment ${n} <текст>`,
   replyUndoButton: '↩️ Отменить',
   replyUndone: (n: number) => `Комментарий к заданию #${n} отменён: его никто не получил.`,
   replyWhichTask: 'Это оповещение о нескольких заданиях. К какому из них ваш комментарий?',

@@ -46,6 +46,7 @@ describe('loadConfig', () => {
       SEND_COOLDOWN_SECONDS: 30,
       CODE_SMS_PER_DAY: 50,
       JOIN_REQUESTS_PER_HOUR: 20,
+      REPLY_SMTP_HOST: '0.0.0.0',
     });
   });
 
@@ -96,6 +97,7 @@ describe('loadConfig', () => {
       SEND_COOLDOWN_SECONDS: '5',
       CODE_SMS_PER_DAY: '0',
       JOIN_REQUESTS_PER_HOUR: '5',
+      REPLY_SMTP_HOST: '127.0.0.1',
     };
     const c = loadConfig(env);
     expect(c).toEqual({
