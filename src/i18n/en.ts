@@ -223,7 +223,7 @@ export const en: Texts = {
       example: '/edit 12 due 25.12.2026 18:00',
     },
     done: { desc: 'mark as done', example: '/done 12' },
-    comment: { desc: 'comment on a task', example: '/comment 12 Started' },
+    comment: { desc: 'comment on a task (or just answer its notification)', example: '/comment 12 Started' },
     watch: { desc: 'watch a task: email, sms, telegram', example: '/watch 12 email sms' },
     unwatch: { desc: 'stop watching', example: '/unwatch 12' },
     observers: { desc: 'who watches a task', example: '/observers 12' },

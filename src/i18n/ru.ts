@@ -227,7 +227,7 @@ export const ru = {
     task: { desc: 'задание целиком', example: '/task 12' },
     edit: { desc: 'изменить поле: title, description, status, priority, due, assignee, private', example: '/edit 12 due 25.12.2026 18:00' },
     done: { desc: 'отметить выполненным', example: '/done 12' },
-    comment: { desc: 'комментарий к заданию', example: '/comment 12 Начал работу' },
+    comment: { desc: 'комментарий к заданию (или просто ответьте на оповещение о нём)', example: '/comment 12 Начал работу' },
     watch: { desc: 'наблюдать за заданием: email, sms, telegram', example: '/watch 12 email sms' },
     unwatch: { desc: 'перестать наблюдать', example: '/unwatch 12' },
     observers: { desc: 'наблюдатели задания', example: '/observers 12' },
