@@ -39,6 +39,16 @@ function notification(u: TestUser, n: number): BotMessage {
   return m;
 }
 
+/** A new member watching a new task by Telegram, notified of one change of it. */
+async function watcherNotified(name: string, title: string): Promise<{ user: TestUser; n: number }> {
+  const user = await member(name);
+  const n = await newTask(boss(), title);
+  await user.say(`/watch ${n} telegram`);
+  await boss().say(`/edit ${n} status review`);
+  await boss().say(`/send ${n}`);
+  return { user, n };
+}
+
 /** Comments recorded on task `n`, oldest first: who wrote them (Telegram id), the text, whether they are held. */
 async function comments(n: number): Promise<Array<{ by: number | undefined; text: string; held: boolean }>> {
   const list = await ChangeModel.find({ taskNumber: n, 'fields.field': 'comment' }).sort({ revision: 1 }).lean();
@@ -130,11 +140,7 @@ it('someone who may no longer see the task is told there is no such task, and no
 });
 
 it('a photo, or a text over the limit, is refused with a clear line and adds nothing', async () => {
-  const gus = await member('Gus');
-  const n = await newTask(boss(), 'Pictures');
-  await gus.say(`/watch ${n} telegram`);
-  await boss().say(`/edit ${n} status review`);
-  await boss().say(`/send ${n}`);
+  const { user: gus, n } = await watcherNotified('Gus', 'Pictures');
   const note = notification(gus, n);
 
   expect(await gus.reply(note.id, 'see the photo', { photo: true })).toBe(
@@ -166,11 +172,7 @@ it('a reply to a digest of several tasks asks which task, and the answer goes to
 });
 
 it('the 💬 button asks for the text and adds it the same way; a reply to a message that is no notification is not a comment', async () => {
-  const ivy = await member('Ivy');
-  const n = await newTask(boss(), 'Button');
-  await ivy.say(`/watch ${n} telegram`);
-  await boss().say(`/edit ${n} status review`);
-  await boss().say(`/send ${n}`);
+  const { user: ivy, n } = await watcherNotified('Ivy', 'Button');
 
   expect(await ivy.press(`💬 #${n}`)).toContain(`Комментарий к заданию #${n} (ответьте текстом):`);
   expect(await ivy.say('Checked, all good')).toMatch(new RegExp(`^Комментарий к заданию #${n} добавлен`));
