@@ -64,4 +64,6 @@ export const defaults = {
   CODE_SMS_PER_DAY: '50',
   /** New join requests (REGISTRATION=request) a whole deployment takes an hour; past it strangers are asked to come back later. */
   JOIN_REQUESTS_PER_HOUR: '20',
+  /** Where the reply intake listens (with REPLY_SMTP_PORT): all interfaces, for the MX or relay that forwards to it. */
+  REPLY_SMTP_HOST: '0.0.0.0',
 } as const;

@@ -96,6 +96,21 @@ const schema = z.object({
   GITLAB_WEBHOOK_PROJECTS: z.string().optional(),
   GITHUB_WEBHOOK_REPOS: z.string().optional(),
   JIRA_WEBHOOK_PROJECTS: z.string().optional(),
+  // Answering a letter (issue 23): letters carry Reply-To reply+<token>@REPLY_DOMAIN; the intake listens on REPLY_SMTP_PORT.
+  REPLY_DOMAIN: z
+    .string()
+    .regex(
+      /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i,
+      'REPLY_DOMAIN must be a mail domain whose MX (or a forwarding rule) leads to the reply intake, e.g. reply.example.org',
+    )
+    .optional(),
+  REPLY_SMTP_PORT: z
+    .string()
+    .regex(/^\d+$/, 'REPLY_SMTP_PORT must be a port number 0..65535')
+    .pipe(z.coerce.number())
+    .pipe(z.number().int().min(0, 'REPLY_SMTP_PORT must be 0..65535').max(65535, 'REPLY_SMTP_PORT must be 0..65535'))
+    .optional(),
+  REPLY_SMTP_HOST: z.string().min(1),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -124,6 +139,13 @@ function unboundHookSecrets(c: Config): string[] {
   );
 }
 
+/** The reply intake needs the domain its addresses are at. */
+function replyIntakeProblems(c: Config): string[] {
+  return c.REPLY_SMTP_PORT !== undefined && !c.REPLY_DOMAIN
+    ? ['REPLY_DOMAIN: REPLY_SMTP_PORT is set, so say which mail domain the reply addresses are at (e.g. reply.example.org)']
+    : [];
+}
+
 /** A configuration mistake: {@link problems} lists every bad or missing variable with a hint. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -139,7 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (v !== undefined && v.trim() !== '' && Object.hasOwn(schema.shape, k)) merged[k] = v;
   }
   const parsed = schema.safeParse(merged);
-  const unbound = parsed.success ? unboundHookSecrets(parsed.data) : [];
+  const unbound = parsed.success ? [...unboundHookSecrets(parsed.data), ...replyIntakeProblems(parsed.data)] : [];
   if (unbound.length) throw new ConfigError(unbound);
   if (!parsed.success) {
     throw new ConfigError(

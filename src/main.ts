@@ -39,6 +39,17 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
       const onPollingStopped = () => shutdown.stopLater('polling stopped', 1);
       bot = await startBot({ config, logger, secrets, secretKey, delivery, onPollingStopped });
       running.stopBot = bot.stop;
+      if (config.REPLY_SMTP_PORT !== undefined && config.REPLY_DOMAIN) {
+        const { startReplyIntake } = await import('./http/reply-intake.js');
+        running.replyIntake = await startReplyIntake({
+          host: config.REPLY_SMTP_HOST,
+          port: config.REPLY_SMTP_PORT,
+          domain: config.REPLY_DOMAIN,
+          secrets,
+          logger,
+          timeoutMs: config.HTTP_TIMEOUT_MS,
+        });
+      }
     }
     running.http = await serveHttp({ config, logger, secrets, delivery, metrics, scheduler, bot });
   } catch (err) {

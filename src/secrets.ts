@@ -17,6 +17,16 @@ export interface UnsubscribeRequest {
   taskNumber: number;
 }
 
+/** The signed part of an unsubscribe payload and of a reply token: person id (12 bytes), task number (4 bytes). */
+function personAndTask(personId: string, taskNumber: number): Buffer {
+  if (!/^[0-9a-f]{24}$/i.test(personId)) throw new RangeError('a person id is 24 hex digits');
+  if (!Number.isInteger(taskNumber) || taskNumber < 1 || taskNumber > 0xffffffff) throw new RangeError('bad task number');
+  const body = Buffer.alloc(PERSON_ID_BYTES + 4);
+  Buffer.from(personId, 'hex').copy(body);
+  body.writeUInt32BE(taskNumber, PERSON_ID_BYTES);
+  return body;
+}
+
 /**
  * AES-256-GCM for passwords and API keys at rest. The key is derived from SECRET_KEY with scrypt,
  * so any long random string works; the stored form is `v1:<iv>:<tag>:<ciphertext>`, base64url.
@@ -25,11 +35,14 @@ export class SecretBox {
   readonly #key: Buffer;
   /** Signs unsubscribe links: an HMAC of a fixed label under SECRET_KEY, so it is no key used for anything else. */
   readonly #linkKey: Buffer;
+  /** Signs the reply addresses of letters (`reply+<token>@REPLY_DOMAIN`): a key of its own, so a token is no unsubscribe link. */
+  readonly #replyKey: Buffer;
 
   constructor(secretKey: string) {
     if (secretKey.length < 16) throw new Error('SECRET_KEY must be at least 16 characters');
     this.#key = scryptSync(secretKey, 'taskwatch/secrets/v1', 32);
     this.#linkKey = createHmac('sha256', secretKey).update('taskwatch unsubscribe link v1').digest();
+    this.#replyKey = createHmac('sha256', secretKey).update('taskwatch reply address v1').digest();
   }
 
   /**
@@ -38,11 +51,7 @@ export class SecretBox {
    * characters of A-Z a-z 0-9 _ -, within Telegram's 64. It names the person, so only they may use it.
    */
   unsubscribePayload(personId: string, taskNumber: number): string {
-    if (!/^[0-9a-f]{24}$/i.test(personId)) throw new RangeError('a person id is 24 hex digits');
-    if (!Number.isInteger(taskNumber) || taskNumber < 1 || taskNumber > 0xffffffff) throw new RangeError('bad task number');
-    const body = Buffer.alloc(PERSON_ID_BYTES + 4);
-    Buffer.from(personId, 'hex').copy(body);
-    body.writeUInt32BE(taskNumber, PERSON_ID_BYTES);
+    const body = personAndTask(personId, taskNumber);
     return UNSUBSCRIBE_PREFIX + Buffer.concat([body, this.#mac(body)]).toString('base64url');
   }
 
@@ -58,8 +67,30 @@ export class SecretBox {
     return { personId: body.subarray(0, PERSON_ID_BYTES).toString('hex'), taskNumber };
   }
 
-  #mac(body: Buffer): Buffer {
-    return createHmac('sha256', this.#linkKey).update(body).digest().subarray(0, UNSUBSCRIBE_MAC_BYTES);
+  #mac(body: Buffer, key: Buffer = this.#linkKey): Buffer {
+    return createHmac('sha256', key).update(body).digest().subarray(0, UNSUBSCRIBE_MAC_BYTES);
+  }
+
+  /**
+   * The token of a letter's reply address (`reply+<token>@REPLY_DOMAIN`): lowercase hex of the person id
+   * (12 bytes), the task number (4 bytes) and the first 12 bytes of an HMAC-SHA256 of both under a key of
+   * its own; 56 characters, so `reply+<token>` stays within the 64 of a local part, and hex survives mail
+   * systems that change the case of addresses.
+   */
+  replyToken(personId: string, taskNumber: number): string {
+    const body = personAndTask(personId, taskNumber);
+    return Buffer.concat([body, this.#mac(body, this.#replyKey)]).toString('hex');
+  }
+
+  /** Whom and which task a {@link replyToken} names, or undefined when it is not one signed with this key. */
+  readReplyToken(token: string): UnsubscribeRequest | undefined {
+    if (!/^[0-9a-f]{56}$/i.test(token)) return undefined;
+    const bytes = Buffer.from(token.toLowerCase(), 'hex');
+    const body = bytes.subarray(0, PERSON_ID_BYTES + 4);
+    if (!timingSafeEqual(bytes.subarray(PERSON_ID_BYTES + 4), this.#mac(body, this.#replyKey))) return undefined;
+    const taskNumber = body.readUInt32BE(PERSON_ID_BYTES);
+    if (taskNumber < 1) return undefined;
+    return { personId: body.subarray(0, PERSON_ID_BYTES).toString('hex'), taskNumber };
   }
 
   encrypt(plain: string): string {

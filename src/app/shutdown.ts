@@ -17,6 +17,8 @@ export interface Running {
   scheduler?: Scheduler;
   stopBot?: () => Promise<void>;
   http?: HttpServer;
+  /** The e-mail reply intake (REPLY_SMTP_PORT). */
+  replyIntake?: { close(): Promise<void> };
 }
 
 export class Shutdown {
@@ -36,6 +38,7 @@ export class Shutdown {
       const botStopped = running.stopBot?.();
       await running.scheduler?.stop();
       await botStopped;
+      await running.replyIntake?.close();
       await running.http?.close();
       await running.db?.close();
       logger.info('stopped');

@@ -21,7 +21,10 @@ export interface BotDeps {
   observeApi?: Pacing['observe'];
 }
 
-export type BotSession = Scenes.WizardSession<Scenes.WizardSessionData>;
+export type BotSession = Scenes.WizardSession<Scenes.WizardSessionData> & {
+  /** A reply to a digest of several tasks, waiting for the person to say which task it is for (src/bot/features/replies.ts). */
+  replyDraft?: { text: string; tasks: number[] };
+};
 
 export interface BotContext extends Context {
   session: BotSession;

@@ -37,6 +37,7 @@ import { smsFeature } from './features/sms.js';
 import { smtpFeature } from './features/smtp.js';
 import { startFeature } from './features/start.js';
 import { tasksFeature } from './features/tasks.js';
+import { repliesFeature } from './features/replies.js';
 import { templateFeature } from './features/template.js';
 
 export type { BotContext, BotDeps } from './context.js';
@@ -173,7 +174,11 @@ export function createBot(deps: BotDeps): CreatedBot {
     deliveryFeature(deps, background),
     apiFeature(deps),
   ];
+  const answers = repliesFeature(deps);
+  features.push(answers);
   const stage = new Scenes.Stage<BotContext>(features.flatMap((f) => f.scenes));
+  // A reply to a notification comes before the conversations (see src/bot/features/replies.ts).
+  bot.use(answers.replies);
   bot.use(stage.middleware());
   for (const f of features) bot.use(f.composer);
 

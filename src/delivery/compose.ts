@@ -57,6 +57,8 @@ export interface ComposeSettings {
    * and carry `List-Unsubscribe-Post` (RFC 8058).
    */
   webUnsubscribeLink?: (personId: string, taskNumber: number) => string;
+  /** With REPLY_DOMAIN: the signed reply address of a person and a task (`Reply-To` of a letter about one task). */
+  replyAddress?: (personId: string, taskNumber: number) => string;
 }
 
 /** Loads what `deliveries` refer to: three queries, whatever their number. */
@@ -141,8 +143,20 @@ export function composeMessage(
       const messageId = messageIdOf(group, settings.mailDomain);
       // RFC 8058 one-click only where the link is our web page, which takes the mail client's POST.
       const listUnsubscribe = mail.listUnsubscribe ? { listUnsubscribe: mail.listUnsubscribe, ...(web ? { oneClick: true } : {}) } : {};
+      // An answer becomes a comment on the task (src/http/reply-intake.ts): only a letter about one task says which.
+      const replyTo = taskNumber !== undefined && settings.replyAddress ? { replyTo: settings.replyAddress(id, taskNumber) } : {};
       return {
-        message: { channel, to, subject: mail.subject, text: mail.text, html: mail.html, messageId, taskNumber, ...listUnsubscribe },
+        message: {
+          channel,
+          to,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+          messageId,
+          taskNumber,
+          ...listUnsubscribe,
+          ...replyTo,
+        },
       };
     }
     case 'sms': {

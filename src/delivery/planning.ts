@@ -22,7 +22,7 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
     const changes = await ChangeModel.find({ plannedAt: null })
       .sort({ at: 1 })
       .limit(batchSize)
-      .select({ task: 1, taskNumber: 1, actor: 1, at: 1 })
+      .select({ task: 1, taskNumber: 1, actor: 1, at: 1, holdUntil: 1 })
       .lean();
     if (changes.length === 0) return written;
 
@@ -76,9 +76,11 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
           if (!address || (channel === 'telegram' && person.telegramUnreachableAt)) continue;
           if (daily && channel === 'sms' && !daily.sms) continue;
           const plan = { change: change._id, task: task._id, taskNumber: change.taskNumber, person: person._id, channel, address };
+          // A change that may still be undone (src/services/replies.ts) is held until it no longer may.
+          const notBefore = (d: Date) => (change.holdUntil && change.holdUntil > d ? change.holdUntil : d);
           const when = daily
-            ? { nextAttemptAt: nextDigestAt(daily.time, person.timezone, at), heldFor: 'digest' as const }
-            : { nextAttemptAt: at };
+            ? { nextAttemptAt: notBefore(nextDigestAt(daily.time, person.timezone, at)), heldFor: 'digest' as const }
+            : { nextAttemptAt: notBefore(at) };
           docs.push(newDelivery({ ...plan, ...when }, now));
         }
       }

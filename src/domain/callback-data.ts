@@ -11,6 +11,12 @@ export const callbackData = {
   unwatch: (n: number) => `tw:unwatch:${n}`,
   /** Open the channel picker of task `n` (under a notification and a task card). */
   channels: (n: number) => `tw:chan:${n}`,
+  /** Comment on task `n`: the 💬 button under a notification. */
+  reply: (n: number) => `tw:reply:${n}`,
+  /** Undo the comment (Change id) just made by replying. */
+  undoReply: (changeId: string) => `tw:undo:${changeId}`,
+  /** Under "which task?" after a reply to a digest: the answer goes to task `n`. */
+  replyTo: (n: number) => `tw:to:${n}`,
   taskView: (n: number) => `task:view:${n}`,
   taskDone: (n: number) => `task:done:${n}`,
   taskObservers: (n: number) => `task:observers:${n}`,
@@ -34,6 +40,9 @@ export const callbackData = {
 export const callbackPattern = {
   unwatch: /^tw:unwatch:(\d+)$/,
   channels: /^tw:chan:(\d+)$/,
+  reply: /^tw:reply:(\d+)$/,
+  undoReply: /^tw:undo:([0-9a-f]{24})$/,
+  replyTo: /^tw:to:(\d+)$/,
   taskView: /^task:view:(\d+)$/,
   taskDone: /^task:done:(\d+)$/,
   taskObservers: /^task:observers:(\d+)$/,

@@ -79,7 +79,11 @@ export type UserErrorCode =
   | 'person_has_telegram'
   | 'url_without_source'
   // digest modes (issue 11)
-  | 'digest_invalid';
+  | 'digest_invalid'
+  // answering a notification (issue 23)
+  | 'reply_undo_gone'
+  | 'reply_undo_late'
+  | 'reply_text_only';
 
 export type UserErrorParams = Record<string, string | number>;
 

@@ -152,6 +152,11 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   // digest modes (issue 11)
   digest_invalid: (p) =>
     `"${s(p.value)}" is not a digest mode. Write: /digest now (at once, with every run) or /digest daily 18:00 (once a day at 18:00 in your time zone; /digest daily 18:00 sms — with SMS). Nothing was changed`,
+  // answering a notification (issue 23)
+  reply_undo_gone: () => 'That comment is gone already: nothing to undo.',
+  reply_undo_late: (p) => `Too late: the comment on task #${s(p.number)} has gone out to its observers. Nothing was changed.`,
+  reply_text_only: () =>
+    'A comment can only be text: photos, files and voice messages are not added. Answer the notification with text. Nothing was added.',
 };
 
 const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } satisfies Record<Channel, string>;
@@ -218,7 +223,7 @@ export const en: Texts = {
       example: '/edit 12 due 25.12.2026 18:00',
     },
     done: { desc: 'mark as done', example: '/done 12' },
-    comment: { desc: 'comment on a task', example: '/comment 12 Started' },
+    comment: { desc: 'comment on a task (or just answer its notification)', example: '/comment 12 Started' },
     watch: { desc: 'watch a task: email, sms, telegram', example: '/watch 12 email sms' },
     unwatch: { desc: 'stop watching', example: '/unwatch 12' },
     observers: { desc: 'who watches a task', example: '/observers 12' },
@@ -322,6 +327,16 @@ export const en: Texts = {
   edited: (n, field, from, to) => `Task #${n}: ${field} "${from || '—'}" → "${to || '—'}".`,
   askComment: 'The comment:',
   commented: (n) => `Comment added to task #${n}.`,
+  // answering a notification (issue 23)
+  replyAdded: (n, minutes) => `Comment added to task #${n}; its observers get it in ${minutes} min, and until then you can undo it.`,
+  replyMailSubject: (n) => `Your comment on task #${n} was not added`,
+  replyMailBody: (n, why) =>
+    `Your answer to the notification about task #${n} did not become a comment: ${why}.\n\nNothing was changed. Answer the letter again, or write to the bot: /comment ${n} <text>`,
+  replyUndoButton: '↩️ Undo',
+  replyUndone: (n) => `Comment on task #${n} withdrawn: nobody got it.`,
+  replyWhichTask: 'This notification is about several tasks. Which one is your comment for?',
+  replyDraftGone: 'The text of the comment is no longer here: answer the notification again.',
+  askReply: (n) => `Your comment on task #${n} (as text):`,
   sendHint: (n) => `Send the notifications now: /send ${n}`,
 
   pickChannels: (n, title) => `Task #${n} "${title}": how should I notify you? Tick the channels and press "Save".`,

@@ -157,6 +157,11 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   // digest modes (issue 11)
   digest_invalid: (p) =>
     `«${s(p.value)}» — не режим сводки. Напишите так: /digest now (сразу, при каждой рассылке) или /digest daily 18:00 (раз в день в 18:00 по вашему поясу; /digest daily 18:00 sms — с SMS). Ничего не изменено`,
+  // answering a notification (issue 23)
+  reply_undo_gone: () => 'Этого комментария уже нет: отменять нечего.',
+  reply_undo_late: (p) => `Поздно: комментарий к заданию #${s(p.number)} уже разослан наблюдателям. Ничего не изменено.`,
+  reply_text_only: () =>
+    'Комментарий может быть только текстом: фото, файлы и голосовые сообщения не добавляются. Ответьте на оповещение текстом. Ничего не добавлено.',
 };
 
 const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } satisfies Record<Channel, string>;
@@ -222,7 +227,7 @@ export const ru = {
     task: { desc: 'задание целиком', example: '/task 12' },
     edit: { desc: 'изменить поле: title, description, status, priority, due, assignee, private', example: '/edit 12 due 25.12.2026 18:00' },
     done: { desc: 'отметить выполненным', example: '/done 12' },
-    comment: { desc: 'комментарий к заданию', example: '/comment 12 Начал работу' },
+    comment: { desc: 'комментарий к заданию (или просто ответьте на оповещение о нём)', example: '/comment 12 Начал работу' },
     watch: { desc: 'наблюдать за заданием: email, sms, telegram', example: '/watch 12 email sms' },
     unwatch: { desc: 'перестать наблюдать', example: '/unwatch 12' },
     observers: { desc: 'наблюдатели задания', example: '/observers 12' },
@@ -347,6 +352,17 @@ export const ru = {
   edited: (n: number, field: string, from: string, to: string) => `Задание #${n}: ${field} «${from || '—'}» → «${to || '—'}».`,
   askComment: 'Текст комментария:',
   commented: (n: number) => `Комментарий к заданию #${n} добавлен.`,
+  // answering a notification (issue 23)
+  replyAdded: (n: number, minutes: number) =>
+    `Комментарий к заданию #${n} добавлен; наблюдатели получат его через ${minutes} мин, до тех пор его можно отменить.`,
+  replyMailSubject: (n: number) => `Комментарий к заданию #${n} не добавлен`,
+  replyMailBody: (n: number, why: string) =>
+    `Ваш ответ на оповещение о задании #${n} не стал комментарием: ${why}.\n\nНичего не изменено. Ответьте на письмо ещё раз или напишите боту: /comment ${n} <текст>`,
+  replyUndoButton: '↩️ Отменить',
+  replyUndone: (n: number) => `Комментарий к заданию #${n} отменён: его никто не получил.`,
+  replyWhichTask: 'Это оповещение о нескольких заданиях. К какому из них ваш комментарий?',
+  replyDraftGone: 'Текст комментария уже не найден: ответьте на оповещение ещё раз.',
+  askReply: (n: number) => `Комментарий к заданию #${n} (ответьте текстом):`,
   sendHint: (n: number) => `Отправить оповещения сейчас: /send ${n}`,
 
   // observers

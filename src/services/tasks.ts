@@ -101,7 +101,8 @@ export interface RecordedChange<C extends FieldChange = FieldChange> {
 async function recordChange<C extends FieldChange>(
   access: TaskAccess,
   build: (task: TaskDoc) => { fields: C[]; set: Record<string, unknown>; unset: string[] },
-): Promise<{ task: TaskDoc; change: RecordedChange<C> }> {
+  extra: { holdUntil?: Date } = {},
+): Promise<{ task: TaskDoc; change: RecordedChange<C>; changeId: string }> {
   const { viewer, may } = access;
   const number = access.task.number;
   let task = access.task;
@@ -113,8 +114,17 @@ async function recordChange<C extends FieldChange>(
     const { fields, set, unset } = build(task);
     const revision = task.revision + 1;
     const at = new Date();
+    let id: unknown;
     try {
-      await ChangeModel.create({ task: task._id, taskNumber: number, revision, actor: viewer.id as PersonId, at, fields });
+      ({ _id: id } = await ChangeModel.create({
+        task: task._id,
+        taskNumber: number,
+        revision,
+        actor: viewer.id as PersonId,
+        at,
+        fields,
+        ...extra,
+      }));
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       const other = await ChangeModel.findOne({ task: task._id, revision }, { at: 1 }).lean();
@@ -128,7 +138,7 @@ async function recordChange<C extends FieldChange>(
     if (unset.length) update.$unset = Object.fromEntries(unset.map((f) => [f, 1]));
     await TaskModel.updateOne({ _id: task._id }, update);
     const fresh = await requireTask(number);
-    return { task: fresh, change: { revision, actor: String(viewer.id), at, fields } };
+    return { task: fresh, change: { revision, actor: String(viewer.id), at, fields }, changeId: String(id) };
   }
   throw new UserError('edit_busy', { number });
 }
@@ -185,10 +195,17 @@ export async function readEdit(field: EditableField, raw: string, zone: string):
   return { field, to: isOff(raw) ? null : String((await requirePerson(raw))._id) };
 }
 
-/** A comment is a Change of the field `comment` (its text). Anyone who can see the task may comment. */
-export async function addComment(access: TaskAccess, text: string): Promise<{ task: TaskDoc; change: RecordedChange }> {
+/**
+ * A comment is a Change of the field `comment` (its text). Anyone who can see the task may comment. With
+ * `holdUntil`, nobody hears of it before then (planning holds its deliveries), so that it can still be undone.
+ */
+export async function addComment(
+  access: TaskAccess,
+  text: string,
+  opts: { holdUntil?: Date } = {},
+): Promise<{ task: TaskDoc; change: RecordedChange; changeId: string }> {
   const body = checkText(text);
-  return recordChange(access, () => ({ fields: [{ field: 'comment', to: body }], set: {}, unset: [] }));
+  return recordChange(access, () => ({ fields: [{ field: 'comment', to: body }], set: {}, unset: [] }), opts);
 }
 
 export type { TaskRole } from '../domain/types.js';

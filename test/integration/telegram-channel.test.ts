@@ -54,7 +54,7 @@ describe('Telegram channel against the strict Bot API double', () => {
       return { botToken: m.botToken, message: message as SentMessage };
     });
 
-  it('sends plain text with the open, stop-watching and channels buttons', async () => {
+  it('sends plain text with the open, stop-watching, channels and comment buttons', async () => {
     const channel = createTelegramChannel({ token: TOKEN, apiRoot });
     const receipt = await channel.send(msg({ taskNumber: 12 }));
 
@@ -65,7 +65,7 @@ describe('Telegram channel against the strict Bot API double', () => {
     expect(sent.message.text).toBe('#12 «Отчёт»\n• статус: новое → выполнено');
     expect(sent.message.parse_mode).toBeUndefined();
     const keyboard = sent.message.reply_markup!.inline_keyboard;
-    expect(keyboard.flat().map((b) => b.callback_data)).toEqual(['task:view:12', 'tw:unwatch:12', 'tw:chan:12']);
+    expect(keyboard.flat().map((b) => b.callback_data)).toEqual(['task:view:12', 'tw:unwatch:12', 'tw:chan:12', 'tw:reply:12']);
     expect(keyboard.flat().every((b) => b.text.includes('#12'))).toBe(true);
     expect(receipt.providerMessageId).toMatch(/^\d+$/);
   });

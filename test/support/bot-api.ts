@@ -70,6 +70,11 @@ export interface TestUser {
   send(text: string, opts?: { waitForBackground?: boolean }): Promise<{ replies: BotMessage[]; sentId: number }>;
   /** Presses the button whose label contains `label` (or matches it), on the newest bot message that has one. */
   press(label: string | RegExp): Promise<string>;
+  /**
+   * Answers the bot's message `toMessageId` as Telegram delivers a reply: a message carrying
+   * `reply_to_message` (the bot's message, with its text). `photo`: a photo with `text` as its caption.
+   */
+  reply(toMessageId: number, text: string, opts?: { photo?: boolean }): Promise<string>;
   /** Sends a callback query with exactly this data, as if pressed under message `messageId`. */
   callback(data: string, messageId?: number): Promise<string>;
   /** The bot's messages in this chat, as they are now (edits applied), oldest first. */
@@ -213,6 +218,24 @@ export async function startTestBot(opts: TestBotOptions = {}): Promise<TestBot> 
       },
       async say(text) {
         return joined((await u.send(text)).replies);
+      },
+      async reply(toMessageId, text, replyOpts) {
+        const original = chatMessages(chatId).find((m) => m.messageId === toMessageId)?.message;
+        const bot = { id: Number(TEST_BOT_TOKEN.split(':')[0]), is_bot: true, first_name: 'taskwatch' };
+        const reply_to_message = {
+          message_id: toMessageId,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: chatId, type: 'private' },
+          from: bot,
+          ...(original?.text ? { text: original.text } : {}),
+        };
+        const message = client.makeMessage(text, { reply_to_message }) as unknown as Record<string, unknown>;
+        if (replyOpts?.photo) {
+          // A photo has a caption, and no text.
+          delete message.text;
+          Object.assign(message, { photo: [{ file_id: 'photo-1', file_unique_id: 'p1', width: 90, height: 90 }], caption: text });
+        }
+        return joined(await exchange(() => client.sendMessage(message)));
       },
       async callback(data, messageId) {
         const mid = messageId ?? u.last()?.id ?? 0;

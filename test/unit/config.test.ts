@@ -47,6 +47,7 @@ describe('loadConfig', () => {
       CODE_SMS_PER_DAY: 50,
       JOIN_REQUESTS_PER_HOUR: 20,
       OUTCOME_WRITES: 4,
+      REPLY_SMTP_HOST: '0.0.0.0',
     });
   });
 
@@ -98,6 +99,7 @@ describe('loadConfig', () => {
       CODE_SMS_PER_DAY: '0',
       JOIN_REQUESTS_PER_HOUR: '5',
       OUTCOME_WRITES: '2',
+      REPLY_SMTP_HOST: '127.0.0.1',
     };
     const c = loadConfig(env);
     expect(c).toEqual({

@@ -15,6 +15,8 @@ const changeSchema = new Schema(
       type: [new Schema({ field: { type: String, required: true }, from: Schema.Types.Mixed, to: Schema.Types.Mixed }, { _id: false })],
       default: [],
     },
+    /** Nobody hears of this change before this time (a comment made by replying in Telegram, while it can be undone). */
+    holdUntil: { type: Date },
     /** Set once planning has written this change's deliveries (planning is idempotent, so a crash re-plans). */
     plannedAt: { type: Date },
   },

@@ -47,6 +47,8 @@ deliverySchema.index({ change: 1, person: 1, channel: 1 }, { unique: true });
 /** The due-delivery query: pending and due. */
 deliverySchema.index({ status: 1, nextAttemptAt: 1 });
 deliverySchema.index({ taskNumber: 1, status: 1 });
+/** A Telegram notification a person answers: its deliveries by the message id (src/services/replies.ts). */
+deliverySchema.index({ person: 1, providerMessageId: 1 });
 
 export type Delivery = InferSchemaType<typeof deliverySchema>;
 export const DeliveryModel = model('Delivery', deliverySchema);

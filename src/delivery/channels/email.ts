@@ -163,6 +163,7 @@ export function createEmailChannel(settings: SmtpSettings, opts: EmailChannelOpt
           text: msg.text,
           ...(msg.html !== undefined ? { html: msg.html } : {}),
           ...(messageId ? { messageId } : {}),
+          ...(msg.replyTo && !CRLF.test(msg.replyTo) ? { replyTo: msg.replyTo } : {}),
           // RFC 2369: nodemailer writes it as `List-Unsubscribe: <url>`. List-Unsubscribe-Post (RFC 8058 one-click)
           // only for our own page (PUBLIC_URL), which takes the mail client's POST; a t.me link does not.
           ...(msg.listUnsubscribe && /^https?:\/\/\S+$/.test(msg.listUnsubscribe) ? { list: { unsubscribe: msg.listUnsubscribe } } : {}),

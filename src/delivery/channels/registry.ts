@@ -10,6 +10,7 @@ import type { SmsProvider } from './sms/provider.js';
 import { createTelegramChannel, type TelegramChannel } from './telegram.js';
 import { databaseSlots } from '../../db/slots.js';
 import { webUnsubscribeUrl } from '../../domain/unsubscribe-link.js';
+import { replyAddress } from '../../domain/reply-mail.js';
 import type { ChannelObserver, ChannelSender } from './types.js';
 import type { Channel } from '../../domain/types.js';
 
@@ -26,6 +27,8 @@ export interface ChannelSet {
   unsubscribeLink?: (personId: string, taskNumber: number) => string;
   /** With PUBLIC_URL: the one-click unsubscribe page of a person and a task (see src/http/unsubscribe.ts). */
   webUnsubscribeLink?: (personId: string, taskNumber: number) => string;
+  /** With REPLY_DOMAIN: the signed reply address of a person and a task (answers become comments). */
+  replyAddress?: (personId: string, taskNumber: number) => string;
   /** Asks Telegram for the bot's username if it is not known yet (letters carry links from then on). */
   ensureLinks(): Promise<void>;
   /** Why a channel is missing, for the message admins get. */
@@ -111,6 +114,9 @@ export async function buildChannels(deps: {
           webUnsubscribeLink: (personId: string, n: number) =>
             webUnsubscribeUrl(config.PUBLIC_URL!, secrets.unsubscribePayload(personId, n)),
         }
+      : {}),
+    ...(config.REPLY_DOMAIN
+      ? { replyAddress: (personId: string, n: number) => replyAddress(secrets.replyToken(personId, n), config.REPLY_DOMAIN!) }
       : {}),
     async ensureLinks() {
       // Only letters carry links, and only the bot can open them.

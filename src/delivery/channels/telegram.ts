@@ -1,7 +1,7 @@
 /**
  * The Telegram channel: messages through the Bot API (the paced client of src/telegram/) with their styles
- * as `entities`, in the notification lane of the deployment's Telegram budget, with "open", "stop watching" and "channels" buttons when the message is
- * about a task.
+ * as `entities`, in the notification lane of the deployment's Telegram budget, with "open", "stop watching", "channels" and "comment" buttons when the
+ * message is about a task.
  */
 import { TelegramError } from 'telegraf';
 import { memorySlots, type SlotStore } from '../../db/slots.js';
@@ -100,8 +100,8 @@ export function classifyTelegramError(err: unknown): TemporaryDeliveryError | Pe
 const MAX_OPEN_BUTTONS = 20;
 
 /**
- * The buttons under a notification: about one task, open it, stop watching it, pick its channels; under a
- * digest of several tasks, open each.
+ * The buttons under a notification: about one task, open it, stop watching it, pick its channels, comment on
+ * it; under a digest of several tasks, open each (a reply to a digest asks which task it is for).
  */
 function buttonsOf(msg: OutgoingMessage): InlineKeyboardButton.CallbackButton[][] | undefined {
   const n = msg.taskNumber;
@@ -111,6 +111,7 @@ function buttonsOf(msg: OutgoingMessage): InlineKeyboardButton.CallbackButton[][
         { text: `📋 #${n}`, callback_data: callbackData.taskView(n) },
         { text: `🔕 #${n}`, callback_data: callbackData.unwatch(n) },
         { text: `⚙️ #${n}`, callback_data: callbackData.channels(n) },
+        { text: `💬 #${n}`, callback_data: callbackData.reply(n) },
       ],
     ];
   }

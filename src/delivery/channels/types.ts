@@ -26,6 +26,8 @@ export interface OutgoingMessage {
   entities?: MessageEntity[];
   /** E-mail: the link of the `List-Unsubscribe` header (RFC 2369). */
   listUnsubscribe?: string;
+  /** E-mail: where an answer goes (`Reply-To`): the signed reply address of the person and task, with the reply intake. */
+  replyTo?: string;
   /** E-mail: that link takes a POST (`List-Unsubscribe-Post: List-Unsubscribe=One-Click`, RFC 8058). */
   oneClick?: boolean;
 }
