@@ -12,6 +12,8 @@ export const callbackData = {
   /** Open the channel picker of task `n` (under a notification and a task card). */
   channels: (n: number) => `tw:chan:${n}`,
   taskView: (n: number) => `task:view:${n}`,
+  /** "👍 Seen" under a notification of task `n` whose SMS waits for escalation: the person saw it. */
+  seen: (n: number) => `tw:seen:${n}`,
   taskDone: (n: number) => `task:done:${n}`,
   taskObservers: (n: number) => `task:observers:${n}`,
   /** The channel picker of task `n`: `mask` the channels chosen so far, `what` a channel index or `save`. */
@@ -35,6 +37,7 @@ export const callbackPattern = {
   unwatch: /^tw:unwatch:(\d+)$/,
   channels: /^tw:chan:(\d+)$/,
   taskView: /^task:view:(\d+)$/,
+  seen: /^tw:seen:(\d+)$/,
   taskDone: /^task:done:(\d+)$/,
   taskObservers: /^task:observers:(\d+)$/,
   pick: /^pick:(\d+):(\d+):(\d|save)$/,

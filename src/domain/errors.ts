@@ -79,7 +79,10 @@ export type UserErrorCode =
   | 'person_has_telegram'
   | 'url_without_source'
   // digest modes (issue 11)
-  | 'digest_invalid';
+  | 'digest_invalid'
+  // reminders and escalation (issue 24)
+  | 'remind_invalid'
+  | 'escalate_invalid';
 
 export type UserErrorParams = Record<string, string | number>;
 
