@@ -5,7 +5,6 @@
  * race or are repeated after a crash write each reminder once; a due date moved drops what waited for the
  * old one and plans the new one; a task done reminds no more; quiet hours hold an SMS reminder.
  */
-import path from 'node:path';
 import { CounterModel, DeliveryModel, PersonModel, ReminderModel, RunModel } from '../../src/db/models/index.js';
 import { planReminders, sweepReminders, reminderWatermark } from '../../src/delivery/reminders.js';
 import { dueRequests } from '../../src/delivery/runs.js';
@@ -14,10 +13,9 @@ import { saveSchedule } from '../../src/services/settings.js';
 import { editTask, taskToChange } from '../../src/services/tasks.js';
 import { setRemind } from '../../src/services/reminders.js';
 import { UserError } from '../../src/domain/errors.js';
-import { createLogger } from '../../src/logger.js';
 import { useTestDatabase } from '../support/db.js';
 import { until } from '../support/wait.js';
-import { edit, makePerson, makeTask, sendNow, useWorld } from '../support/world.js';
+import { edit, makePerson, makeTask, sendNow, useWorld, worldScheduler } from '../support/world.js';
 
 const db = useTestDatabase();
 const world = useWorld();
@@ -28,14 +26,7 @@ afterEach(async () => {
 });
 
 function startScheduler(): Scheduler {
-  const s = new Scheduler({
-    config: { ...world.config, LOG_LEVEL: 'silent' },
-    logger: createLogger('silent'),
-    mongoUri: db.uri,
-    secretKey: world.config.SECRET_KEY!,
-    jobsDir: path.resolve('dist/jobs'),
-    pollMs: 100,
-  });
+  const s = worldScheduler(world, db.uri);
   schedulers.push(s);
   return s;
 }
