@@ -30,7 +30,13 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     const scheduler =
       role === 'bot' ? undefined : await startWorker({ config, logger, mongoUri: running.db!.uri, secretKey, metrics, watch, running });
     const delivery = createDeliveryService({
-      ...(scheduler ? { kick: () => scheduler.kick(), onScheduleChanged: () => scheduler.applySchedule() } : {}),
+      ...(scheduler
+        ? {
+            kick: () => scheduler.kick(),
+            onScheduleChanged: () => scheduler.applySchedule(),
+            onTimesChanged: () => scheduler.applyTimedRuns(),
+          }
+        : {}),
     });
     let bot: StartedBot | undefined;
     if (role !== 'worker') {

@@ -30,6 +30,7 @@ import { PacedTelegram, pacedContext, type Pacing } from '../telegram/client.js'
 import { deliveryFeature } from './features/delivery.js';
 import { apiFeature } from './features/api.js';
 import { observersFeature } from './features/observers.js';
+import { remindersFeature } from './features/reminders.js';
 import { notifyPrefsFeature } from './features/notify-prefs.js';
 import { profileFeature } from './features/profile.js';
 import { scheduleFeature } from './features/schedule.js';
@@ -163,6 +164,7 @@ export function createBot(deps: BotDeps): CreatedBot {
     startFeature(deps),
     profileFeature(deps),
     notifyPrefsFeature(),
+    remindersFeature(deps),
     tasksFeature(deps),
     observersFeature(deps),
     adminFeature(deps, { onRoleChanged: adminMenu }),

@@ -33,6 +33,8 @@ const ALL_MODELS = [
   models.ExternalRefModel,
   models.OutageModel,
   models.SlotModel,
+  models.ReminderModel,
+  models.SeenModel,
 ];
 
 /**

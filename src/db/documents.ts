@@ -31,6 +31,9 @@ export interface LeanRecipient {
   /** Daily digest time `HH:MM` (absent: `now` mode) and whether SMS go in it; see src/domain/digest.ts. */
   digestTime?: string | null;
   digestSms?: boolean | null;
+  /** Due-date reminder leads (absent: the defaults) and whether they are reminded as author; see src/domain/reminders.ts. */
+  remindLeads?: string[] | null;
+  remindAuthor?: boolean | null;
   /** admin, member, pending or blocked: only members and admins hear of anything. */
   role?: string | null;
   /** Set while the person has blocked the bot (see the Person model). */
@@ -51,6 +54,8 @@ export const RECIPIENT_FIELDS = {
   notifySelf: 1,
   digestTime: 1,
   digestSms: 1,
+  remindLeads: 1,
+  remindAuthor: 1,
   role: 1,
   telegramUnreachableAt: 1,
 } as const satisfies Partial<Record<keyof LeanRecipient, 1>>;

@@ -10,6 +10,8 @@ export interface QueueCounts {
   held: number;
   /** Of the pending: waiting for their person's daily digest (not due until then: not a stuck queue). */
   digest: number;
+  /** Of the pending: SMS held for escalation, sent only if their person has not seen the task by then. */
+  escalation: number;
 }
 
 /** One pass over the pending deliveries, grouped by why they wait: three figures for the price of one scan. */
@@ -19,5 +21,11 @@ export async function countQueue(): Promise<QueueCounts> {
     { $group: { _id: '$heldFor', n: { $sum: 1 } } },
   ]);
   const of = (key: string) => rows.find((r) => r._id === key)?.n ?? 0;
-  return { pending: rows.reduce((a, r) => a + r.n, 0), retrying: of('retry'), held: of('quiet'), digest: of('digest') };
+  return {
+    pending: rows.reduce((a, r) => a + r.n, 0),
+    retrying: of('retry'),
+    held: of('quiet'),
+    digest: of('digest'),
+    escalation: of('escalation'),
+  };
 }

@@ -17,6 +17,7 @@ import {
   type SmtpSettings,
 } from '../domain/gateways.js';
 import { scheduleOf, type Schedule } from '../domain/schedule.js';
+import { escalationOf, type Escalation } from '../domain/escalation.js';
 import { TEMPLATE_KINDS, type TemplateKind } from '../domain/templates.js';
 import type { SmsProviderName } from '../domain/types.js';
 import { isDuplicateKey } from './duplicate-key.js';
@@ -150,4 +151,9 @@ export async function loadTemplates(): Promise<Partial<Record<TemplateKind, stri
 /** The dispatch schedule, the default when none was saved. */
 export async function getSchedule(): Promise<Schedule> {
   return scheduleOf((await getSettings()).schedule);
+}
+
+/** Escalation minutes per priority (`/escalate`); empty when none escalates. */
+export async function loadEscalation(): Promise<Escalation> {
+  return escalationOf((await getSettings()).escalation);
 }

@@ -62,7 +62,7 @@ export class Batch {
       const ctx = await loadBatchContext(batch);
       // What was queued goes only if its person may still hear of its task on its channel now.
       const { keep, dropped } = await recheck(batch, ctx);
-      for (const { delivery } of dropped) (deps.metrics ?? NO_METRICS).deliveries(delivery.channel, 'dropped', 1);
+      for (const d of dropped) (deps.metrics ?? NO_METRICS).deliveries(d.delivery.channel, d.outcome ?? 'dropped', 1);
       await this.#writer.write(
         dropped.map(({ delivery, reason }) => byId(delivery._id, outcome.skipped(reason))),
         dropped.map(({ delivery }) => groupKey(delivery)),

@@ -6,14 +6,17 @@
 import { createHash } from 'node:crypto';
 import type { LeanRecipient } from '../db/documents.js';
 import { RECIPIENT_FIELDS } from '../db/documents.js';
-import { ChangeModel, PersonModel, TaskModel } from '../db/models/index.js';
+import { ChangeModel, PersonModel, ReminderModel, TaskModel } from '../db/models/index.js';
+import type { Escalation } from '../domain/escalation.js';
+import { reminderLines, renderReminderEmail } from '../domain/reminder-texts.js';
+import { reminderMessage, seenButtons, telegramReminders } from './compose-reminders.js';
 import { fitSms, type SmsAnalysis } from '../domain/sms-segments.js';
 import { groupByTask, renderEmail, renderSms, renderTelegramRich, type TemplateKind } from '../domain/templates.js';
 import { isTelegramAccount, type Channel } from '../domain/types.js';
 import { notificationWords } from '../i18n/notification-words.js';
 import type { OutgoingMessage } from './channels/types.js';
 import { addressOf } from './new-delivery.js';
-import { notificationItems, objectIds, peopleOfChanges } from './notification-items.js';
+import { notificationItems, objectIds, peopleOfChanges, type ReminderLike } from './notification-items.js';
 import { telegramText } from './telegram-format.js';
 
 /** The least of a delivery that composing needs. */
@@ -26,11 +29,13 @@ export interface DeliveryRef {
   address: string;
 }
 
-/** The changes, tasks and people (recipients and actors) a set of deliveries refers to, by id string. */
+/** The changes (or reminders), tasks and people (recipients and actors) a set of deliveries refers to, by id string. */
 export interface BatchContext {
   changeById: Parameters<typeof notificationItems>[1];
   taskById: Parameters<typeof notificationItems>[2];
   personById: Map<string, LeanRecipient>;
+  /** The due-date reminders some deliveries carry instead of a change (by the delivery's `change`). */
+  reminderById?: Map<string, ReminderLike & { task: unknown; person: unknown }>;
 }
 
 /** What one person gets on one channel: one message about one or more deliveries. */
@@ -59,11 +64,19 @@ export interface ComposeSettings {
   webUnsubscribeLink?: (personId: string, taskNumber: number) => string;
   /** With REPLY_DOMAIN: the signed reply address of a person and a task (`Reply-To` of a letter about one task). */
   replyAddress?: (personId: string, taskNumber: number) => string;
+  /** Escalation minutes per priority: a Telegram message about a task of such a priority gets a "👍 Seen" button. */
+  escalation?: Escalation;
 }
 
-/** Loads what `deliveries` refer to: three queries, whatever their number. */
+/** Loads what `deliveries` refer to: four queries, whatever their number. */
 export async function loadBatchContext(deliveries: DeliveryRef[]): Promise<BatchContext> {
-  const changes = await ChangeModel.find({ _id: { $in: objectIds(deliveries.map((d) => d.change)) } }).lean();
+  const refs = objectIds(deliveries.map((d) => d.change));
+  const [changes, reminders] = await Promise.all([
+    ChangeModel.find({ _id: { $in: refs } }).lean(),
+    ReminderModel.find({ _id: { $in: refs } })
+      .select({ task: 1, person: 1, at: 1, due: 1, lead: 1 })
+      .lean(),
+  ]);
   const [tasks, people] = await Promise.all([
     TaskModel.find({ _id: { $in: objectIds(deliveries.map((d) => d.task)) } }).lean(),
     PersonModel.find({ _id: { $in: objectIds([...deliveries.map((d) => d.person), ...peopleOfChanges(changes)]) } })
@@ -74,6 +87,7 @@ export async function loadBatchContext(deliveries: DeliveryRef[]): Promise<Batch
     changeById: new Map(changes.map((c) => [String(c._id), c])),
     taskById: new Map(tasks.map((t) => [String(t._id), t])),
     personById: new Map(people.map((p) => [String(p._id), p])),
+    reminderById: new Map(reminders.map((r) => [String(r._id), r])),
   };
 }
 
@@ -86,7 +100,8 @@ export function groupByRecipient<D extends DeliveryRef>(deliveries: D[], ctx: Ba
   const orphans: D[] = [];
   for (const d of deliveries) {
     const person = ctx.personById.get(String(d.person));
-    if (!person || !ctx.changeById.has(String(d.change)) || !ctx.taskById.has(String(d.task))) {
+    const about = ctx.changeById.has(String(d.change)) || ctx.reminderById?.has(String(d.change));
+    if (!person || !about || !ctx.taskById.has(String(d.task))) {
       orphans.push(d);
       continue;
     }
@@ -111,13 +126,18 @@ export function messageIdOf(group: MessageGroup<DeliveryRef>, mailDomain: string
   return `${ids[0]}.${digest}@${mailDomain}`;
 }
 
-/** The message of one group, rendered from the templates; for SMS, cut to the part limit, with its analysis. */
+/**
+ * The message of one group, rendered from the templates; for SMS, cut to the part limit, with its analysis.
+ * Due-date reminders in it read as their own lines (how long is left counted at `now`), before the changes.
+ */
 export function composeMessage(
   group: MessageGroup<DeliveryRef>,
   ctx: BatchContext,
   settings: ComposeSettings,
+  now: Date = new Date(),
 ): { message: OutgoingMessage; sms?: SmsAnalysis } {
-  const items = notificationItems(group.deliveries, ctx.changeById, ctx.taskById, (id) => ctx.personById.get(id)?.name);
+  const all = notificationItems(group.deliveries, ctx.changeById, ctx.taskById, (id) => ctx.personById.get(id)?.name, ctx.reminderById);
+  const items = all.filter((i) => !i.reminder);
   const { person, channel } = group;
   const bot = settings.unsubscribeLink;
   const web = settings.webUnsubscribeLink;
@@ -135,11 +155,19 @@ export function composeMessage(
         : {}),
   };
   const to = addressOf(person, channel) ?? group.deliveries[0]!.address;
-  const numbers = new Set(items.map((i) => i.task.number));
-  const taskNumber = numbers.size === 1 ? items[0]!.task.number : undefined;
+  const numbers = new Set(all.map((i) => i.task.number));
+  const taskNumber = numbers.size === 1 ? all[0]!.task.number : undefined;
+  const reminders = reminderLines(all, opts, now);
+  const seen = seenButtons(items, opts.words.seen, settings.escalation);
+  if (items.length === 0) {
+    const message = reminderMessage(channel, to, reminders, () => renderReminderEmail(all, opts, now), taskNumber);
+    if (channel !== 'sms') return { message };
+    const fitted = fitSms(message.text, settings.smsMaxParts);
+    return { message: { ...message, text: fitted.text }, sms: fitted.analysis };
+  }
   switch (channel) {
     case 'email': {
-      const mail = renderEmail(items, settings.templates, opts);
+      const mail = renderEmail(items, settings.templates, { ...opts, preface: reminders });
       const messageId = messageIdOf(group, settings.mailDomain);
       // RFC 8058 one-click only where the link is our web page, which takes the mail client's POST.
       const listUnsubscribe = mail.listUnsubscribe ? { listUnsubscribe: mail.listUnsubscribe, ...(web ? { oneClick: true } : {}) } : {};
@@ -160,14 +188,15 @@ export function composeMessage(
       };
     }
     case 'sms': {
-      const fitted = fitSms(renderSms(items, settings.templates.sms, opts), settings.smsMaxParts);
+      const fitted = fitSms([...reminders, renderSms(items, settings.templates.sms, opts)].join('; '), settings.smsMaxParts);
       return { message: { channel, to, text: fitted.text }, sms: fitted.analysis };
     }
     case 'telegram': {
-      const { text, entities } = telegramText(renderTelegramRich(items, opts));
+      const rich = renderTelegramRich(items, opts);
+      const { text, entities } = telegramText(reminders.length ? [{ text: `${telegramReminders(reminders)}\n\n` }, ...rich] : rich);
       // Unwatching and channels act on one task; a digest of several gets an "open" button per task.
-      const about = taskNumber !== undefined ? { taskNumber } : { taskNumbers: groupByTask(items).map((g) => g.task.number) };
-      return { message: { channel, to, text, ...(entities.length ? { entities } : {}), ...about } };
+      const about = taskNumber !== undefined ? { taskNumber } : { taskNumbers: groupByTask(all).map((g) => g.task.number) };
+      return { message: { channel, to, text, ...(entities.length ? { entities } : {}), ...about, ...seen } };
     }
   }
 }

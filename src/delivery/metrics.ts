@@ -11,8 +11,9 @@ import type { ChannelObserver } from './channels/types.js';
 
 /** What became of a delivery in a run: sent, put back for a retry, failed for good, held by quiet hours. */
 /** `dropped`: no longer allowed when its message was composed (src/delivery/recheck.ts). */
-export type DeliveryOutcome = 'sent' | 'retried' | 'failed' | 'held' | 'dropped';
-export const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = ['sent', 'retried', 'failed', 'held', 'dropped'];
+/** `saved`: an SMS held for escalation that did not go, its person having seen the task in Telegram. */
+export type DeliveryOutcome = 'sent' | 'retried' | 'failed' | 'held' | 'dropped' | 'saved';
+export const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = ['sent', 'retried', 'failed', 'held', 'dropped', 'saved'];
 export const FAILURE_CAUSES: readonly FailureCause[] = ['auth', 'balance', 'sender', 'address', 'config', 'limit', 'other'];
 export type RunTrigger = 'send' | 'schedule';
 

@@ -7,6 +7,7 @@ import type { Channel } from '../domain/types.js';
 
 /** What a new delivery is about and where it goes. */
 export interface DeliveryPlan {
+  /** The Change, or the Reminder (src/delivery/reminders.ts), it tells of. */
   change: Types.ObjectId;
   task: Types.ObjectId;
   taskNumber: number;
@@ -16,8 +17,8 @@ export interface DeliveryPlan {
   address: string;
   /** Not sent before this time. */
   nextAttemptAt: Date;
-  /** Why it waits: `digest`, held for the person's daily digest time. */
-  heldFor?: 'digest';
+  /** Why it waits: `digest`, held for the person's daily digest time; `escalation`, an SMS waiting to be needed. */
+  heldFor?: 'digest' | 'escalation';
   /** The failed delivery this one stands in for (SMS fallback). */
   fallbackOf?: Types.ObjectId;
 }

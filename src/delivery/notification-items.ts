@@ -44,9 +44,16 @@ interface TaskLike {
   description?: string | null;
 }
 
+/** A due-date reminder a delivery carries (src/db/models/reminder.ts). */
+export interface ReminderLike {
+  at: Date;
+  due: Date;
+  lead: string;
+}
+
 /**
- * What one message tells about: one item per delivery (its change, on its task as it is now), oldest change
- * first. Deliveries whose change or task is gone are left out. Dispatch renders these, and `/send dry`
+ * What one message tells about: one item per delivery (its change, or its reminder, on its task as it is
+ * now), oldest first. Deliveries whose change (or reminder) or task is gone are left out. Dispatch renders these, and `/send dry`
  * counts the SMS parts of the same items, so the preview and the message agree.
  */
 export function notificationItems(
@@ -54,10 +61,12 @@ export function notificationItems(
   changeById: Map<string, ChangeLike>,
   taskById: Map<string, TaskLike>,
   actorName: (actorId: string) => string | undefined,
+  reminderById: ReadonlyMap<string, ReminderLike> = new Map(),
 ): NotificationItem[] {
   return deliveries
     .flatMap((d) => {
-      const change = changeById.get(String(d.change));
+      const reminder = reminderById.get(String(d.change));
+      const change = reminder ? { at: reminder.at, actor: '', fields: [] } : changeById.get(String(d.change));
       const task = taskById.get(String(d.task));
       if (!change || !task) return [];
       const person = idOf(d.person);
@@ -83,6 +92,7 @@ export function notificationItems(
           at: change.at,
           fields: fieldChangesOf(change.fields ?? []),
           ...(role ? { role } : {}),
+          ...(reminder ? { reminder: { due: reminder.due, lead: reminder.lead } } : {}),
         },
       ];
     })

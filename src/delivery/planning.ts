@@ -5,6 +5,9 @@ import { dailyDigestOf, nextDigestAt } from '../domain/digest.js';
 import { RECIPIENT_FIELDS, type LeanRecipient } from '../db/documents.js';
 import { addressOf, insertDeliveries, newDelivery, type NewDelivery } from './new-delivery.js';
 import { channelsFor } from './entitlement.js';
+import { planReminders, sweepReminders } from './reminders.js';
+import { loadEscalation } from '../db/settings-store.js';
+import type { Channel } from '../domain/types.js';
 
 /**
  * Fans unplanned Changes out into Deliveries: the task's author and assignee on their participant channels
@@ -15,6 +18,10 @@ import { channelsFor } from './entitlement.js';
  * channel; their SMS are left out unless they chose SMS in the digest. Deliveries are written in bulk under the unique
  * (change, person, channel) key, so planning a change twice — a crash between the insert and the
  * `plannedAt` mark, or two workers at once — plans nothing new. Returns the number of deliveries written.
+ *
+ * Escalation (`/escalate <priority> <minutes>`): for a task of an escalated priority, a person (in `now`
+ * mode) who gets the change by Telegram as well gets its SMS held (`heldFor: 'escalation'`) until the
+ * minutes have passed; it is dropped when it comes due if they saw the task meanwhile (src/delivery/recheck.ts).
  */
 export async function planPendingChanges(now: Date = new Date(), batchSize = 500): Promise<number> {
   let written = 0;
@@ -25,11 +32,12 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
       .select({ task: 1, taskNumber: 1, actor: 1, at: 1, holdUntil: 1 })
       .lean();
     if (changes.length === 0) return written;
+    const escalation = await loadEscalation();
 
     const taskIds = [...new Set(changes.map((c) => String(c.task)))].map((id) => new Types.ObjectId(id));
     const [tasks, observers] = await Promise.all([
       TaskModel.find({ _id: { $in: taskIds } })
-        .select({ author: 1, assignee: 1, private: 1 })
+        .select({ author: 1, assignee: 1, private: 1, priority: 1 })
         .lean(),
       ObserverModel.find({ task: { $in: taskIds } })
         .select({ task: 1, person: 1, channels: 1 })
@@ -71,16 +79,23 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
         if (personId === String(change.actor) && !person.notifySelf) continue;
         const daily = dailyDigestOf(person);
         const at = change.at ?? now;
+        const reachable = (channel: Channel) =>
+          Boolean(addressOf(person, channel)) && !(channel === 'telegram' && person.telegramUnreachableAt);
+        // Telegram first: the SMS waits for the escalation minutes, unless Telegram cannot reach them.
+        const minutes = escalation[task.priority];
+        const escalate = !daily && minutes !== undefined && channels.has('telegram') && reachable('telegram');
         for (const channel of channels) {
           const address = addressOf(person, channel);
-          if (!address || (channel === 'telegram' && person.telegramUnreachableAt)) continue;
+          if (!address || !reachable(channel)) continue;
           if (daily && channel === 'sms' && !daily.sms) continue;
           const plan = { change: change._id, task: task._id, taskNumber: change.taskNumber, person: person._id, channel, address };
           // A change that may still be undone (src/services/replies.ts) is held until it no longer may.
           const notBefore = (d: Date) => (change.holdUntil && change.holdUntil > d ? change.holdUntil : d);
           const when = daily
             ? { nextAttemptAt: notBefore(nextDigestAt(daily.time, person.timezone, at)), heldFor: 'digest' as const }
-            : { nextAttemptAt: notBefore(at) };
+            : escalate && channel === 'sms'
+              ? { nextAttemptAt: notBefore(new Date(at.getTime() + minutes * 60_000)), heldFor: 'escalation' as const }
+              : { nextAttemptAt: notBefore(at) };
           docs.push(newDelivery({ ...plan, ...when }, now));
         }
       }
@@ -93,4 +108,14 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
       { ordered: false },
     );
   }
+}
+
+/**
+ * Everything a run plans before it sends: the changes not yet fanned out, the due-date reminders whose
+ * moment has come (src/delivery/reminders.ts), and their deliveries. Idempotent, like each of its steps.
+ */
+export async function planDue(now: Date = new Date()): Promise<void> {
+  await planPendingChanges(now);
+  await sweepReminders(now);
+  await planReminders(now);
 }

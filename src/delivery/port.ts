@@ -67,6 +67,10 @@ export interface QueueSummary {
   sent: number;
   /** Dropped when their message was composed: no longer allowed (src/delivery/recheck.ts). */
   dropped: number;
+  /** Of the pending: SMS held for escalation (`/escalate`). */
+  escalation?: number;
+  /** SMS not sent because their person saw the task in Telegram within the escalation time. */
+  savedByEscalation?: number;
   lastRun?: { finishedAt: string; trigger: string; sent: number; failed: number };
   /** Next scheduled run (ISO), or undefined when the schedule is off. */
   nextRun?: string;
@@ -106,4 +110,9 @@ export interface DeliveryPort {
   queue(): Promise<QueueSummary>;
   /** The schedule in Settings changed: apply it. */
   scheduleChanged(): Promise<void>;
+  /**
+   * A due date, a task's status or assignee, or someone's reminder leads changed: the worker in this
+   * process sets its reminder alarm again at once (others read it again within their rescan).
+   */
+  timesChanged?(): Promise<void>;
 }

@@ -99,7 +99,7 @@ export class GroupSender {
     const settings = this.deps.channels;
     let failure: unknown;
     try {
-      return { group: g, message: composeMessage(g, ctx, settings).message };
+      return { group: g, message: composeMessage(g, ctx, settings, this.clock()).message };
     } catch (err) {
       failure = err;
     }
@@ -110,7 +110,7 @@ export class GroupSender {
     if (good.length === 0) return undefined;
     const group = { ...g, deliveries: good };
     try {
-      return { group, message: composeMessage(group, ctx, settings).message };
+      return { group, message: composeMessage(group, ctx, settings, this.clock()).message };
     } catch (err) {
       // Each renders alone but not together: none can be told apart from the others.
       for (const d of good) ops.push(this.poison(d, g.channel, 'render', 'the message could not be rendered', errorText(err)));

@@ -10,8 +10,8 @@ import { addressOf } from './new-delivery.js';
 import { nextRunOf } from '../domain/schedule.js';
 import type { FailureCause } from '../domain/types.js';
 import type { DeliveryPort, DryRunLine, QueueSummary, RunResult } from './port.js';
-import { DROPPED_REASON_PREFIX } from './recheck.js';
-import { planPendingChanges } from './planning.js';
+import { DROPPED_REASON_PREFIX, SAVED_BY_ESCALATION } from './recheck.js';
+import { planDue } from './planning.js';
 import { requestRun, RunTimeoutError, waitForRun } from './runs.js';
 
 export interface DeliveryServiceOptions {
@@ -19,6 +19,8 @@ export interface DeliveryServiceOptions {
   kick?: () => void;
   /** Re-reads the schedule in this process's worker; absent in a bot-only process (the worker notices). */
   onScheduleChanged?: () => Promise<void>;
+  /** Sets this process's reminder alarm again (src/scheduler/timed-runs.ts); absent in a bot-only process. */
+  onTimesChanged?: () => Promise<void>;
   /**
    * How long /send waits for the run it caused before it says the run goes on (or, for a caller that does
    * not listen, gives up), in ms. @defaultValue 120_000
@@ -53,6 +55,9 @@ export function createDeliveryService(opts: DeliveryServiceOptions = {}): Delive
     async scheduleChanged() {
       await opts.onScheduleChanged?.();
     },
+    async timesChanged() {
+      await opts.onTimesChanged?.();
+    },
   };
 }
 
@@ -65,7 +70,7 @@ const DRY_RUN_LIMIT = 200;
  * the channel an SMS goes by instead when it fails for good.
  */
 export async function dryRun({ taskNumber }: { taskNumber?: number }, now = new Date()): Promise<DryRunLine[]> {
-  await planPendingChanges(now);
+  await planDue(now);
   const deliveries = await DeliveryModel.find(dueFilter({ dueBy: now, taskNumber }))
     .sort({ nextAttemptAt: 1 })
     .limit(DRY_RUN_LIMIT)
@@ -77,7 +82,7 @@ export async function dryRun({ taskNumber }: { taskNumber?: number }, now = new 
   const lines: DryRunLine[] = [];
   for (const group of groupByRecipient(deliveries, ctx).groups) {
     const first = group.deliveries[0]!;
-    const { message, sms } = composeMessage(group, ctx, { templates, smsMaxParts, mailDomain: '' });
+    const { message, sms } = composeMessage(group, ctx, { templates, smsMaxParts, mailDomain: '' }, now);
     const line: DryRunLine = {
       taskNumber: first.taskNumber,
       personName: group.person.name,
@@ -111,8 +116,12 @@ async function beingSent(now: Date): Promise<number> {
  * or `/send dry` plans them), so that what waits right after an edit is counted, as `/send dry` lists it.
  */
 export async function queue(now = new Date()): Promise<QueueSummary> {
-  await planPendingChanges(now);
+  await planDue(now);
   const count = (filter: Record<string, unknown>) => DeliveryModel.countDocuments(filter);
+  const [escalation, savedByEscalation] = await Promise.all([
+    count({ status: 'pending', heldFor: 'escalation' }),
+    count({ status: 'skipped', lastError: SAVED_BY_ESCALATION }),
+  ]);
   const [pending, retrying, held, digest, sending, failed, sent, dropped, lastRun, lastScheduled, schedule, recent] = await Promise.all([
     count({ status: 'pending' }),
     count({ status: 'pending', heldFor: 'retry' }),
@@ -154,7 +163,9 @@ export async function queue(now = new Date()): Promise<QueueSummary> {
     sending,
     failed,
     sent,
-    dropped,
+    dropped: dropped - savedByEscalation,
+    escalation,
+    savedByEscalation,
     recentFailures: [...reasons.values()].sort((a, b) => b.count - a.count).slice(0, 5),
   };
   if (lastRun?.finishedAt) {

@@ -18,6 +18,8 @@ export const callbackData = {
   /** Under "which task?" after a reply to a digest: the answer goes to task `n`. */
   replyTo: (n: number) => `tw:to:${n}`,
   taskView: (n: number) => `task:view:${n}`,
+  /** "👍 Seen" under a notification of task `n` whose SMS waits for escalation: the person saw it. */
+  seen: (n: number) => `tw:seen:${n}`,
   taskDone: (n: number) => `task:done:${n}`,
   taskObservers: (n: number) => `task:observers:${n}`,
   /** The channel picker of task `n`: `mask` the channels chosen so far, `what` a channel index or `save`. */
@@ -44,6 +46,7 @@ export const callbackPattern = {
   undoReply: /^tw:undo:([0-9a-f]{24})$/,
   replyTo: /^tw:to:(\d+)$/,
   taskView: /^task:view:(\d+)$/,
+  seen: /^tw:seen:(\d+)$/,
   taskDone: /^task:done:(\d+)$/,
   taskObservers: /^task:observers:(\d+)$/,
   pick: /^pick:(\d+):(\d+):(\d|save)$/,

@@ -83,7 +83,10 @@ export type UserErrorCode =
   // answering a notification (issue 23)
   | 'reply_undo_gone'
   | 'reply_undo_late'
-  | 'reply_text_only';
+  | 'reply_text_only'
+  // reminders and escalation (issue 24)
+  | 'remind_invalid'
+  | 'escalate_invalid';
 
 export type UserErrorParams = Record<string, string | number>;
 

@@ -27,6 +27,8 @@ export interface NotificationItem {
   fields: FieldChange[];
   /** Why the recipient gets it: their role in the task; unknown for old or sample items. */
   role?: TaskRole;
+  /** A due-date reminder rather than a change (`at` is its moment, `fields` empty): the due time it is for, its lead. */
+  reminder?: { due: Date; lead: string };
 }
 
 /** One change within a task's group. */
@@ -71,6 +73,16 @@ export interface NotificationWords {
   linkLabel(task: number): string;
   /** Why the person gets a letter, and how to stop. */
   why(role: TaskRole | undefined, numbers: number[], linked?: boolean): string;
+  /** A reminder before the due time: `Задание #12 «…»: срок 25.12 18:00 (через 1 час)`. */
+  dueIn(task: number, title: string, due: string, left: string): string;
+  /** The overdue reminder: `Задание #12 «…» просрочено с 25.12 18:00 (2 дня)`. */
+  overdue(task: number, title: string, since: string, ago: string): string;
+  /** `n` minutes, hours or days, as a count reads. */
+  duration(unit: 'minute' | 'hour' | 'day', n: number): string;
+  /** The subject of a letter of several reminders. */
+  reminders(n: number): string;
+  /** The button that says the person saw the task (an escalated SMS then stays unsent). */
+  seen: string;
 }
 
 export interface RenderOptions {
@@ -93,6 +105,8 @@ export interface RenderOptions {
   unsubscribeVia?: 'bot' | 'web';
   /** With `web`, the bot's one-tap link of the same task, for a person who has Telegram. */
   botUnsubscribeLink?: (taskNumber: number) => string | undefined;
+  /** Lines a letter opens with, before its tasks (the due-date reminders it also carries). */
+  preface?: readonly string[];
 }
 
 export const NONE = '—';

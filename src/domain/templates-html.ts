@@ -64,7 +64,12 @@ export function renderEmailHtml(
   opts: RenderOptions,
   subject: string,
   footer: Array<string | { href: string; label: string }>,
+  /** Lines shown before the tasks (due-date reminders), each a paragraph. */
+  preface: readonly string[] = [],
 ): string {
+  const before = preface.length
+    ? `<tr><td style="padding:16px 24px 0 24px;">${preface.map((l) => `<p style="margin:0 0 8px 0;">${escapeHtml(l)}</p>`).join('')}</td></tr>\n`
+    : '';
   return (
     `<!DOCTYPE html>\n<html lang="${opts.words.language}"><head><meta charset="utf-8">` +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
@@ -73,6 +78,7 @@ export function renderEmailHtml(
     '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f4f4;"><tr><td align="center" style="padding:16px 8px;">\n' +
     '<table role="presentation" width="600" cellpadding="0" cellspacing="0" style="width:100%;max-width:600px;background:#ffffff;' +
     'font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.4;color:#222222;">\n' +
+    before +
     groups.map((g) => taskBlock(g, opts)).join('\n') +
     `\n<tr><td style="padding:16px 24px;border-top:1px solid #e5e5e5;color:#777777;font-size:12px;">${footerHtml(footer)}</td></tr>\n` +
     '</table>\n</td></tr></table>\n</body></html>\n'

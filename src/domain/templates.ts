@@ -190,9 +190,11 @@ export function renderEmail(
       ? subjectLine(fill(pick(templates.email_subject, defaults.email_subject), values(groups[0]!, opts, 'list')))
       : subjectLine(`${opts.words.digest(items.length)} ${groups.map((g) => `#${g.task.number}`).join(', ')}`);
   const footer = footerOf(groups, opts);
-  const text = `${bodies.join(EMAIL_SEPARATOR)}\n\n-- \n${footerText(footer)}\n`;
+  const preface = opts.preface?.length ? `${opts.preface.join('\n')}\n\n` : '';
+  const text = `${preface}${bodies.join(EMAIL_SEPARATOR)}\n\n-- \n${footerText(footer)}\n`;
   const only = groups.length === 1 && groups[0]!.role === 'observer' ? opts.unsubscribeLink?.(groups[0]!.task.number) : undefined;
-  return { subject, text, html: renderEmailHtml(groups, opts, subject, footer), ...(only ? { listUnsubscribe: only } : {}) };
+  const html = renderEmailHtml(groups, opts, subject, footer, opts.preface);
+  return { subject, text, html, ...(only ? { listUnsubscribe: only } : {}) };
 }
 
 /** Each task on one line by the template (`#12 Report: status new→done, due 25.12 18:00`), joined with "; ". */

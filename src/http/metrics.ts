@@ -47,7 +47,7 @@ export function createMetrics(opts: MetricsOptions): TaskwatchMetrics {
 
   const deliveries = new Counter({
     name: 'taskwatch_deliveries_total',
-    help: 'Deliveries (one person, channel and change) by what became of them in a run: sent, retried, failed (by cause), held by quiet hours',
+    help: 'Deliveries (one person, channel and change) by what became of them in a run: sent, retried, failed (by cause), held by quiet hours, dropped (no longer allowed), saved (an SMS escalation made unneeded)',
     labelNames: ['channel', 'outcome', 'cause'] as const,
     registers,
   });
@@ -87,7 +87,7 @@ export function createMetrics(opts: MetricsOptions): TaskwatchMetrics {
   // Every label set known in advance is there from the start at 0, so rate() and alerts see it.
   for (const channel of CHANNELS) {
     for (const outcome of DELIVERY_OUTCOMES) {
-      if (outcome === 'sent' || outcome === 'held') deliveries.inc({ channel, outcome }, 0);
+      if (outcome === 'sent' || outcome === 'held' || outcome === 'saved') deliveries.inc({ channel, outcome }, 0);
       else for (const cause of FAILURE_CAUSES) deliveries.inc({ channel, outcome, cause }, 0);
     }
     sendSeconds.zero({ channel, result: 'ok' });
@@ -130,6 +130,11 @@ export function createMetrics(opts: MetricsOptions): TaskwatchMetrics {
   queueGauge('taskwatch_deliveries_retrying', 'Pending deliveries waiting for a retry after a temporary failure', 'retrying');
   queueGauge('taskwatch_deliveries_held', "Pending deliveries held until their person's quiet hours end", 'held');
   queueGauge('taskwatch_deliveries_digest', "Pending deliveries waiting for their person's daily digest", 'digest');
+  queueGauge(
+    'taskwatch_deliveries_escalation',
+    'Pending SMS held for escalation: they go only if their person has not seen the task in Telegram by then',
+    'escalation',
+  );
 
   const metrics: TaskwatchMetrics = {
     registry,

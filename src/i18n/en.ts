@@ -157,6 +157,12 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   reply_undo_late: (p) => `Too late: the comment on task #${s(p.number)} has gone out to its observers. Nothing was changed.`,
   reply_text_only: () =>
     'A comment can only be text: photos, files and voice messages are not added. Answer the notification with text. Nothing was added.',
+  // reminders and escalation (issue 24)
+  remind_invalid: (p) =>
+    `"${s(p.value)}" is not what /remind takes. Say how long before the due time: /remind 1d 2h (d days, h hours, m minutes; above zero and at most 30 days, up to 5), ` +
+    '/remind off for none, /remind default for 24 hours and 1 hour before, /remind author on for the tasks you authored too. Nothing was changed',
+  escalate_invalid: (p) =>
+    `"${s(p.value)}" is not what /escalate takes. Give a priority (low, normal, high, urgent) and minutes from 1 to 1440: /escalate high 15, or /escalate high off. Nothing was changed`,
 };
 
 const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } satisfies Record<Channel, string>;
@@ -214,6 +220,12 @@ export const en: Texts = {
         'In daily mode no SMS come for changes (e-mail and Telegram carry the digest); with the word sms, SMS come once a day too, in the digest',
       example: '/digest daily 18:00 sms',
     },
+    remind: {
+      desc:
+        'due-date reminders (to the assignee): how long before the due time (d days, h hours, m minutes), and once when overdue; ' +
+        'off for none; author on for the tasks you authored too. By default 24 hours and 1 hour before',
+      example: '/remind 1d 2h',
+    },
     lang: { desc: 'language: ru or en', example: '/lang ru' },
     newtask: { desc: 'a new task', example: '/newtask Prepare the report' },
     tasks: { desc: 'my tasks', example: '/tasks' },
@@ -237,6 +249,10 @@ export const en: Texts = {
     sms: { desc: 'SMS gateway; test, balance, senders', example: '/sms smsru api_id=XXXX sender=MyCompany' },
     template: { desc: 'templates: email_subject, email_body, sms', example: '/template sms #{task.number} {task.title}: {changes}' },
     schedule: { desc: 'automatic dispatch', example: '/schedule every 5 min' },
+    escalate: {
+      desc: 'escalation: a change to a task of this priority goes by Telegram first, its SMS only if the person has not pressed "👍 Seen" within the minutes; off to stop',
+      example: '/escalate high 15',
+    },
     queue: { desc: 'the notification queue', example: '/queue' },
     dry: { desc: 'who would get what, sending nothing', example: '/send dry' },
     // membership
@@ -266,6 +282,28 @@ export const en: Texts = {
   codeSms: (code, minutes) => `taskwatch code: ${code}. Send it to the bot within ${minutes} min.`,
   profileChannels: (v) => `Channels for my own tasks (author, assignee): ${v}`,
   profileDigest: (v) => `Digest: ${v}`,
+  profileRemind: (v) => `Due-date reminders: ${v}`,
+  lead: (lead) => {
+    const m = /^(\d+)([dhm])$/.exec(lead);
+    if (!m) return lead;
+    const n = Number(m[1]);
+    const unit = m[2] === 'd' ? 'day' : m[2] === 'h' ? 'hour' : 'minute';
+    return `${n} ${unit}${n === 1 ? '' : 's'}`;
+  },
+  remindOn: (leads, author) =>
+    `${leads} before the due time, and once when overdue${author ? '; also for the tasks you authored' : ' (for the tasks assigned to you)'}`,
+  remindOff: 'none (/remind default: 24 hours and 1 hour before)',
+  remindShow: (v) => `Due-date reminders: ${v}.`,
+  remindUsage:
+    'To change: /remind 1d 2h (d days, h hours, m minutes), /remind off for none, /remind author on|off for the tasks you authored. Reminders come on your channels (/channels); in your quiet hours SMS wait for the morning.',
+  remindSaved: (v) => `Saved. Due-date reminders: ${v}.`,
+  escalateLine: (priority, minutes) => `priority ${priority}: SMS after ${minutes} min unless "👍 Seen" was pressed`,
+  escalateNone: 'off: SMS go at once with the other notifications',
+  escalateShow: (v) => `Escalation:\n${v}`,
+  escalateUsage: 'To change: /escalate high 15 (low, normal, high, urgent; 1 to 1440 minutes), /escalate high off to stop.',
+  escalateSaved: (v) => `Saved. Escalation:\n${v}`,
+  seenThanks: '👍 Noted: no SMS about it',
+  queueEscalation: (waiting, saved) => `Escalation: SMS waiting for "Seen" — ${waiting}, SMS saved (seen in Telegram in time) — ${saved}.`,
   profileLang: (v) => `Language: ${v}`,
   profileTz: (v) => `Time zone: ${v}`,
   profileQuiet: (v, email) => `Quiet hours: ${v ?? 'none'}${v ? (email ? ' (SMS and e-mail wait)' : ' (SMS wait)') : ''}`,

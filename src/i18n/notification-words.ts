@@ -43,6 +43,18 @@ const RU = {
     if (role) return `Вы получаете это письмо как ${role === 'author' ? 'автор' : 'исполнитель'} ${tasks}. Каналы оповещений: /me в боте.`;
     return `Вы получаете это письмо как участник ${tasks}. Чтобы не получать: ${unwatch} или /me в боте.`;
   },
+  dueIn: (task: number, title: string, due: string, left: string) => `Задание #${task} «${title}»: срок ${due} (через ${left})`,
+  overdue: (task: number, title: string, since: string, ago: string) => `Задание #${task} «${title}» просрочено с ${since} (${ago})`,
+  duration: (unit: 'minute' | 'hour' | 'day', n: number) =>
+    `${n} ${
+      unit === 'minute'
+        ? ruPlural(n, 'минута', 'минуты', 'минут')
+        : unit === 'hour'
+          ? ruPlural(n, 'час', 'часа', 'часов')
+          : ruPlural(n, 'день', 'дня', 'дней')
+    }`,
+  reminders: (n: number) => `${n} ${ruPlural(n, 'напоминание', 'напоминания', 'напоминаний')} о сроках`,
+  seen: '👍 Видел',
 } satisfies NotificationWords;
 
 const EN = {
@@ -79,6 +91,11 @@ const EN = {
     if (role) return `You get this as the ${role} of ${tasks}. Your channels: /me in the bot.`;
     return `You get this as a participant of ${tasks}. To stop: ${unwatch} or /me in the bot.`;
   },
+  dueIn: (task: number, title: string, due: string, left: string) => `Task #${task} "${title}" is due ${due} (in ${left})`,
+  overdue: (task: number, title: string, since: string, ago: string) => `Task #${task} "${title}" is overdue since ${since} (${ago})`,
+  duration: (unit: 'minute' | 'hour' | 'day', n: number) => `${n} ${unit}${n === 1 ? '' : 's'}`,
+  reminders: (n: number) => `${n} due-date ${n === 1 ? 'reminder' : 'reminders'}`,
+  seen: '👍 Seen',
 } satisfies NotificationWords;
 
 export const NOTIFICATION_WORDS: Readonly<Record<Language, NotificationWords>> = { ru: RU, en: EN };

@@ -162,6 +162,12 @@ const errors: Record<UserErrorCode, (p: P) => string> = {
   reply_undo_late: (p) => `Поздно: комментарий к заданию #${s(p.number)} уже разослан наблюдателям. Ничего не изменено.`,
   reply_text_only: () =>
     'Комментарий может быть только текстом: фото, файлы и голосовые сообщения не добавляются. Ответьте на оповещение текстом. Ничего не добавлено.',
+  // reminders and escalation (issue 24)
+  remind_invalid: (p) =>
+    `«${s(p.value)}» — не то, что понимает /remind. Напишите за сколько до срока напомнить: /remind 1d 2h (d — дни, h — часы, m — минуты; больше нуля и не больше 30 дней, до 5 напоминаний), ` +
+    '/remind off — без напоминаний, /remind default — за 24 часа и за 1 час, /remind author on — и о заданиях, где вы автор. Ничего не изменено',
+  escalate_invalid: (p) =>
+    `«${s(p.value)}» — не то, что понимает /escalate. Напишите приоритет (low, normal, high, urgent) и минуты от 1 до 1440: /escalate high 15, или /escalate high off. Ничего не изменено`,
 };
 
 const channelNames = { email: 'e-mail', sms: 'SMS', telegram: 'Telegram' } satisfies Record<Channel, string>;
@@ -221,6 +227,12 @@ export const ru = {
         'В режиме daily SMS об изменениях не приходят (письмо и Telegram несут сводку); со словом sms — SMS тоже раз в день, в сводке',
       example: '/digest daily 18:00 sms',
     },
+    remind: {
+      desc:
+        'напоминания о сроке (исполнителю): за сколько до срока (d — дни, h — часы, m — минуты), и однажды при просрочке; ' +
+        'off — без напоминаний; author on — и о заданиях, где вы автор. По умолчанию за 24 часа и за 1 час',
+      example: '/remind 1d 2h',
+    },
     lang: { desc: 'язык: ru или en', example: '/lang en' },
     newtask: { desc: 'новое задание', example: '/newtask Подготовить отчёт' },
     tasks: { desc: 'мои задания', example: '/tasks' },
@@ -241,6 +253,10 @@ export const ru = {
     sms: { desc: 'SMS-шлюз; test, balance, senders', example: '/sms smsru api_id=XXXX sender=MyCompany' },
     template: { desc: 'шаблоны: email_subject, email_body, sms', example: '/template sms #{task.number} {task.title}: {changes}' },
     schedule: { desc: 'расписание рассылки', example: '/schedule every 5 min' },
+    escalate: {
+      desc: 'эскалация: об изменении задания этого приоритета сначала Telegram, SMS — только если человек не отметил «👍 Видел» за столько минут; off — выключить',
+      example: '/escalate high 15',
+    },
     queue: { desc: 'очередь оповещений', example: '/queue' },
     dry: { desc: 'кто что получит, ничего не отправляя', example: '/send dry' },
     // membership
@@ -269,6 +285,34 @@ export const ru = {
   codeSms: (code: string, minutes: number) => `taskwatch: код ${code}. Отправьте его боту за ${minutes} мин.`,
   profileChannels: (v: string) => `Каналы для своих заданий (автор, исполнитель): ${v}`,
   profileDigest: (v: string) => `Сводка: ${v}`,
+  profileRemind: (v: string) => `Напоминания о сроке: ${v}`,
+  lead: (lead: string) => {
+    const m = /^(\d+)([dhm])$/.exec(lead);
+    if (!m) return lead;
+    const n = Number(m[1]);
+    const unit =
+      m[2] === 'd'
+        ? plural(n, 'день', 'дня', 'дней')
+        : m[2] === 'h'
+          ? plural(n, 'час', 'часа', 'часов')
+          : plural(n, 'минуту', 'минуты', 'минут');
+    return `за ${n} ${unit}`;
+  },
+  remindOn: (leads: string, author: boolean) =>
+    `${leads} до срока и однажды при просрочке${author ? '; и о заданиях, где вы автор' : ' (о заданиях, где вы исполнитель)'}`,
+  remindOff: 'нет (/remind default — за 24 часа и за 1 час)',
+  remindShow: (v: string) => `Напоминания о сроке: ${v}.`,
+  remindUsage:
+    'Изменить: /remind 1d 2h (d — дни, h — часы, m — минуты), /remind off — без напоминаний, /remind author on|off — о заданиях, где вы автор. Напоминания приходят по вашим каналам (/channels), в ваши тихие часы SMS ждут утра.',
+  remindSaved: (v: string) => `Сохранено. Напоминания о сроке: ${v}.`,
+  escalateLine: (priority: string, minutes: number) => `приоритет ${priority}: SMS через ${minutes} мин, если не отмечено «👍 Видел»`,
+  escalateNone: 'выключена: SMS уходят сразу вместе с остальными оповещениями',
+  escalateShow: (v: string) => `Эскалация:\n${v}`,
+  escalateUsage: 'Изменить: /escalate high 15 (low, normal, high, urgent; от 1 до 1440 минут), /escalate high off — выключить.',
+  escalateSaved: (v: string) => `Сохранено. Эскалация:\n${v}`,
+  seenThanks: '👍 Отмечено: SMS об этом не придёт',
+  queueEscalation: (waiting: number, saved: number) =>
+    `Эскалация: SMS ждут отметки «Видел» — ${waiting}, сэкономлено SMS (отмечено в Telegram вовремя) — ${saved}.`,
   profileLang: (v: string) => `Язык: ${v}`,
   profileTz: (v: string) => `Часовой пояс: ${v}`,
   profileQuiet: (v: string | undefined, email: boolean) =>

@@ -10,7 +10,7 @@ import { SettingsModel, SETTINGS_ID } from '../db/models/index.js';
 import { buildChannels, type ChannelSet } from '../delivery/channels/registry.js';
 import { Alerter } from '../delivery/alerts.js';
 import { dispatch } from '../delivery/dispatch.js';
-import { planPendingChanges } from '../delivery/planning.js';
+import { planDue } from '../delivery/planning.js';
 import { claimRequestedRuns, finishRun, requestFollowUp, requeueInterruptedRun } from '../delivery/runs.js';
 import { isConnectivityError, pingDatabase } from '../db/db-watch.js';
 import { pollSmsReports } from '../delivery/reports.js';
@@ -120,7 +120,7 @@ export async function executeRequestedRuns(ctx: JobContext, cache?: ChannelCache
       for (const [i, run] of runs.entries()) {
         const startedAt = new Date();
         try {
-          await planPendingChanges(ctx.clock?.());
+          await planDue(ctx.clock?.());
           const outcome = await dispatch(
             {
               channels,

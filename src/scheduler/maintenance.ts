@@ -1,4 +1,4 @@
-import { ChangeModel, DeliveryModel, IdempotencyModel, RunModel } from '../db/models/index.js';
+import { ChangeModel, DeliveryModel, IdempotencyModel, ReminderModel, RunModel, SeenModel } from '../db/models/index.js';
 import { pruneClaims } from '../db/claims.js';
 import { pruneSlots } from '../db/slots.js';
 import { failStaleRuns } from '../delivery/runs.js';
@@ -33,6 +33,10 @@ export async function runMaintenance(now: Date, retentionDays: number): Promise<
       await DeliveryModel.deleteMany({ status: { $in: ['sent', 'failed', 'skipped'] }, updatedAt: { $lt: cutoff } })
     ).deletedCount;
     result.changes = (await ChangeModel.deleteMany({ at: { $lt: cutoff }, plannedAt: { $ne: null } })).deletedCount;
+    // A reminder's moment this old never comes into a sweep's window again; what people saw this long ago
+    // is older than any SMS still held for escalation.
+    await ReminderModel.deleteMany({ at: { $lt: cutoff }, plannedAt: { $ne: null } });
+    await SeenModel.deleteMany({ at: { $lt: cutoff } });
     result.runs = (await RunModel.deleteMany({ requestedAt: { $lt: cutoff }, status: { $in: ['done', 'failed'] } })).deletedCount;
   }
   return result;

@@ -12,6 +12,7 @@ import type { Schedule } from '../domain/schedule.js';
 import { isMetricsMessage, type MetricsDelta } from '../delivery/metrics.js';
 import { DISPATCH, DispatchThread, type Readiness } from './dispatch-thread.js';
 import { RunSchedule } from './run-schedule.js';
+import { TimedRuns } from './timed-runs.js';
 
 /** The compiled job files (dist/jobs) beside this module's compiled folder (dist/src/scheduler). */
 export const DEFAULT_JOBS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../jobs');
@@ -30,6 +31,11 @@ export interface SchedulerOptions {
   reportsEveryMs?: number;
   /** How often housekeeping runs (old claims, dead runs, retention), in ms. @defaultValue 600_000 */
   maintenanceEveryMs?: number;
+  /**
+   * How often the time of the next reminder or escalation run is read again (a due date edited in another
+   * process moves it), in ms. @defaultValue 30_000
+   */
+  timedRunsRescanMs?: number;
   /** Finished deliveries older than this many days are deleted; 0 keeps them. @defaultValue 30 */
   retentionDays?: number;
   /** Gets the metrics the dispatch thread posts (src/scheduler/metrics-relay.ts), for the registry /metrics serves. */
@@ -52,6 +58,7 @@ export class Scheduler {
   readonly #opts: SchedulerOptions;
   readonly #thread: DispatchThread;
   readonly #schedule: RunSchedule;
+  readonly #timed: TimedRuns;
   readonly #timers = new Set<NodeJS.Timeout>();
   #stopping = false;
   #ticking = false;
@@ -87,6 +94,17 @@ export class Scheduler {
       if (this.#databaseUp()) this.#tick().catch((err: unknown) => logFailure('scheduler check', err));
     });
     this.#schedule = new RunSchedule(opts.logger, () => this.kick(), logFailure);
+    this.#timed = new TimedRuns(opts.logger, () => this.kick(), logFailure);
+  }
+
+  /** When the next reminder or escalation run is set for (ms since the epoch), or undefined. */
+  get nextTimedRun(): number | undefined {
+    return this.#timed.next;
+  }
+
+  /** Reads the time of the next reminder or escalation run again and sets its alarm. */
+  async applyTimedRuns(): Promise<void> {
+    await this.#timed.apply();
   }
 
   get schedule(): Schedule {
@@ -104,6 +122,10 @@ export class Scheduler {
     const log = (what: string) => (err: unknown) => this.#failed(what, err);
     this.#every(this.#opts.pollMs, () => {
       if (this.#databaseUp() && !this.#ticking) this.#tick().catch(log('scheduler poll'));
+    });
+    await this.#timed.apply().catch(log('reading the next reminder'));
+    this.#every(this.#opts.timedRunsRescanMs ?? 30_000, () => {
+      if (this.#databaseUp()) this.#timed.apply().catch(log('reading the next reminder'));
     });
     this.#every(this.#opts.reportsEveryMs ?? 300_000, () => this.#pollReports());
     this.#every(this.#opts.maintenanceEveryMs ?? 600_000, () => {
@@ -172,6 +194,7 @@ export class Scheduler {
     this.#stopping = true;
     for (const t of this.#timers) clearInterval(t);
     this.#schedule.stop();
+    this.#timed.stop();
     await this.#thread.stop(graceMs);
     await this.#bree.stop();
   }

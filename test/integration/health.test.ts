@@ -19,8 +19,11 @@ beforeAll(async () => {
     port: 0,
     host: '127.0.0.1',
     logger,
-    metrics: createMetrics({ logger, processMetrics: false, countQueue: async () => ({ pending: 3, retrying: 2, held: 1, digest: 0 }) })
-      .registry,
+    metrics: createMetrics({
+      logger,
+      processMetrics: false,
+      countQueue: async () => ({ pending: 3, retrying: 2, held: 1, digest: 0, escalation: 0 }),
+    }).registry,
     webhook: {
       path: '/telegram/hook-secret',
       secretToken: WEBHOOK_SECRET,

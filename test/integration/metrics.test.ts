@@ -62,6 +62,7 @@ const FAMILIES: Record<string, ParsedType> = {
   taskwatch_deliveries_retrying: 'gauge',
   taskwatch_deliveries_held: 'gauge',
   taskwatch_deliveries_digest: 'gauge',
+  taskwatch_deliveries_escalation: 'gauge',
   taskwatch_telegram_rate_limited_total: 'counter',
   taskwatch_sms_parts_total: 'counter',
   taskwatch_sms_cost_total: 'counter',

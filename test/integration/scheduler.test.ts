@@ -3,16 +3,14 @@
  * the dispatch thread stays resident between /send requests, the admin's schedule starts runs, and
  * housekeeping keeps history within the retention.
  */
-import path from 'node:path';
 import { ChangeModel, ClaimModel, DeliveryModel, RunModel } from '../../src/db/models/index.js';
 import { requestRun, waitForRun } from '../../src/delivery/runs.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { runMaintenance } from '../../src/scheduler/maintenance.js';
 import { saveSchedule } from '../../src/services/settings.js';
-import { createLogger } from '../../src/logger.js';
 import { clearDatabase, useTestDatabase } from '../support/db.js';
 import { until } from '../support/wait.js';
-import { edit, makePerson, makeTask, saveWorldSettings, startWorld, type World } from '../support/world.js';
+import { edit, makePerson, makeTask, saveWorldSettings, startWorld, worldScheduler, type World } from '../support/world.js';
 
 const db = useTestDatabase();
 let world: World;
@@ -37,15 +35,7 @@ afterAll(async () => {
 });
 
 function startScheduler(): Scheduler {
-  // The threads get the world's addresses through their workerData: settings in jest's process.env never reach them.
-  const s = new Scheduler({
-    config: { ...world.config, LOG_LEVEL: 'silent' },
-    logger: createLogger('silent'),
-    mongoUri: db.uri,
-    secretKey: world.config.SECRET_KEY!,
-    jobsDir: path.resolve('dist/jobs'),
-    pollMs: 100,
-  });
+  const s = worldScheduler(world, db.uri);
   scheduler = s;
   return s;
 }

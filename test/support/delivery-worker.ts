@@ -42,6 +42,7 @@ export function deliveryWorker(db: { uri: string }, opts: { smtp?: SmtpSinkOptio
   const options: DeliveryServiceOptions = {
     kick: () => worker.scheduler?.kick(),
     onScheduleChanged: () => worker.scheduler?.applySchedule() ?? Promise.resolve(),
+    onTimesChanged: () => worker.scheduler?.applyTimedRuns() ?? Promise.resolve(),
   };
   let bot: TestBot | undefined;
   const worker: DeliveryWorker = {

@@ -15,6 +15,8 @@ import { createTask, editTask, parseField, readEdit, taskToChange } from '../../
 import { watch } from '../../src/services/observers.js';
 import { saveSms, saveSmtp } from '../../src/services/settings.js';
 import { executeRequestedRuns } from '../../src/scheduler/dispatch-job.js';
+import path from 'node:path';
+import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { requestRun, waitForRun } from '../../src/delivery/runs.js';
 import type { RunResult } from '../../src/delivery/port.js';
 import type { Channel } from '../../src/domain/types.js';
@@ -201,4 +203,19 @@ export async function sendNow(world: World, opts: { taskNumber?: number; clock?:
   });
   // Generous: the run is carried out above; what is left is reading its result on a loaded machine.
   return waitForRun(id, { timeoutMs: 30_000 });
+}
+
+/**
+ * A Scheduler with real Bree threads (the compiled jobs in dist/jobs) against the world's doubles: the threads
+ * get the world's addresses through their workerData (settings in jest's process.env never reach them). Not started.
+ */
+export function worldScheduler(world: World, mongoUri: string): Scheduler {
+  return new Scheduler({
+    config: { ...world.config, LOG_LEVEL: 'silent' },
+    logger: createLogger('silent'),
+    mongoUri,
+    secretKey: world.config.SECRET_KEY!,
+    jobsDir: path.resolve('dist/jobs'),
+    pollMs: 100,
+  });
 }

@@ -168,6 +168,7 @@ export function deliveryFeature(deps: BotDeps, background: Background): Feature 
       q.lastRun ? t.queueLastRun(dateTime(q.lastRun.finishedAt, zone), q.lastRun.trigger, q.lastRun.sent, q.lastRun.failed) : t.queueNoRun,
       t.queueNextRun(q.nextRun ? dateTime(q.nextRun, zone) : undefined),
     ];
+    if (q.escalation || q.savedByEscalation) lines.push(t.queueEscalation(q.escalation ?? 0, q.savedByEscalation ?? 0));
     // Confirmation codes go outside the queue, but cost like any SMS.
     const codes = await codeSmsToday(deps.config);
     if (codes.sent > 0 || codes.limit === 0) lines.push(t.queueCodeSms(codes.sent, codes.limit));

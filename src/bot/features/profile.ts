@@ -23,6 +23,7 @@ import { channelList, clip } from '../format.js';
 import { texts } from '../../i18n/index.js';
 import { callbackData, callbackPattern } from '../../domain/callback-data.js';
 import { digestText, ownChannelsText } from './notify-prefs.js';
+import { remindText } from './reminders.js';
 
 const ZONES = ['Europe/Kaliningrad', 'Europe/Moscow', 'Europe/Samara', 'Asia/Yekaterinburg', 'Asia/Novosibirsk', 'Asia/Vladivostok'];
 
@@ -39,6 +40,7 @@ async function showProfile(ctx: BotContext): Promise<void> {
     ),
     t.profileChannels(ownChannelsText(t, p)),
     t.profileDigest(digestText(t, p)),
+    t.profileRemind(remindText(t, p)),
     t.profileLang(t.langName),
     t.profileTz(p.timezone),
     t.profileQuiet(p.quietHours?.start ? `${p.quietHours.start}–${p.quietHours.end}` : undefined, Boolean(p.quietEmail)),

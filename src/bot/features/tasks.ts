@@ -3,6 +3,7 @@ import { Composer, Markup } from 'telegraf';
 import { EDITABLE_FIELDS, PRIORITIES, TASK_STATUSES } from '../../domain/types.js';
 import { decodeEdit, encodeEdit, peopleNamedIn, type EditChange, type FieldChange, type TaskEdit } from '../../domain/task-edits.js';
 import { getObserver } from '../../services/observers.js';
+import { markSeen } from '../../services/reminders.js';
 import {
   addComment,
   createTask,
@@ -77,6 +78,8 @@ async function showTask(ctx: BotContext, n: number): Promise<void> {
   const t = ctx.t;
   const zone = ctx.person.timezone;
   const { task, author, assignee, changes, names, observerCount } = await getTaskDetails(n, viewerOf(ctx));
+  // Opening a task counts as seeing it: an SMS held for escalation then stays unsent.
+  await markSeen(ctx.person._id, task._id);
   const mine = await getObserver(n, ctx.person._id);
   const lines = [
     t.taskTitle(task.number, task.title),
@@ -117,7 +120,7 @@ async function listTasks(ctx: BotContext): Promise<void> {
 }
 
 /** Applies `change` to the task `access` grants, and tells what it was and is now. */
-async function edit(ctx: BotContext, access: TaskAccess<'change'>, change: TaskEdit): Promise<void> {
+async function applyEdit(ctx: BotContext, access: TaskAccess<'change'>, change: TaskEdit): Promise<void> {
   const { task, change: made } = await editTask(access, change);
   const f = made.fields[0]!;
   const t = ctx.t;
@@ -139,6 +142,11 @@ async function comment(ctx: BotContext, access: TaskAccess, text: string): Promi
 }
 
 export function tasksFeature(deps: BotDeps): Feature {
+  // An edit may move a reminder's moment (due, status, assignee): the worker in this process sets its alarm again.
+  const edit = async (ctx: BotContext, access: TaskAccess<'change'>, change: TaskEdit): Promise<void> => {
+    await applyEdit(ctx, access, change);
+    await deps.delivery.timesChanged?.().catch((err: unknown) => deps.logger.warn({ err }, 'the reminder alarm could not be set again'));
+  };
   const c = new Composer<BotContext>();
   const titleStep: Step = { key: 'title', ask: (ctx) => ctx.t.askTitle };
   const fieldStep: Step = {

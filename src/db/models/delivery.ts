@@ -3,6 +3,7 @@ import { CHANNELS } from '../../domain/types.js';
 
 const deliverySchema = new Schema(
   {
+    /** The Change it tells of, or the Reminder (src/db/models/reminder.ts) it carries. */
     change: { type: Schema.Types.ObjectId, ref: 'Change', required: true },
     task: { type: Schema.Types.ObjectId, ref: 'Task', required: true },
     taskNumber: { type: Number, required: true },
@@ -19,8 +20,11 @@ const deliverySchema = new Schema(
     attempts: { type: Number, default: 0, required: true },
     /** Not sent before this time (retry backoff, quiet hours). */
     nextAttemptAt: { type: Date, required: true },
-    /** Why the next attempt waits: `retry`, `quiet` (hours) or `digest` (the person's daily digest time). */
-    heldFor: { type: String, enum: ['retry', 'quiet', 'digest'] },
+    /**
+     * Why the next attempt waits: `retry`, `quiet` (hours), `digest` (the person's daily digest time) or
+     * `escalation` (an SMS that goes only if its person has not seen the task in Telegram by then).
+     */
+    heldFor: { type: String, enum: ['retry', 'quiet', 'digest', 'escalation'] },
     lastError: { type: String },
     /** Why the last attempt failed (a FailureCause), for the texts people read. */
     failureCause: { type: String },

@@ -13,3 +13,5 @@ export * from './membership.js';
 export * from './api.js';
 export * from './outage.js';
 export * from './slot.js';
+export * from './reminder.js';
+export * from './seen.js';

@@ -50,6 +50,13 @@ const personSchema = new Schema(
     digestTime: { type: String },
     /** In daily mode: whether SMS go in the digest too (otherwise no SMS for changes while daily). */
     digestSms: { type: Boolean },
+    /**
+     * Due-date reminder leads (`/remind 1d 2h`: `<n>d`, `<n>h`, `<n>m`, src/domain/reminders.ts). Absent: the
+     * defaults (24 h and 1 h); empty: no reminders at all.
+     */
+    remindLeads: { type: [String], default: undefined },
+    /** Whether they are reminded of the tasks they authored too (the assignee always is). */
+    remindAuthor: { type: Boolean },
     /** Whether the person also hears about their own edits. */
     notifySelf: { type: Boolean, default: false },
     /**

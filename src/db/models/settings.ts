@@ -69,6 +69,14 @@ const settingsSchema = new Schema(
       ),
       default: () => ({ ...DEFAULT_SCHEDULE }),
     },
+    /**
+     * Escalation minutes per priority (`/escalate high 15`): an SMS about a task of that priority waits that
+     * long for its person to see the task in Telegram (src/domain/escalation.ts). Absent: no escalation.
+     */
+    escalation: {
+      type: new Schema({ low: Number, normal: Number, high: Number, urgent: Number }, { _id: false }),
+      default: undefined,
+    },
     /** Bumped on every change, so that workers rebuild transports only when it moved. */
     version: { type: Number, default: 0 },
   },

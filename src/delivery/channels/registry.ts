@@ -2,7 +2,8 @@ import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { SecretBox } from '../../secrets.js';
 import type { TemplateKind } from '../../domain/templates.js';
-import { loadSmsSettings, loadSmtpSettings, loadTemplates } from '../../db/settings-store.js';
+import { loadEscalation, loadSmsSettings, loadSmtpSettings, loadTemplates } from '../../db/settings-store.js';
+import type { Escalation } from '../../domain/escalation.js';
 import { DEFAULT_SMS_FALLBACK, DEFAULT_SMS_MAX_PARTS, type SmsFallback } from '../../domain/gateways.js';
 import { createEmailChannel } from './email.js';
 import { createSmsProvider, smsChannel } from './sms/index.js';
@@ -23,6 +24,8 @@ export interface ChannelSet {
   templates: Partial<Record<TemplateKind, string>>;
   /** Domain of the sender address, for Message-IDs. */
   mailDomain: string;
+  /** Escalation minutes per priority: Telegram messages of those tasks get a "👍 Seen" button. */
+  escalation: Escalation;
   /** One-tap unsubscribe links for letters; unset while the bot's username is not known. */
   unsubscribeLink?: (personId: string, taskNumber: number) => string;
   /** With PUBLIC_URL: the one-click unsubscribe page of a person and a task (see src/http/unsubscribe.ts). */
@@ -99,7 +102,7 @@ export async function buildChannels(deps: {
     missing.telegram = 'BOT_TOKEN is not set for the worker';
   }
 
-  const templates = await loadTemplates();
+  const [templates, escalation] = await Promise.all([loadTemplates(), loadEscalation()]);
 
   const set: ChannelSet = {
     senders: Object.freeze(senders),
@@ -108,6 +111,7 @@ export async function buildChannels(deps: {
     smsFallback: sms?.fallback ?? DEFAULT_SMS_FALLBACK,
     templates,
     mailDomain,
+    escalation,
     missing,
     ...(config.PUBLIC_URL
       ? {

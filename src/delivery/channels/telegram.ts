@@ -101,9 +101,21 @@ const MAX_OPEN_BUTTONS = 20;
 
 /**
  * The buttons under a notification: about one task, open it, stop watching it, pick its channels, comment on
- * it; under a digest of several tasks, open each (a reply to a digest asks which task it is for).
+ * it; under a digest of several tasks, open each (a reply to a digest asks which task it is for); above them
+ * "👍 Seen" of the tasks whose SMS waits for escalation.
  */
 function buttonsOf(msg: OutgoingMessage): InlineKeyboardButton.CallbackButton[][] | undefined {
+  const rows = taskButtonsOf(msg) ?? [];
+  // Seen first: it is what the person is asked to press.
+  const seen = (msg.seenTasks ?? []).filter((t) => Number.isInteger(t)).slice(0, 4);
+  if (seen.length) {
+    const label = msg.seenLabel ?? '👍';
+    rows.unshift(seen.map((t) => ({ text: seen.length === 1 ? label : `👍 #${t}`, callback_data: callbackData.seen(t) })));
+  }
+  return rows.length ? rows : undefined;
+}
+
+function taskButtonsOf(msg: OutgoingMessage): InlineKeyboardButton.CallbackButton[][] | undefined {
   const n = msg.taskNumber;
   if (n !== undefined && Number.isInteger(n)) {
     return [

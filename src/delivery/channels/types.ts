@@ -22,6 +22,12 @@ export interface OutgoingMessage {
   taskNumber?: number;
   /** Telegram: the tasks of a digest about several, each with an "open" button. */
   taskNumbers?: number[];
+  /**
+   * Telegram: tasks whose SMS waits for escalation, each with a "👍 Seen" button (`seenLabel`, in the
+   * recipient's words; with several tasks it names each: `👍 #12`).
+   */
+  seenTasks?: number[];
+  seenLabel?: string;
   /** Telegram: the styles of `text` (offsets in UTF-16 units); sent as `entities`, never with a parse_mode. */
   entities?: MessageEntity[];
   /** E-mail: the link of the `List-Unsubscribe` header (RFC 2369). */
