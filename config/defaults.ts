@@ -25,10 +25,11 @@ export const defaults = {
   DISPATCH_CONCURRENCY: '16',
   /**
    * Outcome writes a worker has in flight at once; each carries every outcome ready when it starts (group
-   * commit). 1 suits MongoDB (fewest statements); FerretDB 1.x, whose every update costs in proportion to
-   * the collection, goes faster with a few at once (docs/benchmarks.md).
+   * commit: outcomes merge once the database is slower than the sending). 1 is the fewest statements; on
+   * FerretDB 1.x, whose every updated document costs in proportion to the collection, 16 measured fastest
+   * (docs/benchmarks.md, "Group commit").
    */
-  OUTCOME_WRITES: '4',
+  OUTCOME_WRITES: '16',
   /** How long a claimed delivery stays with its worker before another may take it over, in ms. */
   LEASE_MS: '30000',
   /** Attempts before a temporary failure becomes final. */
