@@ -50,6 +50,8 @@ const deliverySchema = new Schema(
 deliverySchema.index({ change: 1, person: 1, channel: 1 }, { unique: true });
 /** The due-delivery query: pending and due. */
 deliverySchema.index({ status: 1, nextAttemptAt: 1 });
+/** The due deliveries of the people a claim page found (every message takes all of a person's due on a channel). */
+deliverySchema.index({ person: 1, status: 1, nextAttemptAt: 1 });
 deliverySchema.index({ taskNumber: 1, status: 1 });
 /** A Telegram notification a person answers: its deliveries by the message id (src/services/replies.ts). */
 deliverySchema.index({ person: 1, providerMessageId: 1 });
