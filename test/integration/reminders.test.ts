@@ -67,6 +67,8 @@ it('goes at its minute from the alarm, once with two workers; a done task remind
   expect(a.nextTimedRun).toBe(moment);
 
   await until(() => world.telegramTo(boris.telegramId).some((m) => m.text.includes('срок')), 30_000, 'the reminder in Telegram');
+  // The message arrives before its outcome is written: wait for the record too.
+  await until(async () => Boolean(await DeliveryModel.exists({ status: 'sent' })), 30_000, 'the reminder recorded as sent');
   const sent = await DeliveryModel.findOne({ status: 'sent' }).lean();
   expect(sent!.sentAt!.getTime()).toBeGreaterThanOrEqual(moment);
   // Both workers' runs end; nothing more goes.
