@@ -41,6 +41,9 @@ export class TelegramWaitError extends Error {
   }
 }
 
+/** Times a message woken too late takes a new slot before it goes anyway. */
+const MAX_LATE_RETAKES = 3;
+
 export class TelegramBudget {
   private readonly perSecond: number;
   private readonly replyEvery: number;
@@ -49,6 +52,8 @@ export class TelegramBudget {
   /** This process's guess of the next free slot per lane (others may have taken some meanwhile). */
   private readonly cursor: Record<Lane, number> = { reply: 0, notification: 0 };
   private holdUntil = 0;
+  /** How late past its slot a message may still go (four slots: within the headroom the reply lane leaves). */
+  private readonly lateMs: number;
 
   /**
    * @param key the slot namespace: {@link budgetKey} of the token
@@ -63,6 +68,7 @@ export class TelegramBudget {
     this.replyEvery = Math.max(0, Math.floor(opts.replyEvery ?? 6));
     this.perChatMs = Math.max(0, opts.perChatMs ?? 1000);
     this.maxFillMs = Math.max(0, opts.maxFillMs ?? 30_000);
+    this.lateMs = Math.ceil((4 * 1000) / this.perSecond);
   }
 
   private slotAt(t: number): number {
@@ -85,19 +91,30 @@ export class TelegramBudget {
       if (this.holdUntil - now > maxWaitMs) throw new TelegramWaitError(this.holdUntil - now);
       let earliest = Math.max(now, this.holdUntil);
       if (lane === 'notification' && chat !== undefined && this.perChatMs > 0) earliest = await this.chatTurn(chat, earliest);
-      let slot = Math.max(this.slotAt(earliest), this.cursor[lane]);
-      for (;;) {
-        if (lane === 'notification' && this.reserved(slot)) slot++;
-        else if (await this.store.take(`tg:${this.key}:${slot}`, this.timeOf(slot) + 1000)) break;
-        else slot++;
+      for (let late = 0; ; late++) {
+        const slot = await this.takeSlot(lane, Math.max(earliest, Date.now()));
+        const wait = this.timeOf(slot) - Date.now();
+        if (wait > maxWaitMs) throw new TelegramWaitError(wait);
+        if (wait > 0) await sleep(wait);
+        // Woken late (a busy event loop, a slow slot insert): sent now, it would go in a burst with the
+        // messages whose slots come next, past Telegram's window. It takes a new slot instead (a few times).
+        if (Date.now() - this.timeOf(slot) <= this.lateMs || late >= MAX_LATE_RETAKES) break;
       }
-      this.cursor[lane] = slot + 1;
-      const wait = this.timeOf(slot) - Date.now();
-      if (wait > maxWaitMs) throw new TelegramWaitError(wait);
-      if (wait > 0) await sleep(wait);
       // A 429 that came while this message waited holds it too: it takes a slot after the hold.
       if (this.holdUntil <= Date.now()) return;
     }
+  }
+
+  /** Takes the first free slot of `lane` at or after `earliest` (unique insert), and moves the lane's cursor past it. */
+  private async takeSlot(lane: Lane, earliest: number): Promise<number> {
+    let slot = Math.max(this.slotAt(earliest), this.cursor[lane]);
+    for (;;) {
+      if (lane === 'notification' && this.reserved(slot)) slot++;
+      else if (await this.store.take(`tg:${this.key}:${slot}`, this.timeOf(slot) + 1000)) break;
+      else slot++;
+    }
+    this.cursor[lane] = slot + 1;
+    return slot;
   }
 
   /**
