@@ -10,7 +10,7 @@ import { loadSmsSettings, loadSmtpSettings } from '../db/settings-store.js';
 import { UserError } from '../domain/errors.js';
 import { createEmailChannel } from './channels/email.js';
 import { createSmsProvider, smsChannel } from './channels/sms/index.js';
-import { PermanentDeliveryError, TemporaryDeliveryError, type ChannelSender } from './channels/types.js';
+import { failureCauseOf, type ChannelSender } from './channels/types.js';
 
 export interface OneOffDeps {
   config: Config;
@@ -41,8 +41,7 @@ export async function sendOneOff(
     await sender.send({ channel, to, text: message.text, ...(message.subject ? { subject: message.subject } : {}) });
   } catch (err) {
     deps.logger.warn({ err, channel }, 'could not send a confirmation code');
-    const cause = err instanceof PermanentDeliveryError || err instanceof TemporaryDeliveryError ? err.failureCause : 'other';
-    throw new UserError('code_send_failed', { channel, cause });
+    throw new UserError('code_send_failed', { channel, cause: failureCauseOf(err) });
   } finally {
     await sender.close?.();
   }

@@ -9,11 +9,14 @@ import type { FailureCause, SmsProviderName } from '../domain/types.js';
 import type { SmsSettings, SmtpSettings } from '../domain/gateways.js';
 import { createEmailChannel } from '../delivery/channels/email.js';
 import { createSmsProvider } from '../delivery/channels/sms/index.js';
-import { PermanentDeliveryError, TemporaryDeliveryError, type Receipt } from '../delivery/channels/types.js';
+import { failureCauseOf as causeOf, type Receipt } from '../delivery/channels/types.js';
 
-/** Why a gateway or mail server call failed, for the admin's translated answer (anything unclassified: `other`). */
+/**
+ * Why a gateway or mail server call failed, for the admin's translated answer: the channels' own classification
+ * (delivery/channels/types.ts), through the door the bot may use.
+ */
 export function failureCauseOf(err: unknown): FailureCause {
-  return err instanceof PermanentDeliveryError || err instanceof TemporaryDeliveryError ? err.failureCause : 'other';
+  return causeOf(err);
 }
 
 /**

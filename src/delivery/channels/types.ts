@@ -96,3 +96,8 @@ export class PermanentDeliveryError extends Error {
     super(message);
   }
 }
+
+/** Why a send failed, for the texts people read: the classified cause, or `other` for anything unclassified. */
+export function failureCauseOf(err: unknown): FailureCause {
+  return err instanceof PermanentDeliveryError || err instanceof TemporaryDeliveryError ? err.failureCause : 'other';
+}
