@@ -2,7 +2,7 @@
  * A member's own e-mail or phone, set the way a person sets it: the command, the code from the letter (the
  * SMTP sink) or the SMS (the sms.ru double), and the code sent back to the bot as bare digits.
  */
-import { saveSms, saveSmtp } from '../../src/services/settings.js';
+import { saveLoopbackGateways } from './gateway-settings.js';
 import type { TestBot, TestUser } from './bot-api.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
 import { startSmsRuDouble, type SmsRuDouble } from './smsru-double.js';
@@ -41,8 +41,7 @@ export function useCodeChannels(tb: TestBot): { sink: SmtpSink; sms: SmsRuDouble
   beforeAll(async () => {
     out.sink = await startSmtpSink();
     out.sms = await startSmsRuDouble({ apiId: 'test-api-id', senders: ['TaskWatch'] });
-    await saveSmtp({ host: '127.0.0.1', port: out.sink.port, security: 'none', from: 'taskwatch <tw@example.org>' }, tb.secrets);
-    await saveSms({ provider: 'smsru', secret: 'test-api-id', secretKind: 'api_id', sender: 'TaskWatch', fallback: 'none' }, tb.secrets);
+    await saveLoopbackGateways(tb.secrets, out.sink.port);
     tb.config.SMSRU_BASE_URL = out.sms.baseUrl;
   });
   afterAll(async () => {

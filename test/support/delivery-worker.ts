@@ -18,7 +18,8 @@ import type { DeliveryPort } from '../../src/delivery/port.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { saveSchedule, saveSms, saveSmtp } from '../../src/services/settings.js';
+import { saveSchedule } from '../../src/services/settings.js';
+import { saveLoopbackGateways } from './gateway-settings.js';
 import type { TestBot } from './bot-api.js';
 import { startSmsRuDouble, type SmsRuDouble } from './sms-doubles.js';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from './smtp-sink.js';
@@ -53,8 +54,7 @@ export function deliveryWorker(db: { uri: string }, opts: { smtp?: SmtpSinkOptio
     scheduler: undefined as unknown as Scheduler,
     async saveSettings() {
       const secrets = bot!.secrets;
-      await saveSmtp({ host: '127.0.0.1', port: worker.sink.port, security: 'none', from: 'taskwatch <tw@example.org>' }, secrets);
-      await saveSms({ provider: 'smsru', secret: 'test-api-id', secretKind: 'api_id', sender: 'TaskWatch', fallback: 'none' }, secrets);
+      await saveLoopbackGateways(secrets, worker.sink.port);
       // Only /send starts runs here: a scheduled run would take what a test's /send is to report.
       await saveSchedule({ kind: 'off' });
     },

@@ -13,7 +13,7 @@ import { registerPerson, setQuietHours } from '../../src/services/people.js';
 import { setEmail, setPhone } from '../../src/services/contacts.js';
 import { createTask, editTask, parseField, readEdit, taskToChange } from '../../src/services/tasks.js';
 import { watch } from '../../src/services/observers.js';
-import { saveSms, saveSmtp } from '../../src/services/settings.js';
+import { saveLoopbackGateways } from './gateway-settings.js';
 import { executeRequestedRuns } from '../../src/scheduler/dispatch-job.js';
 import path from 'node:path';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
@@ -125,11 +125,7 @@ export function useWorld(opts: Parameters<typeof startWorld>[0] = {}): World {
 
 /** Saves the SMTP (the loopback sink) and sms.ru (the double) settings, e.g. again after clearDatabase(). */
 export async function saveWorldSettings(world: World): Promise<void> {
-  await saveSmtp({ host: '127.0.0.1', port: world.sink.port, security: 'none', from: 'taskwatch <tw@example.org>' }, world.secrets);
-  await saveSms(
-    { provider: 'smsru', secret: 'test-api-id', secretKind: 'api_id', sender: 'TaskWatch', fallback: 'telegram' },
-    world.secrets,
-  );
+  await saveLoopbackGateways(world.secrets, world.sink.port, 'telegram');
 }
 
 let nextId = 1000;
