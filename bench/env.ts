@@ -21,7 +21,7 @@ export interface BenchEnv {
   serverUri: string;
   /** e.g. `FerretDB 1.24.2 (MongoDB wire protocol)` or `MongoDB 7.0.14`. */
   databaseKind: string;
-  /** FerretDB: no index pushdown but `_id`, updates read-modify-write, and the 100-updateOne wedge. */
+  /** FerretDB: no index used (not even for `_id`), updates read-modify-write, and the 100-updateOne wedge. */
   ferret: boolean;
   runId: string;
   sink: SmtpSink;

@@ -20,10 +20,13 @@ export interface Profile {
   /** Wall time with at least one database command in flight. */
   dbBusyMs: number;
   /**
-   * Per command name (`update deliveries`, …): how many, their summed durations, and their statements (the
-   * updates, inserted documents or deletes they carry: a bulk write of 50 updates is one command, 50 statements).
+   * Per command name (`update deliveries`, …): how many, their summed durations, their statements and the
+   * documents they write. An update or delete command carries one statement per entry of its `updates` or
+   * `deletes` (each is matched and applied on its own: a bulk write of 50 updates is one command, 50
+   * statements); an insert command is one statement whatever it carries (one multi-row INSERT on FerretDB,
+   * one batch on MongoDB), and its documents are counted apart.
    */
-  byCommand: Record<string, { count: number; ms: number; statements: number }>;
+  byCommand: Record<string, { count: number; ms: number; statements: number; documents: number }>;
 }
 
 interface Started {
@@ -36,13 +39,18 @@ interface Ended {
   duration: number;
 }
 
-/** The statements a write command carries (1 for anything else). */
+/** The statements a write command carries (1 for an insert and anything else; see Profile.byCommand). */
 function statementsOf(command: Record<string, unknown>): number {
-  for (const field of ['updates', 'documents', 'deletes']) {
+  for (const field of ['updates', 'deletes']) {
     const list = command[field];
     if (Array.isArray(list)) return list.length;
   }
   return 1;
+}
+
+/** The documents an insert command carries (0 for anything else). */
+function documentsOf(command: Record<string, unknown>): number {
+  return Array.isArray(command.documents) ? command.documents.length : 0;
 }
 
 /** Write statements of the run per delivery, by collection: what the engine writes on its hot path. */
@@ -56,19 +64,34 @@ export function writesPerDelivery(p: Profile): Record<string, number> {
   return out;
 }
 
+/**
+ * The commands that record outcomes: the journal's inserts and deletes, and the fold's delete and insert of
+ * deliveries (src/delivery/journal.ts); an update of deliveries, where an engine still writes one.
+ */
+export const OUTCOME_COMMANDS = ['insert outcomes', 'delete outcomes', 'delete deliveries', 'insert deliveries', 'update deliveries'];
+
+/** Outcome statements, and documents written for outcomes, per delivery. */
+export function outcomeWrites(p: Profile): { statements: number; documents: number } {
+  const cs = OUTCOME_COMMANDS.map((n) => p.byCommand[n]).filter((c) => c !== undefined);
+  return {
+    statements: cs.reduce((n, c) => n + c.statements, 0) / p.deliveries,
+    documents: cs.reduce((n, c) => n + c.documents, 0) / p.deliveries,
+  };
+}
+
 export async function profileRun(env: BenchEnv, phase: string, spec: { tasks: number; observers: number }): Promise<Profile> {
   const db = await openPhase(env, phase, { monitorCommands: true });
   try {
     const seeded = await seedWorkload({ tasks: spec.tasks, observers: spec.observers, channels: ['email', 'sms'] });
     await planPendingChanges();
     const client = mongoose.connection.getClient();
-    const open = new Map<number, { name: string; at: number; statements: number }>();
+    const open = new Map<number, { name: string; at: number; statements: number; documents: number }>();
     const intervals: Array<[number, number]> = [];
     const byCommand: Profile['byCommand'] = {};
     const onStart = (e: Started) => {
       const coll = e.command[e.commandName];
       const name = `${e.commandName}${typeof coll === 'string' ? ` ${coll}` : ''}`;
-      open.set(e.requestId, { name, at: performance.now(), statements: statementsOf(e.command) });
+      open.set(e.requestId, { name, at: performance.now(), statements: statementsOf(e.command), documents: documentsOf(e.command) });
     };
     const onEnd = (e: Ended) => {
       const s = open.get(e.requestId);
@@ -76,9 +99,10 @@ export async function profileRun(env: BenchEnv, phase: string, spec: { tasks: nu
       open.delete(e.requestId);
       const end = performance.now();
       intervals.push([s.at, end]);
-      const c = (byCommand[s.name] ??= { count: 0, ms: 0, statements: 0 });
+      const c = (byCommand[s.name] ??= { count: 0, ms: 0, statements: 0, documents: 0 });
       c.count += 1;
       c.statements += s.statements;
+      c.documents += s.documents;
       c.ms += end - s.at;
     };
     client.on('commandStarted', onStart as never);

@@ -24,12 +24,11 @@ export const defaults = {
   /** How many messages a worker sends at the same time. */
   DISPATCH_CONCURRENCY: '16',
   /**
-   * Outcome writes a worker has in flight at once; each carries every outcome ready when it starts (group
-   * commit: outcomes merge once the database is slower than the sending). 1 is the fewest statements; on
-   * FerretDB 1.x, whose every updated document costs in proportion to the collection, 16 measured fastest
+   * Outcome writes (inserts into the outcome journal) a worker has in flight at once; each carries every
+   * outcome ready when it starts (group commit). 1 measured as fast as 4 and with the fewest statements
    * (docs/benchmarks.md, "Group commit").
    */
-  OUTCOME_WRITES: '16',
+  OUTCOME_WRITES: '1',
   /** How long a claimed delivery stays with its worker before another may take it over, in ms. */
   LEASE_MS: '30000',
   /** Attempts before a temporary failure becomes final. */

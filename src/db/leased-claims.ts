@@ -71,6 +71,11 @@ export async function takeOverLapsed(
   return { taken, lost };
 }
 
+/** Sets what `owner`'s claim `key` covers (before anything of it is sent). */
+export async function setClaimItems(key: string, owner: string, items: Types.ObjectId[]): Promise<void> {
+  await ClaimModel.updateOne({ _id: key, owner }, { $set: { items } });
+}
+
 /** Pushes the lease of `owner`'s claims among `keys` on to `leaseUntil`: one statement, whatever their number. */
 export async function renewLeases(keys: string[], owner: string, leaseUntil: Date): Promise<void> {
   if (keys.length) await ClaimModel.updateMany({ _id: { $in: keys }, owner }, { $set: { leaseUntil } });

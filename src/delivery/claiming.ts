@@ -5,13 +5,16 @@
  * The claim is the message: one leased claim per (person, channel), inserted with the deliveries it
  * covers before anything is sent (src/db/leased-claims.ts). Its lease is renewed while the worker works; a
  * worker that dies leaves it to run out, and whoever takes it over sends the same deliveries again, as the
- * same message with the same Message-ID. The deliveries themselves are not written until their outcome is.
+ * same message with the same Message-ID, but for what the dead worker recorded as done in the outcome journal
+ * (src/delivery/journal.ts), which is folded in first. The deliveries themselves are not written until their
+ * outcome is.
  */
 import type { Types } from 'mongoose';
 import type { LeanDelivery } from '../db/documents.js';
-import { insertLeasedClaims, takeOverLapsed, type HeldClaim } from '../db/leased-claims.js';
+import { insertLeasedClaims, setClaimItems, takeOverLapsed, type HeldClaim } from '../db/leased-claims.js';
 import { releaseOwnKeys } from '../db/claims.js';
 import { DeliveryModel } from '../db/models/index.js';
+import { recoverOutcomes } from './journal.js';
 
 export interface ClaimedBatch {
   /** Deliveries this call won: every due delivery of each (person, channel) claim it holds. */
@@ -25,6 +28,8 @@ export interface ClaimedBatch {
   lost: { count: number; firstLeaseEnd?: Date | undefined };
   /** The due deliveries of those groups: a later claim of this run leaves them out of its page. */
   lostDeliveries: Types.ObjectId[];
+  /** Deliveries of this page whose outcomes a dead worker had recorded: folded in, not sent again. */
+  recovered: number;
 }
 
 /** The claim key of what one person has due on one channel: held by one worker at a time. */
@@ -35,9 +40,10 @@ export function groupKey(d: Pick<LeanDelivery, 'person' | 'channel'>): string {
 /**
  * Claims the (person, channel) groups of up to `limit` due deliveries (pending and due by `dueBy`), each with
  * every due delivery of the group.
- * A group whose claim lapsed (its worker died) is taken over with the deliveries it covered. The deliveries
- * are read again after the claim, so that what another worker sent between our read and our claim is not
- * sent twice. Returns 'none' when nothing is due.
+ * A group whose claim lapsed (its worker died) is taken over with the deliveries it covered. The groups'
+ * deliveries are read once the claims are ours (two reads of deliveries in all: the page, then its groups),
+ * so that what another worker sent between our page and our claim is not sent twice. Returns 'none' when
+ * nothing is due.
  */
 export async function claimDue(opts: {
   owner: string;
@@ -50,57 +56,88 @@ export async function claimDue(opts: {
   exclude?: Types.ObjectId[];
 }): Promise<ClaimedBatch | 'none'> {
   const due = dueFilter(opts);
-  const page = opts.exclude?.length ? { ...due, _id: { $nin: opts.exclude } } : due;
-  const candidates = await DeliveryModel.find(page).sort({ nextAttemptAt: 1 }).limit(opts.limit).lean<LeanDelivery[]>();
+  const candidates = await duePage(due, opts.limit, opts.exclude ?? []);
   if (candidates.length === 0) return 'none';
-  const keys = new Set(candidates.map(groupKey));
-  // Everything due of these groups, not only what this page of candidates held: one message each.
-  const people = [...new Set(candidates.map((c) => String(c.person)))];
-  const all = await DeliveryModel.find({ ...due, person: { $in: people } }).lean<LeanDelivery[]>();
+  // One claim per (person, channel) group of the page, listing the page's deliveries of it for now.
   const byGroup = new Map<string, Types.ObjectId[]>();
-  for (const d of all) {
-    const key = groupKey(d);
-    if (keys.has(key)) byGroup.set(key, [...(byGroup.get(key) ?? []), d._id]);
-  }
+  for (const d of candidates) byGroup.set(groupKey(d), [...(byGroup.get(groupKey(d)) ?? []), d._id]);
   const leaseUntil = new Date(opts.now.getTime() + opts.leaseMs);
   const entries = [...byGroup].map(([key, items]) => ({ key, items }));
   const won = await insertLeasedClaims(entries, opts.owner, opts.now, leaseUntil);
-  const held: HeldClaim[] = entries.filter((e) => won.has(e.key)).map((e) => ({ ...e, takenOver: false }));
+  const fresh: HeldClaim[] = entries.filter((e) => won.has(e.key)).map((e) => ({ ...e, takenOver: false }));
   const { taken, lost } = await takeOverLapsed(
     entries.filter((e) => !won.has(e.key)).map((e) => e.key),
     opts.owner,
     opts.now,
     leaseUntil,
   );
-  held.push(...taken);
   const leaseEnds = lost.flatMap((l) => (l.leaseUntil ? [l.leaseUntil.getTime()] : []));
   const lostInfo = { count: lost.length, firstLeaseEnd: leaseEnds.length ? new Date(Math.min(...leaseEnds)) : undefined };
   const lostKeys = new Set(lost.map((l) => l.key));
-  const lostDeliveries = all.filter((d) => lostKeys.has(groupKey(d))).map((d) => d._id);
-  if (held.length === 0) return { winners: [], groups: [], lost: lostInfo, lostDeliveries };
+  const lostDeliveries = candidates.filter((d) => lostKeys.has(groupKey(d))).map((d) => d._id);
+  if (fresh.length === 0 && taken.length === 0) return { winners: [], groups: [], lost: lostInfo, lostDeliveries, recovered: 0 };
 
-  // What each claim covers, as it is now: a delivery sent (or put back for later) by another worker
-  // between our read and our claim is left out. A claim taken over is sent whole, whatever this run's
-  // scope: it is the message its first worker was sending.
-  const current = [
-    ...(await readDue(
-      held.filter((h) => !h.takenOver),
-      due,
-    )),
-    ...(await readDue(
-      held.filter((h) => h.takenOver),
-      dueFilter({ dueBy: opts.dueBy }),
-    )),
-  ];
-  const covered = new Map(held.map((h) => [h.key, new Set(h.items.map(String))]));
-  const winners = current.filter((d) => covered.get(groupKey(d))?.has(String(d._id)));
+  // Read once the claims are ours, so that what another worker sent before we claimed is seen as sent:
+  // - a group claimed anew: everything due of it, not only what the page held (one message each). A
+  //   group with more than the page held gets its claim's list completed before anything is sent.
+  // - a group taken over: exactly what its claim lists, whatever this run's scope (the message its first
+  //   worker was sending).
+  const freshKeys = new Set(fresh.map((h) => h.key));
+  const people = [...new Set(fresh.map((h) => h.key.split(':')[1]!))];
+  const dueOfFresh = people.length
+    ? (await DeliveryModel.find({ ...due, person: { $in: people } }).lean<LeanDelivery[]>()).filter((d) => freshKeys.has(groupKey(d)))
+    : [];
+  await completeItems(fresh, dueOfFresh, opts.owner);
+  const current = [...dueOfFresh, ...(await readDue(taken, dueFilter({ dueBy: opts.dueBy })))];
+  // A worker that died between recording outcomes and folding them (src/delivery/journal.ts) left them in
+  // the journal: they are put into the documents now, and those deliveries are not sent as they were read.
+  const recovered = await recoverOutcomes({ deliveries: current.map((d) => d._id) });
+  const takenItems = new Map(taken.map((h) => [h.key, new Set(h.items.map(String))]));
+  const winners = current.filter(
+    (d) => (freshKeys.has(groupKey(d)) || takenItems.get(groupKey(d))?.has(String(d._id))) && !recovered.has(String(d._id)),
+  );
   // A claim none of whose deliveries is left is given back at once.
   const busy = new Set(winners.map(groupKey));
   await releaseOwnKeys(
-    held.map((h) => h.key).filter((k) => !busy.has(k)),
+    [...fresh, ...taken].map((h) => h.key).filter((k) => !busy.has(k)),
     opts.owner,
   );
-  return { winners, groups: [...busy], lost: lostInfo, lostDeliveries };
+  return { winners, groups: [...busy], lost: lostInfo, lostDeliveries, recovered: recovered.size };
+}
+
+/**
+ * Completes the lists of fresh claims whose groups have more due than the page held: what a worker that
+ * takes the claim over after a crash sends is then the whole message. One update per such claim (rare:
+ * a person with more due on a channel than a page reaches).
+ */
+async function completeItems(fresh: HeldClaim[], due: LeanDelivery[], owner: string): Promise<void> {
+  const listed = new Map(fresh.map((h) => [h.key, new Set(h.items.map(String))]));
+  const grown = new Set(due.filter((d) => !listed.get(groupKey(d))?.has(String(d._id))).map(groupKey));
+  for (const key of grown) {
+    const items = due.filter((d) => groupKey(d) === key).map((d) => d._id);
+    await setClaimItems(key, owner, items);
+  }
+}
+
+/**
+ * The first `limit` due deliveries but those of `exclude`. A short exclusion list is left out here rather
+ * than in the query: FerretDB 1.x checks `$nin` value by value for every document it scans (time in
+ * proportion to the collection times the list), and reading `limit` more documents costs less; on MongoDB
+ * both walk the same index.
+ */
+async function duePage(due: Record<string, unknown>, limit: number, exclude: Types.ObjectId[]): Promise<LeanDelivery[]> {
+  if (exclude.length > limit) {
+    return DeliveryModel.find({ ...due, _id: { $nin: exclude } })
+      .sort({ nextAttemptAt: 1 })
+      .limit(limit)
+      .lean<LeanDelivery[]>();
+  }
+  const skip = new Set(exclude.map(String));
+  const read = await DeliveryModel.find(due)
+    .sort({ nextAttemptAt: 1 })
+    .limit(limit + skip.size)
+    .lean<LeanDelivery[]>();
+  return read.filter((d) => !skip.has(String(d._id))).slice(0, limit);
 }
 
 async function readDue(claims: HeldClaim[], due: Record<string, unknown>): Promise<LeanDelivery[]> {

@@ -1,15 +1,24 @@
 /**
  * One dispatch pass: claims due deliveries in batches (src/delivery/claiming.ts) — one leased claim per
  * person and channel, which fixes the message before it is sent —, and hands each batch to batch.ts, which
- * sends its messages (send-group.ts: compose, send, decide the outcome) and writes their outcomes
- * (outcomes.ts) before its pool slot takes the next. Ends when nothing due is left in scope.
+ * sends its messages (send-group.ts: compose, send, decide the outcome) and records their outcomes
+ * (outcomes.ts, journal.ts) before its pool slot takes the next. Ends when nothing due is left in scope.
  */
 import type { Types } from 'mongoose';
+import type { LeanDelivery } from '../db/documents.js';
 import { DeliveryModel } from '../db/models/index.js';
 import { Batch } from './batch.js';
 import { claimDue, releaseGroups } from './claiming.js';
 import type { DispatchDeps, DispatchOutcome } from './dispatch-types.js';
 import { FailureTally } from './outcomes.js';
+import { recoverOutcomes } from './journal.js';
+
+/** A claimed batch of a pass, with its claims (group keys) and deliveries. */
+interface Claimed {
+  batch: Batch;
+  groups: string[];
+  winners: LeanDelivery[];
+}
 
 /** Dispatches everything due (of one task, with `scope.taskNumber`) and reports what went out. */
 export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number } = {}): Promise<DispatchOutcome> {
@@ -23,50 +32,116 @@ export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number 
   };
   const failures = new FailureTally();
   await deps.alerter.load();
+  // Outcomes recorded more than a lease ago and not yet folded are a dead worker's, and maybe of
+  // deliveries whose documents its fold had taken out when it died: no claim would find those.
+  await recoverOutcomes({ before: new Date(clock().getTime() - deps.leaseMs) });
 
   // A run takes what was due when it started: a delivery it puts back for a retry waits for a later run,
   // however short the delay, so one run never spends several attempts of the same delivery.
   const runStart = clock();
-  let emptyClaims = 0;
   /** Due deliveries under other workers' live claims, seen so far: left out of later claims' pages. */
   const othersHold = new Map<string, Types.ObjectId>();
   let othersLeaseEnd: Date | undefined;
-  while (!deps.signal?.aborted) {
-    const claimed = await claimDue({
-      owner: deps.owner,
-      limit: deps.batchSize,
-      dueBy: runStart,
-      now: clock(),
-      leaseMs: deps.leaseMs,
-      taskNumber: scope.taskNumber,
-      exclude: [...othersHold.values()],
-    });
-    if (claimed === 'none') break;
-    const seen = othersHold.size;
-    for (const id of claimed.lostDeliveries) othersHold.set(String(id), id);
-    const end = claimed.lost.firstLeaseEnd;
-    if (end && (!othersLeaseEnd || end < othersLeaseEnd)) othersLeaseEnd = end;
-    if (claimed.winners.length === 0) {
-      // Every candidate is someone else's: they send it, or their lease runs out (see result.othersLeaseEnd).
-      // The next page leaves out what they hold; with nothing new to leave out, try a few times, then stop.
-      if (othersHold.size > seen) continue;
-      if (++emptyClaims > 3) break;
-      await new Promise((r) => setTimeout(r, 20));
-      continue;
+  /** Deliveries of this pass's batches not yet finished (claimed by us): left out of later pages too. */
+  const ours = new Map<string, Types.ObjectId>();
+  /** A finished batch planted deliveries due in this run (SMS fallbacks). */
+  let planted = false;
+
+  /** Claims and prepares the next batch; undefined when nothing is left in scope (or stopping). */
+  const nextBatch = async (): Promise<Claimed | undefined> => {
+    let emptyClaims = 0;
+    while (!deps.signal?.aborted) {
+      const claimed = await claimDue({
+        owner: deps.owner,
+        limit: deps.batchSize,
+        dueBy: runStart,
+        now: clock(),
+        leaseMs: deps.leaseMs,
+        taskNumber: scope.taskNumber,
+        exclude: [...othersHold.values(), ...ours.values()],
+      });
+      if (claimed === 'none') return undefined;
+      const seen = othersHold.size;
+      for (const id of claimed.lostDeliveries) othersHold.set(String(id), id);
+      const end = claimed.lost.firstLeaseEnd;
+      if (end && (!othersLeaseEnd || end < othersLeaseEnd)) othersLeaseEnd = end;
+      if (claimed.winners.length === 0) {
+        // Every candidate is someone else's: they send it, or their lease runs out (see result.othersLeaseEnd).
+        // The next page leaves out what they hold; with nothing new to leave out, try a few times, then stop.
+        if (othersHold.size > seen || claimed.recovered) continue;
+        if (++emptyClaims > 3) return undefined;
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
+      for (const d of claimed.winners) ours.set(String(d._id), d._id);
+      const next: Claimed = { batch: new Batch(deps, clock, result, failures), groups: claimed.groups, winners: claimed.winners };
+      try {
+        await next.batch.prepare(claimed.winners);
+      } catch (err) {
+        await close(next);
+        throw err;
+      }
+      return next;
     }
-    emptyClaims = 0;
-    const batch = new Batch(deps, clock, result, failures);
-    let keep: Set<string> = new Set();
+    return undefined;
+  };
+
+  /**
+   * Finishes a batch (its outcomes folded in) and gives back its claims: whoever takes these groups next
+   * reads their outcomes. A group whose outcome could not be recorded stays claimed until its lease runs
+   * out (then it is sent again, as the same message).
+   */
+  const close = async (c: Claimed): Promise<void> => {
+    let keep = new Set<string>();
     try {
-      keep = await batch.run(claimed.winners);
+      keep = await c.batch.finish();
+      if (c.batch.planted) planted = true;
     } finally {
-      // The outcomes are written: whoever takes these groups next reads them. A group whose outcome could
-      // not be written stays claimed until its lease runs out (then it is sent again, as the same message).
       await releaseGroups(
-        claimed.groups.filter((k) => !keep.has(k)),
+        c.groups.filter((k) => !keep.has(k)),
         deps.owner,
       );
+      for (const d of c.winners) ours.delete(String(d._id));
     }
+  };
+
+  // A pipeline: while one batch sends, the next is claimed and prepared, and the one before is folded in.
+  // One batch sends at a time, so the bound after a kill stays DISPATCH_CONCURRENCY messages.
+  let closing: Promise<void> = Promise.resolve();
+  const closeAfter = (c: Claimed) => {
+    const before = closing;
+    closing = before.then(
+      () => close(c),
+      (err: unknown) => close(c).then(() => Promise.reject(err as Error)),
+    );
+  };
+  try {
+    let stopped = false;
+    while (!stopped) {
+      let current = await nextBatch();
+      while (current) {
+        const [sent, next] = await Promise.allSettled([current.batch.send(), nextBatch()]);
+        closeAfter(current);
+        current = undefined;
+        const following = next.status === 'fulfilled' ? next.value : undefined;
+        if (sent.status === 'rejected' || next.status === 'rejected' || deps.signal?.aborted) {
+          // Prepared but not to be sent: given back at once.
+          if (following) closeAfter(following);
+          if (sent.status === 'rejected') throw sent.reason;
+          if (next.status === 'rejected') throw next.reason;
+          stopped = true;
+          break;
+        }
+        current = following;
+      }
+      // What the last batches planted as they finished (SMS fallbacks) is due in this run too: once they
+      // are finished, look again.
+      await closing;
+      if (!planted) break;
+      planted = false;
+    }
+  } finally {
+    await closing;
   }
 
   const scopeFilter = scope.taskNumber !== undefined ? { taskNumber: scope.taskNumber } : {};

@@ -1,74 +1,119 @@
 /**
- * Group commit of a batch's outcomes. Every pool slot hands its message's outcome updates to one writer and
- * waits for the write that carries them; the writer writes whatever is ready in one go (one bulk write, in
- * chunks of BULK_CHUNK statements, with identical updates merged into one `updateMany`), and what comes in
- * during a write goes with the next one. So the database sees one write at a time however many slots send,
- * and a slot still sends its next message only once its last outcome is recorded: after a kill -9, at most
- * one message per slot (DISPATCH_CONCURRENCY in all) went out unrecorded and goes again, as the same message.
+ * Group commit of a batch's outcomes. Every pool slot hands its message's outcomes to one writer and waits
+ * for the write that carries them; the writer records whatever is ready in one `insertMany` into the outcome
+ * journal (src/delivery/journal.ts), and what comes in during a write goes with the next one; a write waits
+ * up to LINGER_MS for slots still sending, so that it carries about one outcome per slot. A slot still
+ * sends its next message only once its last outcome is recorded: after a kill -9, at most one message per
+ * slot (DISPATCH_CONCURRENCY in all) went out unrecorded and goes again, as the same message. Once the batch
+ * is sent, {@link OutcomeWriter.fold} puts its outcomes into the deliveries' documents (three statements).
  * Lease renewals are their own statements on the claims (src/delivery/batch.ts) and never wait for a write.
  */
-import type { AnyBulkWriteOperation } from 'mongoose';
-import type { Logger } from '../logger.js';
-import { bulkWriteChunked } from '../db/bulk.js';
+import type { LeanDelivery } from '../db/documents.js';
 import { isConnectivityError } from '../db/db-watch.js';
-import { DeliveryModel } from '../db/models/index.js';
-import { mergeOutcomes } from './outcomes.js';
+import type { Logger } from '../logger.js';
+import { entryOf, fold, record, type JournalEntry, type OutcomeUpdate } from './journal.js';
 
 /** Pauses between tries of a write that failed for another reason than an outage. */
 const RETRIES_MS = [250, 500, 1_000, 2_000, 4_000];
 /** How long a write is tried again while the database is unreachable, in ms. */
 const OUTAGE_RETRY_MS = 5 * 60_000;
+/**
+ * How long the first outcome of a write may wait for slots still sending, in ms. A write goes at once when
+ * no slot is sending any more (all that will come is in), else after this: the slots fall into step, and a
+ * write carries about as many outcomes as there are slots (group commit's "commit delay").
+ */
+export const LINGER_MS = 5;
 
 interface Pending {
-  ops: AnyBulkWriteOperation[];
+  entries: JournalEntry[];
   keys: string[];
+  /** When it was handed in (Date.now()). */
+  at: number;
   done: () => void;
 }
 
-/** What one write carried, for the benchmark's profile and the tests. */
+/** What the writes carried, for the benchmark's profile and the tests. */
 export interface WriteStats {
   /** Writes (flushes) so far. */
   flushes: number;
-  /** Outcome updates handed in (one per delivery). */
+  /** Outcomes handed in (one per delivery). */
   outcomes: number;
-  /** Statements sent for them after merging. */
-  statements: number;
 }
 
 export class OutcomeWriter {
   readonly #queue: Pending[] = [];
   readonly #writing = new Set<Promise<void>>();
-  readonly stats: WriteStats = { flushes: 0, outcomes: 0, statements: 0 };
+  /** Recorded and not yet folded, in the order they were recorded. */
+  readonly #recorded: JournalEntry[] = [];
+  #linger: NodeJS.Timeout | undefined;
+  readonly stats: WriteStats = { flushes: 0, outcomes: 0 };
 
   /**
-   * @param inFlight writes at the same time: 1 is pure group commit (fewest statements and round trips,
-   *   what MongoDB likes); more lets a database whose every update costs in proportion to the collection
-   *   (FerretDB 1.x) work on several at once. What is queued while they run goes with the next.
-   * @param onUnwritten told of the group keys whose outcome could not be written at all: they stay claimed
+   * @param docs the batch's deliveries as claimed, by `_id`: what each outcome is applied to
+   * @param inFlight writes at the same time (1: pure group commit; see OUTCOME_WRITES)
+   * @param onUnwritten told of the group keys whose outcome could not be recorded at all: they stay claimed
    *   until their lease runs out, and then go again as the same message
+   * @param sending how many pool slots are still sending (their outcomes are worth waiting {@link LINGER_MS} for)
    */
   constructor(
     private readonly logger: Logger,
+    private readonly owner: string,
+    private readonly clock: () => Date,
+    private readonly docs: ReadonlyMap<string, LeanDelivery>,
     private readonly inFlight: number,
     private readonly onUnwritten: (keys: string[]) => void,
+    private readonly sending: () => number = () => 0,
   ) {}
 
   /** Records these outcomes with the next write; resolves once it is done (or given up, see onUnwritten). */
-  write(ops: AnyBulkWriteOperation[], keys: string[]): Promise<void> {
-    if (ops.length === 0) return Promise.resolve();
+  write(updates: OutcomeUpdate[], keys: string[]): Promise<void> {
+    if (updates.length === 0) return Promise.resolve();
+    const at = this.clock();
+    const entries = updates.map(({ id, update }) => {
+      const d = this.docs.get(String(id));
+      if (!d) throw new Error(`an outcome for delivery ${String(id)}, which is not in the batch`);
+      return entryOf(d, update, this.owner, at);
+    });
     return new Promise((done) => {
-      this.#queue.push({ ops, keys, done });
+      this.#queue.push({ entries, keys, at: Date.now(), done });
       this.#kick();
     });
   }
 
-  /** Waits for every write handed in so far. */
+  /** Waits for every write handed in so far (what lingers goes at once). */
   async settled(): Promise<void> {
-    while (this.#writing.size) await Promise.all(this.#writing);
+    for (;;) {
+      this.#kick(true);
+      if (this.#writing.size === 0) return;
+      await Promise.all(this.#writing);
+    }
   }
 
-  #kick(): void {
+  /**
+   * Puts every recorded outcome into its delivery's document (after {@link settled}). False when that could
+   * not be done: the journal still holds them, and whoever claims the deliveries next folds them.
+   */
+  async fold(): Promise<boolean> {
+    const entries = this.#recorded.splice(0);
+    return this.#retrying(
+      () => fold(entries),
+      entries.length,
+      'could not fold the outcomes of a batch into its deliveries; the next claim of them will',
+    );
+  }
+
+  #kick(now = false): void {
     if (this.#writing.size >= this.inFlight || this.#queue.length === 0) return;
+    const waited = Date.now() - this.#queue[0]!.at;
+    if (!now && this.sending() > 0 && waited < LINGER_MS) {
+      this.#linger ??= setTimeout(() => {
+        this.#linger = undefined;
+        this.#kick(true);
+      }, LINGER_MS - waited);
+      return;
+    }
+    clearTimeout(this.#linger);
+    this.#linger = undefined;
     const items = this.#queue.splice(0);
     const w = this.#flush(items).finally(() => {
       this.#writing.delete(w);
@@ -78,11 +123,16 @@ export class OutcomeWriter {
   }
 
   async #flush(items: Pending[]): Promise<void> {
-    const ops = mergeOutcomes(items.flatMap((i) => i.ops));
+    const entries = items.flatMap((i) => i.entries);
     this.stats.flushes += 1;
-    this.stats.outcomes += items.reduce((n, i) => n + i.ops.length, 0);
-    this.stats.statements += ops.length;
-    if (!(await this.#write(ops))) this.onUnwritten(items.flatMap((i) => i.keys));
+    this.stats.outcomes += entries.length;
+    const ok = await this.#retrying(
+      () => record(entries),
+      entries.length,
+      'could not record the outcome of messages; they will be sent again, as the same messages, once their leases run out',
+    );
+    if (ok) this.#recorded.push(...entries);
+    else this.onUnwritten(items.flatMap((i) => i.keys));
     for (const i of items) i.done();
   }
 
@@ -91,19 +141,16 @@ export class OutcomeWriter {
    * {@link OUTAGE_RETRY_MS} (a letter that went out must not go again because of a short outage); any other
    * error a few times. False when it still failed.
    */
-  async #write(ops: AnyBulkWriteOperation[]): Promise<boolean> {
+  async #retrying(write: () => Promise<void>, outcomes: number, giveUp: string): Promise<boolean> {
     const outageUntil = Date.now() + OUTAGE_RETRY_MS;
     for (let attempt = 0; ; attempt++) {
       try {
-        await bulkWriteChunked(DeliveryModel, ops);
+        await write();
         return true;
       } catch (err) {
         const outage = isConnectivityError(err) && Date.now() < outageUntil;
         if (!outage && attempt >= RETRIES_MS.length) {
-          this.logger.error(
-            { err, writes: ops.length },
-            'could not record the outcome of messages; they will be sent again, as the same messages, once their leases run out',
-          );
+          this.logger.error({ err, outcomes }, giveUp);
           return false;
         }
         this.logger.debug({ err, attempt }, 'an outcome write failed; trying again');

@@ -101,7 +101,7 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
       }
     }
     written += await insertDeliveries(docs);
-    // One update per change, by _id alone (see byId in outcomes.ts for why).
+    // One update per change by `_id`: an index lookup each on MongoDB (off the hot path: once per change).
     await bulkWriteChunked(
       ChangeModel,
       changes.map((c) => ({ updateOne: { filter: { _id: c._id }, update: { $set: { plannedAt: now } } } })),

@@ -4,7 +4,7 @@
  * SMS's fallback, and raises the admins' alert. Each outcome is returned as the updates to write
  * (src/delivery/outcomes.ts); writing them is the batch's (src/delivery/batch.ts).
  */
-import type { AnyBulkWriteOperation, Types } from 'mongoose';
+import type { Types } from 'mongoose';
 import { warnUnlessOutage } from '../db/db-watch.js';
 import type { LeanDelivery } from '../db/documents.js';
 import { PersonModel } from '../db/models/index.js';
@@ -15,10 +15,11 @@ import { composeMessage, type BatchContext, type ComposeSettings, type MessageGr
 import type { DispatchDeps, DispatchOutcome } from './dispatch-types.js';
 import { addressOf, newDelivery, type NewDelivery } from './new-delivery.js';
 import { byId, outcome, raiseAlert, type FailureTally } from './outcomes.js';
+import type { DeliveryUpdate, OutcomeUpdate } from './journal.js';
 import { decideRetry, errorText } from './retry.js';
 import { NO_METRICS, observeSent, type DeliveryMetrics } from './metrics.js';
 
-type Recorder = (ids: Types.ObjectId[], update: Record<string, unknown>) => void;
+type Recorder = (ids: Types.ObjectId[], update: DeliveryUpdate) => void;
 
 export class GroupSender {
   /** SMS fallbacks planned by this batch's failures, inserted once the batch is sent. */
@@ -36,14 +37,14 @@ export class GroupSender {
   }
 
   /** Sends one group's message (or holds or fails it): the outcome updates to write, and whether it went out. */
-  async attempt(g: MessageGroup<LeanDelivery>, ctx: BatchContext): Promise<{ ops: AnyBulkWriteOperation[]; sent: boolean }> {
-    const ops: AnyBulkWriteOperation[] = [];
+  async attempt(g: MessageGroup<LeanDelivery>, ctx: BatchContext): Promise<{ ops: OutcomeUpdate[]; sent: boolean }> {
+    const ops: OutcomeUpdate[] = [];
     const record: Recorder = (ids, update) => ops.push(...ids.map((id) => byId(id, update)));
     const sent = await this.#attempt(g, ctx, ops, record);
     return { ops, sent };
   }
 
-  async #attempt(g: MessageGroup<LeanDelivery>, ctx: BatchContext, ops: AnyBulkWriteOperation[], record: Recorder): Promise<boolean> {
+  async #attempt(g: MessageGroup<LeanDelivery>, ctx: BatchContext, ops: OutcomeUpdate[], record: Recorder): Promise<boolean> {
     const { channels } = this.deps;
     const quietEnd = heldUntil(g.channel, g.person, this.clock());
     if (quietEnd) {
@@ -94,7 +95,7 @@ export class GroupSender {
   #compose(
     g: MessageGroup<LeanDelivery>,
     ctx: BatchContext,
-    ops: AnyBulkWriteOperation[],
+    ops: OutcomeUpdate[],
   ): { group: MessageGroup<LeanDelivery>; message: OutgoingMessage } | undefined {
     const settings = this.deps.channels;
     let failure: unknown;
@@ -122,7 +123,7 @@ export class GroupSender {
    * A delivery that can never go out as it is: it fails at once, alone, with `reason` (and the error's own
    * words, `detail`, where there are some: kept on the delivery and shown to admins). Returns its update.
    */
-  poison(d: LeanDelivery, channel: Channel, cause: FailureCause, reason: string, detail?: string): AnyBulkWriteOperation {
+  poison(d: LeanDelivery, channel: Channel, cause: FailureCause, reason: string, detail?: string): OutcomeUpdate {
     const full = detail ? `${reason}: ${detail}` : reason;
     this.failures.add({ channel, reason, cause, ...(detail ? { detail } : {}) }, 1);
     this.#metrics.deliveries(channel, 'failed', 1, cause);

@@ -2,9 +2,12 @@ import { ChangeModel, DeliveryModel, IdempotencyModel, ReminderModel, RunModel, 
 import { pruneClaims } from '../db/claims.js';
 import { pruneSlots } from '../db/slots.js';
 import { failStaleRuns } from '../delivery/runs.js';
+import { recoverOutcomes } from '../delivery/journal.js';
 
 export interface MaintenanceResult {
   claims: number;
+  /** Deliveries whose outcomes a dead worker left in the journal, folded in now (src/delivery/journal.ts). */
+  outcomes: number;
   /** Slots of shared limits (Telegram budget, command and API limits, cooldowns) past their time. */
   slots: number;
   staleRuns: number;
@@ -25,8 +28,11 @@ export async function runMaintenance(now: Date, retentionDays: number): Promise<
   const claims = await pruneClaims(new Date(now.getTime() - 24 * 3600_000));
   const slots = await pruneSlots(now);
   const staleRuns = await failStaleRuns(15 * 60_000, now);
+  // A batch folds its outcomes within seconds of its last send (minutes through an outage): older entries
+  // are a dead worker's whose deliveries nobody has claimed since (or whose fold was cut mid-way).
+  const outcomes = (await recoverOutcomes({ before: new Date(now.getTime() - 15 * 60_000) })).size;
   const idempotencyKeys = (await IdempotencyModel.deleteMany({ at: { $lt: new Date(now.getTime() - 24 * 3600_000) } })).deletedCount;
-  const result: MaintenanceResult = { claims, slots, staleRuns, deliveries: 0, changes: 0, runs: 0, idempotencyKeys };
+  const result: MaintenanceResult = { claims, outcomes, slots, staleRuns, deliveries: 0, changes: 0, runs: 0, idempotencyKeys };
   if (retentionDays > 0) {
     const cutoff = new Date(now.getTime() - retentionDays * 24 * 3600_000);
     result.deliveries = (

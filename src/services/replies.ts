@@ -4,11 +4,12 @@
  *
  * A Telegram notification is found by what the engine records anyway: each delivery a message carried gets
  * the message's Telegram `message_id` as its `providerMessageId` when it is sent (src/delivery/outcomes.ts),
- * whichever worker sent it. So nothing more is written per message, and the tasks of a digest are the
+ * whichever worker sent it (in the outcome journal until its batch ends, then in the delivery's document).
+ * So nothing more is written per message, and the tasks of a digest are the
  * `taskNumber`s of its deliveries. The record lives as long as the deliveries (DELIVERY_RETENTION_DAYS).
  */
 import { Types } from 'mongoose';
-import { ChangeModel, DeliveryModel } from '../db/models/index.js';
+import { ChangeModel, DeliveryModel, OutcomeModel } from '../db/models/index.js';
 import { UserError } from '../domain/errors.js';
 import { REPLY_UNDO_MS } from '../domain/reply-mail.js';
 import type { Actor } from './access.js';
@@ -24,11 +25,17 @@ const UNDO_MARGIN_MS = 5_000;
  */
 export async function tasksOfNotification(personId: PersonId, messageId: number): Promise<number[]> {
   if (!Number.isSafeInteger(messageId) || messageId < 1) return [];
-  const rows = await DeliveryModel.find(
-    { person: personId, channel: 'telegram', providerMessageId: String(messageId), status: 'sent' },
-    { taskNumber: 1 },
-  ).lean();
-  return [...new Set(rows.map((r) => r.taskNumber))].sort((a, b) => a - b);
+  const sent = { person: personId, channel: 'telegram', providerMessageId: String(messageId), status: 'sent' } as const;
+  let numbers = (await DeliveryModel.find(sent, { taskNumber: 1 }).lean()).map((r) => r.taskNumber);
+  if (numbers.length === 0) {
+    // Sent by a batch still going (a fan-out at Telegram's pace takes a while): its outcomes are in the
+    // journal until the batch ends (src/delivery/journal.ts).
+    const recorded = await OutcomeModel.find(Object.fromEntries(Object.entries(sent).map(([k, v]) => [`doc.${k}`, v])), {
+      'doc.taskNumber': 1,
+    }).lean<Array<{ doc: { taskNumber: number } }>>();
+    numbers = recorded.map((r) => r.doc.taskNumber);
+  }
+  return [...new Set(numbers)].sort((a, b) => a - b);
 }
 
 /** A comment made by answering a notification. */

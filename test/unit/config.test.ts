@@ -46,7 +46,7 @@ describe('loadConfig', () => {
       SEND_COOLDOWN_SECONDS: 30,
       CODE_SMS_PER_DAY: 50,
       JOIN_REQUESTS_PER_HOUR: 20,
-      OUTCOME_WRITES: 16,
+      OUTCOME_WRITES: 1,
       REPLY_SMTP_HOST: '0.0.0.0',
     });
   });

@@ -43,6 +43,12 @@ const deliverySchema = new Schema(
     sentAt: { type: Date },
     /** The failed delivery this one stands in for (SMS fallback). */
     fallbackOf: { type: Schema.Types.ObjectId },
+    /**
+     * How many outcomes this document has taken from the outcome journal (src/delivery/journal.ts): the
+     * version an outcome is made from, so that a journal entry left over from an earlier one is never
+     * applied over a newer state.
+     */
+    folds: { type: Number },
   },
   { timestamps: true },
 );

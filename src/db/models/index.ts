@@ -15,3 +15,4 @@ export * from './outage.js';
 export * from './slot.js';
 export * from './reminder.js';
 export * from './seen.js';
+export * from './outcome.js';

@@ -3,7 +3,8 @@ import { Schema, model, type InferSchemaType } from 'mongoose';
 /**
  * When a person last saw a task in the bot: pressed "👍 Seen" under its notification, or opened it (`/task N`,
  * its 📋 button). An SMS held for escalation is dropped when its person saw the task after its change.
- * `_id` is `<person>:<task>`: one document each, found by `_id` alone (indexed on FerretDB too).
+ * `_id` is `<person>:<task>`: one document each, found by `_id` alone (an index lookup on
+ * MongoDB; FerretDB 1.24 scans even for `_id`, see README "Database").
  */
 const seenSchema = new Schema(
   {
