@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ClaimModel, DeliveryModel, RunModel } from '../src/db/models/index.js';
+import { DeliveryModel, RunModel } from '../src/db/models/index.js';
 import type { RunResult } from '../src/delivery/port.js';
 import { createLogger } from '../src/logger.js';
 import { planPendingChanges } from '../src/delivery/planning.js';
@@ -78,9 +78,9 @@ export interface RunTiming {
   totalMs: number;
   /** Request → the worker thread claimed the run (thread start, module load, connect). */
   startMs: number;
-  /** Run claimed → first delivery claim (channels, planning). */
+  /** Run claimed → planning done (channels, planning). */
   planMs: number;
-  /** First delivery claim → last `sentAt`. */
+  /** Planning done → last `sentAt` (claims and sending). */
   sendMs: number;
   /** Planning done in this process before the clock started (pre-planned variant), ms. */
   prePlanMs?: number;
@@ -122,11 +122,11 @@ export async function measureRun(
       );
     }
     const run = await RunModel.findById(id).lean();
-    const firstClaim = await ClaimModel.findOne({ _id: { $regex: '^[0-9a-f]{24}:' } })
-      .sort({ at: 1 })
-      .lean();
+    // Group claims are given back once their batch is done: the end of planning (the newest delivery's
+    // creation) marks where sending starts.
+    const newest = await DeliveryModel.findOne({}).sort({ createdAt: -1 }).select({ createdAt: 1 }).lean();
     const startedAt = run?.startedAt?.getTime() ?? t0;
-    const claimedAt = firstClaim?.at?.getTime() ?? startedAt;
+    const claimedAt = Math.max(startedAt, newest?.createdAt?.getTime() ?? startedAt);
     const last = span.last!.getTime();
     return {
       deliveries: span.sent,

@@ -19,8 +19,11 @@ export const defaults = {
   SMSC_BASE_URL: 'https://smsc.ru',
   SMSAERO_BASE_URL: 'https://gate.smsaero.ru/v2',
   TWILIO_BASE_URL: 'https://api.twilio.com',
-  /** How many due deliveries one claim takes. */
-  DISPATCH_BATCH: '500',
+  /**
+   * How many due deliveries one claim takes (with the other due deliveries of their people on those
+   * channels). On FerretDB 1.x every claim reads the whole collection: fewer, larger claims cost less.
+   */
+  DISPATCH_BATCH: '1000',
   /** How many messages a worker sends at the same time. */
   DISPATCH_CONCURRENCY: '16',
   /**

@@ -120,13 +120,13 @@ async function completeItems(fresh: HeldClaim[], due: LeanDelivery[], owner: str
 }
 
 /**
- * The first `limit` due deliveries but those of `exclude`. A short exclusion list is left out here rather
- * than in the query: FerretDB 1.x checks `$nin` value by value for every document it scans (time in
- * proportion to the collection times the list), and reading `limit` more documents costs less; on MongoDB
- * both walk the same index.
+ * The first `limit` due deliveries but those of `exclude`. An exclusion list of a few batches (this pass's
+ * own, in flight) is left out here rather than in the query: FerretDB 1.x checks `$nin` value by value for
+ * every document it scans (time in proportion to the collection times the list), and reading that many
+ * more documents costs less; on MongoDB both walk the same index.
  */
 async function duePage(due: Record<string, unknown>, limit: number, exclude: Types.ObjectId[]): Promise<LeanDelivery[]> {
-  if (exclude.length > limit) {
+  if (exclude.length > 3 * limit) {
     return DeliveryModel.find({ ...due, _id: { $nin: exclude } })
       .sort({ nextAttemptAt: 1 })
       .limit(limit)

@@ -5,7 +5,8 @@
  * up to LINGER_MS for slots still sending, so that it carries about one outcome per slot. A slot still
  * sends its next message only once its last outcome is recorded: after a kill -9, at most one message per
  * slot (DISPATCH_CONCURRENCY in all) went out unrecorded and goes again, as the same message. Once the batch
- * is sent, {@link OutcomeWriter.fold} puts its outcomes into the deliveries' documents (three statements).
+ * is sent, {@link OutcomeWriter.fold} puts its outcomes into the deliveries' documents (three statements);
+ * a batch that sends for long folds every FOLD_EVERY_MS on the way.
  * Lease renewals are their own statements on the claims (src/delivery/batch.ts) and never wait for a write.
  */
 import type { LeanDelivery } from '../db/documents.js';
@@ -23,6 +24,11 @@ const OUTAGE_RETRY_MS = 5 * 60_000;
  * write carries about as many outcomes as there are slots (group commit's "commit delay").
  */
 export const LINGER_MS = 5;
+/**
+ * A batch that sends for longer than this (Telegram's pace, a slow mail server) folds what it has recorded
+ * this often, beside its writes, so that a delivery's document tells its outcome within about this long.
+ */
+export const FOLD_EVERY_MS = 10_000;
 
 interface Pending {
   entries: JournalEntry[];
@@ -38,6 +44,8 @@ export interface WriteStats {
   flushes: number;
   /** Outcomes handed in (one per delivery). */
   outcomes: number;
+  /** Folds that put outcomes into deliveries' documents (during the batch and at its end). */
+  folds: number;
 }
 
 export class OutcomeWriter {
@@ -46,7 +54,10 @@ export class OutcomeWriter {
   /** Recorded and not yet folded, in the order they were recorded. */
   readonly #recorded: JournalEntry[] = [];
   #linger: NodeJS.Timeout | undefined;
-  readonly stats: WriteStats = { flushes: 0, outcomes: 0 };
+  /** The folds started during the batch, one after the other (see {@link FOLD_EVERY_MS}). */
+  #folding: Promise<void> = Promise.resolve();
+  #lastFold = Date.now();
+  readonly stats: WriteStats = { flushes: 0, outcomes: 0, folds: 0 };
 
   /**
    * @param docs the batch's deliveries as claimed, by `_id`: what each outcome is applied to
@@ -54,6 +65,7 @@ export class OutcomeWriter {
    * @param onUnwritten told of the group keys whose outcome could not be recorded at all: they stay claimed
    *   until their lease runs out, and then go again as the same message
    * @param sending how many pool slots are still sending (their outcomes are worth waiting {@link LINGER_MS} for)
+   * @param foldEveryMs see {@link FOLD_EVERY_MS}
    */
   constructor(
     private readonly logger: Logger,
@@ -63,6 +75,7 @@ export class OutcomeWriter {
     private readonly inFlight: number,
     private readonly onUnwritten: (keys: string[]) => void,
     private readonly sending: () => number = () => 0,
+    private readonly foldEveryMs = FOLD_EVERY_MS,
   ) {}
 
   /** Records these outcomes with the next write; resolves once it is done (or given up, see onUnwritten). */
@@ -94,12 +107,30 @@ export class OutcomeWriter {
    * not be done: the journal still holds them, and whoever claims the deliveries next folds them.
    */
   async fold(): Promise<boolean> {
+    await this.#folding;
     const entries = this.#recorded.splice(0);
+    if (entries.length === 0) return true;
+    this.stats.folds += 1;
     return this.#retrying(
       () => fold(entries),
       entries.length,
       'could not fold the outcomes of a batch into its deliveries; the next claim of them will',
     );
+  }
+
+  /** Folds what is recorded so far, beside the writes; what it cannot fold is left to {@link fold}. */
+  #foldSoFar(): void {
+    this.#lastFold = Date.now();
+    this.#folding = this.#folding.then(async () => {
+      const entries = this.#recorded.splice(0);
+      try {
+        await fold(entries);
+        if (entries.length) this.stats.folds += 1;
+      } catch (err) {
+        this.logger.debug({ err }, 'a fold during the batch failed; the batch folds them at its end');
+        this.#recorded.unshift(...entries);
+      }
+    });
   }
 
   #kick(now = false): void {
@@ -134,6 +165,7 @@ export class OutcomeWriter {
     if (ok) this.#recorded.push(...entries);
     else this.onUnwritten(items.flatMap((i) => i.keys));
     for (const i of items) i.done();
+    if (Date.now() - this.#lastFold >= this.foldEveryMs) this.#foldSoFar();
   }
 
   /**

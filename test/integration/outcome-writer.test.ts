@@ -15,6 +15,7 @@ import { byId, outcome } from '../../src/delivery/outcomes.js';
 import { claimDue } from '../../src/delivery/claiming.js';
 import { tasksOfNotification } from '../../src/services/replies.js';
 import { clearDatabase, useTestDatabase } from '../support/db.js';
+import { until } from '../support/wait.js';
 
 useTestDatabase();
 beforeEach(() => clearDatabase());
@@ -60,7 +61,7 @@ describe('OutcomeWriter', () => {
     expect(recorded).toEqual(Array(16).fill(1));
     expect(unwritten).toEqual([]);
     // The first write carries the first slot's outcome; the rest were queued meanwhile and went together.
-    expect(writer.stats).toEqual({ flushes: 2, outcomes: 16 });
+    expect(writer.stats).toEqual({ flushes: 2, outcomes: 16, folds: 0 });
     // Until the fold, the deliveries' own documents are as they were claimed.
     expect(await DeliveryModel.countDocuments({ status: 'pending' })).toBe(16);
 
@@ -73,6 +74,26 @@ describe('OutcomeWriter', () => {
       change: docs[3]!.change,
       createdAt: docs[3]!.createdAt,
     });
+    expect(await OutcomeModel.countDocuments({})).toBe(0);
+  });
+
+  it('a batch that sends for long folds on the way (here: after every write), and its end folds the rest', async () => {
+    const docs = await pending(3);
+    const writer = new OutcomeWriter(
+      createLogger('silent'),
+      'w1',
+      () => new Date(),
+      byIdMap(docs),
+      1,
+      () => undefined,
+      () => 0,
+      0,
+    );
+    for (const d of docs) await writer.write([byId(d._id, outcome.sent({ at: new Date(), attempts: 1 }))], [String(d._id)]);
+    // Before the batch's end: the first outcome is in its delivery's document already.
+    await until(async () => (await status(docs[0]!._id)) === 'sent', 10_000, 'the first outcome to be folded during the batch');
+    expect(await writer.fold()).toBe(true);
+    expect(await DeliveryModel.countDocuments({ status: 'sent', folds: 1 })).toBe(3);
     expect(await OutcomeModel.countDocuments({})).toBe(0);
   });
 

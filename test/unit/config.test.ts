@@ -28,7 +28,7 @@ describe('loadConfig', () => {
       SMSC_BASE_URL: 'https://smsc.ru',
       SMSAERO_BASE_URL: 'https://gate.smsaero.ru/v2',
       TWILIO_BASE_URL: 'https://api.twilio.com',
-      DISPATCH_BATCH: 500,
+      DISPATCH_BATCH: 1000,
       DISPATCH_CONCURRENCY: 16,
       LEASE_MS: 30_000,
       MAX_ATTEMPTS: 8,
