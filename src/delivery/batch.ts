@@ -114,6 +114,8 @@ export class Batch {
     // so another worker takes it at once, not when the lease runs out.
     const back = notStarted.reduce((n, g) => n + g.deliveries.length, 0);
     if (back) deps.logger.info({ deliveries: back }, 'stopping: gave back deliveries not yet sent');
+    // Every outcome is made: the documents they were made from are not needed while the batch folds.
+    this.#claimed.clear();
   }
 
   /**

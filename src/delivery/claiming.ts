@@ -125,18 +125,24 @@ async function completeItems(fresh: HeldClaim[], due: LeanDelivery[], owner: str
  * every document it scans (time in proportion to the collection times the list), and reading that many
  * more documents costs less; on MongoDB both walk the same index.
  */
-async function duePage(due: Record<string, unknown>, limit: number, exclude: Types.ObjectId[]): Promise<LeanDelivery[]> {
+/** What a page needs of a candidate: its group and its place in line (the whole document is read once claimed). */
+type Candidate = Pick<LeanDelivery, '_id' | 'person' | 'channel' | 'nextAttemptAt'>;
+const CANDIDATE = { _id: 1, person: 1, channel: 1, nextAttemptAt: 1 } as const;
+
+async function duePage(due: Record<string, unknown>, limit: number, exclude: Types.ObjectId[]): Promise<Candidate[]> {
   if (exclude.length > 3 * limit) {
     return DeliveryModel.find({ ...due, _id: { $nin: exclude } })
+      .select(CANDIDATE)
       .sort({ nextAttemptAt: 1 })
       .limit(limit)
-      .lean<LeanDelivery[]>();
+      .lean<Candidate[]>();
   }
   const skip = new Set(exclude.map(String));
   const read = await DeliveryModel.find(due)
+    .select(CANDIDATE)
     .sort({ nextAttemptAt: 1 })
     .limit(limit + skip.size)
-    .lean<LeanDelivery[]>();
+    .lean<Candidate[]>();
   return read.filter((d) => !skip.has(String(d._id))).slice(0, limit);
 }
 
