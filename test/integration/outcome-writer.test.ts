@@ -34,21 +34,31 @@ async function pending(n: number): Promise<LeanDelivery[]> {
   return DeliveryModel.find({ _id: { $in: ids } }).lean<LeanDelivery[]>();
 }
 
-const byIdMap = (docs: LeanDelivery[]) => new Map(docs.map((d) => [String(d._id), d]));
+/** A batch's writer over `docs` (worker `w1`, no slot still sending). */
+function writerOf(
+  docs: LeanDelivery[],
+  opts: { inFlight?: number; foldEveryMs?: number; unwritten?: (keys: string[]) => void } = {},
+): OutcomeWriter {
+  const claimed = new Map(docs.map((d) => [String(d._id), d]));
+  const unwritten = opts.unwritten ?? (() => undefined);
+  return new OutcomeWriter(
+    createLogger('silent'),
+    'w1',
+    () => new Date(),
+    claimed,
+    opts.inFlight ?? 1,
+    unwritten,
+    () => 0,
+    opts.foldEveryMs,
+  );
+}
 const status = async (id: Types.ObjectId) => (await DeliveryModel.findById(id).lean())?.status;
 
 describe('OutcomeWriter', () => {
   it('records what 16 slots hand in at once in two writes, each slot resumes once its outcome is recorded, and one fold puts them in', async () => {
     const docs = await pending(16);
     const unwritten: string[] = [];
-    const writer = new OutcomeWriter(
-      createLogger('silent'),
-      'w1',
-      () => new Date(),
-      byIdMap(docs),
-      1,
-      (keys) => unwritten.push(...keys),
-    );
+    const writer = writerOf(docs, { unwritten: (keys) => unwritten.push(...keys) });
     const recorded: number[] = [];
     await Promise.all(
       docs.map(async (d, i) => {
@@ -79,16 +89,7 @@ describe('OutcomeWriter', () => {
 
   it('a batch that sends for long folds on the way (here: after every write), and its end folds the rest', async () => {
     const docs = await pending(3);
-    const writer = new OutcomeWriter(
-      createLogger('silent'),
-      'w1',
-      () => new Date(),
-      byIdMap(docs),
-      1,
-      () => undefined,
-      () => 0,
-      0,
-    );
+    const writer = writerOf(docs, { foldEveryMs: 0 });
     for (const d of docs) await writer.write([byId(d._id, outcome.sent({ at: new Date(), attempts: 1 }))], [String(d._id)]);
     // Before the batch's end: the first outcome is in its delivery's document already.
     await until(async () => (await status(docs[0]!._id)) === 'sent', 10_000, 'the first outcome to be folded during the batch');
@@ -99,14 +100,7 @@ describe('OutcomeWriter', () => {
 
   it('keeps at most `inFlight` writes running', async () => {
     const docs = await pending(12);
-    const writer = new OutcomeWriter(
-      createLogger('silent'),
-      'w1',
-      () => new Date(),
-      byIdMap(docs),
-      3,
-      () => undefined,
-    );
+    const writer = writerOf(docs, { inFlight: 3 });
     await Promise.all(docs.map((d, i) => writer.write([byId(d._id, outcome.skipped('test'))], [`k${i}`])));
     // Handed in at once: three writes start with one outcome each, the other nine wait and go together.
     expect(writer.stats.flushes).toBe(4);
