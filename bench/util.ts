@@ -46,7 +46,7 @@ function codeVersion(): string {
     const dirty = git('status', '--porcelain', '--', 'src', 'jobs', 'config')
       .split('\n')
       .filter(Boolean)
-      .map((l) => l.slice(3));
+      .map((l) => l.replace(/^\s*\S+\s+/, ''));
     return dirty.length ? `${head} + uncommitted changes in ${dirty.join(', ')}` : head;
   } catch {
     return 'unknown (not a git checkout)';

@@ -71,14 +71,22 @@ export async function record(entries: JournalEntry[]): Promise<void> {
 /**
  * Puts recorded entries into their deliveries' documents and deletes them from the journal. Of several
  * entries of one delivery the last one counts (entries come in the order they were recorded). Safe to repeat,
- * and safe beside another worker folding the same entries: both write the same documents.
+ * beside another worker folding the same entries (both write the same documents), and late: a document
+ * already newer than its entry stays.
  */
 export async function fold(entries: JournalEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const latest = new Map<string, FoldedDoc>();
   for (const e of entries) latest.set(String(e.delivery), e.doc);
   const docs = [...latest.values()];
-  await DeliveryModel.collection.deleteMany({ _id: { $in: docs.map((d) => d._id) } });
+  // Only a document still older than the entry is replaced: a late fold (its worker stalled past its lease
+  // while another took the delivery on) never writes over a newer outcome. Its insert then meets the newer
+  // document's `_id` and is skipped. One statement per version among the documents (nearly always one).
+  const byBase = new Map<number, Types.ObjectId[]>();
+  for (const d of docs) byBase.set(d.folds - 1, [...(byBase.get(d.folds - 1) ?? []), d._id]);
+  for (const [base, ids] of byBase) {
+    await DeliveryModel.collection.deleteMany({ _id: { $in: ids }, $or: [{ folds: { $exists: false } }, { folds: { $lte: base } }] });
+  }
   await insertFolded(docs);
   await OutcomeModel.collection.deleteMany({ _id: { $in: entries.map((e) => e._id) } });
 }

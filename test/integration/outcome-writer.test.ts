@@ -156,6 +156,31 @@ describe('the outcome journal after a crash', () => {
     expect(await OutcomeModel.countDocuments({})).toBe(0);
   });
 
+  it('a late fold (its worker stalled past its lease) never writes over a newer outcome', async () => {
+    const [d] = await pending(1);
+    // The stalled worker's outcome: a retry.
+    const late = entryOf(
+      d!,
+      outcome.retrying({ attempts: 1, at: new Date(), reason: 'busy', cause: 'limit', detail: '421' }),
+      'w1',
+      new Date(),
+    );
+    await record([late]);
+    // Meanwhile the next worker folded it and sent the delivery again, successfully.
+    await recoverOutcomes({ deliveries: [d!._id] });
+    const second = entryOf(
+      (await DeliveryModel.findById(d!._id).lean<LeanDelivery>())!,
+      outcome.sent({ at: new Date(), attempts: 2 }),
+      'w2',
+      new Date(),
+    );
+    await record([second]);
+    await fold([second]);
+    // The stalled worker wakes and folds its batch.
+    await fold([late]);
+    expect(await DeliveryModel.findById(d!._id).lean()).toMatchObject({ status: 'sent', attempts: 2, folds: 2 });
+  });
+
   it('a fold cut between its delete and its insert is completed from the journal by housekeeping', async () => {
     const [d] = await pending(1);
     const e = entryOf(d!, outcome.sent({ at: new Date(), attempts: 1 }), 'dead', new Date());
