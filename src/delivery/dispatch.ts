@@ -107,13 +107,16 @@ export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number 
 
   // A pipeline: while one batch sends, the next is claimed and prepared, and the one before is folded in.
   // One batch sends at a time, so the bound after a kill stays DISPATCH_CONCURRENCY messages.
+  // A batch's close runs beside the next batch: its failure (the database gone, say) is kept and thrown once
+  // the pass ends, never left unhandled, and the batches after it are still closed.
   let closing: Promise<void> = Promise.resolve();
+  let closeError: { err: unknown } | undefined;
   const closeAfter = (c: Claimed) => {
-    const before = closing;
-    closing = before.then(
-      () => close(c),
-      (err: unknown) => close(c).then(() => Promise.reject(err as Error)),
-    );
+    closing = closing
+      .then(() => close(c))
+      .catch((err: unknown) => {
+        closeError ??= { err };
+      });
   };
   try {
     let stopped = false;
@@ -137,12 +140,13 @@ export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number 
       // What the last batches planted as they finished (SMS fallbacks) is due in this run too: once they
       // are finished, look again.
       await closing;
-      if (!planted) break;
+      if (!planted || closeError) break;
       planted = false;
     }
   } finally {
     await closing;
   }
+  if (closeError) throw closeError.err;
 
   const scopeFilter = scope.taskNumber !== undefined ? { taskNumber: scope.taskNumber } : {};
   // Messages, as everything a run reports: one per person and channel, however many changes it carries.
