@@ -9,6 +9,7 @@
  * (src/delivery/journal.ts), which is folded in first. The deliveries themselves are not written until their
  * outcome is.
  */
+import { groupBy } from '../domain/collections.js';
 import type { Types } from 'mongoose';
 import type { LeanDelivery } from '../db/documents.js';
 import { insertLeasedClaims, setClaimItems, takeOverLapsed, type HeldClaim } from '../db/leased-claims.js';
@@ -59,8 +60,7 @@ export async function claimDue(opts: {
   const candidates = await duePage(due, opts.limit, opts.exclude ?? []);
   if (candidates.length === 0) return 'none';
   // One claim per (person, channel) group of the page, listing the page's deliveries of it for now.
-  const byGroup = new Map<string, Types.ObjectId[]>();
-  for (const d of candidates) byGroup.set(groupKey(d), [...(byGroup.get(groupKey(d)) ?? []), d._id]);
+  const byGroup = groupBy(candidates, groupKey, (d) => d._id);
   const leaseUntil = new Date(opts.now.getTime() + opts.leaseMs);
   const entries = [...byGroup].map(([key, items]) => ({ key, items }));
   const won = await insertLeasedClaims(entries, opts.owner, opts.now, leaseUntil);
@@ -83,7 +83,7 @@ export async function claimDue(opts: {
   // - a group taken over: exactly what its claim lists, whatever this run's scope (the message its first
   //   worker was sending).
   const freshKeys = new Set(fresh.map((h) => h.key));
-  const people = [...new Set(fresh.map((h) => h.key.split(':')[1]!))];
+  const people = [...new Set(candidates.filter((d) => freshKeys.has(groupKey(d))).map((d) => String(d.person)))];
   const dueOfFresh = people.length
     ? (await DeliveryModel.find({ ...due, person: { $in: people } }).lean<LeanDelivery[]>()).filter((d) => freshKeys.has(groupKey(d)))
     : [];

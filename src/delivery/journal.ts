@@ -19,6 +19,7 @@
  * So a delivery's document may say `pending` for the few seconds between its send and its batch's fold; its
  * claim keeps every other worker from sending it meanwhile, and recovery tells them the truth after a crash.
  */
+import { groupBy } from '../domain/collections.js';
 import { Types } from 'mongoose';
 import type { LeanDelivery } from '../db/documents.js';
 import { duplicateWrites, isDuplicateKey } from '../db/duplicate-key.js';
@@ -82,9 +83,11 @@ export async function fold(entries: JournalEntry[]): Promise<void> {
   // Only a document still older than the entry is replaced: a late fold (its worker stalled past its lease
   // while another took the delivery on) never writes over a newer outcome. Its insert then meets the newer
   // document's `_id` and is skipped. One statement per version among the documents (nearly always one).
-  const byBase = new Map<number, Types.ObjectId[]>();
-  for (const d of docs) byBase.set(d.folds - 1, [...(byBase.get(d.folds - 1) ?? []), d._id]);
-  for (const [base, ids] of byBase) {
+  for (const [base, ids] of groupBy(
+    docs,
+    (d) => d.folds - 1,
+    (d) => d._id,
+  )) {
     await DeliveryModel.collection.deleteMany({ _id: { $in: ids }, $or: [{ folds: { $exists: false } }, { folds: { $lte: base } }] });
   }
   await insertFolded(docs);

@@ -1,3 +1,4 @@
+import { groupBy } from '../domain/collections.js';
 import { Types } from 'mongoose';
 import { bulkWriteChunked } from '../db/bulk.js';
 import { ChangeModel, ObserverModel, PersonModel, TaskModel } from '../db/models/index.js';
@@ -55,11 +56,7 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
 
     const personById = new Map(people.map((p) => [String(p._id), p]));
     const taskById = new Map(tasks.map((t) => [String(t._id), t]));
-    const observersByTask = new Map<string, typeof observers>();
-    for (const o of observers) {
-      const key = String(o.task);
-      observersByTask.set(key, [...(observersByTask.get(key) ?? []), o]);
-    }
+    const observersByTask = groupBy(observers, (o) => String(o.task));
 
     const docs: NewDelivery[] = [];
     for (const change of changes) {
