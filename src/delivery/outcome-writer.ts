@@ -110,12 +110,13 @@ export class OutcomeWriter {
     await this.#folding;
     const entries = this.#recorded.splice(0);
     if (entries.length === 0) return true;
-    this.stats.folds += 1;
-    return this.#retrying(
+    const folded = await this.#retrying(
       () => fold(entries),
       entries.length,
       'could not fold the outcomes of a batch into its deliveries; the next claim of them will',
     );
+    if (folded) this.stats.folds += 1;
+    return folded;
   }
 
   /** Folds what is recorded so far, beside the writes; what it cannot fold is left to {@link fold}. */

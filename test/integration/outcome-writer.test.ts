@@ -54,6 +54,14 @@ function writerOf(
 }
 const status = async (id: Types.ObjectId) => (await DeliveryModel.findById(id).lean())?.status;
 
+/** `worker`'s outcome of `d`: a temporary failure, tried again at `at`. */
+const retry = (d: LeanDelivery, worker: string, at = new Date()) =>
+  entryOf(d, outcome.retrying({ attempts: 1, at, reason: 'busy', cause: 'limit', detail: '421' }), worker, new Date());
+
+/** `worker`'s outcome of delivery `id` as it reads it now: sent, at its second attempt. */
+const sentNow = async (id: Types.ObjectId, worker: string) =>
+  entryOf((await DeliveryModel.findById(id).lean<LeanDelivery>())!, outcome.sent({ at: new Date(), attempts: 2 }), worker, new Date());
+
 describe('OutcomeWriter', () => {
   it('records what 16 slots hand in at once in two writes, each slot resumes once its outcome is recorded, and one fold puts them in', async () => {
     const docs = await pending(16);
@@ -116,12 +124,7 @@ describe('the outcome journal after a crash', () => {
     // The dead worker recorded two outcomes and never folded them; its claims are gone (pruned or lapsed).
     await record([
       entryOf(sent!, outcome.sent({ at: new Date(), attempts: 1 }), 'dead', new Date()),
-      entryOf(
-        retried!,
-        outcome.retrying({ attempts: 1, at: new Date(Date.now() + 60_000), reason: 'busy', cause: 'limit', detail: '421' }),
-        'dead',
-        new Date(),
-      ),
+      retry(retried!, 'dead', new Date(Date.now() + 60_000)),
     ]);
     const claimed = await claimDue({ owner: 'next', limit: 10, dueBy: new Date(), now: new Date(), leaseMs: 30_000 });
     if (claimed === 'none') throw new Error('nothing claimed');
@@ -133,20 +136,10 @@ describe('the outcome journal after a crash', () => {
 
   it('an entry left over from an earlier outcome is dropped, never applied over a newer state', async () => {
     const [d] = await pending(1);
-    const first = entryOf(
-      d!,
-      outcome.retrying({ attempts: 1, at: new Date(), reason: 'busy', cause: 'limit', detail: '421' }),
-      'w1',
-      new Date(),
-    );
+    const first = retry(d!, 'w1');
     await record([first]);
     await fold([first]);
-    const second = entryOf(
-      (await DeliveryModel.findById(d!._id).lean<LeanDelivery>())!,
-      outcome.sent({ at: new Date(), attempts: 2 }),
-      'w2',
-      new Date(),
-    );
+    const second = await sentNow(d!._id, 'w2');
     await record([second]);
     await fold([second]);
     // The first entry's delete was lost (a cut connection): it is still in the journal.
@@ -159,21 +152,11 @@ describe('the outcome journal after a crash', () => {
   it('a late fold (its worker stalled past its lease) never writes over a newer outcome', async () => {
     const [d] = await pending(1);
     // The stalled worker's outcome: a retry.
-    const late = entryOf(
-      d!,
-      outcome.retrying({ attempts: 1, at: new Date(), reason: 'busy', cause: 'limit', detail: '421' }),
-      'w1',
-      new Date(),
-    );
+    const late = retry(d!, 'w1');
     await record([late]);
     // Meanwhile the next worker folded it and sent the delivery again, successfully.
     await recoverOutcomes({ deliveries: [d!._id] });
-    const second = entryOf(
-      (await DeliveryModel.findById(d!._id).lean<LeanDelivery>())!,
-      outcome.sent({ at: new Date(), attempts: 2 }),
-      'w2',
-      new Date(),
-    );
+    const second = await sentNow(d!._id, 'w2');
     await record([second]);
     await fold([second]);
     // The stalled worker wakes and folds its batch.
