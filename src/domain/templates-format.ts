@@ -119,7 +119,22 @@ const SMS_VALUE_LENGTH = 40;
  */
 export function formatDate(d: Date, opts: Pick<RenderOptions, 'timezone' | 'words'>, length: 'full' | 'short' = 'full'): string {
   const f = opts.words.dates;
-  let dt = DateTime.fromJSDate(d, { zone: opts.timezone }).setLocale(f.locale);
+  // A batch writes the same few moments (its changes') in the same few zones for many people: each is
+  // formatted once. The cache is small and only grows to its bound before it is emptied.
+  const key = `${d.getTime()}|${opts.timezone}|${f.locale}|${f[length]}`;
+  const known = formatted.get(key);
+  if (known !== undefined) return known;
+  if (formatted.size >= FORMATTED_MAX) formatted.clear();
+  const text = formatDateNow(d, opts.timezone, f, length);
+  formatted.set(key, text);
+  return text;
+}
+
+const FORMATTED_MAX = 2_000;
+const formatted = new Map<string, string>();
+
+function formatDateNow(d: Date, timezone: string, f: NotificationWords['dates'], length: 'full' | 'short'): string {
+  let dt = DateTime.fromJSDate(d, { zone: timezone }).setLocale(f.locale);
   let label = '';
   if (!dt.isValid) {
     dt = DateTime.fromJSDate(d, { zone: 'UTC' }).setLocale(f.locale);

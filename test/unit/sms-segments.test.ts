@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { analyzeSms, fitSms, toGsmWherePossible } from '../../src/domain/sms-segments.js';
+import { ONE_UNIT_GRAPHEMES, analyzeSms, fitSms, graphemes, toGsmWherePossible } from '../../src/domain/sms-segments.js';
 
 interface Vector {
   name: string;
@@ -136,6 +136,34 @@ describe('GSM-7 stand-ins for typographic characters', () => {
 });
 
 describe('grapheme clusters', () => {
+  const segmented = (text: string) => Array.from(new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(text), (s) => s.segment);
+
+  it('takes each character of the fast path as a grapheme of its own, as the segmenter does, beside any neighbour', () => {
+    const ranges = ONE_UNIT_GRAPHEMES.source.match(/\\u[0-9a-f]{4}-\\u[0-9a-f]{4}/g)!;
+    expect(ranges.length).toBeGreaterThan(5);
+    let checked = 0;
+    for (const range of ranges) {
+      const [from, to] = range.split('-').map((u) => parseInt(u.slice(2), 16));
+      for (let cp = from!; cp <= to!; cp++) {
+        const c = String.fromCharCode(cp);
+        // A character that joins what comes before (a mark) or after (a prefix) would make fewer segments.
+        for (const text of [`a${c}b`, `${c}${c}`]) {
+          if (c === '\r' && text === `${c}${c}`) continue;
+          const expected = segmented(text).flatMap((g) => (g === '\r\n' ? ['\r', '\n'] : [g]));
+          expect(graphemes(text)).toEqual(expected);
+        }
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(1_000);
+  });
+
+  it('still joins a letter and its combining accent, and keeps an emoji whole, outside the fast path', () => {
+    expect(graphemes('e\u0301t')).toEqual(['e\u0301', 't']);
+    expect(graphemes('a👍🏽b')).toEqual(['a', '👍🏽', 'b']);
+    expect(graphemes('x\r\ny')).toEqual(['x', '\r', '\n', 'y']);
+  });
+
   const family = '👨‍👩‍👧‍👦'; // four emoji joined by ZWJ: 11 UTF-16 units
   const flag = '🇷🇺'; // two regional indicators: 4 units
 

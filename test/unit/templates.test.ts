@@ -115,6 +115,13 @@ describe('renderEmail', () => {
     expect(renderEmail([c], {}, en).text).toContain('comment: Готово, проверьте');
   });
 
+  it("writes one moment in each reader's zone and language, however many read it in one batch", () => {
+    const dates = [ru, en, { ...ru, timezone: 'Asia/Vladivostok' }, ru, en].map((o) =>
+      body(renderEmail([item()], { email_body: '{date}' }, o).text),
+    );
+    expect(dates).toEqual(['20.03.2025 10:30', '20 Mar 2025 03:30', '20.03.2025 17:30', '20.03.2025 10:30', '20 Mar 2025 03:30']);
+  });
+
   it('falls back to UTC for an unknown time zone, and says so', () => {
     const { text } = renderEmail([item()], { email_body: '{date}' }, { ...ru, timezone: 'Mars/Olympus' });
     expect(body(text)).toBe('20.03.2025 07:30 UTC');
