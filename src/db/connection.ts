@@ -66,6 +66,16 @@ export async function connectMongoose(uri: string, dbName?: string): Promise<voi
 }
 
 /**
+ * Closes mongoose's client and connects a new one to `uri` (src/db/client-watchdog.ts). Commands in flight
+ * fail as on a lost connection (their callers try again); the models stay bound and use the new client. Not
+ * a forced close: mongoose never opens a force-closed connection again.
+ */
+export async function reconnectMongoose(uri: string, dbName?: string): Promise<void> {
+  await mongoose.connection.close().catch(() => undefined);
+  await connectMongoose(uri, dbName);
+}
+
+/**
  * Opens the database: MONGODB_URI when given; otherwise an embedded MongoDB (mongodb-memory-server)
  * whose files persist in `<dataDir>/db`, so `npm start` works with no database installed.
  */

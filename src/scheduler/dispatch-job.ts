@@ -5,7 +5,8 @@ import mongoose from 'mongoose';
 import type { Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { SecretBox } from '../secrets.js';
-import { connectMongoose } from '../db/connection.js';
+import { connectMongoose, reconnectMongoose } from '../db/connection.js';
+import { ClientWatchdog } from '../db/client-watchdog.js';
 import { SettingsModel, SETTINGS_ID } from '../db/models/index.js';
 import { buildChannels, type ChannelSet } from '../delivery/channels/registry.js';
 import { Alerter } from '../delivery/alerts.js';
@@ -180,6 +181,8 @@ export async function runDispatchJob(
   const config = data.config;
   const logger = createLogger(config.LOG_LEVEL).child({ job: 'dispatch', thread: threadId });
   if (!(await connectWhenUp(data.mongoUri, logger, signal))) return;
+  const watchdog = new ClientWatchdog({ uri: data.mongoUri, logger, reconnect: () => reconnectMongoose(data.mongoUri) });
+  watchdog.start();
   const interrupted: InterruptedRun[] = [];
   const ctx: JobContext = {
     config,
@@ -212,6 +215,7 @@ export async function runDispatchJob(
       wake = await next(config.DISPATCH_IDLE_MS);
     }
   } finally {
+    await watchdog.stop();
     await cache.close();
     await mongoose.disconnect();
   }
