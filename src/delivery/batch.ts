@@ -73,9 +73,10 @@ export class Batch {
     this.#keys = [...new Set(batch.map(groupKey))];
     for (const d of batch) this.#claimed.set(String(d._id), d);
     this.#renewal = this.#renewLeases(this.#keys);
-    const ctx = await loadBatchContext(batch);
+    const loading = loadBatchContext(batch);
     // What was queued goes only if its person may still hear of its task on its channel now.
-    const { keep, dropped } = await recheck(batch, ctx);
+    const { keep, dropped } = await recheck(batch, loading);
+    const ctx = await loading;
     for (const d of dropped) (deps.metrics ?? NO_METRICS).deliveries(d.delivery.channel, d.outcome ?? 'dropped', 1);
     await this.#writer.write(
       dropped.map(({ delivery, reason }) => byId(delivery._id, outcome.skipped(reason))),

@@ -71,18 +71,23 @@ export interface ComposeSettings {
 /** Loads what `deliveries` refer to: four queries, whatever their number. */
 export async function loadBatchContext(deliveries: DeliveryRef[]): Promise<BatchContext> {
   const refs = objectIds(deliveries.map((d) => d.change));
-  const [changes, reminders] = await Promise.all([
+  const readPeople = (ids: unknown[]) =>
+    PersonModel.find({ _id: { $in: objectIds(ids) } })
+      .select(RECIPIENT_FIELDS)
+      .lean<LeanRecipient[]>();
+  // Four reads at once; then only the people the changes name who are not recipients too (their authors,
+  // the assignees they set), usually none or a few.
+  const [changes, reminders, tasks, recipients] = await Promise.all([
     ChangeModel.find({ _id: { $in: refs } }).lean(),
     ReminderModel.find({ _id: { $in: refs } })
       .select({ task: 1, person: 1, at: 1, due: 1, lead: 1 })
       .lean(),
-  ]);
-  const [tasks, people] = await Promise.all([
     TaskModel.find({ _id: { $in: objectIds(deliveries.map((d) => d.task)) } }).lean(),
-    PersonModel.find({ _id: { $in: objectIds([...deliveries.map((d) => d.person), ...peopleOfChanges(changes)]) } })
-      .select(RECIPIENT_FIELDS)
-      .lean<LeanRecipient[]>(),
+    readPeople(deliveries.map((d) => d.person)),
   ]);
+  const known = new Set(recipients.map((p) => String(p._id)));
+  const named = peopleOfChanges(changes).filter((id) => !known.has(String(id)));
+  const people = named.length ? [...recipients, ...(await readPeople(named))] : recipients;
   return {
     changeById: new Map(changes.map((c) => [String(c._id), c])),
     taskById: new Map(tasks.map((t) => [String(t._id), t])),

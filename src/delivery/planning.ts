@@ -1,6 +1,5 @@
 import { groupBy } from '../domain/collections.js';
 import { Types } from 'mongoose';
-import { bulkWriteChunked } from '../db/bulk.js';
 import { ChangeModel, ObserverModel, PersonModel, TaskModel } from '../db/models/index.js';
 import { dailyDigestOf, nextDigestAt } from '../domain/digest.js';
 import { RECIPIENT_FIELDS, type LeanRecipient } from '../db/documents.js';
@@ -98,12 +97,9 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
       }
     }
     written += await insertDeliveries(docs);
-    // One update per change by `_id`: an index lookup each on MongoDB (off the hot path: once per change).
-    await bulkWriteChunked(
-      ChangeModel,
-      changes.map((c) => ({ updateOne: { filter: { _id: c._id }, update: { $set: { plannedAt: now } } } })),
-      { ordered: false },
-    );
+    // One statement for the page: an `_id` index range on MongoDB; on FerretDB one pass over the changes (an
+    // update per change read them all once each: 140 ms of a /send of 100 changes).
+    await ChangeModel.updateMany({ _id: { $in: changes.map((c) => c._id) } }, { $set: { plannedAt: now } });
   }
 }
 

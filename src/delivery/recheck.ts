@@ -31,14 +31,21 @@ export interface Dropped {
  * due time moved (the new one has reminders of its own); an SMS held for escalation whose person saw the task
  * (pressed "👍 Seen", opened it in the bot) after its change.
  */
-export async function recheck(batch: LeanDelivery[], ctx: BatchContext): Promise<{ keep: LeanDelivery[]; dropped: Dropped[] }> {
-  const seen = await seenOf(batch.filter((d) => d.heldFor === 'escalation'));
-  const observers = await ObserverModel.find({
-    task: { $in: objectIds(batch.map((d) => d.task)) },
-    person: { $in: objectIds(batch.map((d) => d.person)) },
-  })
-    .select({ task: 1, person: 1, channels: 1 })
-    .lean();
+export async function recheck(
+  batch: LeanDelivery[],
+  context: BatchContext | Promise<BatchContext>,
+): Promise<{ keep: LeanDelivery[]; dropped: Dropped[] }> {
+  // Its two reads go beside the batch's context, which it waits for only to decide.
+  const [seen, observers, ctx] = await Promise.all([
+    seenOf(batch.filter((d) => d.heldFor === 'escalation')),
+    ObserverModel.find({
+      task: { $in: objectIds(batch.map((d) => d.task)) },
+      person: { $in: objectIds(batch.map((d) => d.person)) },
+    })
+      .select({ task: 1, person: 1, channels: 1 })
+      .lean(),
+    context,
+  ]);
   const watching = new Map(observers.map((o) => [`${String(o.task)}:${String(o.person)}`, o.channels as string[]]));
   const keep: LeanDelivery[] = [];
   const dropped: Dropped[] = [];

@@ -44,6 +44,8 @@ describe('a change travels to the people it concerns', () => {
     expect(letter.subject).toContain(String(n));
     expect(letter.subject).toContain('Починить принтер');
     expect(letter.text).toMatch(/in_progress|В работе|в работе/i);
+    // Who made the change is named, though no message goes to her (the batch reads her apart from its recipients).
+    expect(letter.text).toContain('Anna');
 
     expect(world.sms.accepted).toHaveLength(1);
     const sms = world.sms.accepted[0]!;
