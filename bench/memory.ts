@@ -48,6 +48,8 @@ export async function measureMemory(env: BenchEnv, phase: string, n: number, win
       RUN_POLL_MS: '100',
       SMSRU_BASE_URL: env.sms.baseUrl,
       DISPATCH_BATCH: process.env.DISPATCH_BATCH ?? '',
+      // As the Docker image runs it (see the Dockerfile); another value in the environment is passed on.
+      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -488,8 +488,10 @@ async function main() {
         log(`memory: worker process, one run over ${size} pending deliveries (watched for up to ${opts.memoryWindowS} s)`);
         const r = await measureMemory(env, `mem${size}`, size, opts.memoryWindowS * 1000);
         mem.push(r);
+        // The goal is in MB (10^6 bytes); VmHWM is in KiB.
+        const peakMB = (r.peakMiB * 2 ** 20) / 1e6;
         if (r.pending >= 100_000)
-          goals.push({ what: `peak RSS at ${r.pending}`, value: r.peakMiB, unit: 'MiB', goal: '≤ 250', ok: r.peakMiB <= 250 });
+          goals.push({ what: `peak RSS at ${r.pending}`, value: peakMB, unit: 'MB', goal: '≤ 250', ok: peakMB <= 250 });
         rows.push({
           section: '5',
           what: 'worker process peak RSS (VmHWM), one run',
@@ -501,7 +503,7 @@ async function main() {
             (r.partial
               ? `PARTIAL: in the ${opts.memoryWindowS} s window ${r.messagesOut} messages went out (${fmt(r.rate)}/s), ${fmt(r.sent)} recorded as sent`
               : `whole run: ${fmt(r.seconds)} s = ${fmt(r.rate)} deliv/s`) +
-            '; goal ≤ 250 MB at 100k',
+            `; ${fmt(peakMB)} MB, goal ≤ 250 MB at 100k; MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '2'}`,
         });
       }
       raw.memory = mem;

@@ -42,15 +42,15 @@ export class Batch {
     failures: FailureTally,
   ) {
     this.#sender = new GroupSender(deps, clock, result, failures);
-    this.#writer = new OutcomeWriter(
-      deps.logger,
-      deps.owner,
+    this.#writer = new OutcomeWriter({
+      logger: deps.logger,
+      owner: deps.owner,
       clock,
-      this.#claimed,
-      deps.outcomeWrites ?? 1,
-      (keys) => keys.forEach((k) => this.#unwritten.add(k)),
-      () => this.#sending,
-    );
+      docs: this.#claimed,
+      inFlight: deps.outcomeWrites ?? 1,
+      onUnwritten: (keys) => keys.forEach((k) => this.#unwritten.add(k)),
+      sending: () => this.#sending,
+    });
   }
 
   /** Deliveries the batch planned in place of failed ones (SMS fallbacks), inserted by {@link finish}. */

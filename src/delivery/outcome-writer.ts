@@ -48,6 +48,26 @@ export interface WriteStats {
   folds: number;
 }
 
+export interface OutcomeWriterOptions {
+  logger: Logger;
+  /** The worker's owner id, recorded with each entry. */
+  owner: string;
+  clock: () => Date;
+  /** The batch's deliveries as claimed, by `_id`: what each outcome is applied to. */
+  docs: ReadonlyMap<string, LeanDelivery>;
+  /** Writes at the same time (1: pure group commit; see OUTCOME_WRITES). */
+  inFlight: number;
+  /**
+   * Told of the group keys whose outcome could not be recorded at all: they stay claimed until their lease
+   * runs out, and then go again as the same message.
+   */
+  onUnwritten: (keys: string[]) => void;
+  /** How many pool slots are still sending (their outcomes are worth waiting {@link LINGER_MS} for). @defaultValue none */
+  sending?: () => number;
+  /** See {@link FOLD_EVERY_MS}. */
+  foldEveryMs?: number;
+}
+
 export class OutcomeWriter {
   readonly #queue: Pending[] = [];
   readonly #writing = new Set<Promise<void>>();
@@ -59,33 +79,20 @@ export class OutcomeWriter {
   #lastFold = Date.now();
   readonly stats: WriteStats = { flushes: 0, outcomes: 0, folds: 0 };
 
-  /**
-   * @param docs the batch's deliveries as claimed, by `_id`: what each outcome is applied to
-   * @param inFlight writes at the same time (1: pure group commit; see OUTCOME_WRITES)
-   * @param onUnwritten told of the group keys whose outcome could not be recorded at all: they stay claimed
-   *   until their lease runs out, and then go again as the same message
-   * @param sending how many pool slots are still sending (their outcomes are worth waiting {@link LINGER_MS} for)
-   * @param foldEveryMs see {@link FOLD_EVERY_MS}
-   */
-  constructor(
-    private readonly logger: Logger,
-    private readonly owner: string,
-    private readonly clock: () => Date,
-    private readonly docs: ReadonlyMap<string, LeanDelivery>,
-    private readonly inFlight: number,
-    private readonly onUnwritten: (keys: string[]) => void,
-    private readonly sending: () => number = () => 0,
-    private readonly foldEveryMs = FOLD_EVERY_MS,
-  ) {}
+  readonly #opts: Required<OutcomeWriterOptions>;
+
+  constructor(opts: OutcomeWriterOptions) {
+    this.#opts = { sending: () => 0, foldEveryMs: FOLD_EVERY_MS, ...opts };
+  }
 
   /** Records these outcomes with the next write; resolves once it is done (or given up, see onUnwritten). */
   write(updates: OutcomeUpdate[], keys: string[]): Promise<void> {
     if (updates.length === 0) return Promise.resolve();
-    const at = this.clock();
+    const at = this.#opts.clock();
     const entries = updates.map(({ id, update }) => {
-      const d = this.docs.get(String(id));
+      const d = this.#opts.docs.get(String(id));
       if (!d) throw new Error(`an outcome for delivery ${String(id)}, which is not in the batch`);
-      return entryOf(d, update, this.owner, at);
+      return entryOf(d, update, this.#opts.owner, at);
     });
     return new Promise((done) => {
       this.#queue.push({ entries, keys, at: Date.now(), done });
@@ -128,16 +135,16 @@ export class OutcomeWriter {
         await fold(entries);
         if (entries.length) this.stats.folds += 1;
       } catch (err) {
-        this.logger.debug({ err }, 'a fold during the batch failed; the batch folds them at its end');
+        this.#opts.logger.debug({ err }, 'a fold during the batch failed; the batch folds them at its end');
         this.#recorded.unshift(...entries);
       }
     });
   }
 
   #kick(now = false): void {
-    if (this.#writing.size >= this.inFlight || this.#queue.length === 0) return;
+    if (this.#writing.size >= this.#opts.inFlight || this.#queue.length === 0) return;
     const waited = Date.now() - this.#queue[0]!.at;
-    if (!now && this.sending() > 0 && waited < LINGER_MS) {
+    if (!now && this.#opts.sending() > 0 && waited < LINGER_MS) {
       this.#linger ??= setTimeout(() => {
         this.#linger = undefined;
         this.#kick(true);
@@ -164,9 +171,9 @@ export class OutcomeWriter {
       'could not record the outcome of messages; they will be sent again, as the same messages, once their leases run out',
     );
     if (ok) this.#recorded.push(...entries);
-    else this.onUnwritten(items.flatMap((i) => i.keys));
+    else this.#opts.onUnwritten(items.flatMap((i) => i.keys));
     for (const i of items) i.done();
-    if (Date.now() - this.#lastFold >= this.foldEveryMs) this.#foldSoFar();
+    if (Date.now() - this.#lastFold >= this.#opts.foldEveryMs) this.#foldSoFar();
   }
 
   /**
@@ -183,10 +190,10 @@ export class OutcomeWriter {
       } catch (err) {
         const outage = isConnectivityError(err) && Date.now() < outageUntil;
         if (!outage && attempt >= RETRIES_MS.length) {
-          this.logger.error({ err, outcomes }, giveUp);
+          this.#opts.logger.error({ err, outcomes }, giveUp);
           return false;
         }
-        this.logger.debug({ err, attempt }, 'an outcome write failed; trying again');
+        this.#opts.logger.debug({ err, attempt }, 'an outcome write failed; trying again');
         await new Promise((r) => setTimeout(r, outage ? 1_000 : RETRIES_MS[Math.min(attempt, RETRIES_MS.length - 1)]));
       }
     }

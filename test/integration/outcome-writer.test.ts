@@ -41,16 +41,15 @@ function writerOf(
 ): OutcomeWriter {
   const claimed = new Map(docs.map((d) => [String(d._id), d]));
   const unwritten = opts.unwritten ?? (() => undefined);
-  return new OutcomeWriter(
-    createLogger('silent'),
-    'w1',
-    () => new Date(),
-    claimed,
-    opts.inFlight ?? 1,
-    unwritten,
-    () => 0,
-    opts.foldEveryMs,
-  );
+  return new OutcomeWriter({
+    logger: createLogger('silent'),
+    owner: 'w1',
+    clock: () => new Date(),
+    docs: claimed,
+    inFlight: opts.inFlight ?? 1,
+    onUnwritten: unwritten,
+    ...(opts.foldEveryMs !== undefined ? { foldEveryMs: opts.foldEveryMs } : {}),
+  });
 }
 const status = async (id: Types.ObjectId) => (await DeliveryModel.findById(id).lean())?.status;
 
