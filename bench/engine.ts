@@ -79,9 +79,9 @@ export interface RunTiming {
   totalMs: number;
   /** Request → the worker thread claimed the run (with a thread started by the run: its start, module load, connect). */
   startMs: number;
-  /** Run claimed → planning done (channels, planning). */
-  planMs: number;
-  /** Planning done → last `sentAt` (claims and sending). */
+  /** Run claimed → the first `sentAt` (channels, planning, the first claim and its batch's context). */
+  toFirstMs: number;
+  /** First `sentAt` → last `sentAt`: sending. */
   sendMs: number;
   /** Planning done in this process before the clock started (pre-planned variant), ms. */
   prePlanMs?: number;
@@ -131,19 +131,16 @@ export async function measureRun(
       );
     }
     const run = await RunModel.findById(id).lean();
-    // Group claims are given back once their batch is done: the end of planning (the newest delivery's
-    // creation) marks where sending starts.
-    const newest = await DeliveryModel.findOne({}).sort({ createdAt: -1 }).select({ createdAt: 1 }).lean();
     const startedAt = run?.startedAt?.getTime() ?? t0;
-    const claimedAt = Math.max(startedAt, newest?.createdAt?.getTime() ?? startedAt);
+    const first = span.first!.getTime();
     const last = span.last!.getTime();
     return {
       deliveries: span.sent,
       rate: span.sent / ((last - t0) / 1000),
       totalMs: last - t0,
       startMs: startedAt - t0,
-      planMs: claimedAt - startedAt,
-      sendMs: last - claimedAt,
+      toFirstMs: first - startedAt,
+      sendMs: last - first,
       ...(prePlanMs !== undefined ? { prePlanMs } : {}),
     };
   } finally {

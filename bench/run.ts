@@ -211,7 +211,7 @@ async function main() {
           value: rate,
           unit: 'deliv/s',
           samples: e2e.map((r) => r.rate),
-          note: `dispatch thread resident; request→last sentAt ${fmt(med(e2e, 'totalMs'))} ms = run claim ${fmt(med(e2e, 'startMs'))} + channels & planning ${fmt(med(e2e, 'planMs'))} + claim & send ${fmt(med(e2e, 'sendMs'))}`,
+          note: `dispatch thread resident; request→last sentAt ${fmt(med(e2e, 'totalMs'))} ms = run claim ${fmt(med(e2e, 'startMs'))} + planning, claim & context to the first message ${fmt(med(e2e, 'toFirstMs'))} + sending ${fmt(med(e2e, 'sendMs'))}`,
         },
         {
           section: '3',
@@ -224,7 +224,7 @@ async function main() {
         },
         {
           section: '3',
-          what: 'taskwatch: same run, sending phase only (first claim → last sentAt)',
+          what: 'taskwatch: same run, sending phase only (first sentAt → last sentAt)',
           n,
           value: median(e2e.map((r) => r.deliveries / (r.sendMs / 1000))),
           unit: 'deliv/s',
