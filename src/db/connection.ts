@@ -70,8 +70,13 @@ export async function connectMongoose(uri: string, dbName?: string): Promise<voi
  * fail as on a lost connection (their callers try again); the models stay bound and use the new client. Not
  * a forced close: mongoose never opens a force-closed connection again.
  */
-export async function reconnectMongoose(uri: string, dbName?: string): Promise<void> {
-  await mongoose.connection.close().catch(() => undefined);
+export async function reconnectMongoose(uri: string, dbName?: string, closeWithinMs = 5_000): Promise<void> {
+  // A client stuck enough to be replaced may not close cleanly either: its close is waited for a while only.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    mongoose.connection.close().catch(() => undefined),
+    new Promise((resolve) => (timer = setTimeout(resolve, closeWithinMs))),
+  ]).finally(() => clearTimeout(timer));
   await connectMongoose(uri, dbName);
 }
 

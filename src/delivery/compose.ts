@@ -68,7 +68,7 @@ export interface ComposeSettings {
   escalation?: Escalation;
 }
 
-/** Loads what `deliveries` refer to: four queries, whatever their number. */
+/** Loads what `deliveries` refer to: four queries at once, whatever their number (and a fifth when their changes name people who get no message). */
 export async function loadBatchContext(deliveries: DeliveryRef[]): Promise<BatchContext> {
   const refs = objectIds(deliveries.map((d) => d.change));
   const readPeople = (ids: unknown[]) =>
