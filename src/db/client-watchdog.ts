@@ -4,13 +4,17 @@
  * minutes (the mongodb driver's server monitor did not recover it), while the process's other client and any
  * new one connected at once. The run it carried could not finish until the worker was restarted.
  *
- * So, every `everyMs`: the client pings; after `stuckAfterMs` of failed pings, a new client of its own tries
- * the same server. If that one answers, the database is back and only our client is not: it is replaced
- * (`reconnect`). If it does not, the database is away, which is an outage, not this: nothing is done.
+ * So, every `everyMs`: the client pings; after `stuckAfterMs` of pings that failed with an error, a new client
+ * of its own tries the same server. If that one answers, the database is back and only our client is not: it
+ * is replaced (`reconnect`). If it does not, the database is away, which is an outage, not this: nothing is
+ * done. A ping that is only slow (every connection of the pool busy with long queries, as on FerretDB with a
+ * large backlog) is not a failure: replacing a busy client would cut its queries short for nothing.
  */
 import mongoose from 'mongoose';
 import type { Logger } from '../logger.js';
-import { pingDatabase } from './db-watch.js';
+
+/** How a ping of our client went: answered, failed with an error, or not answered within the wait. */
+export type PingResult = 'ok' | 'error' | 'slow';
 
 export interface ClientWatchdogOptions {
   uri: string;
@@ -21,8 +25,8 @@ export interface ClientWatchdogOptions {
   everyMs?: number;
   /** How long the client's pings fail before a new client is tried. @defaultValue 20 s */
   stuckAfterMs?: number;
-  /** Our client's ping. @defaultValue {@link pingDatabase} */
-  ping?: () => Promise<boolean>;
+  /** Our client's ping. @defaultValue {@link pingOwnClient} */
+  ping?: () => Promise<PingResult>;
   /** A new client's ping of the same server. @defaultValue {@link pingWithNewClient} */
   probe?: () => Promise<boolean>;
   now?: () => number;
@@ -62,11 +66,13 @@ export class ClientWatchdog {
   async #check(): Promise<WatchdogCheck> {
     const { logger } = this.#opts;
     const now = this.#opts.now ?? Date.now;
-    const ping = this.#opts.ping ?? (() => pingDatabase());
-    if (await ping()) {
+    const ping = this.#opts.ping ?? (() => pingOwnClient());
+    const result = await ping();
+    if (result === 'ok') {
       this.#failingSince = undefined;
       return 'ok';
     }
+    if (result === 'slow') return this.#failingSince === undefined ? 'ok' : 'failing';
     this.#failingSince ??= now();
     const failedMs = now() - this.#failingSince;
     if (failedMs < (this.#opts.stuckAfterMs ?? 20_000)) return 'failing';
@@ -84,6 +90,30 @@ export class ClientWatchdog {
       logger.warn({ err }, 'could not replace the database client; trying again');
       return 'failing';
     }
+  }
+}
+
+/**
+ * Pings through mongoose's client. The wait is longer than a server selection (which is how a stuck client
+ * fails), so that an error, not a slow answer, is what counts.
+ */
+export async function pingOwnClient(waitMs = 30_000): Promise<PingResult> {
+  const db = mongoose.connection.db;
+  if (!db) return 'error';
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<'slow'>((resolve) => (timer = setTimeout(() => resolve('slow'), waitMs)));
+  try {
+    return await Promise.race([
+      db
+        .admin()
+        .ping()
+        .then(() => 'ok' as const),
+      slow,
+    ]);
+  } catch {
+    return 'error';
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -5,7 +5,7 @@
  * after an outage cannot be made to order); the new client's probe and the replacement are real.
  */
 import mongoose from 'mongoose';
-import { ClientWatchdog, pingWithNewClient } from '../../src/db/client-watchdog.js';
+import { ClientWatchdog, pingOwnClient, pingWithNewClient, type PingResult } from '../../src/db/client-watchdog.js';
 import { reconnectMongoose } from '../../src/db/connection.js';
 import { nextSequence } from '../../src/db/models/index.js';
 import { createLogger } from '../../src/logger.js';
@@ -29,7 +29,7 @@ it('replaces a client whose pings fail for the set time while a new client reach
     uri: db.uri,
     logger,
     stuckAfterMs: 20_000,
-    ping: () => Promise.resolve(false),
+    ping: () => Promise.resolve('error'),
     reconnect: async () => {
       reconnects.push(time.now());
       await reconnectMongoose(db.uri);
@@ -53,13 +53,13 @@ it('replaces a client whose pings fail for the set time while a new client reach
 it('replaces nothing while the server itself does not answer (an outage), nor once the client answers again', async () => {
   const time = clock();
   let reconnected = 0;
-  let answers = false;
+  let answer: PingResult = 'error';
   const closedPort = await freePort();
   const watchdog = new ClientWatchdog({
     uri: `mongodb://127.0.0.1:${closedPort}/nothing`,
     logger,
     stuckAfterMs: 1_000,
-    ping: () => Promise.resolve(answers),
+    ping: () => Promise.resolve(answer),
     reconnect: () => {
       reconnected++;
       return Promise.resolve();
@@ -69,15 +69,38 @@ it('replaces nothing while the server itself does not answer (an outage), nor on
   expect(await watchdog.check()).toBe('failing');
   time.pass(5_000);
   expect(await watchdog.check()).toBe('database away');
-  answers = true;
+  answer = 'ok';
   expect(await watchdog.check()).toBe('ok');
-  answers = false;
+  answer = 'error';
   // The count starts again after a good ping.
   expect(await watchdog.check()).toBe('failing');
   expect(reconnected).toBe(0);
 });
 
-it('probes with a client of its own: the server answers it, a closed port does not', async () => {
+it('never replaces a client that is only slow to answer (its connections busy with long queries)', async () => {
+  const time = clock();
+  let probed = 0;
+  const watchdog = new ClientWatchdog({
+    uri: db.uri,
+    logger,
+    stuckAfterMs: 1_000,
+    ping: () => Promise.resolve('slow'),
+    probe: () => {
+      probed++;
+      return Promise.resolve(true);
+    },
+    reconnect: () => Promise.reject(new Error('must not be replaced')),
+    now: time.now,
+  });
+  for (let i = 0; i < 5; i++) {
+    expect(await watchdog.check()).toBe('ok');
+    time.pass(10_000);
+  }
+  expect(probed).toBe(0);
+});
+
+it('pings through our own client, and probes with a client of its own: the server answers it, a closed port does not', async () => {
+  expect(await pingOwnClient()).toBe('ok');
   expect(await pingWithNewClient(db.uri)).toBe(true);
   expect(await pingWithNewClient(`mongodb://127.0.0.1:${await freePort()}/x`, 500)).toBe(false);
 });
