@@ -12,9 +12,7 @@
  */
 import mongoose from 'mongoose';
 import type { Logger } from '../logger.js';
-
-/** How a ping of our client went: answered, failed with an error, or not answered within the wait. */
-export type PingResult = 'ok' | 'error' | 'slow';
+import { pingResult, type PingResult } from './db-watch.js';
 
 export interface ClientWatchdogOptions {
   uri: string;
@@ -97,24 +95,8 @@ export class ClientWatchdog {
  * Pings through mongoose's client. The wait is longer than a server selection (which is how a stuck client
  * fails), so that an error, not a slow answer, is what counts.
  */
-export async function pingOwnClient(waitMs = 30_000): Promise<PingResult> {
-  const db = mongoose.connection.db;
-  if (!db) return 'error';
-  let timer: NodeJS.Timeout | undefined;
-  const slow = new Promise<'slow'>((resolve) => (timer = setTimeout(() => resolve('slow'), waitMs)));
-  try {
-    return await Promise.race([
-      db
-        .admin()
-        .ping()
-        .then(() => 'ok' as const),
-      slow,
-    ]);
-  } catch {
-    return 'error';
-  } finally {
-    clearTimeout(timer);
-  }
+export function pingOwnClient(waitMs = 30_000): Promise<PingResult> {
+  return pingResult(mongoose.connection, waitMs);
 }
 
 /** Whether a new client (not the process's) reaches the server at `uri` and gets a ping answered. */

@@ -10,27 +10,37 @@ import type { Logger } from '../logger.js';
 /** How long a ping may take before the database counts as not answering, in ms. */
 export const PING_TIMEOUT_MS = 2_000;
 
+/** How a ping went: answered, failed with an error, or not answered within the wait. */
+export type PingResult = 'ok' | 'error' | 'slow';
+
 /**
- * Whether the server answers a ping within `timeoutMs`. Cheap: no query of ours, one round trip; while the
- * server is away the driver would wait for it up to serverSelectionTimeoutMS, so the wait is cut short here.
+ * Pings the server through `connection`, waiting `waitMs` at most. Cheap: no query of ours, one round trip;
+ * while the server is away the driver would wait for it up to serverSelectionTimeoutMS, so the wait is cut
+ * short here.
  */
-export async function pingDatabase(connection: mongoose.Connection = mongoose.connection, timeoutMs = PING_TIMEOUT_MS): Promise<boolean> {
+export async function pingResult(connection: mongoose.Connection, waitMs: number): Promise<PingResult> {
   const db = connection.db;
-  if (!db) return false;
+  if (!db) return 'error';
   let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<'slow'>((resolve) => (timer = setTimeout(() => resolve('slow'), waitMs)));
   try {
-    await Promise.race([
-      db.admin().ping(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('ping timeout')), timeoutMs);
-      }),
+    return await Promise.race([
+      db
+        .admin()
+        .ping()
+        .then(() => 'ok' as const),
+      slow,
     ]);
-    return true;
   } catch {
-    return false;
+    return 'error';
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Whether the server answers a ping within `timeoutMs` (see {@link pingResult}). */
+export async function pingDatabase(connection: mongoose.Connection = mongoose.connection, timeoutMs = PING_TIMEOUT_MS): Promise<boolean> {
+  return (await pingResult(connection, timeoutMs)) === 'ok';
 }
 
 /** Errors that mean "the database is not reachable now", as opposed to a refused or wrong query. */

@@ -112,12 +112,14 @@ export async function claimDue(opts: {
  */
 async function completeItems(fresh: HeldClaim[], due: LeanDelivery[], owner: string): Promise<void> {
   const listed = new Map(fresh.map((h) => [h.key, new Set(h.items.map(String))]));
-  const grown = new Set(due.filter((d) => !listed.get(groupKey(d))?.has(String(d._id))).map(groupKey));
-  for (const key of grown) {
-    const items = due.filter((d) => groupKey(d) === key).map((d) => d._id);
-    await setClaimItems(key, owner, items);
+  for (const [key, items] of groupBy(due, groupKey, (d) => d._id)) {
+    if (items.some((id) => !listed.get(key)?.has(String(id)))) await setClaimItems(key, owner, items);
   }
 }
+
+/** What a page needs of a candidate: its group and its place in line (the whole document is read once claimed). */
+type Candidate = Pick<LeanDelivery, '_id' | 'person' | 'channel' | 'nextAttemptAt'>;
+const CANDIDATE = { _id: 1, person: 1, channel: 1, nextAttemptAt: 1 } as const;
 
 /**
  * The first `limit` due deliveries but those of `exclude`. An exclusion list of a few batches (this pass's
@@ -125,10 +127,6 @@ async function completeItems(fresh: HeldClaim[], due: LeanDelivery[], owner: str
  * every document it scans (time in proportion to the collection times the list), and reading that many
  * more documents costs less; on MongoDB both walk the same index.
  */
-/** What a page needs of a candidate: its group and its place in line (the whole document is read once claimed). */
-type Candidate = Pick<LeanDelivery, '_id' | 'person' | 'channel' | 'nextAttemptAt'>;
-const CANDIDATE = { _id: 1, person: 1, channel: 1, nextAttemptAt: 1 } as const;
-
 async function duePage(due: Record<string, unknown>, limit: number, exclude: Types.ObjectId[]): Promise<Candidate[]> {
   if (exclude.length > 3 * limit) {
     return DeliveryModel.find({ ...due, _id: { $nin: exclude } })

@@ -5,7 +5,8 @@
  * after an outage cannot be made to order); the new client's probe and the replacement are real.
  */
 import mongoose from 'mongoose';
-import { ClientWatchdog, pingOwnClient, pingWithNewClient, type PingResult } from '../../src/db/client-watchdog.js';
+import { ClientWatchdog, pingOwnClient, pingWithNewClient } from '../../src/db/client-watchdog.js';
+import type { PingResult } from '../../src/db/db-watch.js';
 import { reconnectMongoose } from '../../src/db/connection.js';
 import { nextSequence } from '../../src/db/models/index.js';
 import { createLogger } from '../../src/logger.js';
