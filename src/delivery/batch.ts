@@ -64,18 +64,20 @@ export class Batch {
   }
 
   /**
-   * First phase: holds the claims (renews their leases until {@link finish}), reads the batch's context,
-   * drops what the person may no longer hear of and fails what can no longer be sent. May run while the
-   * previous batch is still sending.
+   * First phase: holds the claims (renews their leases until {@link finish}), reads the batch's context
+   * (unless `planned` gives it), drops what the person may no longer hear of and fails what can no longer be
+   * sent. May run while the previous batch is still sending.
    */
-  async prepare(batch: LeanDelivery[]): Promise<void> {
+  async prepare(batch: LeanDelivery[], planned?: BatchContext): Promise<void> {
     const { deps } = this;
     this.#keys = [...new Set(batch.map(groupKey))];
     for (const d of batch) this.#claimed.set(String(d._id), d);
     this.#renewal = this.#renewLeases(this.#keys);
-    const loading = loadBatchContext(batch);
+    // A batch handed over by this run's planning (src/delivery/handoff.ts) was decided on just now, from
+    // what it read: that is its context, and there is nothing to check again.
+    const loading = planned ?? loadBatchContext(batch);
     // What was queued goes only if its person may still hear of its task on its channel now.
-    const { keep, dropped } = await recheck(batch, loading);
+    const { keep, dropped } = planned ? { keep: batch, dropped: [] } : await recheck(batch, loading);
     const ctx = await loading;
     for (const d of dropped) (deps.metrics ?? NO_METRICS).deliveries(d.delivery.channel, d.outcome ?? 'dropped', 1);
     await this.#writer.write(

@@ -31,6 +31,11 @@ export interface ClaimedBatch {
   lostDeliveries: Types.ObjectId[];
   /** Deliveries of this page whose outcomes a dead worker had recorded: folded in, not sent again. */
   recovered: number;
+  /**
+   * The page was everything due then (but what `exclude` left out), and every group of it is won or held by
+   * someone: the pass need not read another page for what was due when it started.
+   */
+  last: boolean;
 }
 
 /** The claim key of what one person has due on one channel: held by one worker at a time. */
@@ -57,7 +62,7 @@ export async function claimDue(opts: {
   exclude?: Types.ObjectId[];
 }): Promise<ClaimedBatch | 'none'> {
   const due = dueFilter(opts);
-  const candidates = await duePage(due, opts.limit, opts.exclude ?? []);
+  const { candidates, more } = await duePage(due, opts.limit, opts.exclude ?? []);
   if (candidates.length === 0) return 'none';
   // One claim per (person, channel) group of the page, listing the page's deliveries of it for now.
   const byGroup = groupBy(candidates, groupKey, (d) => d._id);
@@ -75,7 +80,10 @@ export async function claimDue(opts: {
   const lostInfo = { count: lost.length, firstLeaseEnd: leaseEnds.length ? new Date(Math.min(...leaseEnds)) : undefined };
   const lostKeys = new Set(lost.map((l) => l.key));
   const lostDeliveries = candidates.filter((d) => lostKeys.has(groupKey(d))).map((d) => d._id);
-  if (fresh.length === 0 && taken.length === 0) return { winners: [], groups: [], lost: lostInfo, lostDeliveries, recovered: 0 };
+  // A key neither won nor held by someone was released after our insert failed: only a next page takes it.
+  const takenKeys = new Set(taken.map((t) => t.key));
+  const last = !more && entries.every((e) => won.has(e.key) || takenKeys.has(e.key) || lostKeys.has(e.key));
+  if (fresh.length === 0 && taken.length === 0) return { winners: [], groups: [], lost: lostInfo, lostDeliveries, recovered: 0, last };
 
   // Read once the claims are ours, so that what another worker sent before we claimed is seen as sent:
   // - a group claimed anew: everything due of it, not only what the page held (one message each). A
@@ -102,7 +110,7 @@ export async function claimDue(opts: {
     [...fresh, ...taken].map((h) => h.key).filter((k) => !busy.has(k)),
     opts.owner,
   );
-  return { winners, groups: [...busy], lost: lostInfo, lostDeliveries, recovered: recovered.size };
+  return { winners, groups: [...busy], lost: lostInfo, lostDeliveries, recovered: recovered.size, last };
 }
 
 /**
@@ -122,26 +130,34 @@ type Candidate = Pick<LeanDelivery, '_id' | 'person' | 'channel' | 'nextAttemptA
 const CANDIDATE = { _id: 1, person: 1, channel: 1, nextAttemptAt: 1 } as const;
 
 /**
- * The first `limit` due deliveries but those of `exclude`. An exclusion list of a few batches (this pass's
- * own, in flight) is left out here rather than in the query: FerretDB 1.x checks `$nin` value by value for
- * every document it scans (time in proportion to the collection times the list), and reading that many
- * more documents costs less; on MongoDB both walk the same index.
+ * The first `limit` due deliveries but those of `exclude`, and whether more are due (one more is read to
+ * tell). An exclusion list of a few batches (this pass's own, in flight) is left out here rather than in the
+ * query: FerretDB 1.x checks `$nin` value by value for every document it scans (time in proportion to the
+ * collection times the list), and reading that many more documents costs less; on MongoDB both walk the
+ * same index.
  */
-async function duePage(due: Record<string, unknown>, limit: number, exclude: Types.ObjectId[]): Promise<Candidate[]> {
+async function duePage(
+  due: Record<string, unknown>,
+  limit: number,
+  exclude: Types.ObjectId[],
+): Promise<{ candidates: Candidate[]; more: boolean }> {
+  const page = (read: Candidate[]) => ({ candidates: read.slice(0, limit), more: read.length > limit });
   if (exclude.length > 3 * limit) {
-    return DeliveryModel.find({ ...due, _id: { $nin: exclude } })
-      .select(CANDIDATE)
-      .sort({ nextAttemptAt: 1 })
-      .limit(limit)
-      .lean<Candidate[]>();
+    return page(
+      await DeliveryModel.find({ ...due, _id: { $nin: exclude } })
+        .select(CANDIDATE)
+        .sort({ nextAttemptAt: 1 })
+        .limit(limit + 1)
+        .lean<Candidate[]>(),
+    );
   }
   const skip = new Set(exclude.map(String));
   const read = await DeliveryModel.find(due)
     .select(CANDIDATE)
     .sort({ nextAttemptAt: 1 })
-    .limit(limit + skip.size)
+    .limit(limit + 1 + skip.size)
     .lean<Candidate[]>();
-  return read.filter((d) => !skip.has(String(d._id))).slice(0, limit);
+  return page(read.filter((d) => !skip.has(String(d._id))));
 }
 
 async function readDue(claims: HeldClaim[], due: Record<string, unknown>): Promise<LeanDelivery[]> {

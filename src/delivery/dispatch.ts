@@ -2,7 +2,9 @@
  * One dispatch pass: claims due deliveries in batches (src/delivery/claiming.ts) — one leased claim per
  * person and channel, which fixes the message before it is sent —, and hands each batch to batch.ts, which
  * sends its messages (send-group.ts: compose, send, decide the outcome) and records their outcomes
- * (outcomes.ts, journal.ts) before its pool slot takes the next. Ends when nothing due is left in scope.
+ * (outcomes.ts, journal.ts) before its pool slot takes the next. Its first batch may come claimed from the
+ * run's planning (handoff.ts). Ends when nothing due is left in scope: a page that held all that was due is
+ * the last one read.
  */
 import type { Types } from 'mongoose';
 import type { LeanDelivery } from '../db/documents.js';
@@ -12,6 +14,8 @@ import { claimDue, releaseGroups } from './claiming.js';
 import type { DispatchDeps, DispatchOutcome } from './dispatch-types.js';
 import { FailureTally } from './outcomes.js';
 import { recoverOutcomes } from './journal.js';
+import type { HandOff } from './handoff.js';
+import type { BatchContext } from './compose.js';
 
 /** A claimed batch of a pass, with its claims (group keys) and deliveries. */
 interface Claimed {
@@ -21,7 +25,12 @@ interface Claimed {
 }
 
 /** Dispatches everything due (of one task, with `scope.taskNumber`) and reports what went out. */
-export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number } = {}): Promise<DispatchOutcome> {
+export async function dispatch(
+  deps: DispatchDeps,
+  scope: { taskNumber?: number } = {},
+  /** What this run's planning claimed for its first batch (src/delivery/handoff.ts). */
+  handOff?: HandOff,
+): Promise<DispatchOutcome> {
   const clock = deps.clock ?? (() => new Date());
   const result: DispatchOutcome = {
     sent: { email: 0, sms: 0, telegram: 0 },
@@ -46,11 +55,19 @@ export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number 
   const ours = new Map<string, Types.ObjectId>();
   /** A finished batch planted deliveries due in this run (SMS fallbacks). */
   let planted = false;
+  /** The last page was short: nothing more was due (see ClaimedBatch.last), until a batch plants some. */
+  let drained = false;
 
   /** Claims and prepares the next batch; undefined when nothing is left in scope (or stopping). */
   const nextBatch = async (): Promise<Claimed | undefined> => {
+    const handed = handOff?.take();
+    if (handed) {
+      for (const d of handed.winners) ours.set(String(d._id), d._id);
+      drained = handed.complete;
+      return prepared({ batch: new Batch(deps, clock, result, failures), groups: handed.groups, winners: handed.winners }, handed.ctx);
+    }
     let emptyClaims = 0;
-    while (!deps.signal?.aborted) {
+    while (!deps.signal?.aborted && !drained) {
       const claimed = await claimDue({
         owner: deps.owner,
         limit: deps.batchSize,
@@ -74,16 +91,20 @@ export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number 
         continue;
       }
       for (const d of claimed.winners) ours.set(String(d._id), d._id);
-      const next: Claimed = { batch: new Batch(deps, clock, result, failures), groups: claimed.groups, winners: claimed.winners };
-      try {
-        await next.batch.prepare(claimed.winners);
-      } catch (err) {
-        await close(next);
-        throw err;
-      }
-      return next;
+      drained = claimed.last;
+      return prepared({ batch: new Batch(deps, clock, result, failures), groups: claimed.groups, winners: claimed.winners });
     }
     return undefined;
+  };
+
+  const prepared = async (next: Claimed, planned?: BatchContext): Promise<Claimed> => {
+    try {
+      await next.batch.prepare(next.winners, planned);
+    } catch (err) {
+      await close(next);
+      throw err;
+    }
+    return next;
   };
 
   /**
@@ -142,6 +163,7 @@ export async function dispatch(deps: DispatchDeps, scope: { taskNumber?: number 
       await closing;
       if (!planted || closeError) break;
       planted = false;
+      drained = false;
     }
   } finally {
     await closing;

@@ -8,6 +8,8 @@ import { channelsFor } from './entitlement.js';
 import { planReminders, sweepReminders } from './reminders.js';
 import { loadEscalation } from '../db/settings-store.js';
 import type { Channel } from '../domain/types.js';
+import type { HandOff } from './handoff.js';
+import { peopleOfChanges } from './notification-items.js';
 
 /**
  * Fans unplanned Changes out into Deliveries: the task's author and assignee on their participant channels
@@ -23,21 +25,32 @@ import type { Channel } from '../domain/types.js';
  * mode) who gets the change by Telegram as well gets its SMS held (`heldFor: 'escalation'`) until the
  * minutes have passed; it is dropped when it comes due if they saw the task meanwhile (src/delivery/recheck.ts).
  */
-export async function planPendingChanges(now: Date = new Date(), batchSize = 500): Promise<number> {
+export async function planPendingChanges(
+  now: Date = new Date(),
+  batchSize = 500,
+  opts: {
+    deferMark?: (mark: () => Promise<unknown>) => void;
+    /** Takes a run's only page of deliveries to its first batch (src/delivery/handoff.ts). */
+    handOff?: HandOff;
+  } = {},
+): Promise<number> {
   let written = 0;
-  for (;;) {
+  for (let first = true; ; first = false) {
+    // A hand-off composes from these reads (src/delivery/handoff.ts): then whole documents, and the people
+    // the changes name besides their recipients.
     const changes = await ChangeModel.find({ plannedAt: null })
       .sort({ at: 1 })
       .limit(batchSize)
-      .select({ task: 1, taskNumber: 1, actor: 1, at: 1, holdUntil: 1 })
+      .select(opts.handOff ? {} : { task: 1, taskNumber: 1, actor: 1, at: 1, holdUntil: 1 })
       .lean();
     if (changes.length === 0) return written;
+    const handOff = first && changes.length < batchSize ? opts.handOff : undefined;
     const escalation = await loadEscalation();
 
     const taskIds = [...new Set(changes.map((c) => String(c.task)))].map((id) => new Types.ObjectId(id));
     const [tasks, observers] = await Promise.all([
       TaskModel.find({ _id: { $in: taskIds } })
-        .select({ author: 1, assignee: 1, private: 1, priority: 1 })
+        .select(handOff ? {} : { author: 1, assignee: 1, private: 1, priority: 1 })
         .lean(),
       ObserverModel.find({ task: { $in: taskIds } })
         .select({ task: 1, person: 1, channels: 1 })
@@ -49,6 +62,7 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
       if (t.assignee) personIds.add(String(t.assignee));
     }
     for (const o of observers) personIds.add(String(o.person));
+    if (handOff) for (const id of peopleOfChanges(changes)) personIds.add(String(id));
     const people = await PersonModel.find({ _id: { $in: [...personIds].map((id) => new Types.ObjectId(id)) } })
       .select(RECIPIENT_FIELDS)
       .lean<LeanRecipient[]>();
@@ -96,10 +110,23 @@ export async function planPendingChanges(now: Date = new Date(), batchSize = 500
         }
       }
     }
-    written += await insertDeliveries(docs);
+    written += handOff
+      ? await handOff.insert(docs, {
+          changeById: new Map(changes.map((c) => [String(c._id), c])),
+          taskById,
+          personById,
+        })
+      : await insertDeliveries(docs);
     // One statement for the page: an `_id` index range on MongoDB; on FerretDB one pass over the changes (an
     // update per change read them all once each: 140 ms of a /send of 100 changes).
-    await ChangeModel.updateMany({ _id: { $in: changes.map((c) => c._id) } }, { $set: { plannedAt: now } });
+    const mark = () => ChangeModel.updateMany({ _id: { $in: changes.map((c) => c._id) } }, { $set: { plannedAt: now } });
+    // The last page's mark may wait until the run has sent (see planDueForRun); a full page's is made now, as
+    // the next page is read by it.
+    if (opts.deferMark && changes.length < batchSize) {
+      opts.deferMark(mark);
+      return written;
+    }
+    await mark();
   }
 }
 
@@ -111,4 +138,28 @@ export async function planDue(now: Date = new Date()): Promise<void> {
   await planPendingChanges(now);
   await sweepReminders(now);
   await planReminders(now);
+}
+
+/**
+ * planDue for a run that sends next. With `handOff`, a single page of changes goes straight to the run's
+ * first batch (src/delivery/handoff.ts): the reminders are planned first, so that the hand-off sees what they
+ * made due. The `plannedAt` mark of the changes' last page is left to `mark`, which
+ * the run calls once it has sent. On FerretDB an update reads the whole collection and holds the database's
+ * write lock (70 ms of a /send of 100 changes): made before the run sends, it delays the first message;
+ * made meanwhile, it holds up the outcomes' writes. The deliveries are written before it, so a mark that
+ * never lands (a crash, the database gone) loses nothing: the next plan reads those changes again and
+ * writes nothing new (the unique key).
+ */
+export async function planDueForRun(now: Date = new Date(), handOff?: HandOff): Promise<{ mark: () => Promise<void> }> {
+  let deferred: (() => Promise<unknown>) | undefined;
+  // The reminders first: the hand-off looks at what is due before the changes are planned.
+  await sweepReminders(now);
+  await planReminders(now);
+  handOff?.start();
+  await planPendingChanges(now, undefined, { deferMark: (mark) => (deferred = mark), ...(handOff ? { handOff } : {}) });
+  return {
+    mark: async () => {
+      await deferred?.();
+    },
+  };
 }

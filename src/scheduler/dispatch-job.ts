@@ -11,7 +11,8 @@ import { SettingsModel, SETTINGS_ID } from '../db/models/index.js';
 import { buildChannels, type ChannelSet } from '../delivery/channels/registry.js';
 import { Alerter } from '../delivery/alerts.js';
 import { dispatch } from '../delivery/dispatch.js';
-import { planDue } from '../delivery/planning.js';
+import { planDueForRun } from '../delivery/planning.js';
+import { HandOff } from '../delivery/handoff.js';
 import { claimRequestedRuns, finishRun, requestFollowUp, requeueInterruptedRun } from '../delivery/runs.js';
 import { isConnectivityError, pingDatabase } from '../db/db-watch.js';
 import { pollSmsReports } from '../delivery/reports.js';
@@ -121,7 +122,17 @@ export async function executeRequestedRuns(ctx: JobContext, cache?: ChannelCache
       for (const [i, run] of runs.entries()) {
         const startedAt = new Date();
         try {
-          await planDue(ctx.clock?.());
+          const dispatchOwner = `${owner}:${run.id}`;
+          const clock = ctx.clock ?? (() => new Date());
+          const handOff = new HandOff({
+            owner: dispatchOwner,
+            leaseMs: ctx.config.LEASE_MS,
+            taskNumber: run.taskNumber,
+            limit: ctx.config.DISPATCH_BATCH,
+            clock,
+          });
+          const planned = await planDueForRun(ctx.clock?.(), handOff);
+          // The changes are marked planned once the run has sent (see planDueForRun), whatever its end.
           const outcome = await dispatch(
             {
               channels,
@@ -132,13 +143,14 @@ export async function executeRequestedRuns(ctx: JobContext, cache?: ChannelCache
               concurrency: ctx.config.DISPATCH_CONCURRENCY,
               outcomeWrites: ctx.config.OUTCOME_WRITES,
               leaseMs: ctx.config.LEASE_MS,
-              owner: `${owner}:${run.id}`,
+              owner: dispatchOwner,
               ...(ctx.signal ? { signal: ctx.signal } : {}),
               ...(ctx.clock ? { clock: ctx.clock } : {}),
               ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
             },
             run.taskNumber !== undefined ? { taskNumber: run.taskNumber } : {},
-          );
+            handOff,
+          ).finally(planned.mark);
           ctx.metrics?.runDuration(run.trigger, (Date.now() - startedAt.getTime()) / 1000);
           await finishRun(run.id, startedAt, outcome);
           if (outcome.othersLeaseEnd) await requestFollowUp(new Date(outcome.othersLeaseEnd));

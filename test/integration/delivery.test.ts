@@ -59,6 +59,25 @@ describe('a change travels to the people it concerns', () => {
     expect(rows.find((r) => r.channel === 'sms')?.providerMessageId).toBe(sms.id);
   });
 
+  it('names the assignee a change took the task from, though they no longer take part in it', async () => {
+    const anna = await makePerson({ name: 'Anna', email: 'anna@example.org' });
+    const boris = await makePerson({ name: 'Boris', email: 'boris@example.org' });
+    await makePerson({ name: 'Gleb' });
+    await makePerson({ name: 'Dina' });
+    const n = await makeTask(anna, 'Replace the pump', [[boris, ['email']]]);
+    await edit(n, anna, 'assignee', '@gleb');
+    await sendNow(world);
+    world.sink.messages.length = 0;
+
+    await edit(n, anna, 'assignee', '@dina');
+    await sendNow(world);
+
+    // Gleb is neither a recipient nor the task's author or assignee any more: only the change names him.
+    const letter = world.sink.messages.find((m) => m.to.includes('boris@example.org'));
+    expect(letter?.text).toContain('Gleb');
+    expect(letter?.text).toContain('Dina');
+  });
+
   it('plans a change once, however often planning runs', async () => {
     const author = await makePerson({ name: 'Anna', email: 'anna@example.org' });
     const boris = await makePerson({ name: 'Boris', email: 'boris@example.org' });
