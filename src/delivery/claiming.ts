@@ -11,7 +11,7 @@
  */
 import { groupBy } from '../domain/collections.js';
 import type { Types } from 'mongoose';
-import type { LeanDelivery } from '../db/documents.js';
+import { ONE_ANSWER, type LeanDelivery } from '../db/documents.js';
 import { insertLeasedClaims, setClaimItems, takeOverLapsed, type HeldClaim } from '../db/leased-claims.js';
 import { releaseOwnKeys } from '../db/claims.js';
 import { DeliveryModel } from '../db/models/index.js';
@@ -93,7 +93,11 @@ export async function claimDue(opts: {
   const freshKeys = new Set(fresh.map((h) => h.key));
   const people = [...new Set(candidates.filter((d) => freshKeys.has(groupKey(d))).map((d) => String(d.person)))];
   const dueOfFresh = people.length
-    ? (await DeliveryModel.find({ ...due, person: { $in: people } }).lean<LeanDelivery[]>()).filter((d) => freshKeys.has(groupKey(d)))
+    ? (
+        await DeliveryModel.find({ ...due, person: { $in: people } })
+          .batchSize(ONE_ANSWER)
+          .lean<LeanDelivery[]>()
+      ).filter((d) => freshKeys.has(groupKey(d)))
     : [];
   await completeItems(fresh, dueOfFresh, opts.owner);
   const current = [...dueOfFresh, ...(await readDue(taken, dueFilter({ dueBy: opts.dueBy })))];
@@ -148,6 +152,7 @@ async function duePage(
         .select(CANDIDATE)
         .sort({ nextAttemptAt: 1 })
         .limit(limit + 1)
+        .batchSize(limit + 1)
         .lean<Candidate[]>(),
     );
   }
@@ -156,13 +161,18 @@ async function duePage(
     .select(CANDIDATE)
     .sort({ nextAttemptAt: 1 })
     .limit(limit + 1 + skip.size)
+    .batchSize(limit + 1 + skip.size)
     .lean<Candidate[]>();
   return page(read.filter((d) => !skip.has(String(d._id))));
 }
 
 async function readDue(claims: HeldClaim[], due: Record<string, unknown>): Promise<LeanDelivery[]> {
   const ids = claims.flatMap((h) => h.items);
-  return ids.length ? DeliveryModel.find({ ...due, _id: { $in: ids } }).lean<LeanDelivery[]>() : [];
+  return ids.length
+    ? DeliveryModel.find({ ...due, _id: { $in: ids } })
+        .batchSize(ONE_ANSWER)
+        .lean<LeanDelivery[]>()
+    : [];
 }
 
 /** Gives back the groups of a batch whose outcomes are written. */

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { LeanRecipient } from '../db/documents.js';
-import { RECIPIENT_FIELDS } from '../db/documents.js';
+import { ONE_ANSWER, RECIPIENT_FIELDS } from '../db/documents.js';
 import { ChangeModel, PersonModel, ReminderModel, TaskModel } from '../db/models/index.js';
 import type { Escalation } from '../domain/escalation.js';
 import { reminderLines, renderReminderEmail } from '../domain/reminder-texts.js';
@@ -74,15 +74,20 @@ export async function loadBatchContext(deliveries: DeliveryRef[]): Promise<Batch
   const readPeople = (ids: unknown[]) =>
     PersonModel.find({ _id: { $in: objectIds(ids) } })
       .select(RECIPIENT_FIELDS)
+      .batchSize(ONE_ANSWER)
       .lean<LeanRecipient[]>();
   // Four reads at once; then only the people the changes name who are not recipients too (their authors,
   // the assignees they set), usually none or a few.
   const [changes, reminders, tasks, recipients] = await Promise.all([
-    ChangeModel.find({ _id: { $in: refs } }).lean(),
+    ChangeModel.find({ _id: { $in: refs } })
+      .batchSize(ONE_ANSWER)
+      .lean(),
     ReminderModel.find({ _id: { $in: refs } })
       .select({ task: 1, person: 1, at: 1, due: 1, lead: 1 })
       .lean(),
-    TaskModel.find({ _id: { $in: objectIds(deliveries.map((d) => d.task)) } }).lean(),
+    TaskModel.find({ _id: { $in: objectIds(deliveries.map((d) => d.task)) } })
+      .batchSize(ONE_ANSWER)
+      .lean(),
     readPeople(deliveries.map((d) => d.person)),
   ]);
   const known = new Set(recipients.map((p) => String(p._id)));

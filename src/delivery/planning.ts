@@ -2,7 +2,7 @@ import { groupBy } from '../domain/collections.js';
 import { Types } from 'mongoose';
 import { ChangeModel, ObserverModel, PersonModel, TaskModel } from '../db/models/index.js';
 import { dailyDigestOf, nextDigestAt } from '../domain/digest.js';
-import { RECIPIENT_FIELDS, type LeanRecipient } from '../db/documents.js';
+import { ONE_ANSWER, RECIPIENT_FIELDS, type LeanRecipient } from '../db/documents.js';
 import { addressOf, insertDeliveries, newDelivery, type NewDelivery } from './new-delivery.js';
 import { channelsFor } from './entitlement.js';
 import { planReminders, sweepReminders } from './reminders.js';
@@ -54,6 +54,7 @@ export async function planPendingChanges(
         .lean(),
       ObserverModel.find({ task: { $in: taskIds } })
         .select({ task: 1, person: 1, channels: 1 })
+        .batchSize(ONE_ANSWER)
         .lean(),
     ]);
     const personIds = new Set<string>();
@@ -65,6 +66,7 @@ export async function planPendingChanges(
     if (handOff) for (const id of peopleOfChanges(changes)) personIds.add(String(id));
     const people = await PersonModel.find({ _id: { $in: [...personIds].map((id) => new Types.ObjectId(id)) } })
       .select(RECIPIENT_FIELDS)
+      .batchSize(ONE_ANSWER)
       .lean<LeanRecipient[]>();
 
     const personById = new Map(people.map((p) => [String(p._id), p]));

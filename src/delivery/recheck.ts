@@ -7,7 +7,7 @@
  */
 import { ObserverModel, SeenModel, seenKey } from '../db/models/index.js';
 import { CLOSED_STATUSES } from '../domain/reminders.js';
-import type { LeanDelivery } from '../db/documents.js';
+import { ONE_ANSWER, type LeanDelivery } from '../db/documents.js';
 import { objectIds } from './notification-items.js';
 import type { BatchContext } from './compose.js';
 import { channelsFor, mayHear } from './entitlement.js';
@@ -43,6 +43,7 @@ export async function recheck(
       person: { $in: objectIds(batch.map((d) => d.person)) },
     })
       .select({ task: 1, person: 1, channels: 1 })
+      .batchSize(ONE_ANSWER)
       .lean(),
     context,
   ]);
