@@ -45,10 +45,9 @@ export async function planPendingChanges(
       .lean();
     if (changes.length === 0) return written;
     const handOff = first && changes.length < batchSize ? opts.handOff : undefined;
-    const escalation = await loadEscalation();
-
     const taskIds = [...new Set(changes.map((c) => String(c.task)))].map((id) => new Types.ObjectId(id));
-    const [tasks, observers] = await Promise.all([
+    const [escalation, tasks, observers] = await Promise.all([
+      loadEscalation(),
       TaskModel.find({ _id: { $in: taskIds } })
         .select(handOff ? {} : { author: 1, assignee: 1, private: 1, priority: 1 })
         .lean(),
