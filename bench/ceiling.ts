@@ -4,6 +4,8 @@
  * with the app's concurrency. The messages are the app's own templates, rendered once.
  */
 import http from 'node:http';
+import { Worker } from 'node:worker_threads';
+import type { ThreadCeilingJob } from './ceiling-thread.js';
 import nodemailer from 'nodemailer';
 import fetch from 'node-fetch';
 import { renderEmail, renderSms, type NotificationItem } from '../src/domain/templates.js';
@@ -94,6 +96,11 @@ export interface CeilingResult {
   sms: number;
   /** Half e-mail, half SMS through one pool of `concurrency`, as a dispatch run mixes them. */
   mixed: number;
+  /**
+   * The same mix with the clients in a worker thread and the sink and the double on this one, as the dispatch
+   * thread sends (bench/ceiling-thread.ts).
+   */
+  mixedThread: number;
 }
 
 /** Messages per second of each: `n` e-mails, `n` SMS, and `n` of a half-and-half mix. */
@@ -123,5 +130,32 @@ export async function measureCeiling(env: BenchEnv, n: number, smtpConnections: 
   const expected = n + Math.ceil(n / 2);
   if (received !== expected) throw new Error(`ceiling: the sink counted ${received} messages, expected ${expected}`);
   env.sms.reset();
-  return { email, sms, mixed };
+
+  const warmUp = 200;
+  const beforeThread = env.sink.count;
+  const mixedThread = await threadCeiling({
+    smtpPort: env.sink.port,
+    smsBaseUrl: env.sms.baseUrl,
+    n,
+    warmUp,
+    smtpConnections,
+    concurrency,
+  });
+  const inThread = env.sink.count - beforeThread;
+  const expectedInThread = Math.ceil(warmUp / 2) + Math.ceil(n / 2);
+  if (inThread !== expectedInThread)
+    throw new Error(`ceiling (thread): the sink counted ${inThread} messages, expected ${expectedInThread}`);
+  env.sms.reset();
+  return { email, sms, mixed, mixedThread };
+}
+
+/** Runs bench/ceiling-thread.ts in a worker thread; its messages per second. */
+function threadCeiling(job: ThreadCeilingJob): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./ceiling-thread.js', import.meta.url), { workerData: job });
+    let rate: number | undefined;
+    worker.once('message', (m: number) => (rate = m));
+    worker.once('error', reject);
+    worker.once('exit', (code) => (rate === undefined ? reject(new Error(`the ceiling thread exited with ${code}`)) : resolve(rate)));
+  });
 }
