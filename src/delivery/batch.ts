@@ -32,6 +32,8 @@ export class Batch {
   /** The batch's group keys (its claims). */
   #keys: string[] = [];
   #renewal: { stop: () => Promise<void> } | undefined;
+  /** Whether a group handed over by planning may be sent (see {@link prepare}). */
+  #gate: ((key: string) => Promise<boolean>) | undefined;
   /** What {@link prepare} left for {@link send}. */
   #ready: { groups: Array<MessageGroup<LeanDelivery>>; ctx: BatchContext } | undefined;
 
@@ -65,17 +67,18 @@ export class Batch {
 
   /**
    * First phase: holds the claims (renews their leases until {@link finish}), reads the batch's context
-   * (unless `planned` gives it), drops what the person may no longer hear of and fails what can no longer be
-   * sent. May run while the previous batch is still sending.
+   * (unless `planned` gives it, with when each group may go), drops what the person may no longer hear of and
+   * fails what can no longer be sent. May run while the previous batch is still sending.
    */
-  async prepare(batch: LeanDelivery[], planned?: BatchContext): Promise<void> {
+  async prepare(batch: LeanDelivery[], planned?: { ctx: BatchContext; ready: (key: string) => Promise<boolean> }): Promise<void> {
     const { deps } = this;
     this.#keys = [...new Set(batch.map(groupKey))];
     for (const d of batch) this.#claimed.set(String(d._id), d);
     this.#renewal = this.#renewLeases(this.#keys);
     // A batch handed over by this run's planning (src/delivery/handoff.ts) was decided on just now, from
     // what it read: that is its context, and there is nothing to check again.
-    const loading = planned ?? loadBatchContext(batch);
+    this.#gate = planned?.ready;
+    const loading = planned?.ctx ?? loadBatchContext(batch);
     // What was queued goes only if its person may still hear of its task on its channel now.
     const { keep, dropped } = planned ? { keep: batch, dropped: [] } : await recheck(batch, loading);
     const ctx = await loading;
@@ -103,6 +106,9 @@ export class Batch {
       groups,
       deps.concurrency,
       async (g) => {
+        // A group planning is still writing waits for it; one whose deliveries turned out not to be ours
+        // (src/delivery/handoff.ts) is not sent: its claim is given back, and the usual claim takes it.
+        if (this.#gate && !(await this.#gate(groupKey(g.deliveries[0]!)))) return;
         try {
           await this.#send(g, ctx);
         } catch (err) {

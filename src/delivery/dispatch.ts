@@ -10,12 +10,11 @@ import type { Types } from 'mongoose';
 import type { LeanDelivery } from '../db/documents.js';
 import { DeliveryModel } from '../db/models/index.js';
 import { Batch } from './batch.js';
-import { claimDue, releaseGroups } from './claiming.js';
+import { claimDue, groupKey, releaseGroups } from './claiming.js';
 import type { DispatchDeps, DispatchOutcome } from './dispatch-types.js';
 import { FailureTally } from './outcomes.js';
 import { recoverOutcomes } from './journal.js';
-import type { HandOff } from './handoff.js';
-import type { BatchContext } from './compose.js';
+import type { HandedBatch, HandOff } from './handoff.js';
 
 /** A claimed batch of a pass, with its claims (group keys) and deliveries. */
 interface Claimed {
@@ -57,14 +56,26 @@ export async function dispatch(
   let planted = false;
   /** The last page was short: nothing more was due (see ClaimedBatch.last), until a batch plants some. */
   let drained = false;
+  /** The batch planning handed over, until the first page after it: was it all that was due? */
+  let handed: HandedBatch | undefined;
 
   /** Claims and prepares the next batch; undefined when nothing is left in scope (or stopping). */
   const nextBatch = async (): Promise<Claimed | undefined> => {
-    const handed = handOff?.take();
+    const taken = handOff?.take();
+    if (taken) {
+      handed = taken;
+      for (const d of taken.winners) ours.set(String(d._id), d._id);
+      if (taken.winners.length) {
+        return prepared({ batch: new Batch(deps, clock, result, failures), groups: taken.groups, winners: taken.winners }, taken);
+      }
+    }
     if (handed) {
-      for (const d of handed.winners) ours.set(String(d._id), d._id);
-      drained = handed.complete;
-      return prepared({ batch: new Batch(deps, clock, result, failures), groups: handed.groups, winners: handed.winners }, handed.ctx);
+      // After a hand-off, a page is read only if the batch was not all that was due; what it will not send
+      // (a group someone else holds, deliveries planned already) is the page's to find.
+      const h = handed;
+      handed = undefined;
+      drained = await h.complete;
+      for (const d of h.winners) if (!(await h.ready(groupKey(d)))) ours.delete(String(d._id));
     }
     let emptyClaims = 0;
     while (!deps.signal?.aborted && !drained) {
@@ -97,7 +108,7 @@ export async function dispatch(
     return undefined;
   };
 
-  const prepared = async (next: Claimed, planned?: BatchContext): Promise<Claimed> => {
+  const prepared = async (next: Claimed, planned?: HandedBatch): Promise<Claimed> => {
     try {
       await next.batch.prepare(next.winners, planned);
     } catch (err) {

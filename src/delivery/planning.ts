@@ -160,6 +160,8 @@ export async function planDueForRun(now: Date = new Date(), handOff?: HandOff): 
   await planPendingChanges(now, undefined, { deferMark: (mark) => (deferred = mark), ...(handOff ? { handOff } : {}) });
   return {
     mark: async () => {
+      // Not before the hand-off's second part is written: a failed write leaves the changes to be planned again.
+      await handOff?.written();
       await deferred?.();
     },
   };

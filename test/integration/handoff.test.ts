@@ -1,12 +1,14 @@
 /**
  * The hand-off from a run's planning to its first batch (src/delivery/handoff.ts) against the real
- * database: the groups are claimed before their deliveries exist, and the batch is handed over only when it
- * is all there is to send; anything else due, a group someone else holds, a delivery planned already, a
- * page larger than a batch: the run claims the usual way, and nothing is left claimed for nothing.
+ * database: the groups are claimed before their deliveries exist, in two parts (the first written before
+ * anything is sent, the rest while it is), and a group goes only when its claim is ours and its deliveries
+ * are written as planned. Anything else due, a group someone else holds, a delivery planned already, a page
+ * larger than a batch: the run claims the usual way, and nothing is left claimed for nothing.
  */
 import { Types } from 'mongoose';
 import { ClaimModel, DeliveryModel } from '../../src/db/models/index.js';
-import { HandOff } from '../../src/delivery/handoff.js';
+import { HandOff, type HandedBatch } from '../../src/delivery/handoff.js';
+import { groupKey } from '../../src/delivery/claiming.js';
 import { newDelivery, type NewDelivery } from '../../src/delivery/new-delivery.js';
 import type { BatchContext } from '../../src/delivery/compose.js';
 import { insertLeasedClaims } from '../../src/db/leased-claims.js';
@@ -17,100 +19,144 @@ beforeEach(() => clearDatabase());
 
 const OWNER = 'w1:run1';
 const ctx: BatchContext = { changeById: new Map(), taskById: new Map(), personById: new Map() };
-const people = [new Types.ObjectId(), new Types.ObjectId()];
 
-/** Two changes of task 7 for each person, on e-mail and SMS: 8 deliveries in 4 groups, due now. */
-function planned(taskNumber = 7, at = new Date(Date.now() - 1_000)): NewDelivery[] {
+/** Two changes of a task for each of `people`, on e-mail and SMS: 4 deliveries a person, in 2 groups. */
+function planned(people: Types.ObjectId[], opts: { taskNumber?: number; at?: Date } = {}): NewDelivery[] {
   const task = new Types.ObjectId();
   const changes = [new Types.ObjectId(), new Types.ObjectId()];
+  const at = opts.at ?? new Date(Date.now() - 1_000);
   return changes.flatMap((change) =>
     people.flatMap((person) =>
       (['email', 'sms'] as const).map((channel) =>
-        newDelivery({ change, task, taskNumber, person, channel, address: `${String(person)}-${channel}`, nextAttemptAt: at }, new Date()),
+        newDelivery(
+          { change, task, taskNumber: opts.taskNumber ?? 7, person, channel, address: `${String(person)}-${channel}`, nextAttemptAt: at },
+          new Date(),
+        ),
       ),
     ),
   );
 }
+const someone = (n: number) => Array.from({ length: n }, () => new Types.ObjectId());
 
-function handOff(opts: { taskNumber?: number; limit?: number } = {}): HandOff {
-  const h = new HandOff({ owner: OWNER, leaseMs: 30_000, taskNumber: opts.taskNumber, limit: opts.limit ?? 1000, clock: () => new Date() });
+/** A hand-off whose first part is `firstGroups` groups (2 by default: one person's e-mail and SMS). */
+function handOff(opts: { taskNumber?: number; limit?: number; firstGroups?: number } = {}): HandOff {
+  const h = new HandOff({
+    owner: OWNER,
+    leaseMs: 30_000,
+    taskNumber: opts.taskNumber,
+    limit: opts.limit ?? 1000,
+    clock: () => new Date(),
+    firstGroups: opts.firstGroups ?? 2,
+  });
   h.start();
   return h;
 }
 
 const claimsOf = async (owner: string) => (await ClaimModel.find({ owner }).lean()).map((c) => c._id).sort();
+/** The deliveries of `batch` that may go, once its second part is written. */
+async function sendable(batch: HandedBatch): Promise<string[]> {
+  const ok = await Promise.all(batch.winners.map((d) => batch.ready(groupKey(d))));
+  return batch.winners.filter((_, i) => ok[i]).map((d) => String(d._id));
+}
+const ids = (docs: NewDelivery[]) => docs.map((d) => String(d._id)).sort();
 
-it('claims the groups, then writes the deliveries, and hands them all over as the whole of what is due', async () => {
-  const docs = planned();
+it('claims the groups, then writes the deliveries, in two parts, and hands them all over as the whole of what is due', async () => {
+  const docs = planned(someone(3));
   const h = handOff();
-  expect(await h.insert(docs, ctx)).toBe(8);
+  // The first part (one person's two groups: 4 deliveries) is written before the batch is handed over.
+  expect(await h.insert(docs, ctx)).toBe(4);
+  const batch = h.take()!;
+  expect(batch.ctx).toBe(ctx);
+  expect(ids(batch.winners as NewDelivery[])).toEqual(ids(docs));
 
-  const batch = h.take();
-  expect(batch?.complete).toBe(true);
-  expect(batch?.winners.map((d) => String(d._id)).sort()).toEqual(docs.map((d) => String(d._id)).sort());
-  expect(batch?.ctx).toBe(ctx);
-  // One claim per person and channel, listing that group's two deliveries, held by the run.
+  expect(await batch.complete).toBe(true);
+  await h.written();
+  expect((await sendable(batch)).sort()).toEqual(ids(docs));
+  // One claim per person and channel, listing that group's two deliveries, held by the run; all written.
   const claims = await ClaimModel.find({ owner: OWNER }).lean();
-  expect(claims).toHaveLength(4);
+  expect(claims).toHaveLength(6);
   for (const c of claims) expect(c.items).toHaveLength(2);
-  expect(await DeliveryModel.countDocuments({ status: 'pending' })).toBe(8);
-  // Taken once.
+  expect(await DeliveryModel.countDocuments({ status: 'pending' })).toBe(12);
   expect(h.take()).toBeUndefined();
 });
 
 it('hands nothing over when something else was due already, and claims nothing', async () => {
-  await DeliveryModel.collection.insertOne(planned(9)[0]!);
+  await DeliveryModel.collection.insertOne(planned(someone(1), { taskNumber: 9 })[0]!);
   const h = handOff();
-  expect(await h.insert(planned(), ctx)).toBe(8);
+  expect(await h.insert(planned(someone(3)), ctx)).toBe(12);
   expect(h.take()).toBeUndefined();
+  await h.written();
   expect(await claimsOf(OWNER)).toEqual([]);
-  expect(await DeliveryModel.countDocuments()).toBe(9);
+  expect(await DeliveryModel.countDocuments()).toBe(13);
 });
 
 it('looks only at the run’s scope: a /send of one task hands over its deliveries whatever else waits', async () => {
-  await DeliveryModel.collection.insertOne(planned(9)[0]!);
+  await DeliveryModel.collection.insertOne(planned(someone(1), { taskNumber: 9 })[0]!);
   const h = handOff({ taskNumber: 7 });
-  const docs = [...planned(7), ...planned(8)];
-  expect(await h.insert(docs, ctx)).toBe(16);
-  const batch = h.take();
-  expect(batch?.complete).toBe(true);
-  expect(new Set(batch?.winners.map((d) => d.taskNumber))).toEqual(new Set([7]));
-  expect(batch?.winners).toHaveLength(8);
+  const seven = planned(someone(2), { taskNumber: 7 });
+  const eight = planned(someone(2), { taskNumber: 8 });
+  await h.insert([...eight, ...seven], ctx);
+  const batch = h.take()!;
+  expect(await batch.complete).toBe(true);
+  expect((await sendable(batch)).sort()).toEqual(ids(seven));
+  // Task 8's deliveries are written all the same (with the second part), for a run of their own.
+  await h.written();
+  expect(await DeliveryModel.countDocuments({ taskNumber: 8 })).toBe(8);
 });
 
-it('leaves out a group someone else holds, and says the batch is not all that is due', async () => {
-  const docs = planned();
-  const held = `group:${String(people[0])}:email`;
-  await insertLeasedClaims([{ key: held, items: [] }], 'w2:other', new Date(), new Date(Date.now() + 30_000));
+it('leaves out a group someone else holds, in either part, and says the batch is not all that is due', async () => {
+  const people = someone(3);
+  const docs = planned(people);
+  const held = [`group:${String(people[0])}:email`, `group:${String(people[2])}:sms`];
+  for (const key of held) await insertLeasedClaims([{ key, items: [] }], 'w2:other', new Date(), new Date(Date.now() + 30_000));
   const h = handOff();
   await h.insert(docs, ctx);
-  const batch = h.take();
-  expect(batch?.complete).toBe(false);
-  expect(batch?.winners).toHaveLength(6);
-  expect(batch?.groups).not.toContain(held);
-  // Written all the same: the usual claim of the run (or of the holder) takes the two left out.
-  expect(await DeliveryModel.countDocuments({ status: 'pending' })).toBe(8);
+  const batch = h.take()!;
+  expect(await batch.complete).toBe(false);
+  const going = await sendable(batch);
+  expect(going).toHaveLength(8);
+  expect(docs.filter((d) => going.includes(String(d._id))).some((d) => held.includes(groupKey(d)))).toBe(false);
+  // Written all the same: the usual claim of the run (or of the holder) takes the four left out.
+  await h.written();
+  expect(await DeliveryModel.countDocuments({ status: 'pending' })).toBe(12);
 });
 
-it('gives its claims back when a delivery was planned already (another worker, at once)', async () => {
-  const docs = planned();
+it('gives its claims back when a delivery of the first part was planned already (another worker, at once)', async () => {
+  const docs = planned(someone(3));
   // The same change, person and channel, under another id: the unique key refuses ours.
   await DeliveryModel.collection.insertOne({ ...docs[0]!, _id: new Types.ObjectId(), nextAttemptAt: new Date(Date.now() + 3_600_000) });
   const h = handOff();
-  expect(await h.insert(docs, ctx)).toBe(7);
+  expect(await h.insert(docs, ctx)).toBe(11);
   expect(h.take()).toBeUndefined();
+  await h.written();
   expect(await claimsOf(OWNER)).toEqual([]);
-  expect(await DeliveryModel.countDocuments()).toBe(8);
+  expect(await DeliveryModel.countDocuments()).toBe(12);
+});
+
+it('sends the first part and not the rest when a delivery of the rest was planned already', async () => {
+  const people = someone(3);
+  const docs = planned(people);
+  const last = docs.find((d) => String(d.person) === String(people[2]))!;
+  await DeliveryModel.collection.insertOne({ ...last, _id: new Types.ObjectId(), nextAttemptAt: new Date(Date.now() + 3_600_000) });
+  const h = handOff();
+  await h.insert(docs, ctx);
+  const batch = h.take()!;
+  expect(await batch.complete).toBe(false);
+  const first = docs.filter((d) => String(d.person) === String(people[0]));
+  expect((await sendable(batch)).sort()).toEqual(ids(first));
+  // The rest's claims are given back; the first part's stay with the run until its batch is done.
+  const kept = await claimsOf(OWNER);
+  expect(kept).toEqual([...new Set(first.map(groupKey))].sort());
 });
 
 it('hands nothing over when the page is larger than a batch, or nothing of it is due yet', async () => {
-  const big = handOff({ limit: 7 });
-  expect(await big.insert(planned(), ctx)).toBe(8);
+  const big = handOff({ limit: 11 });
+  expect(await big.insert(planned(someone(3)), ctx)).toBe(12);
   expect(big.take()).toBeUndefined();
 
   await clearDatabase();
   const later = handOff();
-  expect(await later.insert(planned(7, new Date(Date.now() + 60_000)), ctx)).toBe(8);
+  expect(await later.insert(planned(someone(3), { at: new Date(Date.now() + 60_000) }), ctx)).toBe(12);
   expect(later.take()).toBeUndefined();
   expect(await claimsOf(OWNER)).toEqual([]);
 });
