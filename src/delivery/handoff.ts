@@ -76,13 +76,14 @@ export class HandOff {
   ) {}
 
   /**
-   * Called by planning before it reads the changes (and after the reminders are planned): is anything due
+   * Called by planning as it starts: once `after` (the reminders' planning) has settled, is anything due
    * already in the run's scope (a retry, a reminder, a dead worker's claim)? Read while planning reads.
    */
-  start(): void {
-    this.#othersDue = DeliveryModel.exists(dueFilter({ dueBy: this.opts.clock(), taskNumber: this.opts.taskNumber }))
+  start(after: Promise<unknown>): void {
+    this.#othersDue = after
+      .then(() => DeliveryModel.exists(dueFilter({ dueBy: this.opts.clock(), taskNumber: this.opts.taskNumber })))
       .then((found) => found !== null)
-      // Any doubt: no hand-off. The usual claim finds out.
+      // Any doubt (the reminders or the read failed): no hand-off. The usual claim finds out.
       .catch(() => true);
   }
 

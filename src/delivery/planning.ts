@@ -143,8 +143,8 @@ export async function planDue(now: Date = new Date()): Promise<void> {
 
 /**
  * planDue for a run that sends next. With `handOff`, a single page of changes goes straight to the run's
- * first batch (src/delivery/handoff.ts): the reminders are planned first, so that the hand-off sees what they
- * made due. The `plannedAt` mark of the changes' last page is left to `mark`, which
+ * first batch (src/delivery/handoff.ts): the reminders are planned beside it, and the hand-off looks at
+ * what is due once they are. The `plannedAt` mark of the changes' last page is left to `mark`, which
  * the run calls once it has sent. On FerretDB an update reads the whole collection and holds the database's
  * write lock (70 ms of a /send of 100 changes): made before the run sends, it delays the first message;
  * made meanwhile, it holds up the outcomes' writes. The deliveries are written before it, so a mark that
@@ -153,11 +153,20 @@ export async function planDue(now: Date = new Date()): Promise<void> {
  */
 export async function planDueForRun(now: Date = new Date(), handOff?: HandOff): Promise<{ mark: () => Promise<void> }> {
   let deferred: (() => Promise<unknown>) | undefined;
-  // The reminders first: the hand-off looks at what is due before the changes are planned.
-  await sweepReminders(now);
-  await planReminders(now);
-  handOff?.start();
-  await planPendingChanges(now, undefined, { deferMark: (mark) => (deferred = mark), ...(handOff ? { handOff } : {}) });
+  // The reminders beside the changes' reads; the hand-off looks at what is due once they are planned.
+  const reminders = (async () => {
+    await sweepReminders(now);
+    await planReminders(now);
+  })();
+  // Handled now: it is awaited (and its failure thrown) once the changes are planned.
+  reminders.catch(() => undefined);
+  handOff?.start(reminders);
+  try {
+    await planPendingChanges(now, undefined, { deferMark: (mark) => (deferred = mark), ...(handOff ? { handOff } : {}) });
+  } finally {
+    // Their failure is the run's, as the changes' is (and never an unhandled rejection).
+    await reminders;
+  }
   return {
     mark: async () => {
       // Not before the hand-off's second part is written: a failed write leaves the changes to be planned again.

@@ -48,7 +48,7 @@ function handOff(opts: { taskNumber?: number; limit?: number; firstGroups?: numb
     clock: () => new Date(),
     firstGroups: opts.firstGroups ?? 2,
   });
-  h.start();
+  h.start(Promise.resolve());
   return h;
 }
 
