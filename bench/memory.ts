@@ -50,6 +50,7 @@ export async function measureMemory(env: BenchEnv, phase: string, n: number, win
       DISPATCH_BATCH: process.env.DISPATCH_BATCH ?? '',
       // As the Docker image runs it (see the Dockerfile); another value in the environment is passed on.
       MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+      ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
