@@ -19,7 +19,8 @@ import { peopleOfChanges } from './notification-items.js';
  * next digest time after the change, so that they all fall due together and leave as one message per
  * channel; their SMS are left out unless they chose SMS in the digest. Deliveries are written in bulk under the unique
  * (change, person, channel) key, so planning a change twice — a crash between the insert and the
- * `plannedAt` mark, or two workers at once — plans nothing new. Returns the number of deliveries written.
+ * `plannedAt` mark, or two workers at once — plans nothing new. Returns the number of deliveries written (with
+ * a hand-off, those of its first part: the rest is written while the run sends).
  *
  * Escalation (`/escalate <priority> <minutes>`): for a task of an escalated priority, a person (in `now`
  * mode) who gets the change by Telegram as well gets its SMS held (`heldFor: 'escalation'`) until the
