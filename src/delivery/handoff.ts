@@ -133,6 +133,18 @@ export class HandOff {
     return batch;
   }
 
+  /**
+   * Gives back the claims of a batch the run never took (it failed before it sent), once the rest's write is
+   * over: whoever comes next takes those deliveries at once, not when the lease runs out.
+   */
+  async abandon(): Promise<void> {
+    const batch = this.#batch;
+    this.#batch = undefined;
+    if (!batch) return;
+    await this.#rest;
+    await releaseOwnKeys(batch.groups, this.opts.owner);
+  }
+
   /** Waits for the rest's write; throws what it threw (then the changes must not be marked planned). */
   async written(): Promise<void> {
     const r = await this.#rest;

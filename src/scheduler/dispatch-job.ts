@@ -121,10 +121,11 @@ export async function executeRequestedRuns(ctx: JobContext, cache?: ChannelCache
       const alerter = new Alerter(channels.senders.telegram, ctx.logger);
       for (const [i, run] of runs.entries()) {
         const startedAt = new Date();
+        const dispatchOwner = `${owner}:${run.id}`;
+        let handOff: HandOff | undefined;
         try {
-          const dispatchOwner = `${owner}:${run.id}`;
           const clock = ctx.clock ?? (() => new Date());
-          const handOff = new HandOff({
+          handOff = new HandOff({
             owner: dispatchOwner,
             leaseMs: ctx.config.LEASE_MS,
             taskNumber: run.taskNumber,
@@ -162,9 +163,11 @@ export async function executeRequestedRuns(ctx: JobContext, cache?: ChannelCache
           if (await databaseGone(err)) {
             // This run and those claimed after it go back to `requested` once the database is back.
             for (const later of runs.slice(i + 1)) ctx.onInterrupted?.({ id: later.id, dispatchOwner: `${owner}:${later.id}` });
-            throw new DatabaseUnreachableError({ id: run.id, dispatchOwner: `${owner}:${run.id}` }, err);
+            throw new DatabaseUnreachableError({ id: run.id, dispatchOwner }, err);
           }
           ctx.logger.error({ err, run: run.id }, 'dispatch run failed');
+          // A batch planning handed over that the run never took: its claims go back now, not when their lease runs out.
+          await handOff?.abandon().catch(() => undefined);
           await finishRun(run.id, startedAt, { error: errorText(err) });
         }
         done++;

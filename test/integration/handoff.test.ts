@@ -160,3 +160,15 @@ it('hands nothing over when the page is larger than a batch, or nothing of it is
   expect(later.take()).toBeUndefined();
   expect(await claimsOf(OWNER)).toEqual([]);
 });
+
+it('gives every claim back when the run fails before it takes the batch, once the rest is written', async () => {
+  const docs = planned(someone(3));
+  const h = handOff();
+  await h.insert(docs, ctx);
+  expect((await claimsOf(OWNER)).length).toBeGreaterThan(0);
+  await h.abandon();
+  expect(await claimsOf(OWNER)).toEqual([]);
+  // The deliveries stay, for the next run to claim at once.
+  expect(await DeliveryModel.countDocuments({ status: 'pending' })).toBe(12);
+  expect(h.take()).toBeUndefined();
+});
