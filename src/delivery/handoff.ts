@@ -9,9 +9,9 @@
  * and once it exists its (person, channel) group is ours. A worker that dies between the claims and the
  * insert leaves claims over nothing, which whoever takes them over finds empty and gives back.
  *
- * It is written in two parts: the first {@link FIRST_GROUPS} groups (claims, then deliveries), which the
- * batch starts sending at once, and the rest (claims, then deliveries), written while those go out; a group
- * of the rest is sent once its part is written. Whatever would make a part's deliveries not all ours — a
+ * It is written in parts: the first {@link FIRST_GROUPS} groups (claims, then deliveries), which the batch
+ * starts sending at once, then {@link PART_GROUPS} groups at a time, one part after another while those go
+ * out; a group is sent once its part is written. Whatever would make a part's deliveries not all ours — a
  * delivery planned already (another worker planned the same change at once: the unique key refuses ours),
  * a group someone else holds — keeps that part's groups (or that group) out of the batch, their claims given
  * back, for the run's usual claim (src/delivery/claiming.ts). Nothing is handed over when anything else was
@@ -31,6 +31,19 @@ import { insertDeliveries, type NewDelivery } from './new-delivery.js';
  * `DISPATCH_CONCURRENCY` busy while the rest is written (on FerretDB, about 70 ms for a thousand).
  */
 export const FIRST_GROUPS = 64;
+
+/**
+ * Groups of each further part, written one after another while the batch sends: a pool slot that reaches a
+ * group of a part not yet written waits for it (on FerretDB about 15 ms a part).
+ */
+export const PART_GROUPS = 128;
+
+/** `groups` cut into parts: `first`, then `size` at a time. */
+function partsOf<T>(groups: T[], first: number, size: number): T[][] {
+  const parts = [groups.slice(0, first)];
+  for (let i = first; i < groups.length; i += size) parts.push(groups.slice(i, i + size));
+  return parts;
+}
 
 /** What the run's first batch gets from planning. */
 export interface HandedBatch {
@@ -72,6 +85,8 @@ export class HandOff {
       clock: () => Date;
       /** @defaultValue {@link FIRST_GROUPS} */
       firstGroups?: number;
+      /** @defaultValue {@link PART_GROUPS} */
+      partGroups?: number;
     },
   ) {}
 
@@ -97,31 +112,62 @@ export class HandOff {
     const due = docs.filter((d) => d.nextAttemptAt <= now && this.#inScope(d) && !d.heldFor);
     if (due.length === 0 || due.length > this.opts.limit || (await this.#othersDue)) return insertDeliveries(docs);
     const groups = [...groupBy(due, groupKey, (d) => d._id)].map(([key, items]) => ({ key, items }));
-    const firstGroups = this.opts.firstGroups ?? FIRST_GROUPS;
-    const firstIds = new Set(groups.slice(0, firstGroups).flatMap((g) => g.items.map(String)));
-    const first = await this.#write(
-      groups.slice(0, firstGroups),
-      docs.filter((d) => firstIds.has(String(d._id))),
-      now,
-    );
-    const rest = docs.filter((d) => !firstIds.has(String(d._id)));
-    if (!first.part) return first.written + (await insertDeliveries(rest));
+    const parts = partsOf(groups, this.opts.firstGroups ?? FIRST_GROUPS, this.opts.partGroups ?? PART_GROUPS);
+    const docsOf = (part: typeof groups) => {
+      const ids = new Set(part.flatMap((g) => g.items.map(String)));
+      return docs.filter((d) => ids.has(String(d._id)));
+    };
+    const firstDocs = docsOf(parts[0]!);
+    const first = await this.#write(parts[0]!, firstDocs, now);
+    const handed = new Set(firstDocs.map((d) => String(d._id)));
+    if (!first.part) return first.written + (await insertDeliveries(docs.filter((d) => !handed.has(String(d._id)))));
 
-    const restGroups = groups.slice(firstGroups);
-    // Caught at once: a failure is the mark's to see (see written), never an unhandled rejection.
-    this.#rest = this.#write(restGroups, rest, now).then(
-      ({ part }) => ({ part: part ?? { ours: new Set<string>(), whole: restGroups.length === 0 } }),
-      (err: unknown) => ({ err }),
+    // The other parts one after another, while the first goes out; then what is not handed over (not due
+    // yet, another task's). A part that fails stops the ones after it.
+    const results: Array<Promise<{ part: Part } | { err: unknown }>> = [];
+    const partOf = new Map<string, number>();
+    let previous: Promise<unknown> = Promise.resolve();
+    for (const [i, part] of parts.entries()) {
+      if (i === 0) {
+        results.push(Promise.resolve({ part: first.part }));
+        continue;
+      }
+      for (const g of part) partOf.set(g.key, i);
+      const partDocs = docsOf(part);
+      for (const d of partDocs) handed.add(String(d._id));
+      const written = previous.then(() => this.#write(part, partDocs, now));
+      previous = written;
+      // Caught at once: a failure is the mark's to see (see written), never an unhandled rejection.
+      results.push(
+        written.then(
+          ({ part: p }) => ({ part: p ?? { ours: new Set<string>(), whole: false } }),
+          (err: unknown) => ({ err }),
+        ),
+      );
+    }
+    const others = docs.filter((d) => !handed.has(String(d._id)));
+    const tail = previous.then(() => insertDeliveries(others));
+    this.#rest = Promise.all([
+      ...results,
+      tail.then(
+        () => ({ part: { ours: new Set<string>(), whole: true } }),
+        (err: unknown) => ({ err }),
+      ),
+    ]).then(
+      (all) => all.find((r) => 'err' in r) ?? { part: { ours: new Set<string>(), whole: all.every((r) => 'part' in r && r.part.whole) } },
     );
-    const firstPart = first.part;
-    const firstOurs = firstPart.ours;
-    const restOurs = this.#rest.then((r) => ('part' in r ? r.part.ours : new Set<string>()));
+    const firstOurs = first.part.ours;
     this.#batch = {
-      winners: due.filter((d) => firstOurs.has(groupKey(d)) || !firstIds.has(String(d._id))),
+      winners: due.filter((d) => firstOurs.has(groupKey(d)) || partOf.has(groupKey(d))),
       groups: groups.map((g) => g.key),
       ctx,
-      ready: async (key) => firstOurs.has(key) || (await restOurs).has(key),
-      complete: this.#rest.then((r) => firstPart.whole && 'part' in r && r.part.whole),
+      ready: async (key) => {
+        if (firstOurs.has(key)) return true;
+        const i = partOf.get(key);
+        const r = i === undefined ? undefined : await results[i];
+        return r !== undefined && 'part' in r && r.part.ours.has(key);
+      },
+      complete: this.#rest.then((r) => 'part' in r && r.part.whole),
     };
     return first.written;
   }
