@@ -28,7 +28,7 @@ import { insertDeliveries, type NewDelivery } from './new-delivery.js';
 
 /**
  * Groups of the first part: written before anything is sent. Enough to keep a pool of
- * `DISPATCH_CONCURRENCY` busy while the rest is written (on FerretDB, about 70 ms for a thousand).
+ * `DISPATCH_CONCURRENCY` busy while the next part is written.
  */
 export const FIRST_GROUPS = 64;
 
@@ -47,7 +47,7 @@ function partsOf<T>(groups: T[], first: number, size: number): T[][] {
 
 /** What the run's first batch gets from planning. */
 export interface HandedBatch {
-  /** The deliveries: claimed, or (those of the rest) to be sent once {@link HandedBatch.ready} says so. */
+  /** The deliveries: claimed, or (those of later parts) to be sent once {@link HandedBatch.ready} says so. */
   winners: LeanDelivery[];
   /** Their claims' keys. */
   groups: string[];
@@ -72,8 +72,8 @@ interface Part {
 export class HandOff {
   #othersDue: Promise<boolean> = Promise.resolve(true);
   #batch: HandedBatch | undefined;
-  /** The second part's write: what planning's mark waits for. */
-  #rest: Promise<{ part: Part } | { err: unknown }> = Promise.resolve({ part: { ours: new Set(), whole: true } });
+  /** The later parts' writes, and that of the deliveries not handed over: what planning's mark waits for. */
+  #later: Promise<{ part: Part } | { err: unknown }> = Promise.resolve({ part: { ours: new Set(), whole: true } });
 
   constructor(
     private readonly opts: {
@@ -104,8 +104,8 @@ export class HandOff {
 
   /**
    * Planning's insert of its one page of deliveries. Returns how many its first part wrote, as
-   * {@link insertDeliveries} does (the rest is written while the run sends: see {@link written}); without a
-   * hand-off, how many were written.
+   * {@link insertDeliveries} does (the other parts are written while the run sends: see {@link written});
+   * without a hand-off, how many were written.
    */
   async insert(docs: NewDelivery[], ctx: BatchContext): Promise<number> {
     const now = this.opts.clock();
@@ -147,7 +147,7 @@ export class HandOff {
     }
     const others = docs.filter((d) => !handed.has(String(d._id)));
     const tail = previous.then(() => insertDeliveries(others));
-    this.#rest = Promise.all([
+    this.#later = Promise.all([
       ...results,
       tail.then(
         () => ({ part: { ours: new Set<string>(), whole: true } }),
@@ -167,7 +167,7 @@ export class HandOff {
         const r = i === undefined ? undefined : await results[i];
         return r !== undefined && 'part' in r && r.part.ours.has(key);
       },
-      complete: this.#rest.then((r) => 'part' in r && r.part.whole),
+      complete: this.#later.then((r) => 'part' in r && r.part.whole),
     };
     return first.written;
   }
@@ -180,26 +180,26 @@ export class HandOff {
   }
 
   /**
-   * Gives back the claims of a batch the run never took (it failed before it sent), once the rest's write is
-   * over: whoever comes next takes those deliveries at once, not when the lease runs out.
+   * Gives back the claims of a batch the run never took (it failed before it sent), once the later parts are
+   * written: whoever comes next takes those deliveries at once, not when the lease runs out.
    */
   async abandon(): Promise<void> {
     const batch = this.#batch;
     this.#batch = undefined;
     if (!batch) return;
-    await this.#rest;
+    await this.#later;
     await releaseOwnKeys(batch.groups, this.opts.owner);
   }
 
-  /** Waits for the rest's write; throws what it threw (then the changes must not be marked planned). */
+  /** Waits for the later parts' writes; throws what one threw (then the changes must not be marked planned). */
   async written(): Promise<void> {
-    const r = await this.#rest;
+    const r = await this.#later;
     if ('err' in r) throw r.err;
   }
 
   /**
-   * Claims `groups`, then writes `docs` (the groups' deliveries, and with the rest those not handed over).
-   * `part` is undefined when the write met a delivery planned already: the claims are given back.
+   * Claims `groups`, then writes `docs` (the groups' deliveries). `part` is undefined when the write met a
+   * delivery planned already: the claims are given back.
    */
   async #write(
     groups: Array<{ key: string; items: NewDelivery['_id'][] }>,

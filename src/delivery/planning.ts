@@ -170,7 +170,7 @@ export async function planDueForRun(now: Date = new Date(), handOff?: HandOff): 
   }
   return {
     mark: async () => {
-      // Not before the hand-off's second part is written: a failed write leaves the changes to be planned again.
+      // Not before the hand-off's later parts are written: a failed write leaves the changes to be planned again.
       await handOff?.written();
       await deferred?.();
     },

@@ -1,6 +1,6 @@
 /**
  * The hand-off from a run's planning to its first batch (src/delivery/handoff.ts) against the real
- * database: the groups are claimed before their deliveries exist, in two parts (the first written before
+ * database: the groups are claimed before their deliveries exist, in parts (the first written before
  * anything is sent, the rest while it is), and a group goes only when its claim is ours and its deliveries
  * are written as planned. Anything else due, a group someone else holds, a delivery planned already, a page
  * larger than a batch: the run claims the usual way, and nothing is left claimed for nothing.
@@ -54,7 +54,7 @@ function handOff(opts: { taskNumber?: number; limit?: number } = {}): HandOff {
 }
 
 const claimsOf = async (owner: string) => (await ClaimModel.find({ owner }).lean()).map((c) => c._id).sort();
-/** The deliveries of `batch` that may go, once its second part is written. */
+/** The deliveries of `batch` that may go, once its later parts are written. */
 async function sendable(batch: HandedBatch): Promise<string[]> {
   const ok = await Promise.all(batch.winners.map((d) => batch.ready(groupKey(d))));
   return batch.winners.filter((_, i) => ok[i]).map((d) => String(d._id));
@@ -100,7 +100,7 @@ it('looks only at the run’s scope: a /send of one task hands over its deliveri
   const batch = h.take()!;
   expect(await batch.complete).toBe(true);
   expect((await sendable(batch)).sort()).toEqual(ids(seven));
-  // Task 8's deliveries are written all the same (with the second part), for a run of their own.
+  // Task 8's deliveries are written all the same (after the parts), for a run of their own.
   await h.written();
   expect(await DeliveryModel.countDocuments({ taskNumber: 8 })).toBe(8);
 });
