@@ -1,7 +1,10 @@
 /**
  * 1. The ceiling: the channels alone, no database. A pooled nodemailer transport (as many connections as
  * the app's e-mail channel opens) blasting messages into the sink, and form POSTs into the sms.ru double
- * with the app's concurrency. The messages are the app's own templates, rendered once.
+ * with the app's concurrency. The messages are the app's own templates, rendered once. The mix is measured
+ * twice: with the clients on this thread, beside the sink and the double (the issue's measure, which the
+ * goal uses), and with the clients in a worker thread of their own (bench/ceiling-thread.ts), as the
+ * dispatch thread sends.
  */
 import http from 'node:http';
 import { Worker } from 'node:worker_threads';
