@@ -45,6 +45,9 @@ function partsOf<T>(groups: T[], first: number, size: number): T[][] {
   return parts;
 }
 
+/** A failed write, kept as a value. */
+const caught = (err: unknown) => ({ err });
+
 /** What the run's first batch gets from planning. */
 export interface HandedBatch {
   /** The deliveries: claimed, or (those of later parts) to be sent once {@link HandedBatch.ready} says so. */
@@ -73,7 +76,7 @@ export class HandOff {
   #othersDue: Promise<boolean> = Promise.resolve(true);
   #batch: HandedBatch | undefined;
   /** The later parts' writes, and that of the deliveries not handed over: what planning's mark waits for. */
-  #later: Promise<{ part: Part } | { err: unknown }> = Promise.resolve({ part: { ours: new Set(), whole: true } });
+  #later: Promise<{ whole: boolean } | { err: unknown }> = Promise.resolve({ whole: true });
 
   constructor(
     private readonly opts: {
@@ -113,61 +116,48 @@ export class HandOff {
     if (due.length === 0 || due.length > this.opts.limit || (await this.#othersDue)) return insertDeliveries(docs);
     const groups = [...groupBy(due, groupKey, (d) => d._id)].map(([key, items]) => ({ key, items }));
     const parts = partsOf(groups, this.opts.firstGroups ?? FIRST_GROUPS, this.opts.partGroups ?? PART_GROUPS);
-    const docsOf = (part: typeof groups) => {
-      const ids = new Set(part.flatMap((g) => g.items.map(String)));
-      return docs.filter((d) => ids.has(String(d._id)));
-    };
-    const firstDocs = docsOf(parts[0]!);
-    const first = await this.#write(parts[0]!, firstDocs, now);
-    const handed = new Set(firstDocs.map((d) => String(d._id)));
-    if (!first.part) return first.written + (await insertDeliveries(docs.filter((d) => !handed.has(String(d._id)))));
+    const partOf = new Map(parts.flatMap((part, i) => part.map((g) => [g.key, i] as const)));
+    // Each due delivery goes with its group's part; the others (not due yet, another task's) after them all.
+    const dueIds = new Set(due.map((d) => String(d._id)));
+    const partDocs = parts.map((): NewDelivery[] => []);
+    const others: NewDelivery[] = [];
+    for (const d of docs) (dueIds.has(String(d._id)) ? partDocs[partOf.get(groupKey(d))!]! : others).push(d);
 
-    // The other parts one after another, while the first goes out; then what is not handed over (not due
-    // yet, another task's). A part that fails stops the ones after it.
-    const results: Array<Promise<{ part: Part } | { err: unknown }>> = [];
-    const partOf = new Map<string, number>();
+    const first = await this.#write(parts[0]!, partDocs[0]!, now);
+    if (!first.part) {
+      const written = new Set(partDocs[0]);
+      return first.written + (await insertDeliveries(docs.filter((d) => !written.has(d))));
+    }
+
+    // The other parts one after another, while the first goes out; then the others. A part that fails stops
+    // the ones after it. Each result is caught at once: a failure is the mark's to see (see written), never
+    // an unhandled rejection.
+    const results: Array<Promise<{ part: Part } | { err: unknown }>> = [Promise.resolve({ part: first.part })];
     let previous: Promise<unknown> = Promise.resolve();
     for (const [i, part] of parts.entries()) {
-      if (i === 0) {
-        results.push(Promise.resolve({ part: first.part }));
-        continue;
-      }
-      for (const g of part) partOf.set(g.key, i);
-      const partDocs = docsOf(part);
-      for (const d of partDocs) handed.add(String(d._id));
-      const written = previous.then(() => this.#write(part, partDocs, now));
+      if (i === 0) continue;
+      const written = previous.then(() => this.#write(part, partDocs[i]!, now));
       previous = written;
-      // Caught at once: a failure is the mark's to see (see written), never an unhandled rejection.
-      results.push(
-        written.then(
-          ({ part: p }) => ({ part: p ?? { ours: new Set<string>(), whole: false } }),
-          (err: unknown) => ({ err }),
-        ),
-      );
+      results.push(written.then(({ part: p }) => ({ part: p ?? { ours: new Set<string>(), whole: false } }), caught));
     }
-    const others = docs.filter((d) => !handed.has(String(d._id)));
-    const tail = previous.then(() => insertDeliveries(others));
-    this.#later = Promise.all([
-      ...results,
-      tail.then(
-        () => ({ part: { ours: new Set<string>(), whole: true } }),
-        (err: unknown) => ({ err }),
-      ),
-    ]).then(
-      (all) => all.find((r) => 'err' in r) ?? { part: { ours: new Set<string>(), whole: all.every((r) => 'part' in r && r.part.whole) } },
-    );
+    const tail = previous.then(() => insertDeliveries(others)).then(() => ({ whole: true }), caught);
+    this.#later = Promise.all([...results, tail]).then((all) => {
+      const failed = all.find((r) => 'err' in r);
+      return failed && 'err' in failed ? failed : { whole: all.every((r) => !('part' in r) || r.part.whole) };
+    });
     const firstOurs = first.part.ours;
     this.#batch = {
-      winners: due.filter((d) => firstOurs.has(groupKey(d)) || partOf.has(groupKey(d))),
+      // A group of the first part someone else holds is not handed over; one of a later part is known once
+      // its part is written (see ready).
+      winners: due.filter((d) => partOf.get(groupKey(d)) !== 0 || firstOurs.has(groupKey(d))),
       groups: groups.map((g) => g.key),
       ctx,
       ready: async (key) => {
-        if (firstOurs.has(key)) return true;
         const i = partOf.get(key);
         const r = i === undefined ? undefined : await results[i];
         return r !== undefined && 'part' in r && r.part.ours.has(key);
       },
-      complete: this.#later.then((r) => 'part' in r && r.part.whole),
+      complete: this.#later.then((r) => 'whole' in r && r.whole),
     };
     return first.written;
   }
