@@ -6,7 +6,8 @@
  * failed ({ failed }), before 'done'.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runDispatchJob, type JobData, type Wake } from '../src/scheduler/dispatch-job.js';
+import { runDispatchJob, type Wake } from '../src/scheduler/dispatch-job.js';
+import type { JobData } from '../src/scheduler/job-context.js';
 import { MetricsRelay } from '../src/scheduler/metrics-relay.js';
 
 const controller = new AbortController();

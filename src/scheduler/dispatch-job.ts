@@ -2,83 +2,22 @@ import { threadId } from 'node:worker_threads';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
-import type { Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { SecretBox } from '../secrets.js';
 import { connectMongoose, reconnectMongoose } from '../db/connection.js';
 import { ClientWatchdog } from '../db/client-watchdog.js';
-import { SettingsModel, SETTINGS_ID } from '../db/models/index.js';
-import { buildChannels, type ChannelSet } from '../delivery/channels/registry.js';
 import { Alerter } from '../delivery/alerts.js';
 import { dispatch } from '../delivery/dispatch.js';
 import { planDueForRun } from '../delivery/planning.js';
 import { HandOff } from '../delivery/handoff.js';
-import { claimRequestedRuns, finishRun, requestFollowUp, requeueInterruptedRun } from '../delivery/runs.js';
+import { claimRequestedRuns, finishRun, requestFollowUp, requeueInterruptedRun, type ClaimedRun } from '../delivery/runs.js';
+import type { ChannelSet } from '../delivery/channels/registry.js';
+import type { DispatchOutcome } from '../delivery/dispatch-types.js';
 import { isConnectivityError, pingDatabase } from '../db/db-watch.js';
-import { pollSmsReports } from '../delivery/reports.js';
 import { errorText } from '../delivery/retry.js';
 import type { DeliveryMetrics } from '../delivery/metrics.js';
-
-/** What the main thread hands a job's worker thread. */
-export interface JobData {
-  /**
-   * The validated configuration of the process that started the thread (gateway base URLs, bot token,
-   * retry policy…). A thread never reads `process.env` for it: a thread's env is a copy taken when Worker
-   * threads start, and whoever embeds the scheduler (a test, another launcher) may not have its settings there.
-   */
-  config: Config;
-  mongoUri: string;
-  /** Decrypts stored passwords and keys; stays in memory, never logged. */
-  secretKey: string;
-}
-
-export interface JobContext {
-  config: Config;
-  logger: Logger;
-  secrets: SecretBox;
-  signal?: AbortSignal;
-  /** The time; tests pass a controllable clock. @defaultValue () => new Date() */
-  clock?: () => Date;
-  /** Told of every outcome, send and run (in the dispatch thread, src/scheduler/metrics-relay.ts). @defaultValue none */
-  metrics?: DeliveryMetrics;
-  /** Told of claimed runs a database outage kept from starting (requeued with the interrupted one). */
-  onInterrupted?: (run: InterruptedRun) => void;
-}
-
-/**
- * The channels of a thread, built from Settings and rebuilt only when Settings changed (their `version`),
- * so that a resident thread keeps its SMTP pool between runs.
- */
-export class ChannelCache {
-  #channels?: ChannelSet;
-  #version = -1;
-
-  constructor(private readonly ctx: JobContext) {}
-
-  async get(): Promise<ChannelSet> {
-    const settings = await SettingsModel.findById(SETTINGS_ID).select({ version: 1 }).lean();
-    const version = settings?.version ?? 0;
-    if (!this.#channels || version !== this.#version) {
-      await this.#channels?.close();
-      this.#channels = await buildChannels({ ...this.ctx, ...(this.ctx.metrics ? { observer: this.ctx.metrics } : {}) });
-      this.#version = version;
-    } else {
-      await this.#channels.ensureLinks();
-    }
-    return this.#channels;
-  }
-
-  async close(): Promise<void> {
-    await this.#channels?.close();
-    this.#channels = undefined;
-  }
-}
-
-/** A run the database outage cut short: its id, and the owner its claims and leases were taken under. */
-export interface InterruptedRun {
-  id: string;
-  dispatchOwner: string;
-}
+import { ChannelCache, type InterruptedRun, type JobContext, type JobData } from './job-context.js';
+import { pollReports } from './sms-reports-job.js';
 
 /** Thrown when the database went away during a run: the run is left `running`, to be requeued once it is back. */
 export class DatabaseUnreachableError extends Error {
@@ -122,36 +61,15 @@ export async function executeRequestedRuns(ctx: JobContext, cache?: ChannelCache
       for (const [i, run] of runs.entries()) {
         const startedAt = new Date();
         const dispatchOwner = `${owner}:${run.id}`;
-        let handOff: HandOff | undefined;
+        const handOff = new HandOff({
+          owner: dispatchOwner,
+          leaseMs: ctx.config.LEASE_MS,
+          taskNumber: run.taskNumber,
+          limit: ctx.config.DISPATCH_BATCH,
+          clock: ctx.clock ?? (() => new Date()),
+        });
         try {
-          const clock = ctx.clock ?? (() => new Date());
-          handOff = new HandOff({
-            owner: dispatchOwner,
-            leaseMs: ctx.config.LEASE_MS,
-            taskNumber: run.taskNumber,
-            limit: ctx.config.DISPATCH_BATCH,
-            clock,
-          });
-          const planned = await planDueForRun(ctx.clock?.(), handOff);
-          // The changes are marked planned once the run has sent (see planDueForRun), whatever its end.
-          const outcome = await dispatch(
-            {
-              channels,
-              alerter,
-              logger: ctx.logger,
-              policy: { maxAttempts: ctx.config.MAX_ATTEMPTS, baseMs: ctx.config.RETRY_BASE_MS, maxMs: ctx.config.RETRY_MAX_MS },
-              batchSize: ctx.config.DISPATCH_BATCH,
-              concurrency: ctx.config.DISPATCH_CONCURRENCY,
-              outcomeWrites: ctx.config.OUTCOME_WRITES,
-              leaseMs: ctx.config.LEASE_MS,
-              owner: dispatchOwner,
-              ...(ctx.signal ? { signal: ctx.signal } : {}),
-              ...(ctx.clock ? { clock: ctx.clock } : {}),
-              ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
-            },
-            run.taskNumber !== undefined ? { taskNumber: run.taskNumber } : {},
-            handOff,
-          ).finally(planned.mark);
+          const outcome = await carryOut(ctx, run, { channels, alerter, owner: dispatchOwner, handOff });
           ctx.metrics?.runDuration(run.trigger, (Date.now() - startedAt.getTime()) / 1000);
           await finishRun(run.id, startedAt, outcome);
           if (outcome.othersLeaseEnd) await requestFollowUp(new Date(outcome.othersLeaseEnd));
@@ -167,7 +85,7 @@ export async function executeRequestedRuns(ctx: JobContext, cache?: ChannelCache
           }
           ctx.logger.error({ err, run: run.id }, 'dispatch run failed');
           // A batch planning handed over that the run never took: its claims go back now, not when their lease runs out.
-          await handOff?.abandon().catch(() => undefined);
+          await handOff.abandon().catch(() => undefined);
           await finishRun(run.id, startedAt, { error: errorText(err) });
         }
         done++;
@@ -177,6 +95,37 @@ export async function executeRequestedRuns(ctx: JobContext, cache?: ChannelCache
     if (!cache) await own.close();
   }
   return done;
+}
+
+/**
+ * One run: plans (what it plans goes straight to its first batch when nothing else is due, see
+ * src/delivery/handoff.ts), then dispatches the run's scope.
+ */
+async function carryOut(
+  ctx: JobContext,
+  run: ClaimedRun,
+  deps: { channels: ChannelSet; alerter: Alerter; owner: string; handOff: HandOff },
+): Promise<DispatchOutcome> {
+  const planned = await planDueForRun(ctx.clock?.(), deps.handOff);
+  // The changes are marked planned once the run has sent (see planDueForRun), whatever its end.
+  return dispatch(
+    {
+      channels: deps.channels,
+      alerter: deps.alerter,
+      logger: ctx.logger,
+      policy: { maxAttempts: ctx.config.MAX_ATTEMPTS, baseMs: ctx.config.RETRY_BASE_MS, maxMs: ctx.config.RETRY_MAX_MS },
+      batchSize: ctx.config.DISPATCH_BATCH,
+      concurrency: ctx.config.DISPATCH_CONCURRENCY,
+      outcomeWrites: ctx.config.OUTCOME_WRITES,
+      leaseMs: ctx.config.LEASE_MS,
+      owner: deps.owner,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.clock ? { clock: ctx.clock } : {}),
+      ...(ctx.metrics ? { metrics: ctx.metrics } : {}),
+    },
+    run.taskNumber !== undefined ? { taskNumber: run.taskNumber } : {},
+    deps.handOff,
+  ).finally(planned.mark);
 }
 
 /** What wakes a resident dispatch thread: new run requests, a report poll, or nothing within the idle time. */
@@ -275,29 +224,5 @@ async function requeueInterrupted(interrupted: InterruptedRun[], logger: Logger,
       if (!isConnectivityError(err)) throw err;
       if (!(await waitForDatabase(signal))) return;
     }
-  }
-}
-
-async function pollReports(channels: ChannelSet, logger: Logger): Promise<void> {
-  if (!channels.smsProvider) return;
-  try {
-    const n = await pollSmsReports(channels.smsProvider);
-    if (n) logger.info({ reports: n }, 'stored SMS delivery reports');
-  } catch (err) {
-    logger.warn({ err }, 'could not poll SMS delivery reports');
-  }
-}
-
-/** The SMS report job's thread, for when no dispatch thread is resident: poll delivery reports of recent SMS. */
-export async function runSmsReportsJob(data: JobData): Promise<void> {
-  const config = data.config;
-  const logger = createLogger(config.LOG_LEVEL).child({ job: 'sms-reports', thread: threadId });
-  await connectMongoose(data.mongoUri);
-  const cache = new ChannelCache({ config, logger, secrets: new SecretBox(data.secretKey) });
-  try {
-    await pollReports(await cache.get(), logger);
-  } finally {
-    await cache.close();
-    await mongoose.disconnect();
   }
 }

@@ -4,7 +4,7 @@ import Bree from 'bree';
 import type { Logger } from '../logger.js';
 import type { Config } from '../config.js';
 import { RunModel, SettingsModel, SETTINGS_ID } from '../db/models/index.js';
-import type { JobData } from './dispatch-job.js';
+import type { JobData } from './job-context.js';
 import { dueRequests } from '../delivery/runs.js';
 import { runMaintenance } from './maintenance.js';
 import { isConnectivityError } from '../db/db-watch.js';
