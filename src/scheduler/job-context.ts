@@ -50,7 +50,8 @@ export class ChannelCache {
     const version = settings?.version ?? 0;
     if (!this.#channels || version !== this.#version) {
       await this.#channels?.close();
-      this.#channels = await buildChannels({ ...this.ctx, ...(this.ctx.metrics ? { observer: this.ctx.metrics } : {}) });
+      // Built for a run that is about to send: the e-mail connections open while it plans.
+      this.#channels = await buildChannels({ ...this.ctx, warm: true, ...(this.ctx.metrics ? { observer: this.ctx.metrics } : {}) });
       this.#version = version;
     } else {
       await this.#channels.ensureLinks();

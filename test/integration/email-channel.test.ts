@@ -6,6 +6,8 @@ import { notificationWords } from '../../src/i18n/notification-words.js';
 import { freePort } from '../support/ports.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { thrown } from '../support/thrown.js';
+import { WarmSockets } from '../../src/delivery/channels/smtp-warm.js';
+import type { Socket } from 'node:net';
 
 const PASSWORD = 'p@ss:w0rd/Секрет';
 const from = 'Taskwatch <tw@example.org>';
@@ -198,6 +200,65 @@ describe('e-mail channel against a loopback SMTP server', () => {
     expect(s.count).toBe(30);
     expect(s.failed).toBe(10);
     expect(s.connections).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('connections opened ahead (warm)', () => {
+  it("opens the pool's connections ahead, and the letters go over them", async () => {
+    const s = await sink();
+    const c = channel({ port: s.port }, { maxConnections: 3 });
+    c.warm();
+    await s.until(() => s.connections === 3); // greeted (smtp-server greets after 100 ms)
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => c.send(letter({ to: `p${i}@example.org` }))));
+    expect(results).toHaveLength(6);
+    expect(s.count).toBe(6);
+    expect(s.connections).toBe(3); // not one more: the pool took the three that waited
+  });
+
+  it('opens no more than the pool may hold, however often it is asked', async () => {
+    const s = await sink();
+    const ahead = new WarmSockets({ host: '127.0.0.1', port: s.port, max: 2 });
+    open.unshift(ahead);
+    ahead.open();
+    ahead.open();
+    expect(ahead.waiting).toBe(2);
+    const taken = await new Promise<{ connection: Socket } | false | undefined>((resolve) =>
+      ahead.getSocket({}, (_err, socket) => resolve(socket)),
+    );
+    expect(taken && !taken.connection.destroyed).toBe(true);
+    ahead.open(); // the one taken is still open: it counts
+    expect(ahead.waiting).toBe(1);
+    if (taken) taken.connection.destroy();
+  });
+
+  it('closes with QUIT the connections nobody took, and the pool then connects itself', async () => {
+    const s = await sink();
+    const c = channel({ port: s.port }, { maxConnections: 2, warmIdleMs: 1 });
+    c.warm();
+    await s.until(() => s.closed === 2);
+    await c.send(letter());
+    expect(s.count).toBe(1);
+  });
+
+  it('closes the connections that wait when the channel closes', async () => {
+    const s = await sink();
+    const c = channel({ port: s.port }, { maxConnections: 2 });
+    c.warm();
+    await s.until(() => s.connections === 2);
+    c.close();
+    await s.until(() => s.closed === 2);
+  });
+
+  it('does not hand the pool a connection the server has closed since', async () => {
+    const s = await sink();
+    const c = channel({ port: s.port }, { maxConnections: 1 });
+    c.warm();
+    await s.until(() => s.connections === 1);
+    s.drop();
+    await s.until(() => s.closed === 1);
+    await c.send(letter());
+    expect(s.count).toBe(1);
+    expect(s.connections).toBe(2);
   });
 });
 

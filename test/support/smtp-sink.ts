@@ -59,8 +59,12 @@ export interface SmtpSink {
   readonly failed: number;
   /** RCPT TO commands refused. */
   readonly rejected: number;
-  /** SMTP connections opened so far. */
+  /** SMTP connections opened so far (counted when the server greets them). */
   readonly connections: number;
+  /** SMTP connections closed so far, by either side. */
+  readonly closed: number;
+  /** Resolves once `check()` holds: checked now, and whenever a connection opens or closes or a message is answered. */
+  until(check: () => boolean): Promise<void>;
   /** Failed AUTH attempts. */
   readonly authFailures: number;
   setFailRatio(ratio: number): void;
@@ -72,6 +76,8 @@ export interface SmtpSink {
   release(): void;
   /** Messages whose DATA arrived and whose answer is held by {@link pause} or `delayMs`. */
   readonly waiting: number;
+  /** Closes every open connection from the server's side, as a restart or the server's idle timeout does. */
+  drop(): void;
   /** Forgets the messages and zeroes the counters. */
   reset(): void;
   /** Stops listening; connections still open are cut after a short grace period. */
@@ -188,7 +194,9 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
   const rejects = new Set((opts.rejectRecipients ?? []).map((a) => a.toLowerCase()));
   let failRatio = Math.min(1, Math.max(0, opts.failRatio ?? 0));
   let failCredit = 0;
-  const state = { count: 0, failed: 0, rejected: 0, connections: 0, authFailures: 0 };
+  const state = { count: 0, failed: 0, rejected: 0, connections: 0, closed: 0, authFailures: 0 };
+  const waiters = new Set<() => void>();
+  const changed = (): void => waiters.forEach((w) => w());
   const messages: ReceivedMail[] = [];
   let gate: { promise: Promise<void>; open: () => void } | undefined;
   let waiting = 0;
@@ -215,6 +223,11 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     onConnect(_session, callback) {
       state.connections += 1;
       callback();
+      changed();
+    },
+    onClose() {
+      state.closed += 1;
+      changed();
     },
     onAuth(auth, _session, callback) {
       if (opts.auth && auth.username === opts.auth.user && auth.password === opts.auth.pass) {
@@ -246,7 +259,9 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
         if (failCredit >= 1 - 1e-9) {
           failCredit -= 1;
           state.failed += 1;
-          return callback(smtpError(failCode, `${failCode >= 500 ? '5' : '4'}.3.0 Try again later`));
+          callback(smtpError(failCode, `${failCode >= 500 ? '5' : '4'}.3.0 Try again later`));
+          changed();
+          return;
         }
         state.count += 1;
         if (!opts.countOnly) {
@@ -259,7 +274,8 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
             ),
           );
         }
-        return callback();
+        callback();
+        changed();
       }
     },
   };
@@ -305,6 +321,20 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     get connections() {
       return state.connections;
     },
+    get closed() {
+      return state.closed;
+    },
+    until(check) {
+      return new Promise<void>((resolve) => {
+        const test = (): void => {
+          if (!check()) return;
+          waiters.delete(test);
+          resolve();
+        };
+        waiters.add(test);
+        test();
+      });
+    },
     get authFailures() {
       return state.authFailures;
     },
@@ -318,10 +348,13 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
       failRatio = Math.min(1, Math.max(0, ratio));
       failCredit = 0;
     },
+    drop() {
+      for (const connection of server.connections) (connection as { close(): void }).close();
+    },
     reset() {
       sink.resume();
       messages.length = 0;
-      Object.assign(state, { count: 0, failed: 0, rejected: 0, connections: 0, authFailures: 0 });
+      Object.assign(state, { count: 0, failed: 0, rejected: 0, connections: 0, closed: 0, authFailures: 0 });
       failCredit = 0;
     },
     close() {

@@ -59,12 +59,17 @@ function observed(channel: Channel, sender: ChannelSender, observer: ChannelObse
   };
 }
 
-/** @param deps.observer told of every send (the Telegram channel reports its own, without its pacing waits) */
+/**
+ * @param deps.observer told of every send (the Telegram channel reports its own, without its pacing waits)
+ * @param deps.warm the caller is about to send: the e-mail pool opens its connections at once, so that the
+ *   server's greeting comes while the rest is built and the run plans (src/delivery/channels/smtp-warm.ts)
+ */
 export async function buildChannels(deps: {
   config: Config;
   secrets: SecretBox;
   logger: Logger;
   observer?: ChannelObserver;
+  warm?: boolean;
 }): Promise<ChannelSet> {
   const { config, secrets, logger, observer } = deps;
   const senders: Partial<Record<Channel, ChannelSender>> = {};
@@ -73,7 +78,9 @@ export async function buildChannels(deps: {
 
   const smtp = await loadSmtpSettings(secrets);
   if (smtp) {
-    senders.email = observed('email', createEmailChannel(smtp, { timeoutMs: config.HTTP_TIMEOUT_MS, pool: true, logger }), observer);
+    const email = createEmailChannel(smtp, { timeoutMs: config.HTTP_TIMEOUT_MS, pool: true, logger });
+    if (deps.warm) email.warm();
+    senders.email = observed('email', email, observer);
     mailDomain = smtp.from.match(/@([^>\s]+)/)?.[1] ?? mailDomain;
   } else {
     missing.email = 'SMTP is not configured (an admin sets it with /smtp)';
