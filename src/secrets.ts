@@ -28,6 +28,20 @@ function personAndTask(personId: string, taskNumber: number): Buffer {
 }
 
 /**
+ * What a {@link SecretBox} works with, derived from SECRET_KEY: what a worker thread is given instead of the
+ * key itself (it may be structured-cloned), so that the thread neither holds SECRET_KEY nor derives again
+ * (scrypt takes about 30 ms of a thread's start).
+ */
+export interface SecretKeys {
+  /** AES-256-GCM key of stored secrets. */
+  seal: Uint8Array;
+  /** HMAC key of unsubscribe links. */
+  link: Uint8Array;
+  /** HMAC key of reply addresses. */
+  reply: Uint8Array;
+}
+
+/**
  * AES-256-GCM for passwords and API keys at rest. The key is derived from SECRET_KEY with scrypt,
  * so any long random string works; the stored form is `v1:<iv>:<tag>:<ciphertext>`, base64url.
  */
@@ -38,11 +52,25 @@ export class SecretBox {
   /** Signs the reply addresses of letters (`reply+<token>@REPLY_DOMAIN`): a key of its own, so a token is no unsubscribe link. */
   readonly #replyKey: Buffer;
 
-  constructor(secretKey: string) {
+  /** @param secretKey SECRET_KEY, or the keys another box derived from it ({@link SecretBox.keys}) */
+  constructor(secretKey: string | SecretKeys) {
+    if (typeof secretKey !== 'string') {
+      this.#key = Buffer.from(secretKey.seal);
+      this.#linkKey = Buffer.from(secretKey.link);
+      this.#replyKey = Buffer.from(secretKey.reply);
+      if (this.#key.length !== 32 || this.#linkKey.length !== 32 || this.#replyKey.length !== 32)
+        throw new Error('secret keys of the wrong size');
+      return;
+    }
     if (secretKey.length < 16) throw new Error('SECRET_KEY must be at least 16 characters');
     this.#key = scryptSync(secretKey, 'taskwatch/secrets/v1', 32);
     this.#linkKey = createHmac('sha256', secretKey).update('taskwatch unsubscribe link v1').digest();
     this.#replyKey = createHmac('sha256', secretKey).update('taskwatch reply address v1').digest();
+  }
+
+  /** Copies of the derived keys, for a worker thread's box (see {@link SecretKeys}). */
+  keys(): SecretKeys {
+    return { seal: Uint8Array.from(this.#key), link: Uint8Array.from(this.#linkKey), reply: Uint8Array.from(this.#replyKey) };
   }
 
   /**

@@ -151,7 +151,7 @@ export async function runDispatchJob(
   const ctx: JobContext = {
     config,
     logger,
-    secrets: new SecretBox(data.secretKey),
+    secrets: new SecretBox(data.secrets),
     onInterrupted: (run) => interrupted.push(run),
     ...(signal ? { signal } : {}),
     ...(metrics ? { metrics } : {}),

@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { SecretBox } from '../secrets.js';
+import type { SecretBox, SecretKeys } from '../secrets.js';
 import { SettingsModel, SETTINGS_ID } from '../db/models/index.js';
 import { buildChannels, type ChannelSet } from '../delivery/channels/registry.js';
 import type { DeliveryMetrics } from '../delivery/metrics.js';
@@ -18,8 +18,8 @@ export interface JobData {
    */
   config: Config;
   mongoUri: string;
-  /** Decrypts stored passwords and keys; stays in memory, never logged. */
-  secretKey: string;
+  /** The keys derived from SECRET_KEY: decrypt stored passwords and keys; stay in memory, never logged. */
+  secrets: SecretKeys;
 }
 
 export interface JobContext {

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Config } from '../config.js';
 import { RunModel, SettingsModel, SETTINGS_ID } from '../db/models/index.js';
 import type { JobData } from './job-context.js';
+import { SecretBox } from '../secrets.js';
 import { dueRequests } from '../delivery/runs.js';
 import { runMaintenance } from './maintenance.js';
 import { isConnectivityError } from '../db/db-watch.js';
@@ -66,7 +67,8 @@ export class Scheduler {
   constructor(opts: SchedulerOptions) {
     this.#opts = opts;
     const jobsDir = opts.jobsDir ?? DEFAULT_JOBS_DIR;
-    const workerData: JobData = { config: opts.config, mongoUri: opts.mongoUri, secretKey: opts.secretKey };
+    // Derived here, once: a thread's start does not pay for scrypt again.
+    const workerData: JobData = { config: opts.config, mongoUri: opts.mongoUri, secrets: new SecretBox(opts.secretKey).keys() };
     const log = opts.logger.child({ component: 'bree' });
     this.#bree = new Bree({
       root: false,

@@ -23,7 +23,7 @@ export async function runSmsReportsJob(data: JobData): Promise<void> {
   const config = data.config;
   const logger = createLogger(config.LOG_LEVEL).child({ job: 'sms-reports', thread: threadId });
   await connectMongoose(data.mongoUri);
-  const cache = new ChannelCache({ config, logger, secrets: new SecretBox(data.secretKey) });
+  const cache = new ChannelCache({ config, logger, secrets: new SecretBox(data.secrets) });
   try {
     await pollReports(await cache.get(), logger);
   } finally {

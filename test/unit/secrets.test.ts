@@ -16,6 +16,18 @@ describe('SecretBox', () => {
     expect(new SecretBox(KEY).decrypt(box.encrypt('пароль'))).toBe('пароль');
   });
 
+  it("a box made from the keys another derived (a worker thread's) opens, signs and checks as that one does", () => {
+    const keys = structuredClone(box.keys()); // as workerData carries them to a thread
+    const threadBox = new SecretBox(keys);
+    expect(threadBox.decrypt(box.encrypt('пароль'))).toBe('пароль');
+    expect(box.decrypt(threadBox.encrypt('ключ'))).toBe('ключ');
+    const person = '0123456789abcdef01234567';
+    expect(threadBox.unsubscribePayload(person, 7)).toBe(box.unsubscribePayload(person, 7));
+    expect(threadBox.replyToken(person, 7)).toBe(box.replyToken(person, 7));
+    expect(new SecretBox('another-secret-key-entirely').keys().seal).not.toEqual(keys.seal);
+    expect(() => new SecretBox({ ...keys, seal: keys.seal.subarray(0, 16) })).toThrow('secret keys of the wrong size');
+  });
+
   it('gives a different ciphertext each time, and none contains the plain text', () => {
     const plain = 'sms-api-key-1234567890';
     const a = box.encrypt(plain);
