@@ -7,7 +7,7 @@ import { freePort } from '../support/ports.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { thrown } from '../support/thrown.js';
 import { WarmSockets } from '../../src/delivery/channels/smtp-warm.js';
-import type { Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 
 const PASSWORD = 'p@ss:w0rd/Секрет';
 const from = 'Taskwatch <tw@example.org>';
@@ -247,6 +247,42 @@ describe('connections opened ahead (warm)', () => {
     await s.until(() => s.connections === 2);
     c.close();
     await s.until(() => s.closed === 2);
+  });
+
+  it('checks the certificate over a connection opened ahead as over any other (TLS from the first byte)', async () => {
+    const s = await sink({ secure: true });
+    const strict = channel({ port: s.port, security: 'tls' }, { maxConnections: 1 });
+    strict.warm();
+    await s.until(() => s.accepted === 1);
+    const err = await thrown(() => strict.send(letter()));
+    expect(err).toBeInstanceOf(TemporaryDeliveryError);
+    expect((err as TemporaryDeliveryError).failureCause).toBe('config');
+    expect(s.accepted).toBe(1); // the handshake refused was the one over the connection opened ahead
+
+    const lax = channel({ port: s.port, security: 'tls' }, { maxConnections: 1, allowSelfSigned: true });
+    lax.warm();
+    await s.until(() => s.accepted === 2);
+    await lax.send(letter());
+    expect(s.count).toBe(1);
+    expect(s.accepted).toBe(2);
+  });
+
+  it('drops a connection opened ahead that is sent more than a greeting before anyone spoke', async () => {
+    let closed!: () => void;
+    const gone = new Promise<void>((resolve) => (closed = resolve));
+    const flood = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.on('close', () => closed());
+      socket.write(`220-${'x'.repeat(64 * 1024)}\r\n`);
+    });
+    await new Promise<void>((resolve) => flood.listen(0, '127.0.0.1', resolve));
+    open.push({ close: () => new Promise((resolve) => flood.close(resolve)) });
+    const ahead = new WarmSockets({ host: '127.0.0.1', port: (flood.address() as AddressInfo).port, max: 1 });
+    open.unshift(ahead);
+    ahead.open();
+    await gone;
+    const given = await new Promise<unknown>((resolve) => ahead.getSocket({}, (_err, socket) => resolve(socket)));
+    expect(given).toBe(false);
   });
 
   it('does not hand the pool a connection the server has closed since', async () => {

@@ -63,6 +63,8 @@ export interface SmtpSink {
   readonly connections: number;
   /** SMTP connections closed so far, by either side. */
   readonly closed: number;
+  /** TCP connections accepted so far, greeted or not (with `secure`, before the TLS handshake). */
+  readonly accepted: number;
   /** Resolves once `check()` holds: checked now, and whenever a connection opens or closes or a message is answered. */
   until(check: () => boolean): Promise<void>;
   /** Failed AUTH attempts. */
@@ -194,7 +196,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
   const rejects = new Set((opts.rejectRecipients ?? []).map((a) => a.toLowerCase()));
   let failRatio = Math.min(1, Math.max(0, opts.failRatio ?? 0));
   let failCredit = 0;
-  const state = { count: 0, failed: 0, rejected: 0, connections: 0, closed: 0, authFailures: 0 };
+  const state = { count: 0, failed: 0, rejected: 0, connections: 0, closed: 0, accepted: 0, authFailures: 0 };
   const waiters = new Set<() => void>();
   const changed = (): void => waiters.forEach((w) => w());
   const messages: ReceivedMail[] = [];
@@ -281,6 +283,10 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
   };
   const server = new SMTPServer(options);
   server.on('error', () => undefined); // a client that drops the connection is not the test's business
+  server.server.on('connection', () => {
+    state.accepted += 1;
+    changed();
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
@@ -324,6 +330,9 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     get closed() {
       return state.closed;
     },
+    get accepted() {
+      return state.accepted;
+    },
     until(check) {
       return new Promise<void>((resolve) => {
         const test = (): void => {
@@ -354,7 +363,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     reset() {
       sink.resume();
       messages.length = 0;
-      Object.assign(state, { count: 0, failed: 0, rejected: 0, connections: 0, closed: 0, authFailures: 0 });
+      Object.assign(state, { count: 0, failed: 0, rejected: 0, connections: 0, closed: 0, accepted: 0, authFailures: 0 });
       failCredit = 0;
     },
     close() {

@@ -16,6 +16,8 @@ import net from 'node:net';
 
 /** How long a socket opened ahead waits to be taken before it is closed, in ms. */
 export const WARM_IDLE_MS = 20_000;
+/** What a socket opened ahead may receive before it is taken (a greeting of a few lines), in bytes. */
+const GREETING_MAX_BYTES = 4096;
 
 export interface WarmSocketsOptions {
   host: string;
@@ -59,7 +61,13 @@ export class WarmSockets {
       // Read what comes (the greeting), so that a server closing the connection is seen at once (a socket
       // nobody reads from never notices); it goes back into the socket for nodemailer when it is taken.
       const received: Buffer[] = [];
-      socket.on('data', (chunk: Buffer) => received.push(chunk));
+      let bytes = 0;
+      socket.on('data', (chunk: Buffer) => {
+        received.push(chunk);
+        bytes += chunk.length;
+        // A greeting is a few lines; a server that sends more than this before anyone spoke is not kept.
+        if (bytes > GREETING_MAX_BYTES) socket.destroy();
+      });
       this.#waiting.set(socket, received);
     }
     clearTimeout(this.#idleTimer);
