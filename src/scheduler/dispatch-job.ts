@@ -52,7 +52,7 @@ export async function executeRequestedRuns(ctx: JobContext, cache?: ChannelCache
       try {
         runs = await claimRequestedRuns(owner);
         if (runs.length === 0) break;
-        channels = await own.get();
+        channels = await own.get(true);
       } catch (err) {
         if (await databaseGone(err)) throw new DatabaseUnreachableError(undefined, err);
         throw err;

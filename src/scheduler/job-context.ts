@@ -42,18 +42,29 @@ export interface JobContext {
 export class ChannelCache {
   #channels?: ChannelSet;
   #version = -1;
+  /** Whether the e-mail connections of this set were opened ahead (see {@link ChannelCache.get}). */
+  #warmed = false;
 
   constructor(private readonly ctx: JobContext) {}
 
-  async get(): Promise<ChannelSet> {
+  /**
+   * The channels, built again when the settings changed. `forRun`: a run is about to send, so the e-mail
+   * pool's connections are opened now, while it plans (once per set: later runs find them open). A report
+   * poll opens none.
+   */
+  async get(forRun = false): Promise<ChannelSet> {
     const settings = await SettingsModel.findById(SETTINGS_ID).select({ version: 1 }).lean();
     const version = settings?.version ?? 0;
     if (!this.#channels || version !== this.#version) {
       await this.#channels?.close();
-      // Built for a run that is about to send: the e-mail connections open while it plans.
-      this.#channels = await buildChannels({ ...this.ctx, warm: true, ...(this.ctx.metrics ? { observer: this.ctx.metrics } : {}) });
+      this.#channels = await buildChannels({ ...this.ctx, warm: forRun, ...(this.ctx.metrics ? { observer: this.ctx.metrics } : {}) });
       this.#version = version;
+      this.#warmed = forRun;
     } else {
+      if (forRun && !this.#warmed) {
+        this.#channels.warm();
+        this.#warmed = true;
+      }
       await this.#channels.ensureLinks();
     }
     return this.#channels;

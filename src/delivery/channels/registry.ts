@@ -5,7 +5,7 @@ import type { TemplateKind } from '../../domain/templates.js';
 import { loadEscalation, loadSmsSettings, loadSmtpSettings, loadTemplates } from '../../db/settings-store.js';
 import type { Escalation } from '../../domain/escalation.js';
 import { DEFAULT_SMS_FALLBACK, DEFAULT_SMS_MAX_PARTS, type SmsFallback } from '../../domain/gateways.js';
-import { createEmailChannel } from './email.js';
+import { createEmailChannel, type EmailChannel } from './email.js';
 import { createSmsProvider, smsChannel } from './sms/index.js';
 import type { SmsProvider } from './sms/provider.js';
 import { createTelegramChannel, type TelegramChannel } from './telegram.js';
@@ -34,6 +34,8 @@ export interface ChannelSet {
   replyAddress?: (personId: string, taskNumber: number) => string;
   /** Asks Telegram for the bot's username if it is not known yet (letters carry links from then on). */
   ensureLinks(): Promise<void>;
+  /** Opens the e-mail pool's connections ahead of the letters (src/delivery/channels/smtp-warm.ts); nothing without SMTP. */
+  warm(): void;
   /** Why a channel is missing, for the message admins get. */
   missing: Partial<Record<Channel, string>>;
   close(): Promise<void>;
@@ -77,8 +79,9 @@ export async function buildChannels(deps: {
   let mailDomain = 'taskwatch.local';
 
   const smtp = await loadSmtpSettings(secrets);
+  let email: EmailChannel | undefined;
   if (smtp) {
-    const email = createEmailChannel(smtp, { timeoutMs: config.HTTP_TIMEOUT_MS, pool: true, logger });
+    email = createEmailChannel(smtp, { timeoutMs: config.HTTP_TIMEOUT_MS, pool: true, logger });
     if (deps.warm) email.warm();
     senders.email = observed('email', email, observer);
     mailDomain = smtp.from.match(/@([^>\s]+)/)?.[1] ?? mailDomain;
@@ -134,6 +137,9 @@ export async function buildChannels(deps: {
       if (set.unsubscribeLink || !senders.email || !telegram) return;
       const username = await telegram.botUsername();
       if (username) set.unsubscribeLink = (personId, n) => `https://t.me/${username}?start=${secrets.unsubscribePayload(personId, n)}`;
+    },
+    warm() {
+      email?.warm();
     },
     async close() {
       await Promise.all(Object.values(senders).map(async (s) => s.close?.()));
