@@ -204,11 +204,17 @@ describe('e-mail channel against a loopback SMTP server', () => {
 });
 
 describe('connections opened ahead (warm)', () => {
-  it("opens the pool's connections ahead, and the letters go over them", async () => {
+  /** A sink, and a channel of `n` connections opened ahead and greeted. */
+  async function warmed(n: number): Promise<{ s: SmtpSink; c: EmailChannel }> {
     const s = await sink();
-    const c = channel({ port: s.port }, { maxConnections: 3 });
+    const c = channel({ port: s.port }, { maxConnections: n });
     c.warm();
-    await s.until(() => s.connections === 3); // greeted (smtp-server greets after 100 ms)
+    await s.until(() => s.connections === n); // greeted (smtp-server greets after 100 ms)
+    return { s, c };
+  }
+
+  it("opens the pool's connections ahead, and the letters go over them", async () => {
+    const { s, c } = await warmed(3);
     const results = await Promise.all(Array.from({ length: 6 }, (_, i) => c.send(letter({ to: `p${i}@example.org` }))));
     expect(results).toHaveLength(6);
     expect(s.count).toBe(6);
@@ -241,10 +247,7 @@ describe('connections opened ahead (warm)', () => {
   });
 
   it('closes the connections that wait when the channel closes', async () => {
-    const s = await sink();
-    const c = channel({ port: s.port }, { maxConnections: 2 });
-    c.warm();
-    await s.until(() => s.connections === 2);
+    const { s, c } = await warmed(2);
     c.close();
     await s.until(() => s.closed === 2);
   });
@@ -286,10 +289,7 @@ describe('connections opened ahead (warm)', () => {
   });
 
   it('does not hand the pool a connection the server has closed since', async () => {
-    const s = await sink();
-    const c = channel({ port: s.port }, { maxConnections: 1 });
-    c.warm();
-    await s.until(() => s.connections === 1);
+    const { s, c } = await warmed(1);
     s.drop();
     await s.until(() => s.closed === 1);
     await c.send(letter());
