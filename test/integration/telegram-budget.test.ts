@@ -82,12 +82,16 @@ it("answers a person's reply before a fan-out booked ahead of it", async () => {
     },
   );
   await until(() => server.storage.botMessages.length >= 3, 10_000, 'the first notifications', 5);
+  // Counted as the reply is asked for: on a busy machine more than three may be out by the time the wait
+  // above notices them, and the reply's place is measured from where the fan-out really was.
+  const sentBefore = server.storage.botMessages.length;
   await bot.sendMessage(7999, 'your /me');
   await fanOut;
   const order = arrived();
   // Notifications take five slots of six; one in six is the replies' alone, so the reply goes out
-  // within the next six slots, not after the 57 notifications still waiting.
-  expect(order.indexOf('your /me')).toBeLessThan(3 + 10);
+  // within the next six slots (and the booking's own round trip), not after the 50-odd notifications still waiting.
+  expect(sentBefore).toBeLessThan(20);
+  expect(order.indexOf('your /me')).toBeLessThan(sentBefore + 10);
   expect(order).toHaveLength(61);
   expect(strict.refusals).toEqual([]);
 });
