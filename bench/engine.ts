@@ -16,7 +16,7 @@ import { Scheduler } from '../src/scheduler/scheduler.js';
 import { executeRequestedRuns } from '../src/scheduler/dispatch-job.js';
 import { loadConfig } from '../src/config.js';
 import type { BenchEnv } from './env.js';
-import { SECRET_KEY, openPhase } from './env.js';
+import { openPhase } from './env.js';
 import { seedWorkload, sentSpan } from './seed.js';
 
 const WEDGED =
@@ -64,12 +64,12 @@ export const WORKED_TASKS = 40;
 /** dist/jobs, beside dist/bench. */
 const JOBS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../jobs');
 
-function scheduler(uri: string): Scheduler {
+function scheduler(env: BenchEnv, uri: string): Scheduler {
   return new Scheduler({
     config: loadConfig(process.env),
     logger: createLogger('warn'),
     mongoUri: uri,
-    secretKey: SECRET_KEY,
+    secrets: env.secrets,
     pollMs: 250,
     jobsDir: JOBS_DIR,
   });
@@ -101,7 +101,7 @@ export async function measureRun(
   spec: { tasks: number; observers: number; prePlan: boolean; thread?: 'started by the run' | 'resident' | 'resident, first sends' },
 ): Promise<RunTiming> {
   const db = await openPhase(env, phase);
-  const sched = scheduler(db.uri);
+  const sched = scheduler(env, db.uri);
   try {
     if (spec.thread === 'resident' || spec.thread === 'resident, first sends') {
       // As a running worker has it: its Scheduler started (which starts the dispatch thread) and a run done
@@ -179,7 +179,7 @@ export async function measureLatency(
   mode: 'cold' | 'warm',
 ): Promise<{ firstMs: number[]; lastMs: number[] }> {
   const db = await openPhase(env, phase);
-  const sched = scheduler(db.uri);
+  const sched = scheduler(env, db.uri);
   const ctx = { config: loadConfig(process.env), logger: createLogger('silent'), secrets: env.secrets };
   const firstMs: number[] = [];
   const lastMs: number[] = [];

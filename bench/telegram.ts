@@ -16,7 +16,7 @@ import { TelegramServer } from '../test/support/telegram-server.js';
 import { startStrictBotApi } from '../test/support/strict-bot-api.js';
 import { freePort } from '../test/support/ports.js';
 import { awaitRun } from './engine.js';
-import { SECRET_KEY, openPhase, type BenchEnv } from './env.js';
+import { openPhase, type BenchEnv } from './env.js';
 import { seedWorkload, sentSpan } from './seed.js';
 
 const BOT_TOKEN = '123456789:BENCH-token-for-the-bot-api-double';
@@ -49,7 +49,7 @@ export async function measureTelegramFanout(env: BenchEnv, phase: string, people
     config: { ...loadConfig(process.env), BOT_TOKEN, TELEGRAM_API_ROOT: api.apiRoot },
     logger: createLogger('warn'),
     mongoUri: db.uri,
-    secretKey: SECRET_KEY,
+    secrets: env.secrets,
     pollMs: 250,
     jobsDir: JOBS_DIR,
   });

@@ -28,7 +28,7 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
     await openAndWatchDatabase(config, logger, secrets, running);
     const watch = running.watch!;
     const scheduler =
-      role === 'bot' ? undefined : await startWorker({ config, logger, mongoUri: running.db!.uri, secretKey, metrics, watch, running });
+      role === 'bot' ? undefined : await startWorker({ config, logger, mongoUri: running.db!.uri, secrets, metrics, watch, running });
     const delivery = createDeliveryService({
       ...(scheduler
         ? {

@@ -5,12 +5,13 @@ import type { DatabaseWatch } from '../db/db-watch.js';
 import type { TaskwatchMetrics } from '../http/metrics.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import type { Running } from './shutdown.js';
+import type { SecretBox } from '../secrets.js';
 
 export async function startWorker(opts: {
   config: Config;
   logger: Logger;
   mongoUri: string;
-  secretKey: string;
+  secrets: SecretBox;
   metrics: TaskwatchMetrics;
   watch: DatabaseWatch;
   /** Gets the Scheduler before it starts, so that a start that fails half way is stopped too. */
@@ -21,7 +22,7 @@ export async function startWorker(opts: {
     config,
     logger: opts.logger,
     mongoUri: opts.mongoUri,
-    secretKey: opts.secretKey,
+    secrets: opts.secrets,
     pollMs: config.RUN_POLL_MS,
     retentionDays: config.DELIVERY_RETENTION_DAYS,
     onMetrics: (delta) => metrics.apply(delta),

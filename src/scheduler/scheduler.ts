@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Config } from '../config.js';
 import { RunModel, SettingsModel, SETTINGS_ID } from '../db/models/index.js';
 import type { JobData } from './job-context.js';
-import { SecretBox } from '../secrets.js';
+import type { SecretBox } from '../secrets.js';
 import { dueRequests } from '../delivery/runs.js';
 import { runMaintenance } from './maintenance.js';
 import { isConnectivityError } from '../db/db-watch.js';
@@ -23,7 +23,8 @@ export interface SchedulerOptions {
   config: Config;
   logger: Logger;
   mongoUri: string;
-  secretKey: string;
+  /** The process's box: its job threads get the keys it derived (see {@link JobData.secrets}). */
+  secrets: SecretBox;
   /** Folder of the compiled Bree jobs. @defaultValue {@link DEFAULT_JOBS_DIR} */
   jobsDir?: string;
   /** How often to look for /send requests written by another process, in ms. */
@@ -67,8 +68,8 @@ export class Scheduler {
   constructor(opts: SchedulerOptions) {
     this.#opts = opts;
     const jobsDir = opts.jobsDir ?? DEFAULT_JOBS_DIR;
-    // Derived here, once: a thread's start does not pay for scrypt again.
-    const workerData: JobData = { config: opts.config, mongoUri: opts.mongoUri, secrets: new SecretBox(opts.secretKey).keys() };
+    // Derived once, by the process: a thread's start does not pay for scrypt again.
+    const workerData: JobData = { config: opts.config, mongoUri: opts.mongoUri, secrets: opts.secrets.keys() };
     const log = opts.logger.child({ component: 'bree' });
     this.#bree = new Bree({
       root: false,

@@ -41,7 +41,7 @@ beforeAll(async () => {
     config: { ...world.config, LOG_LEVEL: 'silent' },
     logger,
     mongoUri: db.uri,
-    secretKey: world.config.SECRET_KEY!,
+    secrets: world.secrets,
     jobsDir: path.resolve('dist/jobs'),
     pollMs: 100,
     onMetrics: (delta) => metrics.apply(delta),

@@ -3,6 +3,7 @@
  * threads: the compiled job (dist/jobs, built by `npm test`) for the normal case; for a thread that gets stuck
  * or crashes, job files in test/fixtures that do just that, run by the same Scheduler.
  */
+import { SecretBox } from '../../src/secrets.js';
 import path from 'node:path';
 import { isDatabaseUp } from '../../src/db/connection.js';
 import { createLogger } from '../../src/logger.js';
@@ -34,7 +35,7 @@ async function workerWith(jobsDir: string): Promise<HttpServer> {
   });
   logged = [];
   const logger = createLogger('warn', { write: (line: string) => void logged.push(line) });
-  scheduler = new Scheduler({ config, logger, mongoUri: db.uri, secretKey: config.SECRET_KEY!, jobsDir, pollMs: 100 });
+  scheduler = new Scheduler({ config, logger, mongoUri: db.uri, secrets: new SecretBox(config.SECRET_KEY!), jobsDir, pollMs: 100 });
   await scheduler.start();
   const s = scheduler;
   app = await startHttpServer({

@@ -2,6 +2,7 @@
  * A schedule whose next run is further away than Node's longest timer (2^31−1 ms, about 24.8 days) sleeps
  * until then: before the fix, `/schedule 0 9 1 1 *` wrote hundreds of Run documents and burnt a core.
  */
+import { SecretBox } from '../../src/secrets.js';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RunModel } from '../../src/db/models/index.js';
@@ -25,7 +26,7 @@ it.each(['0 9 1 1 *', '0 12 29 2 *', '0 8 1 * *'])('cron %s: sleeps: no Run is w
       TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
     }),
     mongoUri: db.uri,
-    secretKey: 'test-secret-key-0123456789',
+    secrets: new SecretBox('test-secret-key-0123456789'),
     jobsDir: path.resolve('dist/jobs'),
     pollMs: 100,
   });

@@ -12,6 +12,7 @@
  * worker.use(tb); // after useTestBot: the worker needs the bot's Bot API double
  * ```
  */
+import { SecretBox } from '../../src/secrets.js';
 import path from 'node:path';
 import { createDeliveryService, type DeliveryServiceOptions } from '../../src/delivery/service.js';
 import type { DeliveryPort } from '../../src/delivery/port.js';
@@ -81,7 +82,7 @@ export function deliveryWorker(db: { uri: string }, opts: { smtp?: SmtpSinkOptio
           config,
           logger: createLogger('silent'),
           mongoUri: db.uri,
-          secretKey: config.SECRET_KEY!,
+          secrets: new SecretBox(config.SECRET_KEY!),
           jobsDir: path.resolve('dist/jobs'),
           pollMs: 100,
         });

@@ -210,7 +210,7 @@ export function worldScheduler(world: World, mongoUri: string): Scheduler {
     config: { ...world.config, LOG_LEVEL: 'silent' },
     logger: createLogger('silent'),
     mongoUri,
-    secretKey: world.config.SECRET_KEY!,
+    secrets: world.secrets,
     jobsDir: path.resolve('dist/jobs'),
     pollMs: 100,
   });
