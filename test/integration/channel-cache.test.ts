@@ -33,10 +33,11 @@ function cache(): ChannelCache {
  * order they came, so any opened before it have been counted by then.
  */
 async function afterEveryEarlierConnection(): Promise<void> {
-  const before = sink.accepted;
   const probe = net.connect({ host: '127.0.0.1', port: sink.port });
   probe.on('error', () => undefined);
-  await sink.until(() => sink.accepted > before);
+  await new Promise((resolve) => probe.once('connect', resolve));
+  const port = probe.localPort;
+  await sink.until(() => sink.acceptedPorts.includes(port ?? -1));
   probe.destroy();
 }
 

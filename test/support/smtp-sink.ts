@@ -65,6 +65,8 @@ export interface SmtpSink {
   readonly closed: number;
   /** TCP connections accepted so far, greeted or not (with `secure`, before the TLS handshake). */
   readonly accepted: number;
+  /** The client ports of those connections, in the order they were accepted. */
+  readonly acceptedPorts: readonly number[];
   /** Resolves once `check()` holds: checked now, and whenever a connection opens or closes or a message is answered. */
   until(check: () => boolean): Promise<void>;
   /** Failed AUTH attempts. */
@@ -199,6 +201,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
   const state = { count: 0, failed: 0, rejected: 0, connections: 0, closed: 0, accepted: 0, authFailures: 0 };
   const waiters = new Set<() => void>();
   const changed = (): void => waiters.forEach((w) => w());
+  const acceptedPorts: number[] = [];
   const messages: ReceivedMail[] = [];
   let gate: { promise: Promise<void>; open: () => void } | undefined;
   let waiting = 0;
@@ -283,8 +286,9 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
   };
   const server = new SMTPServer(options);
   server.on('error', () => undefined); // a client that drops the connection is not the test's business
-  server.server.on('connection', () => {
+  server.server.on('connection', (socket: { remotePort?: number }) => {
     state.accepted += 1;
+    acceptedPorts.push(socket.remotePort ?? 0);
     changed();
   });
 
@@ -333,6 +337,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     get accepted() {
       return state.accepted;
     },
+    acceptedPorts,
     until(check) {
       return new Promise<void>((resolve) => {
         const test = (): void => {
@@ -363,6 +368,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     reset() {
       sink.resume();
       messages.length = 0;
+      acceptedPorts.length = 0;
       Object.assign(state, { count: 0, failed: 0, rejected: 0, connections: 0, closed: 0, accepted: 0, authFailures: 0 });
       failCredit = 0;
     },
